@@ -116,7 +116,9 @@ static const H5Z_class2_t sg_lzf_class = {
 	H5Z_CLASS_T_VERS, (H5Z_filter_t)SG_FILTER_LZF, 1, 1, "lzf", NULL, NULL,
 	(H5Z_func_t)sg_lzf_filter};
 
-/* sg_init registers the LZF filter unless a plugin already provides it. */
+/* sg_init registers the LZF filter unless a plugin already provides it.
+ * It returns 1 when surrogo's codec was registered, 0 when a plugin serves
+ * LZF, and -1 on failure. */
 int sg_init(void)
 {
 	htri_t avail = H5Zfilter_avail(SG_FILTER_LZF);
@@ -124,7 +126,7 @@ int sg_init(void)
 	if (avail > 0) {
 		return 0;
 	}
-	return H5Zregister(&sg_lzf_class) < 0 ? -1 : 0;
+	return H5Zregister(&sg_lzf_class) < 0 ? -1 : 1;
 }
 
 /* ----------------------------------------------------------------- types */

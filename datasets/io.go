@@ -251,9 +251,9 @@ func transfer[T Number](d *Dataset, op string, start, count []int, buf []T, writ
 		from, to = mem, d.dtype
 	}
 	if !convertible(from, to) {
-		msg := fmt.Sprintf("cannot read %s elements into a %s buffer without loss", d.dtype, mem)
+		msg := fmt.Sprintf("cannot read %s elements into a buffer of %s without loss", d.dtype, mem)
 		if write {
-			msg = fmt.Sprintf("cannot store a %s buffer as %s elements without loss", mem, d.dtype)
+			msg = fmt.Sprintf("cannot store a buffer of %s as %s elements without loss", mem, d.dtype)
 		}
 		return newErr(op, d.f.name, d.path, ErrDtype, "%s", msg)
 	}

@@ -23,12 +23,19 @@ var h5mu sync.Mutex
 // LZF-compressed dataset reports it.
 var initErr error
 
+// lzfBuiltin reports whether LZF goes through surrogo's own codec (linked
+// against liblzf) rather than an HDF5 plugin found on the plugin path.
+var lzfBuiltin bool
+
 func init() {
 	// Importing gonum.org/v1/hdf5 has already called H5open and silenced the
 	// automatic error printing; keep it that way.
 	_ = hdf5.DisplayErrors(false)
-	if C.sg_init() < 0 {
+	switch C.sg_init() {
+	case -1:
 		initErr = fmt.Errorf("registering the LZF filter: %s", lastH5Error())
+	case 1:
+		lzfBuiltin = true
 	}
 }
 

@@ -1,0 +1,40 @@
+# surrogo — the two commands: `make demo` and `make test`.
+
+GO      ?= go
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+LDFLAGS := -X github.com/surrogo/surrogo/internal/buildinfo.version=$(VERSION)
+BIN     := bin/simulate
+DEMO    := runs/demo
+
+.PHONY: all setup setup-test build demo test vet fmt-check clean
+
+all: build
+
+setup:
+	@scripts/setup.sh build
+
+setup-test:
+	@scripts/setup.sh test
+
+build: setup
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/simulate
+
+# demo: install, build, and run the default example end to end.
+demo: build
+	$(BIN) smoke -out $(DEMO)
+	$(BIN) inspect $(DEMO)/fields.h5
+
+# test: install what the tests need, then vet, check formatting, test.
+# SURROGO_REQUIRE_H5PY turns the h5py interop tests' skip into a failure.
+test: setup-test vet fmt-check
+	SURROGO_REQUIRE_H5PY=1 $(GO) test -count=1 -timeout 10m ./...
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out="$$(gofmt -l .)"; \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+clean:
+	rm -rf bin runs
