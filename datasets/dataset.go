@@ -118,6 +118,17 @@ func (d *Dataset) MaxShape() []int { return append([]int(nil), d.maxShape...) }
 // Chunks returns the chunk shape, or nil for a contiguous dataset.
 func (d *Dataset) Chunks() []int { return append([]int(nil), d.chunks...) }
 
+// StoredBytes returns the bytes the dataset's data occupy in the file
+// (after compression).
+func (d *Dataset) StoredBytes() int64 {
+	if d.check("describe") != nil {
+		return 0
+	}
+	h5mu.Lock()
+	defer h5mu.Unlock()
+	return int64(C.sg_storage_size(hid(d.hid)))
+}
+
 // Filter is one stage of a dataset's filter pipeline.
 type Filter struct {
 	ID    int    // HDF5 filter id (1 deflate, 2 shuffle, 32000 LZF, ...)

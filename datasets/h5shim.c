@@ -304,6 +304,12 @@ int sg_dataset_filters(hid_t dset, int *ids, unsigned *params, int nmax)
 	return nf;
 }
 
+/* sg_storage_size returns the bytes the dataset occupies in the file. */
+long long sg_storage_size(hid_t dset)
+{
+	return (long long)H5Dget_storage_size(dset);
+}
+
 int sg_set_extent(hid_t dset, int rank, const hsize_t *dims)
 {
 	(void)rank;

@@ -52,6 +52,7 @@ int sg_dataset_info(hid_t dset, int *cls, size_t *size, int *is_signed,
 		    int *rank, hsize_t *dims, hsize_t *maxdims,
 		    int *chunked, hsize_t *chunk);
 int sg_dataset_filters(hid_t dset, int *ids, unsigned *params, int nmax);
+long long sg_storage_size(hid_t dset);
 int sg_set_extent(hid_t dset, int rank, const hsize_t *dims);
 
 /* Reads and writes of a box [start, start+count) in memory type kind. */

@@ -1,0 +1,127 @@
+// Command simulate is surrogo's command-line interface: one binary for every
+// stage of a study. This first cut has the verbs
+//
+//	simulate version              the surrogo, Go and HDF5 versions
+//	simulate inspect [-stats] F   the tree of an HDF5 file (h5ls -rv on one screen)
+//	simulate smoke [-out DIR]     write, re-read and verify a small field file
+//
+// `smoke` is the stand-in demo until the quickstart (Burgers -> FNO) lands.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"gonum.org/v1/hdf5"
+
+	"github.com/surrogo/surrogo/datasets"
+	"github.com/surrogo/surrogo/internal/buildinfo"
+)
+
+const usage = `usage: simulate <command> [arguments]
+
+commands:
+  version                   print the surrogo, Go and HDF5 versions
+  inspect [-stats] FILE...  print the groups, datasets and attributes of HDF5 files
+  smoke [-out DIR]          write, re-read and verify a small field file (demo)
+  help                      print this message
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes one command and returns the process exit code: 0 success,
+// 1 failure, 2 bad usage.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "version", "-version", "--version":
+		err = runVersion(stdout)
+	case "inspect":
+		err = runInspect(args[1:], stdout, stderr)
+	case "smoke":
+		err = runSmoke(args[1:], stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "simulate: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "simulate %s: %v\n", args[0], err)
+		return 2
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	default:
+		fmt.Fprintf(stderr, "simulate %s: %v\n", args[0], err)
+		return 1
+	}
+}
+
+// usageError marks a command line the user must fix.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func runVersion(w io.Writer) error {
+	v, err := hdf5.LibVersion()
+	lib := "unknown"
+	if err == nil {
+		lib = v.String()
+	}
+	fmt.Fprintf(w, "surrogo %s (%s, HDF5 %s)\n", buildinfo.Version(), buildinfo.GoVersion(), lib)
+	return nil
+}
+
+func runInspect(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	stats := fs.Bool("stats", false, "also print min, max, mean and non-finite count of every dataset (reads all data)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: simulate inspect [-stats] FILE.h5 [FILE.h5 ...]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return usageError{"expected at least one HDF5 file"}
+	}
+	failures := 0
+	for i, path := range fs.Args() {
+		if i > 0 {
+			fmt.Fprintln(stdout)
+		}
+		if err := inspectFile(path, *stats, stdout); err != nil {
+			fmt.Fprintln(stderr, "simulate inspect:", err)
+			failures++
+		}
+	}
+	if failures > 0 {
+		return fmt.Errorf("%d of %d files could not be read", failures, fs.NArg())
+	}
+	return nil
+}
+
+func inspectFile(path string, stats bool, w io.Writer) error {
+	f, err := datasets.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return datasets.Describe(w, f, datasets.DescribeOptions{Stats: stats})
+}
