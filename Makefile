@@ -1,6 +1,8 @@
 # surrogo — the two commands: `make demo` and `make test`.
 
-GO      ?= go
+# Go from PATH, else the standard install location.
+GO      ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
+GOFMT   ?= $(dir $(GO))gofmt
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 LDFLAGS := -X github.com/surrogo/surrogo/internal/buildinfo.version=$(VERSION)
 BIN     := bin/simulate
@@ -33,7 +35,7 @@ vet:
 	$(GO) vet ./...
 
 fmt-check:
-	@out="$$(gofmt -l .)"; \
+	@out="$$($(GOFMT) -l .)"; \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 
 clean:

@@ -22,7 +22,7 @@ test) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
 	;;
 esac
 
-if ! command -v go >/dev/null 2>&1; then
+if ! command -v go >/dev/null 2>&1 && [ ! -x /usr/local/go/bin/go ]; then
 	echo "setup: Go is not on PATH; install Go 1.26 or newer (https://go.dev/dl) and retry." >&2
 	exit 1
 fi
