@@ -13,10 +13,7 @@ import (
 func writeSmall(t *testing.T, dir string) string {
 	t.Helper()
 	p := filepath.Join(dir, "good.h5")
-	f, err := Create(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := mustCreate(t, p)
 	if err := Write(f.Group, "tensor", []int{4, 3, 16}, ramp[float32](4*3*16), nil); err != nil {
 		t.Fatal(err)
 	}
@@ -122,11 +119,8 @@ func TestBadObjectsAndSelections(t *testing.T) {
 func TestLayoutMismatches(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "bad1d.h5")
-	f, err := Create(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = WriteTensorSet(f, &TensorSet{Shape: []int{2, 4, 8}, Data: make([]float32, 64), Coords: Coordinates{X: make([]float64, 7)}})
+	f := mustCreate(t, p)
+	err := WriteTensorSet(f, &TensorSet{Shape: []int{2, 4, 8}, Data: make([]float32, 64), Coords: Coordinates{X: make([]float64, 7)}})
 	if !errors.Is(err, ErrLayout) {
 		t.Fatalf("bad x-coordinate: %v", err)
 	}
@@ -138,14 +132,7 @@ func TestLayoutMismatches(t *testing.T) {
 	Write(f.Group, "tensor", []int{2, 4, 8}, make([]float32, 64), nil)
 	Write(f.Group, "x-coordinate", []int{8}, make([]float32, 8), nil)
 	Write(f.Group, "t-coordinate", []int{9}, make([]float32, 9), nil)
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	r, err := Open(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := reopen(t, f)
 	_, err = ReadTensorSet(r, 0, -1)
 	if !errors.Is(err, ErrLayout) {
 		t.Fatalf("bad t-coordinate: %v", err)
@@ -193,10 +180,7 @@ func TestCreateBadPaths(t *testing.T) {
 func TestAtomicWrite(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "out.h5")
-	f, err := Create(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := mustCreate(t, p)
 	if err := Write(f.Group, "u", []int{3}, []float64{1, 2, 3}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -292,14 +276,7 @@ func TestResumeAfterKill(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	r, err := Open(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := reopen(t, f)
 	got, shape, err := Read[float32](r.Group, "tensor")
 	if err != nil {
 		t.Fatal(err)

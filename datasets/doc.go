@@ -26,6 +26,7 @@
 // On top of the store: PDEBench layouts (pdebench.go), normalizers that
 // save to HDF5 (normalize.go) and a seeded mini-batch sampler (batch.go).
 //
-// All calls into libhdf5 are serialised by one mutex, so handles may be
-// used from several goroutines.
+// All calls into libhdf5 are serialised by one mutex, so files and
+// datasets may be read from several goroutines at once. A dataset that is
+// being appended to, and a file being written, belong to one goroutine.
 package datasets

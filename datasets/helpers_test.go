@@ -18,3 +18,28 @@ func assertMentions(t *testing.T, err error, parts ...string) {
 		}
 	}
 }
+
+// mustCreate starts a new file or fails the test.
+func mustCreate(t *testing.T, path string) *File {
+	t.Helper()
+	f, err := Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// reopen closes f (committing it) and opens it again read-only; the test's
+// cleanup closes it.
+func reopen(t *testing.T, f *File) *File {
+	t.Helper()
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(f.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}

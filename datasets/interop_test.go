@@ -110,10 +110,7 @@ func sum[T Number](v []T) float64 {
 func TestH5pyReadsSurrogoFiles(t *testing.T) {
 	requireH5py(t)
 	path := tempFile(t, "surrogo.h5")
-	f, err := Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := mustCreate(t, path)
 	u := ramp[float32](3 * 5 * 8)
 	v := ramp[float64](4 * 6)
 	ids := ramp[int64](10)

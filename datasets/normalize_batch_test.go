@@ -109,10 +109,7 @@ print(json.dumps({"Mean": x.mean(0).tolist(), "Std": x.std(0, ddof=1).tolist()})
 
 func TestNormalizerSaveLoad(t *testing.T) {
 	p := tempFile(t, "norm.h5")
-	f, err := Create(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := mustCreate(t, p)
 	data := ramp[float32](40)
 	var fitted []*Normalizer
 	for _, k := range []NormalizerKind{PointwiseGaussian, GlobalGaussian, MinMax} {
@@ -128,14 +125,7 @@ func TestNormalizerSaveLoad(t *testing.T) {
 		}
 		fitted = append(fitted, nz)
 	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	r, err := Open(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := reopen(t, f)
 	for _, nz := range fitted {
 		got, err := LoadNormalizer(r.Group, "normalizers/"+string(nz.Kind))
 		if err != nil {

@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -35,21 +36,11 @@ func roundTrip[T Number](t *testing.T, shape []int, opts *Options) {
 	t.Helper()
 	path := tempFile(t, "rt.h5")
 	data := ramp[T](product(shape))
-	f, err := Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := mustCreate(t, path)
 	if err := Write(f.Group, "a/b/field", shape, data, opts); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	r, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := reopen(t, f)
 	got, gotShape, err := Read[T](r.Group, "a/b/field")
 	if err != nil {
 		t.Fatal(err)
@@ -107,10 +98,7 @@ func TestTypeConversionOnRead(t *testing.T) {
 	path := tempFile(t, "conv.h5")
 	f64 := []float64{1.0 / 3, -2.5e-8, 1e30, 0, math.Pi}
 	ints := []int32{-3, 0, 7, 1 << 20}
-	f, err := Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := mustCreate(t, path)
 	if err := Write(f.Group, "f64", []int{5}, f64, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -121,14 +109,7 @@ func TestTypeConversionOnRead(t *testing.T) {
 	if err := Write(f.Group, "stored32", []int{5}, f64, &Options{Dtype: Float32}); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	r, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := reopen(t, f)
 
 	got32, _, err := Read[float32](r.Group, "f64")
 	if err != nil {
@@ -178,10 +159,7 @@ func TestTypeConversionOnRead(t *testing.T) {
 
 func TestBufferSizesChecked(t *testing.T) {
 	path := tempFile(t, "buf.h5")
-	f, err := Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := mustCreate(t, path)
 	defer f.Abort()
 	if err := Write(f.Group, "x", []int{2, 3}, make([]float32, 5), nil); !errors.Is(err, ErrShape) {
 		t.Fatalf("short write: %v", err)
@@ -204,10 +182,7 @@ func TestPartialReadsAndWrites(t *testing.T) {
 	path := tempFile(t, "slab.h5")
 	const n, tt, x = 6, 4, 5
 	data := ramp[float32](n * tt * x)
-	f, err := Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := mustCreate(t, path)
 	d, err := f.CreateDataset("u", Float32, []int{n, tt, x}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -218,14 +193,7 @@ func TestPartialReadsAndWrites(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	r, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := reopen(t, f)
 	d, err = r.OpenDataset("u")
 	if err != nil {
 		t.Fatal(err)
@@ -258,10 +226,7 @@ func TestPartialReadsAndWrites(t *testing.T) {
 
 func TestAppendStreamsSamples(t *testing.T) {
 	path := tempFile(t, "append.h5")
-	f, err := Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := mustCreate(t, path)
 	d, err := f.CreateDataset("fields/u", Float64, []int{0, 3, 4}, &Options{Extendible: true})
 	if err != nil {
 		t.Fatal(err)
@@ -287,14 +252,7 @@ func TestAppendStreamsSamples(t *testing.T) {
 	if got := d.Shape(); got[0] != len(all)/12 {
 		t.Fatalf("len %v, want %d", got, len(all)/12)
 	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	r, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := reopen(t, f)
 	got, shape, err := Read[float64](r.Group, "fields/u")
 	if err != nil {
 		t.Fatal(err)
@@ -310,10 +268,7 @@ func TestAppendStreamsSamples(t *testing.T) {
 
 func TestAppendNeedsExtendible(t *testing.T) {
 	path := tempFile(t, "fixed.h5")
-	f, err := Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := mustCreate(t, path)
 	defer f.Abort()
 	d, err := f.CreateDataset("u", Float32, []int{2, 3}, nil)
 	if err != nil {
@@ -328,10 +283,7 @@ func TestAppendNeedsExtendible(t *testing.T) {
 
 func TestAttributes(t *testing.T) {
 	path := tempFile(t, "attrs.h5")
-	f, err := Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := mustCreate(t, path)
 	g, err := f.CreateGroup("0000/grid")
 	if err != nil {
 		t.Fatal(err)
@@ -440,10 +392,7 @@ func TestAttributes(t *testing.T) {
 
 func TestNestedGroupsAndListing(t *testing.T) {
 	path := tempFile(t, "tree.h5")
-	f, err := Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := mustCreate(t, path)
 	if _, err := f.CreateGroup("a/b/c"); err != nil {
 		t.Fatal(err)
 	}
@@ -459,16 +408,9 @@ func TestNestedGroupsAndListing(t *testing.T) {
 	if err := Write(f.Group, "a/x", []int{1}, []int32{3}, nil); !errors.Is(err, ErrExists) {
 		t.Errorf("dataset twice: %v", err)
 	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	r, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := reopen(t, f)
 	var seen []string
-	err = r.Walk(func(e Entry) error {
+	err := r.Walk(func(e Entry) error {
 		seen = append(seen, e.Path+":"+e.Kind.String())
 		return nil
 	})
@@ -486,10 +428,7 @@ func TestNestedGroupsAndListing(t *testing.T) {
 
 func TestChunksAndFilters(t *testing.T) {
 	path := tempFile(t, "filters.h5")
-	f, err := Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := mustCreate(t, path)
 	cases := []struct {
 		name   string
 		shape  []int
@@ -568,5 +507,66 @@ func TestCompressionShrinksSmoothFields(t *testing.T) {
 		if s := size(c); s >= raw*9/10 {
 			t.Errorf("%s: %d bytes, uncompressed %d: expected at least 10%% smaller", c, s, raw)
 		}
+	}
+}
+
+// TestConcurrentUse reads one file from several goroutines while another
+// goroutine streams samples into a second file; libhdf5 is not thread-safe,
+// so this exercises the package's serialisation (run with -race too).
+func TestConcurrentUse(t *testing.T) {
+	dir := t.TempDir()
+	src := writeSmall(t, dir) // tensor [4, 3, 16]
+	r, err := Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	d, err := r.OpenDataset("tensor")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, _ := ReadAll[float32](d)
+	w := mustCreate(t, filepath.Join(dir, "out.h5"))
+	out, err := w.CreateDataset("u", Float64, []int{0, 16}, &Options{Extendible: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 5)
+	for g := 0; g < 4; g++ {
+		go func(g int) {
+			for k := 0; k < 200; k++ {
+				i := (g + k) % 4
+				got, err := ReadSamples[float32](d, i, 1)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if !reflect.DeepEqual(got, all[i*48:(i+1)*48]) {
+					errs <- fmt.Errorf("goroutine %d read a wrong sample %d", g, i)
+					return
+				}
+			}
+			errs <- nil
+		}(g)
+	}
+	go func() {
+		for k := 0; k < 200; k++ {
+			if err := Append(out, ramp[float64](16)); err != nil {
+				errs <- err
+				return
+			}
+		}
+		errs <- nil
+	}()
+	for i := 0; i < 5; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out.Len() != 200 {
+		t.Fatalf("appended %d samples, want 200", out.Len())
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
