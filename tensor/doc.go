@@ -1,0 +1,25 @@
+// Package tensor is the bottom floor of surrogo's engine: dense row-major
+// N-d arrays of float32 or float64 (one generic implementation, type
+// parameter T) and the numeric kernels the layers above need.
+//
+//   - Tensor[T]: contiguous data with a shape; Reshape shares data, every
+//     other operation allocates its result.
+//   - CTensor[T]: complex values stored interleaved (re, im) in a []T, so
+//     spectra need no second element type.
+//   - Elementwise ops with NumPy broadcasting (Add, Mul, ...), unary maths
+//     (Exp, Tanh, GELU, ...), reductions (SumAxes, MeanAxes, MaxAxis, SumTo),
+//     layout (Permute, Transpose, Slice, Pad, Concat, Stack), Gather and
+//     ScatterAdd along an axis (graph message passing), Softmax.
+//   - MatMul and batched MatMul through gonum's BLAS (blas32 / blas64).
+//   - RFFTN / IRFFTN over the last 1-3 axes (torch.fft conventions:
+//     X_k = sum_j x_j exp(-2 pi i jk/n), inverse scaled by 1/n, half
+//     spectrum on the last axis), FFT along any axis, and the orthonormal
+//     DCT-II/DCT-III along any axis (DCTMatrix, ApplyAlongAxis), which T1
+//     uses; truncated DCT matrices give pruned transforms.
+//   - RNG: xoshiro256** seeded by SplitMix64, normal by Box-Muller; the
+//     stream depends only on the seed.
+//
+// Kernels split large loops over goroutines with tensor/parallel. Shape
+// mismatches inside kernels are programmer errors and panic with the
+// shapes named; user input is validated on higher floors.
+package tensor

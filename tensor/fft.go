@@ -1,0 +1,308 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+	"math/cmplx"
+	"sync"
+
+	"github.com/surrogo/surrogo/tensor/parallel"
+)
+
+// CTensor is a complex tensor stored interleaved: element j is
+// Data()[2j] + i Data()[2j+1]. Spectra of real tensors (RFFTN) and FNO's
+// complex weights use it. The interleaved real layout keeps one generic
+// element type T for float32 (complex64-like) and float64 (complex128-like).
+type CTensor[T Float] struct {
+	shape []int
+	data  []T
+}
+
+// NewC returns a zero complex tensor.
+func NewC[T Float](shape ...int) *CTensor[T] {
+	return &CTensor[T]{shape: cloneInts(shape), data: make([]T, 2*checkedSize(shape))}
+}
+
+// CFromSlice wraps interleaved data (len 2*Size(shape)).
+func CFromSlice[T Float](data []T, shape ...int) *CTensor[T] {
+	if 2*checkedSize(shape) != len(data) {
+		panic(fmt.Sprintf("tensor: CFromSlice: shape %v needs %d interleaved values, got %d", shape, 2*Size(shape), len(data)))
+	}
+	return &CTensor[T]{shape: cloneInts(shape), data: data}
+}
+
+// Shape returns the dimensions.
+func (c *CTensor[T]) Shape() []int { return c.shape }
+
+// Data returns the interleaved values (shared).
+func (c *CTensor[T]) Data() []T { return c.data }
+
+// Len returns the number of complex elements.
+func (c *CTensor[T]) Len() int { return len(c.data) / 2 }
+
+// At returns element j (flat index) as complex128.
+func (c *CTensor[T]) At(j int) complex128 {
+	return complex(float64(c.data[2*j]), float64(c.data[2*j+1]))
+}
+
+// SetAt writes element j.
+func (c *CTensor[T]) SetAt(j int, v complex128) {
+	c.data[2*j], c.data[2*j+1] = T(real(v)), T(imag(v))
+}
+
+// Clone returns a deep copy.
+func (c *CTensor[T]) Clone() *CTensor[T] {
+	return &CTensor[T]{shape: cloneInts(c.shape), data: append([]T(nil), c.data...)}
+}
+
+func (c *CTensor[T]) toComplex128() []complex128 {
+	out := make([]complex128, len(c.data)/2)
+	for j := range out {
+		out[j] = complex(float64(c.data[2*j]), float64(c.data[2*j+1]))
+	}
+	return out
+}
+
+func fromComplex128[T Float](v []complex128, shape []int) *CTensor[T] {
+	out := NewC[T](shape...)
+	for j, z := range v {
+		out.data[2*j], out.data[2*j+1] = T(real(z)), T(imag(z))
+	}
+	return out
+}
+
+// fftPlan holds the factorisation and twiddles e^{-2 pi i j / n} of one
+// length. Transforms use a recursive mixed-radix decimation in time, any n
+// (prime factors cost O(p) per point each).
+type fftPlan struct {
+	n       int
+	factors []int
+	tw      []complex128
+}
+
+var fftPlans sync.Map // int -> *fftPlan
+
+func planFor(n int) *fftPlan {
+	if p, ok := fftPlans.Load(n); ok {
+		return p.(*fftPlan)
+	}
+	p := &fftPlan{n: n, tw: make([]complex128, n)}
+	for j := range p.tw {
+		// Exact values at the quarter turns keep symmetric inputs symmetric.
+		switch {
+		case 4*j == n:
+			p.tw[j] = -1i
+		case 2*j == n:
+			p.tw[j] = -1
+		case 4*j == 3*n:
+			p.tw[j] = 1i
+		default:
+			s, c := math.Sincos(-2 * math.Pi * float64(j) / float64(n))
+			p.tw[j] = complex(c, s)
+		}
+	}
+	m := n
+	for _, f := range []int{4, 2, 3, 5, 7} {
+		for m%f == 0 && m > 1 {
+			p.factors = append(p.factors, f)
+			m /= f
+		}
+	}
+	for f := 11; m > 1; f += 2 {
+		for m%f == 0 {
+			p.factors = append(p.factors, f)
+			m /= f
+		}
+	}
+	actual, _ := fftPlans.LoadOrStore(n, p)
+	return actual.(*fftPlan)
+}
+
+// transform computes out = DFT(in) (inverse: with e^{+i}, unscaled).
+func (p *fftPlan) transform(out, in []complex128, inverse bool) {
+	if p.n == 1 {
+		out[0] = in[0]
+		return
+	}
+	p.rec(out, in, 1, p.n, 0, 1, inverse)
+}
+
+func (p *fftPlan) twiddle(j int, inverse bool) complex128 {
+	w := p.tw[j%p.n]
+	if inverse {
+		return cmplx.Conj(w)
+	}
+	return w
+}
+
+func (p *fftPlan) rec(out, in []complex128, stride, n, fi, step int, inverse bool) {
+	if n == 1 {
+		out[0] = in[0]
+		return
+	}
+	r := p.factors[fi]
+	m := n / r
+	for q := 0; q < r; q++ {
+		p.rec(out[q*m:(q+1)*m], in[q*stride:], stride*r, m, fi+1, step*r, inverse)
+	}
+	switch r {
+	case 2:
+		for k := 0; k < m; k++ {
+			a := out[k]
+			b := out[m+k] * p.twiddle(k*step, inverse)
+			out[k], out[m+k] = a+b, a-b
+		}
+	case 4:
+		j := complex(0, -1)
+		if inverse {
+			j = complex(0, 1)
+		}
+		for k := 0; k < m; k++ {
+			a0 := out[k]
+			a1 := out[m+k] * p.twiddle(k*step, inverse)
+			a2 := out[2*m+k] * p.twiddle(2*k*step, inverse)
+			a3 := out[3*m+k] * p.twiddle(3*k*step, inverse)
+			s02, d02 := a0+a2, a0-a2
+			s13, d13 := a1+a3, (a1-a3)*j
+			out[k], out[m+k], out[2*m+k], out[3*m+k] = s02+s13, d02+d13, s02-s13, d02-d13
+		}
+	default:
+		var buf [16]complex128
+		tmp := buf[:0]
+		if r > len(buf) {
+			tmp = make([]complex128, r)
+		} else {
+			tmp = buf[:r]
+		}
+		for k := 0; k < m; k++ {
+			for q := 0; q < r; q++ {
+				tmp[q] = out[q*m+k] * p.twiddle(q*k*step, inverse)
+			}
+			for s := 0; s < r; s++ {
+				var sum complex128
+				for q := 0; q < r; q++ {
+					sum += tmp[q] * p.twiddle(q*s*m*step, inverse)
+				}
+				out[k+s*m] = sum
+			}
+		}
+	}
+}
+
+// fftAxis transforms every line along axis of data (shape) in place.
+func fftAxis(data []complex128, shape []int, axis int, inverse bool) {
+	outer, n, inner := splitAt(shape, axis)
+	if n <= 1 {
+		return
+	}
+	p := planFor(n)
+	parallel.For(outer*inner, 5*n*int(math.Log2(float64(n))+1), func(lo, hi int) {
+		src := make([]complex128, n)
+		dst := make([]complex128, n)
+		for line := lo; line < hi; line++ {
+			o, i := line/inner, line%inner
+			base := o*n*inner + i
+			for k := 0; k < n; k++ {
+				src[k] = data[base+k*inner]
+			}
+			p.transform(dst, src, inverse)
+			for k := 0; k < n; k++ {
+				data[base+k*inner] = dst[k]
+			}
+		}
+	})
+}
+
+// FFT returns the discrete Fourier transform of c along axis:
+// X_k = sum_j x_j e^{-2 pi i jk/n}; with inverse, the inverse transform
+// including the 1/n factor (PyTorch's norm="backward").
+func FFT[T Float](c *CTensor[T], axis int, inverse bool) *CTensor[T] {
+	axis = normAxis(axis, len(c.shape))
+	w := c.toComplex128()
+	fftAxis(w, c.shape, axis, inverse)
+	if inverse {
+		s := complex(1/float64(c.shape[axis]), 0)
+		for i := range w {
+			w[i] *= s
+		}
+	}
+	return fromComplex128[T](w, c.shape)
+}
+
+// RFFTN returns the real-to-complex DFT over the last d axes (d = 1, 2 or
+// 3), unnormalised as torch.fft.rfftn: the last axis keeps n/2+1
+// frequencies, the others all n, in FFT order (0, 1, ..., -1).
+func RFFTN[T Float](x *Tensor[T], d int) *CTensor[T] {
+	r := len(x.shape)
+	if d < 1 || d > r {
+		panic(fmt.Sprintf("tensor: RFFTN over %d axes of shape %v", d, x.shape))
+	}
+	n := x.shape[r-1]
+	h := n/2 + 1
+	rows := len(x.data) / max(n, 1)
+	shape := cloneInts(x.shape)
+	shape[r-1] = h
+	w := make([]complex128, rows*h)
+	p := planFor(max(n, 1))
+	parallel.For(rows, 5*n*int(math.Log2(float64(n+1))+1), func(lo, hi int) {
+		src := make([]complex128, n)
+		dst := make([]complex128, n)
+		for row := lo; row < hi; row++ {
+			for j := 0; j < n; j++ {
+				src[j] = complex(float64(x.data[row*n+j]), 0)
+			}
+			p.transform(dst, src, false)
+			copy(w[row*h:(row+1)*h], dst[:h])
+		}
+	})
+	for ax := r - 2; ax >= r-d; ax-- {
+		fftAxis(w, shape, ax, false)
+	}
+	return fromComplex128[T](w, shape)
+}
+
+// IRFFTN inverts RFFTN: X has the half spectrum on its last axis, n is the
+// length of the real last axis (n/2+1 must equal X's last size). The
+// imaginary parts of the zero and (even n) Nyquist frequencies are
+// ignored, as in torch.fft.irfftn; the result is scaled by 1/prod(sizes).
+func IRFFTN[T Float](X *CTensor[T], d, n int) *Tensor[T] {
+	r := len(X.shape)
+	if d < 1 || d > r || X.shape[r-1] != n/2+1 {
+		panic(fmt.Sprintf("tensor: IRFFTN over %d axes of spectrum %v to length %d", d, X.shape, n))
+	}
+	w := X.toComplex128()
+	for ax := r - 2; ax >= r-d; ax-- {
+		fftAxis(w, X.shape, ax, true)
+	}
+	h := n/2 + 1
+	rows := len(w) / h
+	shape := cloneInts(X.shape)
+	shape[r-1] = n
+	out := New[T](shape...)
+	scale := 1.0 / float64(n)
+	for ax := r - d; ax < r-1; ax++ {
+		scale /= float64(X.shape[ax])
+	}
+	p := planFor(n)
+	parallel.For(rows, 5*n*int(math.Log2(float64(n+1))+1), func(lo, hi int) {
+		full := make([]complex128, n)
+		dst := make([]complex128, n)
+		for row := lo; row < hi; row++ {
+			z := w[row*h : (row+1)*h]
+			full[0] = complex(real(z[0]), 0)
+			for k := 1; k < h; k++ {
+				if 2*k == n {
+					full[k] = complex(real(z[k]), 0)
+					continue
+				}
+				full[k] = z[k]
+				full[n-k] = cmplx.Conj(z[k])
+			}
+			p.transform(dst, full, true)
+			for j := 0; j < n; j++ {
+				out.data[row*n+j] = T(real(dst[j]) * scale)
+			}
+		}
+	})
+	return out
+}

@@ -1,0 +1,192 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/surrogo/surrogo/tensor/parallel"
+)
+
+// Sum returns the sum of all elements (accumulated in float64).
+func Sum[T Float](t *Tensor[T]) T {
+	s := 0.0
+	for _, v := range t.data {
+		s += float64(v)
+	}
+	return T(s)
+}
+
+// splitAt views shape as [outer, n, inner] around axis.
+func splitAt(shape []int, axis int) (outer, n, inner int) {
+	outer, inner = 1, 1
+	for i := 0; i < axis; i++ {
+		outer *= shape[i]
+	}
+	for i := axis + 1; i < len(shape); i++ {
+		inner *= shape[i]
+	}
+	return outer, shape[axis], inner
+}
+
+// sumAxis sums over one axis, keeping it with size 1.
+func sumAxis[T Float](t *Tensor[T], axis int) *Tensor[T] {
+	outer, n, inner := splitAt(t.shape, axis)
+	shape := cloneInts(t.shape)
+	shape[axis] = 1
+	out := New[T](shape...)
+	parallel.For(outer, n*inner, func(lo, hi int) {
+		acc := make([]float64, inner)
+		for o := lo; o < hi; o++ {
+			for i := range acc {
+				acc[i] = 0
+			}
+			base := o * n * inner
+			for k := 0; k < n; k++ {
+				row := t.data[base+k*inner : base+(k+1)*inner]
+				for i, v := range row {
+					acc[i] += float64(v)
+				}
+			}
+			dst := out.data[o*inner : (o+1)*inner]
+			for i := range dst {
+				dst[i] = T(acc[i])
+			}
+		}
+	})
+	return out
+}
+
+// normAxes sorts and deduplicates axes (negative counts from the end); nil
+// means every axis.
+func normAxes(axes []int, rank int) []int {
+	if axes == nil {
+		out := make([]int, rank)
+		for i := range out {
+			out[i] = i
+		}
+		return out
+	}
+	seen := map[int]bool{}
+	var out []int
+	for _, a := range axes {
+		a = normAxis(a, rank)
+		if !seen[a] {
+			seen[a] = true
+			out = append(out, a)
+		}
+	}
+	sort.Ints(out)
+	return out
+}
+
+// SumAxes sums over the given axes (nil: all). With keepDims the reduced
+// axes stay with size 1, else they are removed.
+func SumAxes[T Float](t *Tensor[T], axes []int, keepDims bool) *Tensor[T] {
+	axes = normAxes(axes, len(t.shape))
+	out := t
+	for _, a := range axes {
+		out = sumAxis(out, a)
+	}
+	if out == t {
+		out = t.Clone()
+	}
+	if !keepDims {
+		out = out.Reshape(dropAxes(t.shape, axes)...)
+	}
+	return out
+}
+
+// MeanAxes averages over the given axes (nil: all).
+func MeanAxes[T Float](t *Tensor[T], axes []int, keepDims bool) *Tensor[T] {
+	axes = normAxes(axes, len(t.shape))
+	n := 1
+	for _, a := range axes {
+		n *= t.shape[a]
+	}
+	s := SumAxes(t, axes, keepDims)
+	return Scale(s, T(1/float64(n)))
+}
+
+func dropAxes(shape, axes []int) []int {
+	drop := map[int]bool{}
+	for _, a := range axes {
+		drop[a] = true
+	}
+	out := []int{}
+	for i, s := range shape {
+		if !drop[i] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// MaxAxis returns the maximum over one axis (kept with size 1) and the
+// index where it occurs (first occurrence; NaN wins).
+func MaxAxis[T Float](t *Tensor[T], axis int) (*Tensor[T], []int) {
+	axis = normAxis(axis, len(t.shape))
+	outer, n, inner := splitAt(t.shape, axis)
+	shape := cloneInts(t.shape)
+	shape[axis] = 1
+	out := New[T](shape...)
+	arg := make([]int, outer*inner)
+	for o := 0; o < outer; o++ {
+		for i := 0; i < inner; i++ {
+			best, bi := T(math.Inf(-1)), 0
+			for k := 0; k < n; k++ {
+				v := t.data[(o*n+k)*inner+i]
+				if v > best || (v != v && best == best) {
+					best, bi = v, k
+				}
+			}
+			out.data[o*inner+i] = best
+			arg[o*inner+i] = bi
+		}
+	}
+	return out, arg
+}
+
+// SumTo sums t down to shape, the inverse of broadcasting: axes that shape
+// lacks (leading) or has as 1 are summed.
+func SumTo[T Float](t *Tensor[T], shape []int) *Tensor[T] {
+	if SameShape(t.shape, shape) {
+		return t.Clone()
+	}
+	lead := len(t.shape) - len(shape)
+	if lead < 0 {
+		panic(fmt.Sprintf("tensor: SumTo %v from %v", shape, t.shape))
+	}
+	var axes []int
+	for i := range t.shape {
+		j := i - lead
+		if j < 0 {
+			axes = append(axes, i)
+			continue
+		}
+		switch {
+		case shape[j] == t.shape[i]:
+		case shape[j] == 1:
+			axes = append(axes, i)
+		default:
+			panic(fmt.Sprintf("tensor: SumTo %v from %v", shape, t.shape))
+		}
+	}
+	out := t
+	for _, a := range axes {
+		out = sumAxis(out, a)
+	}
+	if out == t {
+		out = t.Clone()
+	}
+	return out.Reshape(shape...)
+}
+
+// BroadcastTo expands t to shape (NumPy rules), copying.
+func BroadcastTo[T Float](t *Tensor[T], shape []int) *Tensor[T] {
+	s := mustBroadcast(t.shape, shape)
+	if !SameShape(s, shape) {
+		panic(fmt.Sprintf("tensor: cannot broadcast %v to %v", t.shape, shape))
+	}
+	return Add(t, New[T](shape...))
+}

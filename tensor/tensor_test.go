@@ -1,0 +1,468 @@
+package tensor
+
+import (
+	"math"
+	"math/cmplx"
+	"testing"
+)
+
+func randT(r *RNG, shape ...int) *Tensor[float64] { return RandN[float64](r, shape...) }
+
+func maxDiff[T Float](a, b *Tensor[T]) float64 {
+	if !SameShape(a.shape, b.shape) {
+		return math.Inf(1)
+	}
+	d := 0.0
+	for i := range a.data {
+		d = math.Max(d, math.Abs(float64(a.data[i]-b.data[i])))
+	}
+	return d
+}
+
+// unravel returns the multi-index of flat position i.
+func unravel(i int, shape []int) []int {
+	idx := make([]int, len(shape))
+	for k := len(shape) - 1; k >= 0; k-- {
+		idx[k] = i % shape[k]
+		i /= shape[k]
+	}
+	return idx
+}
+
+// naiveAt reads t at a broadcast index of the output shape.
+func naiveAt(t *Tensor[float64], idx []int) float64 {
+	off := len(idx) - len(t.shape)
+	flat := 0
+	for k, s := range t.shape {
+		i := idx[k+off]
+		if s == 1 {
+			i = 0
+		}
+		flat = flat*s + i
+	}
+	return t.data[flat]
+}
+
+func TestBroadcastBinaryMatchesNaive(t *testing.T) {
+	r := NewRNG(1)
+	cases := [][2][]int{
+		{{3, 4}, {3, 4}}, {{3, 4}, {4}}, {{3, 4}, {3, 1}}, {{1, 4}, {3, 1}},
+		{{2, 3, 4}, {1}}, {{}, {2, 3}}, {{2, 1, 4}, {3, 1}}, {{5, 1, 1}, {1, 6, 7}},
+		{{2, 3, 1, 5}, {3, 4, 1}}, {{1}, {1}}, {{7, 1}, {1, 1}}, {{2, 0, 3}, {3}},
+	}
+	ops := []struct {
+		name string
+		f    func(a, b *Tensor[float64]) *Tensor[float64]
+		ref  func(x, y float64) float64
+	}{
+		{"add", Add[float64], func(x, y float64) float64 { return x + y }},
+		{"sub", Sub[float64], func(x, y float64) float64 { return x - y }},
+		{"mul", Mul[float64], func(x, y float64) float64 { return x * y }},
+		{"div", Div[float64], func(x, y float64) float64 { return x / y }},
+		{"max", Maximum[float64], math.Max},
+	}
+	for _, c := range cases {
+		a, b := randT(r, c[0]...), randT(r, c[1]...)
+		for _, op := range ops {
+			for _, swap := range []bool{false, true} {
+				x, y := a, b
+				if swap {
+					x, y = b, a
+				}
+				got := op.f(x, y)
+				want, _ := BroadcastShapes(x.shape, y.shape)
+				if !SameShape(got.shape, want) {
+					t.Fatalf("%s %v %v: shape %v, want %v", op.name, x.shape, y.shape, got.shape, want)
+				}
+				for i, v := range got.data {
+					idx := unravel(i, want)
+					if ref := op.ref(naiveAt(x, idx), naiveAt(y, idx)); v != ref {
+						t.Fatalf("%s %v %v at %v: %v, want %v", op.name, x.shape, y.shape, idx, v, ref)
+					}
+				}
+			}
+		}
+	}
+	if _, err := BroadcastShapes([]int{3, 4}, []int{3}); err == nil {
+		t.Fatal("shapes [3 4] and [3] broadcast")
+	}
+}
+
+func TestLargeBroadcastUsesAllWorkers(t *testing.T) {
+	// Large enough to be split over goroutines: results must not change.
+	r := NewRNG(2)
+	a, b := randT(r, 64, 33, 40), randT(r, 33, 1)
+	got := Add(a, b)
+	for i, v := range got.data {
+		idx := unravel(i, got.shape)
+		if v != naiveAt(a, idx)+naiveAt(b, idx) {
+			t.Fatalf("at %v", idx)
+		}
+	}
+}
+
+func TestReductions(t *testing.T) {
+	r := NewRNG(3)
+	x := randT(r, 2, 3, 4)
+	s := SumAxes(x, []int{0, 2}, false)
+	if !SameShape(s.shape, []int{3}) {
+		t.Fatalf("shape %v", s.shape)
+	}
+	for j := 0; j < 3; j++ {
+		want := 0.0
+		for i := 0; i < 2; i++ {
+			for k := 0; k < 4; k++ {
+				want += x.At(i, j, k)
+			}
+		}
+		if math.Abs(s.data[j]-want) > 1e-12 {
+			t.Fatalf("sum %d: %v, want %v", j, s.data[j], want)
+		}
+	}
+	m := MeanAxes(x, []int{-1}, true)
+	if !SameShape(m.shape, []int{2, 3, 1}) || math.Abs(m.At(1, 2, 0)-(x.At(1, 2, 0)+x.At(1, 2, 1)+x.At(1, 2, 2)+x.At(1, 2, 3))/4) > 1e-12 {
+		t.Fatalf("mean %v", m)
+	}
+	if math.Abs(Sum(x)-Sum(SumAxes(x, nil, false))) > 1e-12 {
+		t.Fatal("Sum and SumAxes(nil) differ")
+	}
+	// SumTo inverts broadcasting: <BroadcastTo(a), g> = <a, SumTo(g)>.
+	a := randT(r, 3, 1)
+	g := randT(r, 2, 3, 4)
+	lhs := Sum(Mul(BroadcastTo(a, g.shape), g))
+	rhs := Sum(Mul(a, SumTo(g, a.shape)))
+	if math.Abs(lhs-rhs) > 1e-12 {
+		t.Fatalf("SumTo is not the adjoint of BroadcastTo: %v vs %v", lhs, rhs)
+	}
+	mx, arg := MaxAxis(FromSlice([]float64{1, 5, 3, 7, 2, 7}, 2, 3), 1)
+	if mx.data[0] != 5 || mx.data[1] != 7 || arg[0] != 1 || arg[1] != 0 {
+		t.Fatalf("max %v arg %v", mx.data, arg)
+	}
+}
+
+func TestLayoutOps(t *testing.T) {
+	r := NewRNG(4)
+	x := randT(r, 2, 3, 4, 5)
+	p := Permute(x, 2, 0, 3, 1)
+	for i := range p.data {
+		idx := unravel(i, p.shape)
+		if p.data[i] != x.At(idx[1], idx[3], idx[0], idx[2]) {
+			t.Fatalf("permute at %v", idx)
+		}
+	}
+	if maxDiff(Permute(p, InversePermutation([]int{2, 0, 3, 1})...), x) != 0 {
+		t.Fatal("inverse permutation")
+	}
+	s := Slice(x, 2, 1, 3)
+	if !SameShape(s.shape, []int{2, 3, 2, 5}) || s.At(1, 2, 1, 4) != x.At(1, 2, 2, 4) {
+		t.Fatal("slice")
+	}
+	pd := Pad(x, 1, 2, 1, -7)
+	if !SameShape(pd.shape, []int{2, 6, 4, 5}) || pd.At(0, 0, 0, 0) != -7 || pd.At(1, 4, 3, 2) != x.At(1, 2, 3, 2) || pd.At(1, 5, 0, 0) != -7 {
+		t.Fatal("pad")
+	}
+	c := Concat(1, x, Slice(x, 1, 0, 1))
+	if !SameShape(c.shape, []int{2, 4, 4, 5}) || c.At(1, 3, 2, 2) != x.At(1, 0, 2, 2) || c.At(1, 2, 2, 2) != x.At(1, 2, 2, 2) {
+		t.Fatal("concat")
+	}
+	st := Stack(0, x, x)
+	if !SameShape(st.shape, []int{2, 2, 3, 4, 5}) || st.At(1, 1, 2, 3, 4) != x.At(1, 2, 3, 4) {
+		t.Fatal("stack")
+	}
+	tr := Transpose(randT(r, 3, 2, 5))
+	if !SameShape(tr.shape, []int{3, 5, 2}) {
+		t.Fatal("transpose")
+	}
+}
+
+func TestGatherScatterAreAdjoint(t *testing.T) {
+	r := NewRNG(5)
+	x := randT(r, 3, 6, 4)
+	idx := []int{5, 0, 0, 2, 5, 5, 1}
+	g := Gather(x, 1, idx)
+	if !SameShape(g.shape, []int{3, 7, 4}) || g.At(2, 4, 3) != x.At(2, 5, 3) {
+		t.Fatal("gather values")
+	}
+	y := randT(r, 3, 7, 4)
+	lhs := Sum(Mul(g, y))
+	rhs := Sum(Mul(x, ScatterAdd(y, 1, idx, 6)))
+	if math.Abs(lhs-rhs) > 1e-12 {
+		t.Fatalf("<Gather x, y> = %v, <x, ScatterAdd y> = %v", lhs, rhs)
+	}
+	sc := ScatterAdd(y, 1, idx, 6)
+	if want := y.At(1, 0, 2) + y.At(1, 4, 2) + y.At(1, 5, 2); math.Abs(sc.At(1, 5, 2)-want) > 1e-12 {
+		t.Fatal("scatter sums repeated indices")
+	}
+}
+
+func naiveMatMul(a, b *Tensor[float64], ta, tb bool) *Tensor[float64] {
+	get := func(t *Tensor[float64], trans bool, i, j int) float64 {
+		if trans {
+			return t.At(j, i)
+		}
+		return t.At(i, j)
+	}
+	m, k := a.shape[0], a.shape[1]
+	if ta {
+		m, k = k, m
+	}
+	n := b.shape[1]
+	if tb {
+		n = b.shape[0]
+	}
+	out := New[float64](m, n)
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			s := 0.0
+			for l := 0; l < k; l++ {
+				s += get(a, ta, i, l) * get(b, tb, l, j)
+			}
+			out.Set(s, i, j)
+		}
+	}
+	return out
+}
+
+func TestMatMul(t *testing.T) {
+	r := NewRNG(6)
+	for _, ta := range []bool{false, true} {
+		for _, tb := range []bool{false, true} {
+			m, k, n := 5, 7, 3
+			as, bs := []int{m, k}, []int{k, n}
+			if ta {
+				as = []int{k, m}
+			}
+			if tb {
+				bs = []int{n, k}
+			}
+			a, b := randT(r, as...), randT(r, bs...)
+			if d := maxDiff(MatMul(a, b, ta, tb), naiveMatMul(a, b, ta, tb)); d > 1e-12 {
+				t.Fatalf("trans %v %v: diff %g", ta, tb, d)
+			}
+			// Batched, and batch times shared matrix, both ways.
+			a3 := randT(r, append([]int{4}, as...)...)
+			b3 := randT(r, append([]int{4}, bs...)...)
+			got := MatMul(a3, b3, ta, tb)
+			shared := MatMul(a3, b, ta, tb)
+			shared2 := MatMul(a, b3, ta, tb)
+			for i := 0; i < 4; i++ {
+				ai := FromSlice(a3.data[i*m*k:(i+1)*m*k], as...)
+				bi := FromSlice(b3.data[i*k*n:(i+1)*k*n], bs...)
+				want := naiveMatMul(ai, bi, ta, tb)
+				for name, g := range map[string]*Tensor[float64]{"batched": got, "shared right": shared, "shared left": shared2} {
+					wi := want
+					if name == "shared right" {
+						wi = naiveMatMul(ai, b, ta, tb)
+					} else if name == "shared left" {
+						wi = naiveMatMul(a, bi, ta, tb)
+					}
+					gi := FromSlice(g.data[i*m*n:(i+1)*m*n], m, n)
+					if d := maxDiff(gi, wi); d > 1e-12 {
+						t.Fatalf("%s trans %v %v batch %d: diff %g", name, ta, tb, i, d)
+					}
+				}
+			}
+		}
+	}
+	// float32 goes through blas32.
+	a32, b32 := RandN[float32](r, 6, 9), RandN[float32](r, 9, 4)
+	if d := maxDiff(Convert[float64](MatMul(a32, b32, false, false)), naiveMatMul(Convert[float64](a32), Convert[float64](b32), false, false)); d > 1e-5 {
+		t.Fatalf("float32 diff %g", d)
+	}
+}
+
+func naiveDFT(x []complex128, inverse bool) []complex128 {
+	n := len(x)
+	out := make([]complex128, n)
+	sign := -1.0
+	if inverse {
+		sign = 1
+	}
+	for k := 0; k < n; k++ {
+		var s complex128
+		for j := 0; j < n; j++ {
+			s += x[j] * cmplx.Exp(complex(0, sign*2*math.Pi*float64(j*k%n)/float64(n)))
+		}
+		out[k] = s
+	}
+	return out
+}
+
+func TestFFTMatchesNaiveDFT(t *testing.T) {
+	r := NewRNG(7)
+	for _, n := range []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 16, 17, 30, 49, 64, 97, 121, 128, 210, 256} {
+		x := make([]complex128, n)
+		for i := range x {
+			x[i] = complex(r.Normal(), r.Normal())
+		}
+		for _, inv := range []bool{false, true} {
+			got := make([]complex128, n)
+			planFor(n).transform(got, x, inv)
+			want := naiveDFT(x, inv)
+			for k := range got {
+				if cmplx.Abs(got[k]-want[k]) > 1e-10*math.Sqrt(float64(n)) {
+					t.Fatalf("n %d inverse %v bin %d: %v, want %v", n, inv, k, got[k], want[k])
+				}
+			}
+		}
+	}
+}
+
+func TestRFFTNAgainstDFT(t *testing.T) {
+	r := NewRNG(8)
+	// 2D over the last two axes of [2, 6, 10]: compare with a direct 2D DFT.
+	x := randT(r, 2, 6, 10)
+	X := RFFTN(x, 2)
+	if !SameShape(X.shape, []int{2, 6, 6}) {
+		t.Fatalf("spectrum shape %v", X.shape)
+	}
+	for b := 0; b < 2; b++ {
+		for k1 := 0; k1 < 6; k1++ {
+			for k2 := 0; k2 < 6; k2++ {
+				var s complex128
+				for j1 := 0; j1 < 6; j1++ {
+					for j2 := 0; j2 < 10; j2++ {
+						ph := -2 * math.Pi * (float64(j1*k1)/6 + float64(j2*k2)/10)
+						s += complex(x.At(b, j1, j2), 0) * cmplx.Exp(complex(0, ph))
+					}
+				}
+				if got := X.At((b*6+k1)*6 + k2); cmplx.Abs(got-s) > 1e-10 {
+					t.Fatalf("bin %d %d %d: %v, want %v", b, k1, k2, got, s)
+				}
+			}
+		}
+	}
+	for _, shape := range [][]int{{16}, {3, 9}, {2, 8, 8}, {2, 5, 6, 7}, {1, 4, 6, 5}} {
+		for d := 1; d <= min(3, len(shape)); d++ {
+			x := randT(r, shape...)
+			back := IRFFTN(RFFTN(x, d), d, shape[len(shape)-1])
+			if diff := maxDiff(back, x); diff > 1e-12 {
+				t.Fatalf("shape %v d %d: round trip error %g", shape, d, diff)
+			}
+		}
+	}
+	// float32 round trip.
+	x32 := RandN[float32](r, 3, 32, 32)
+	if d := maxDiff(IRFFTN(RFFTN(x32, 2), 2, 32), x32); d > 1e-5 {
+		t.Fatalf("float32 round trip %g", d)
+	}
+	// The Nyquist and DC imaginary parts are ignored by IRFFTN.
+	Z := RFFTN(randT(r, 8), 1)
+	Z2 := Z.Clone()
+	Z2.data[1] += 3     // imag of DC
+	Z2.data[2*4+1] -= 2 // imag of Nyquist
+	if maxDiff(IRFFTN(Z, 1, 8), IRFFTN(Z2, 1, 8)) != 0 {
+		t.Fatal("IRFFTN used the imaginary part of DC or Nyquist")
+	}
+}
+
+func TestFFTAlongAxis(t *testing.T) {
+	r := NewRNG(9)
+	c := NewC[float64](3, 5, 2)
+	for i := range c.data {
+		c.data[i] = r.Normal()
+	}
+	back := FFT(FFT(c, 1, false), 1, true)
+	for i := range c.data {
+		if math.Abs(back.data[i]-c.data[i]) > 1e-12 {
+			t.Fatal("FFT round trip along axis 1")
+		}
+	}
+}
+
+func TestDCT(t *testing.T) {
+	r := NewRNG(10)
+	for _, n := range []int{1, 2, 5, 8, 13} {
+		C := DCTMatrix[float64](n, n)
+		I := MatMul(C, C, false, true)
+		for i := 0; i < n; i++ {
+			for j := 0; j < n; j++ {
+				want := 0.0
+				if i == j {
+					want = 1
+				}
+				if math.Abs(I.At(i, j)-want) > 1e-12 {
+					t.Fatalf("n %d: C C^T not identity at %d %d", n, i, j)
+				}
+			}
+		}
+	}
+	x := randT(r, 3, 7, 4)
+	X := DCT2(x, 1)
+	// scipy.fft.dct(x, type=2, norm="ortho", axis=1) by its definition.
+	for a := 0; a < 3; a++ {
+		for k := 0; k < 7; k++ {
+			for c := 0; c < 4; c++ {
+				s := 0.0
+				for j := 0; j < 7; j++ {
+					s += x.At(a, j, c) * math.Cos(math.Pi*float64(k)*(2*float64(j)+1)/14)
+				}
+				s *= 2
+				f := math.Sqrt(1 / (4 * 7.0))
+				if k > 0 {
+					f = math.Sqrt(1 / (2 * 7.0))
+				}
+				if math.Abs(X.At(a, k, c)-s*f) > 1e-12 {
+					t.Fatalf("DCT-II at %d %d %d", a, k, c)
+				}
+			}
+		}
+	}
+	if d := maxDiff(DCT3(X, 1), x); d > 1e-12 {
+		t.Fatalf("DCT-III does not invert DCT-II: %g", d)
+	}
+	if d := maxDiff(DCT3(DCT2(x, -1), -1), x); d > 1e-12 {
+		t.Fatalf("last axis round trip %g", d)
+	}
+	// Truncated: the first m modes.
+	Xm := ApplyAlongAxis(x, 1, DCTMatrix[float64](7, 3))
+	if d := maxDiff(Xm, Slice(X, 1, 0, 3)); d > 1e-12 {
+		t.Fatalf("truncated DCT %g", d)
+	}
+}
+
+func TestSoftmax(t *testing.T) {
+	x := FromSlice([]float64{1, 2, 3, 1000, 1000, 1000}, 2, 3)
+	s := Softmax(x, 1)
+	e := []float64{math.Exp(-2), math.Exp(-1), 1}
+	z := e[0] + e[1] + e[2]
+	for j := 0; j < 3; j++ {
+		if math.Abs(s.At(0, j)-e[j]/z) > 1e-15 || math.Abs(s.At(1, j)-1.0/3) > 1e-15 {
+			t.Fatalf("softmax row values %v", s.data)
+		}
+	}
+}
+
+func TestRNG(t *testing.T) {
+	a, b := NewRNG(42), NewRNG(42)
+	for i := 0; i < 100; i++ {
+		if a.Uint64() != b.Uint64() {
+			t.Fatal("same seed, different streams")
+		}
+	}
+	if NewRNG(1).Uint64() == NewRNG(2).Uint64() {
+		t.Fatal("seeds 1 and 2 start alike")
+	}
+	r := NewRNG(7)
+	const n = 200000
+	var s, s2, u float64
+	for i := 0; i < n; i++ {
+		z := r.Normal()
+		s += z
+		s2 += z * z
+		u += r.Float64()
+	}
+	mean, variance := s/n, s2/n-(s/n)*(s/n)
+	// Standard errors: mean 1/sqrt(n) = 0.0022, variance sqrt(2/n) = 0.0032,
+	// uniform mean sqrt(1/12/n) = 0.00065; bounds are 5 standard errors.
+	if math.Abs(mean) > 0.011 || math.Abs(variance-1) > 0.016 || math.Abs(u/n-0.5) > 0.0033 {
+		t.Fatalf("normal mean %v variance %v, uniform mean %v", mean, variance, u/n)
+	}
+	st := r.State()
+	x1 := []float64{r.Normal(), r.Normal(), r.Float64()}
+	r.SetState(st)
+	x2 := []float64{r.Normal(), r.Normal(), r.Float64()}
+	if x1[0] != x2[0] || x1[1] != x2[1] || x1[2] != x2[2] {
+		t.Fatal("state restore does not continue the stream")
+	}
+}
