@@ -3,46 +3,14 @@ package datasets
 import (
 	"fmt"
 	"sort"
+
+	"github.com/surrogo/surrogo/tensor"
 )
 
-// splitMix64 is the SplitMix64 generator (Steele, Lea, Flood 2014): a
-// fixed, documented stream, so shuffles depend only on the seed and never
-// on the Go version.
-type splitMix64 struct{ state uint64 }
-
-func (r *splitMix64) next() uint64 {
-	r.state += 0x9e3779b97f4a7c15
-	z := r.state
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	return z ^ (z >> 31)
-}
-
-// intn returns a uniform integer in [0, n) by rejection (no modulo bias).
-func (r *splitMix64) intn(n int) int {
-	bound := uint64(n)
-	limit := ^uint64(0) - (^uint64(0) % bound)
-	for {
-		if v := r.next(); v < limit {
-			return int(v % bound)
-		}
-	}
-}
-
 // Permutation returns a permutation of 0..n-1 that depends only on (seed,
-// stream): Fisher-Yates driven by SplitMix64.
+// stream): Fisher-Yates driven by tensor's seeded generator.
 func Permutation(n int, seed, stream uint64) []int {
-	mix := splitMix64{state: seed}
-	r := splitMix64{state: mix.next() ^ (stream * 0xd1342543de82ef95)}
-	p := make([]int, n)
-	for i := range p {
-		p[i] = i
-	}
-	for i := n - 1; i > 0; i-- {
-		j := r.intn(i + 1)
-		p[i], p[j] = p[j], p[i]
-	}
-	return p
+	return tensor.NewRNGStream(seed, stream).Perm(n)
 }
 
 // Sampler yields the mini-batches of an epoch as lists of sample indices.

@@ -140,17 +140,6 @@ func TestNormalizerSaveLoad(t *testing.T) {
 	}
 }
 
-func TestSplitMix64ReferenceStream(t *testing.T) {
-	// First outputs of Vigna's reference splitmix64.c seeded with 1234567.
-	r := splitMix64{state: 1234567}
-	want := []uint64{6457827717110365317, 3203168211198807973, 9817491932198370423}
-	for i, w := range want {
-		if got := r.next(); got != w {
-			t.Fatalf("output %d: %d, want %d", i, got, w)
-		}
-	}
-}
-
 func TestPermutationIsUniformAndDeterministic(t *testing.T) {
 	p := Permutation(1000, 7, 3)
 	s := append([]int(nil), p...)

@@ -19,15 +19,38 @@ func NewRNG(seed uint64) *RNG {
 	return r
 }
 
+// NewRNGStream returns generator number stream of seed: independent
+// streams for, say, each epoch's shuffle or each sample of a dataset, so
+// that draw i depends only on (seed, stream).
+func NewRNGStream(seed, stream uint64) *RNG {
+	r := &RNG{}
+	r.Seed(seed)
+	sm := splitMix64(stream ^ 0x6a09e667f3bcc909)
+	for i := range r.s {
+		r.s[i] ^= sm.next()
+	}
+	if r.s == [4]uint64{} {
+		r.s[0] = 1 // xoshiro's one forbidden state
+	}
+	return r
+}
+
+// splitMix64 is SplitMix64 (Steele, Lea, Flood 2014), used to expand seeds.
+type splitMix64 uint64
+
+func (s *splitMix64) next() uint64 {
+	*s += 0x9e3779b97f4a7c15
+	z := uint64(*s)
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
 // Seed resets the stream.
 func (r *RNG) Seed(seed uint64) {
-	sm := seed
+	sm := splitMix64(seed)
 	for i := range r.s {
-		sm += 0x9e3779b97f4a7c15
-		z := sm
-		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-		z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-		r.s[i] = z ^ (z >> 31)
+		r.s[i] = sm.next()
 	}
 	r.has = false
 }

@@ -466,3 +466,22 @@ func TestRNG(t *testing.T) {
 		t.Fatal("state restore does not continue the stream")
 	}
 }
+
+func TestSplitMix64ReferenceStream(t *testing.T) {
+	// First outputs of Vigna's reference splitmix64.c seeded with 1234567.
+	r := splitMix64(1234567)
+	want := []uint64{6457827717110365317, 3203168211198807973, 9817491932198370423}
+	for i, w := range want {
+		if got := r.next(); got != w {
+			t.Fatalf("output %d: %d, want %d", i, got, w)
+		}
+	}
+}
+
+func TestRNGStreamsDiffer(t *testing.T) {
+	a, b, c := NewRNGStream(5, 0), NewRNGStream(5, 1), NewRNGStream(5, 0)
+	x, y, z := a.Uint64(), b.Uint64(), c.Uint64()
+	if x == y || x != z {
+		t.Fatalf("streams: %d %d %d", x, y, z)
+	}
+}
