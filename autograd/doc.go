@@ -1,0 +1,22 @@
+// Package autograd is surrogo's reverse-mode automatic differentiation over
+// tensor: define-by-run, with higher-order gradients.
+//
+// Ops on *Var record their inputs and a backward function (the
+// vector-Jacobian product). Grad(outputs, inputs, gradOutputs, createGraph)
+// walks the recorded graph from the outputs in reverse topological order
+// and returns d(sum_i <gradOutputs_i, outputs_i>)/d inputs. Backward(loss)
+// adds d loss / d leaf into every leaf's Grad.
+//
+// Backward functions are written with the same Var ops, so with createGraph
+// the backward pass is itself recorded and its results can be
+// differentiated again: u_x, u_xx of a PINN with respect to its inputs and
+// then the gradient of a residual loss with respect to the weights; the
+// Hessian of a potential inside DMM's Monge-Ampere loss. Without
+// createGraph the backward pass runs under NoGrad and records nothing.
+//
+// Fused ops with hand-written first-order VJPs on raw tensors (the spectral
+// convolution of FNO) refuse createGraph with ErrFirstOrder.
+//
+// NoGrad(fn) evaluates without recording (inference); the switch is
+// process-wide.
+package autograd

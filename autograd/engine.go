@@ -1,0 +1,158 @@
+package autograd
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/surrogo/surrogo/tensor"
+)
+
+// ErrNoGraph marks a gradient request on something no recorded op links
+// to the inputs; ErrFirstOrder a second derivative through a fused op
+// that only has a first-order backward.
+var (
+	ErrNoGraph    = errors.New("autograd: output does not require gradients")
+	ErrFirstOrder = errors.New("autograd: op supports first-order gradients only")
+)
+
+// topoOrder lists every Var that requires gradients and is reachable from
+// outputs, inputs before the Vars computed from them.
+func topoOrder[T tensor.Float](outputs []*Var[T]) []*Var[T] {
+	var order []*Var[T]
+	state := map[*Var[T]]uint8{} // 1 visiting, 2 done
+	type frame struct {
+		v    *Var[T]
+		next int
+	}
+	for _, root := range outputs {
+		if !root.requiresGrad || state[root] != 0 {
+			continue
+		}
+		stack := []frame{{v: root}}
+		state[root] = 1
+		for len(stack) > 0 {
+			top := &stack[len(stack)-1]
+			if top.v.node != nil && top.next < len(top.v.node.inputs) {
+				in := top.v.node.inputs[top.next]
+				top.next++
+				if in.requiresGrad && state[in] == 0 {
+					state[in] = 1
+					stack = append(stack, frame{v: in})
+				}
+				continue
+			}
+			state[top.v] = 2
+			order = append(order, top.v)
+			stack = stack[:len(stack)-1]
+		}
+	}
+	return order
+}
+
+// Grad returns the gradients of the outputs with respect to inputs:
+// sum over outputs of (gradOutputs[i] . d outputs[i] / d input). A nil
+// gradOutputs (or nil entry) means ones, i.e. the gradient of the sum of
+// that output. Inputs the outputs do not depend on get zero gradients.
+//
+// With createGraph the backward pass is recorded, so the returned
+// gradients can be differentiated again (u_xx of a PINN, the Hessian in
+// DMM's Monge-Ampere loss). Without it, nothing is recorded.
+func Grad[T tensor.Float](outputs, inputs, gradOutputs []*Var[T], createGraph bool) ([]*Var[T], error) {
+	if gradOutputs != nil && len(gradOutputs) != len(outputs) {
+		return nil, fmt.Errorf("autograd: %d gradient outputs for %d outputs", len(gradOutputs), len(outputs))
+	}
+	for i, out := range outputs {
+		if !out.requiresGrad {
+			return nil, fmt.Errorf("output %d (shape %v): %w", i, out.Shape(), ErrNoGraph)
+		}
+	}
+	grads, err := backprop(outputs, gradOutputs, createGraph)
+	if err != nil {
+		return nil, err
+	}
+	res := make([]*Var[T], len(inputs))
+	for i, in := range inputs {
+		if g, ok := grads[in]; ok {
+			res[i] = g
+		} else {
+			res[i] = Const(tensor.New[T](in.Shape()...))
+		}
+	}
+	return res, nil
+}
+
+// Backward computes the gradient of loss (nil seed: ones) with respect to
+// every leaf that requires gradients and adds it to the leaf's Grad.
+func Backward[T tensor.Float](loss *Var[T]) error {
+	if !loss.requiresGrad {
+		return fmt.Errorf("loss (shape %v): %w", loss.Shape(), ErrNoGraph)
+	}
+	grads, err := backprop([]*Var[T]{loss}, nil, false)
+	if err != nil {
+		return err
+	}
+	for v, g := range grads {
+		if v.node != nil {
+			continue
+		}
+		if v.Grad == nil {
+			v.Grad = g.Value.Clone()
+		} else {
+			tensor.AddInPlace(v.Grad, g.Value)
+		}
+	}
+	return nil
+}
+
+func backprop[T tensor.Float](outputs, gradOutputs []*Var[T], createGraph bool) (map[*Var[T]]*Var[T], error) {
+	order := topoOrder(outputs)
+	grads := make(map[*Var[T]]*Var[T], len(order))
+	accumulate := func(v, g *Var[T]) {
+		if prev, ok := grads[v]; ok {
+			grads[v] = Add(prev, g)
+		} else {
+			grads[v] = g
+		}
+	}
+	run := func() error {
+		for i, out := range outputs {
+			var seed *Var[T]
+			if gradOutputs != nil && gradOutputs[i] != nil {
+				seed = gradOutputs[i]
+				if !tensor.SameShape(seed.Shape(), out.Shape()) {
+					return fmt.Errorf("autograd: gradient output %d has shape %v, output has %v", i, seed.Shape(), out.Shape())
+				}
+			} else {
+				seed = Const(tensor.Ones[T](out.Shape()...))
+			}
+			accumulate(out, seed)
+		}
+		for k := len(order) - 1; k >= 0; k-- {
+			v := order[k]
+			g, ok := grads[v]
+			if !ok || v.node == nil {
+				continue
+			}
+			if createGraph && v.node.firstOrder {
+				return fmt.Errorf("%s: %w (higher-order gradients need its composite form)", v.node.op, ErrFirstOrder)
+			}
+			ins := v.node.backward(g)
+			for j, in := range v.node.inputs {
+				if j < len(ins) && ins[j] != nil && in.requiresGrad {
+					if !tensor.SameShape(ins[j].Shape(), in.Shape()) {
+						panic(fmt.Sprintf("autograd: %s backward gave gradient %v for input %d of shape %v", v.node.op, ins[j].Shape(), j, in.Shape()))
+					}
+					accumulate(in, ins[j])
+				}
+			}
+		}
+		return nil
+	}
+	var err error
+	if createGraph {
+		err = run()
+	} else {
+		NoGrad(func() { err = run() })
+	}
+	return grads, err
+}
