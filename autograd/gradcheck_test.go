@@ -184,7 +184,9 @@ func TestGradients(t *testing.T) {
 		{"mean", func(x []*Var[float64]) *Var[float64] { return Mean(Mul(x[0], x[0])) }, []*tensor.Tensor[float64]{n(2, 3)}},
 		{"sum axes", func(x []*Var[float64]) *Var[float64] { return SumAxes(Mul(x[0], x[0]), []int{0, 2}, false) }, []*tensor.Tensor[float64]{n(2, 3, 4)}},
 		{"mean axes keep", func(x []*Var[float64]) *Var[float64] { return MeanAxes(Tanh(x[0]), []int{-1}, true) }, []*tensor.Tensor[float64]{n(3, 5)}},
-		{"broadcast to", func(x []*Var[float64]) *Var[float64] { return Mul(BroadcastTo(x[0], []int{2, 3, 4}), BroadcastTo(x[0], []int{2, 3, 4})) }, []*tensor.Tensor[float64]{n(3, 1)}},
+		{"broadcast to", func(x []*Var[float64]) *Var[float64] {
+			return Mul(BroadcastTo(x[0], []int{2, 3, 4}), BroadcastTo(x[0], []int{2, 3, 4}))
+		}, []*tensor.Tensor[float64]{n(3, 1)}},
 		{"sum to", func(x []*Var[float64]) *Var[float64] { return Square(SumTo(x[0], []int{1, 4})) }, []*tensor.Tensor[float64]{n(3, 2, 4)}},
 		{"reshape", func(x []*Var[float64]) *Var[float64] { return Sin(Reshape(Mul(x[0], x[0]), 4, -1)) }, []*tensor.Tensor[float64]{n(2, 6)}},
 		{"permute", func(x []*Var[float64]) *Var[float64] { return Mul(Permute(x[0], 2, 0, 1), Permute(x[0], 2, 0, 1)) }, []*tensor.Tensor[float64]{n(2, 3, 4)}},
