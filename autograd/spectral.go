@@ -1,0 +1,226 @@
+package autograd
+
+import (
+	"fmt"
+
+	"github.com/surrogo/surrogo/tensor"
+	"github.com/surrogo/surrogo/tensor/parallel"
+)
+
+// SpectralBlocks returns the number of corner blocks of kept modes for a
+// d-dimensional spectral convolution: 2^(d-1) (low and high frequencies on
+// every axis but the last, whose half spectrum keeps only the low ones).
+func SpectralBlocks(d int) int { return 1 << (d - 1) }
+
+// spectralModes lists, for every kept mode, its offset in one channel's
+// half spectrum and its index in the weight tensor (block-major).
+type spectralModes struct {
+	plane   int   // elements of one channel's half spectrum
+	offsets []int // spectrum offset of kept mode e
+	weights []int // weight mode index of kept mode e (block * M + k)
+	m       int   // modes per block (product of modes)
+}
+
+func newSpectralModes(n, modes []int) spectralModes {
+	d := len(n)
+	half := append(append([]int{}, n[:d-1]...), n[d-1]/2+1)
+	sm := spectralModes{plane: tensor.Size(half), m: tensor.Size(modes)}
+	blocks := SpectralBlocks(d)
+	k := make([]int, d)
+	for b := 0; b < blocks; b++ {
+		for e := 0; e < sm.m; e++ {
+			rem := e
+			for a := d - 1; a >= 0; a-- {
+				k[a] = rem % modes[a]
+				rem /= modes[a]
+			}
+			off := 0
+			for a := 0; a < d; a++ {
+				idx := k[a]
+				if a < d-1 && b&(1<<(d-2-a)) != 0 {
+					idx = n[a] - modes[a] + k[a]
+				}
+				off = off*half[a] + idx
+			}
+			sm.offsets = append(sm.offsets, off)
+			sm.weights = append(sm.weights, b*sm.m+e)
+		}
+	}
+	return sm
+}
+
+// SpectralConv is the Fourier layer of FNO (Li et al., 2021) over the last
+// d axes of x [B, Cin, n_1, ..., n_d]:
+//
+//	y = irfftn( R . rfftn(x) ),  (R . X)[b, o, k] = sum_i X[b, i, k] W[i, o, k]
+//
+// on the kept modes k and zero elsewhere. modes[a] modes are kept per
+// corner: on every axis but the last both the lowest (0..m-1) and the
+// highest (n-m..n-1) frequencies, on the last (half-spectrum) axis the
+// lowest. This is the original scripts' convention, where modes counts per
+// corner (neuraloperator >= 0.3 counts n_modes = 2*modes on the full axes).
+//
+// w holds the complex weights interleaved, shape [2^(d-1), Cin, Cout,
+// m_1, ..., m_d, 2]; block b takes the high corner on axis a when bit
+// (d-2-a) of b is set (2D: block 0 = weights1, rows 0..m1-1; block 1 =
+// weights2, rows n1-m1..n1-1). The gradient of w follows PyTorch's
+// convention for complex parameters: dL/dRe + i dL/dIm.
+//
+// The backward pass uses the adjoints of rfftn and irfftn directly and is
+// first-order only.
+func SpectralConv[T tensor.Float](x, w *Var[T], modes []int) *Var[T] {
+	xs, ws := x.Shape(), w.Shape()
+	d := len(modes)
+	if d < 1 || d > 3 || len(xs) != d+2 {
+		panic(fmt.Sprintf("autograd: SpectralConv with %d mode counts on input %v", d, xs))
+	}
+	bsz, cin := xs[0], xs[1]
+	n := xs[2:]
+	blocks := SpectralBlocks(d)
+	if len(ws) != d+4 || ws[0] != blocks || ws[1] != cin || ws[len(ws)-1] != 2 {
+		panic(fmt.Sprintf("autograd: SpectralConv weight %v for input %v and modes %v (want [%d %d Cout %v 2])", ws, xs, modes, blocks, cin, modes))
+	}
+	cout := ws[2]
+	for a, m := range modes {
+		if ws[3+a] != m {
+			panic(fmt.Sprintf("autograd: SpectralConv weight %v does not match modes %v", ws, modes))
+		}
+		limit := n[a] / 2
+		if a == d-1 {
+			limit = n[a]/2 + 1
+		}
+		if m < 1 || m > limit {
+			panic(fmt.Sprintf("autograd: SpectralConv keeps %d modes on axis of size %d (at most %d)", m, n[a], limit))
+		}
+	}
+	sm := newSpectralModes(n, modes)
+	X := tensor.RFFTN(x.Value, d)
+	outShape := append([]int{bsz, cout}, X.Shape()[2:]...)
+	Y := tensor.NewC[T](outShape...)
+	mixModes(Y.Data(), X.Data(), w.Value.Data(), sm, bsz, cin, cout, false)
+	y := tensor.IRFFTN(Y, d, n[d-1])
+
+	return recordFirstOrder(y, "spectral_conv", vars(x, w), func(g *Var[T]) []*Var[T] {
+		// Adjoint of irfftn: G = rfftn(g) * wt / N, wt = 2 on the interior
+		// bins of the last axis, 1 on DC and (even n) Nyquist.
+		G := tensor.RFFTN(g.Value, d)
+		weightHalfSpectrum(G, n, false)
+		var gx, gw *Var[T]
+		if x.requiresGrad {
+			GX := tensor.NewC[T](X.Shape()...)
+			mixModes(GX.Data(), G.Data(), w.Value.Data(), sm, bsz, cout, cin, true)
+			// Adjoint of rfftn: N * irfftn(GX / wt).
+			weightHalfSpectrum(GX, n, true)
+			gx = Const(tensor.IRFFTN(GX, d, n[d-1]))
+		}
+		if w.requiresGrad {
+			gw = Const(weightGrad(X.Data(), G.Data(), sm, bsz, cin, cout, ws))
+		}
+		return vars(gx, gw)
+	})
+}
+
+// weightHalfSpectrum scales a half spectrum for the rfftn/irfftn adjoints:
+// forward (inverse=false) multiplies the interior last-axis bins by 2 and
+// everything by 1/N; inverse=true divides the interior bins by 2 and
+// multiplies everything by N.
+func weightHalfSpectrum[T tensor.Float](c *tensor.CTensor[T], n []int, inverse bool) {
+	N := float64(tensor.Size(n))
+	nl := n[len(n)-1]
+	h := nl/2 + 1
+	data := c.Data()
+	for j := 0; j < len(data)/2; j++ {
+		k := j % h
+		f := 1 / N
+		if inverse {
+			f = N
+		}
+		if k != 0 && 2*k != nl {
+			if inverse {
+				f /= 2
+			} else {
+				f *= 2
+			}
+		}
+		data[2*j] = T(float64(data[2*j]) * f)
+		data[2*j+1] = T(float64(data[2*j+1]) * f)
+	}
+}
+
+// mixModes computes dst[b, o, k] = sum_i src[b, i, k] W[i, o, k] on the
+// kept modes (adjoint: dst[b, i, k] = sum_o src[b, o, k] conj(W[i, o, k]),
+// with in/out the channel counts of src/dst).
+func mixModes[T tensor.Float](dst, src, w []T, sm spectralModes, bsz, cin, cout int, adjoint bool) {
+	// Weight layout: [block*M + k] within [Cin, Cout] planes:
+	// flat((blk, i, o, k)) = ((blk*Cin + i)*Cout + o)*M + k, interleaved.
+	wc, wo := cin, cout // weight's channel counts as stored
+	if adjoint {
+		wc, wo = cout, cin
+	}
+	parallel.For(len(sm.offsets), 8*bsz*cin*cout, func(lo, hi int) {
+		xr := make([]float64, bsz*cin)
+		xi := make([]float64, bsz*cin)
+		for e := lo; e < hi; e++ {
+			off := sm.offsets[e]
+			blk, k := sm.weights[e]/sm.m, sm.weights[e]%sm.m
+			for b := 0; b < bsz; b++ {
+				for i := 0; i < cin; i++ {
+					p := 2 * ((b*cin+i)*sm.plane + off)
+					xr[b*cin+i], xi[b*cin+i] = float64(src[p]), float64(src[p+1])
+				}
+			}
+			for b := 0; b < bsz; b++ {
+				for o := 0; o < cout; o++ {
+					var sr, si float64
+					for i := 0; i < cin; i++ {
+						var q int
+						if adjoint {
+							// dst channel o is the layer's input channel,
+							// src channel i its output channel.
+							q = 2 * (((blk*wc+o)*wo+i)*sm.m + k)
+						} else {
+							q = 2 * (((blk*wc+i)*wo+o)*sm.m + k)
+						}
+						wr, wi := float64(w[q]), float64(w[q+1])
+						if adjoint {
+							wi = -wi
+						}
+						ar, ai := xr[b*cin+i], xi[b*cin+i]
+						sr += ar*wr - ai*wi
+						si += ar*wi + ai*wr
+					}
+					p := 2 * ((b*cout+o)*sm.plane + off)
+					dst[p], dst[p+1] = T(sr), T(si)
+				}
+			}
+		}
+	})
+}
+
+// weightGrad returns dL/dW[blk, i, o, k] = sum_b conj(X[b, i, k]) G[b, o, k].
+func weightGrad[T tensor.Float](X, G []T, sm spectralModes, bsz, cin, cout int, shape []int) *tensor.Tensor[T] {
+	out := tensor.New[T](shape...)
+	gw := out.Data()
+	parallel.For(len(sm.offsets), 8*bsz*cin*cout, func(lo, hi int) {
+		for e := lo; e < hi; e++ {
+			off := sm.offsets[e]
+			blk, k := sm.weights[e]/sm.m, sm.weights[e]%sm.m
+			for i := 0; i < cin; i++ {
+				for o := 0; o < cout; o++ {
+					var sr, si float64
+					for b := 0; b < bsz; b++ {
+						px := 2 * ((b*cin+i)*sm.plane + off)
+						pg := 2 * ((b*cout+o)*sm.plane + off)
+						xr, xi := float64(X[px]), -float64(X[px+1])
+						gr, gi := float64(G[pg]), float64(G[pg+1])
+						sr += xr*gr - xi*gi
+						si += xr*gi + xi*gr
+					}
+					q := 2 * (((blk*cin+i)*cout+o)*sm.m + k)
+					gw[q], gw[q+1] = T(sr), T(si)
+				}
+			}
+		}
+	})
+	return out
+}
