@@ -208,6 +208,9 @@ func TestGradients(t *testing.T) {
 		{"dct along axis", func(x []*Var[float64]) *Var[float64] {
 			return Square(ApplyAlongAxis(x[0], 1, tensor.DCTMatrix[float64](5, 3)))
 		}, []*tensor.Tensor[float64]{n(2, 5, 3)}},
+		{"mode mix", func(x []*Var[float64]) *Var[float64] { return Square(ModeMix(x[0], x[1])) }, []*tensor.Tensor[float64]{n(2, 3, 4, 2), n(3, 2, 4, 2)}},
+		{"axis mix 2", func(x []*Var[float64]) *Var[float64] { return Square(AxisMix(x[0], x[1], 2)) }, []*tensor.Tensor[float64]{n(2, 3, 4, 2), n(4, 5, 3)}},
+		{"axis mix last", func(x []*Var[float64]) *Var[float64] { return Square(AxisMix(x[0], x[1], -1)) }, []*tensor.Tensor[float64]{n(2, 3, 4, 2), n(2, 2, 3)}},
 		{"abs", func(x []*Var[float64]) *Var[float64] { return Abs(x[0]) }, []*tensor.Tensor[float64]{p(4)}},
 		{"relu", func(x []*Var[float64]) *Var[float64] { return Mul(Relu(x[0]), x[0]) }, []*tensor.Tensor[float64]{p(4)}},
 		{"size-1 axes", func(x []*Var[float64]) *Var[float64] { return Mul(Add(x[0], x[1]), x[1]) }, []*tensor.Tensor[float64]{n(1, 1, 3), n(2, 1, 1)}},

@@ -206,36 +206,6 @@ func TestTorchMessagePassing(t *testing.T) {
 	}
 }
 
-// modeMix computes out[b, o, k] = sum_i z[b, i, k] w[i, o, k] for z [B, I,
-// K...] and w [I, O, K...] as a batched product over modes.
-func modeMix[T tensor.Float](z, w *autograd.Var[T]) *autograd.Var[T] {
-	zs, ws := z.Shape(), w.Shape()
-	b, i, o := zs[0], zs[1], ws[1]
-	k := z.Value.Len() / (b * i)
-	zk := autograd.Permute(autograd.Reshape(z, b, i, k), 2, 0, 1) // [K, B, I]
-	wk := autograd.Permute(autograd.Reshape(w, i, o, k), 2, 0, 1) // [K, I, O]
-	out := autograd.Permute(autograd.MatMul(zk, wk, false, false), 1, 2, 0)
-	return autograd.Reshape(out, append([]int{b, o}, zs[2:]...)...)
-}
-
-// axisMix computes out[b, c, .., o, ..] = sum_i h[b, c, .., i, ..] w[i, o, c]
-// along axis (2 or 3) of h [B, C, M1, M2], one matrix per channel.
-func axisMix[T tensor.Float](h, w *autograd.Var[T], axis int) *autograd.Var[T] {
-	s := h.Shape()
-	b, c := s[0], s[1]
-	other := 5 - axis // the remaining mode axis
-	// [C, B, other, axis] @ [C, i, o]
-	hp := autograd.Permute(h, 1, 0, other, axis)
-	hp = autograd.Reshape(hp, c, b*s[other], s[axis])
-	wp := autograd.Permute(w, 2, 0, 1)
-	out := autograd.MatMul(hp, wp, false, false) // [C, B*other, o]
-	out = autograd.Reshape(out, c, b, s[other], w.Shape()[1])
-	if axis == 2 {
-		return autograd.Permute(out, 1, 0, 3, 2)
-	}
-	return autograd.Permute(out, 1, 0, 2, 3)
-}
-
 func TestTorchT1Layer(t *testing.T) {
 	g := openGolden(t)
 	x := autograd.Param(load[float32](g, "t1_layer/x"))
@@ -246,9 +216,9 @@ func TestTorchT1Layer(t *testing.T) {
 	z := autograd.ApplyAlongAxis(x, 2, tensor.DCTMatrix[float32](s[2], 5))
 	z = autograd.ApplyAlongAxis(z, 3, tensor.DCTMatrix[float32](s[3], 4))
 	agree(t, "truncated DCT", z.Value, load[float32](g, "t1_layer/z"), 1e-5)
-	h := autograd.GELU(modeMix(z, wch))
-	h = axisMix(h, ws1, 2)
-	h = axisMix(h, ws2, 3)
+	h := autograd.GELU(autograd.ModeMix(z, wch))
+	h = autograd.AxisMix(h, ws1, 2)
+	h = autograd.AxisMix(h, ws2, 3)
 	y := autograd.Add(h, z)
 	agree(t, "layer output", y.Value, load[float32](g, "t1_layer/y"), 1e-5)
 	loss := autograd.Sum(autograd.Mul(y, autograd.Const(load[float32](g, "t1_layer/proj"))))
