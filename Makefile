@@ -8,7 +8,7 @@ LDFLAGS := -X github.com/surrogo/surrogo/internal/buildinfo.version=$(VERSION)
 BIN     := bin/simulate
 DEMO    := runs/demo
 
-.PHONY: all setup setup-test build demo test vet fmt-check clean
+.PHONY: all setup setup-test build demo test vet fmt-check bench golden clean
 
 all: build
 
@@ -37,6 +37,15 @@ vet:
 fmt-check:
 	@out="$$($(GOFMT) -l .)"; \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+# bench: the engine's micro-benchmarks (not part of make test).
+bench: setup
+	$(GO) test -run '^$$' -bench . -benchtime 5x ./tensor ./autograd ./nn
+
+# golden: regenerate testdata/torch_reference.h5 from PyTorch (needs Debian's
+# python3-torch; the file is committed so CI does not).
+golden:
+	/usr/bin/python3 scripts/torch_reference.py testdata/torch_reference.h5
 
 clean:
 	rm -rf bin runs
