@@ -306,3 +306,75 @@ func IRFFTN[T Float](X *CTensor[T], d, n int) *Tensor[T] {
 	})
 	return out
 }
+
+// RealFFT transforms real sequences of one length to half spectra and
+// back, without tensors: the building block for solvers' inner loops.
+type RealFFT struct {
+	n    int
+	plan *fftPlan
+	buf  []complex128
+	out  []complex128
+}
+
+// NewRealFFT prepares transforms of length n. A RealFFT is not safe for
+// concurrent use; make one per goroutine.
+func NewRealFFT(n int) *RealFFT {
+	return &RealFFT{n: n, plan: planFor(n), buf: make([]complex128, n), out: make([]complex128, n)}
+}
+
+// Len returns n.
+func (f *RealFFT) Len() int { return f.n }
+
+// Forward writes the n/2+1 coefficients X_k = sum_j x_j e^{-2 pi i jk/n}.
+func (f *RealFFT) Forward(dst []complex128, x []float64) {
+	for j, v := range x[:f.n] {
+		f.buf[j] = complex(v, 0)
+	}
+	f.plan.transform(f.out, f.buf, false)
+	copy(dst[:f.n/2+1], f.out)
+}
+
+// Inverse writes x_j = (1/n) sum_k X_k e^{2 pi i jk/n} from the half
+// spectrum, extended by Hermitian symmetry (imaginary parts of the zero and
+// Nyquist coefficients ignored).
+func (f *RealFFT) Inverse(x []float64, X []complex128) {
+	n, h := f.n, f.n/2+1
+	f.buf[0] = complex(real(X[0]), 0)
+	for k := 1; k < h; k++ {
+		if 2*k == n {
+			f.buf[k] = complex(real(X[k]), 0)
+			continue
+		}
+		f.buf[k] = X[k]
+		f.buf[n-k] = cmplx.Conj(X[k])
+	}
+	f.plan.transform(f.out, f.buf, true)
+	s := 1 / float64(n)
+	for j := range x[:n] {
+		x[j] = real(f.out[j]) * s
+	}
+}
+
+// ComplexFFT transforms complex sequences of one length.
+type ComplexFFT struct {
+	plan *fftPlan
+	out  []complex128
+}
+
+// NewComplexFFT prepares transforms of length n (not safe for concurrent use).
+func NewComplexFFT(n int) *ComplexFFT {
+	return &ComplexFFT{plan: planFor(n), out: make([]complex128, n)}
+}
+
+// Transform writes the DFT of x into dst (inverse: e^{+i} and the 1/n
+// factor). dst and x may be the same slice.
+func (f *ComplexFFT) Transform(dst, x []complex128, inverse bool) {
+	f.plan.transform(f.out, x, inverse)
+	if inverse {
+		s := complex(1/float64(len(f.out)), 0)
+		for i := range f.out {
+			f.out[i] *= s
+		}
+	}
+	copy(dst, f.out)
+}

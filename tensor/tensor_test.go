@@ -485,3 +485,43 @@ func TestRNGStreamsDiffer(t *testing.T) {
 		t.Fatalf("streams: %d %d %d", x, y, z)
 	}
 }
+
+func TestRealAndComplexFFTHelpers(t *testing.T) {
+	r := NewRNG(21)
+	for _, n := range []int{1, 6, 9, 16} {
+		x := RandN[float64](r, n)
+		want := RFFTN(x, 1)
+		f := NewRealFFT(n)
+		X := make([]complex128, n/2+1)
+		f.Forward(X, x.Data())
+		for k := range X {
+			if cmplx.Abs(X[k]-want.At(k)) > 1e-12 {
+				t.Fatalf("n %d bin %d", n, k)
+			}
+		}
+		back := make([]float64, n)
+		f.Inverse(back, X)
+		if d := maxDiff(FromSlice(back, n), x); d > 1e-12 {
+			t.Fatalf("n %d round trip %g", n, d)
+		}
+		c := make([]complex128, n)
+		for i := range c {
+			c[i] = complex(r.Normal(), r.Normal())
+		}
+		cf := NewComplexFFT(n)
+		y := make([]complex128, n)
+		cf.Transform(y, c, false)
+		ref := naiveDFT(c, false)
+		for i := range y {
+			if cmplx.Abs(y[i]-ref[i]) > 1e-10 {
+				t.Fatalf("complex forward n %d bin %d", n, i)
+			}
+		}
+		cf.Transform(y, y, true)
+		for i := range c {
+			if cmplx.Abs(y[i]-c[i]) > 1e-12 {
+				t.Fatalf("complex round trip n %d", n)
+			}
+		}
+	}
+}
