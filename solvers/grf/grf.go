@@ -1,0 +1,214 @@
+// Package grf draws Gaussian random fields, the random initial conditions
+// and coefficients of surrogo's datasets, exactly as the FNO data
+// generators define them (Li et al., 2021, data_generation/):
+//
+// Periodic fields on [0, 1)^d (Burgers and Navier-Stokes initial
+// conditions), N(0, sigma^2 (-Laplacian + tau^2 I)^-alpha) with zero mean:
+//
+//	u(x) = Re sum_{k != 0} c_k (xi_k + i eta_k) e^{2 pi i k.x},
+//	c_k = sqrt(2) sigma (4 pi^2 |k|^2 + tau^2)^(-alpha/2),  xi, eta ~ N(0, 1),
+//
+// over the n^d integer wavenumbers of the grid (FFT order), evaluated with
+// one inverse FFT. sigma defaults to tau^(alpha - d/2) (FNO's choice).
+//
+// Neumann fields on the unit square (Darcy coefficients), the MATLAB
+// GRF.m of the FNO Darcy generator: u = idct2(n c_k xi_k) with the
+// orthonormal DCT, c_k = tau^(alpha-1) (pi^2 |k|^2 + tau^2)^(-alpha/2),
+// k = (k1, k2) in {0..n-1}^2, c_0 = 0; thresholded to a piecewise-constant
+// coefficient (12 where u >= 0, 3 or 4 elsewhere).
+//
+// Sample i depends only on (seed, i): shards generated apart are identical
+// to one large run.
+package grf
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/surrogo/surrogo/tensor"
+)
+
+// Periodic describes a periodic Gaussian random field.
+type Periodic struct {
+	Dim   int     // 1, 2 or 3
+	N     int     // grid points per axis
+	Alpha float64 // smoothness exponent (FNO: 2 for Burgers' paper data, 2.5 for NS)
+	Tau   float64 // inverse length scale (FNO: 5 for Burgers, 7 for NS)
+	// Sigma is the amplitude; 0 means tau^(alpha - d/2).
+	Sigma float64
+}
+
+// Validate checks the parameters.
+func (p Periodic) Validate() error {
+	switch {
+	case p.Dim < 1 || p.Dim > 3:
+		return fmt.Errorf("grf: dim must be 1, 2 or 3, got %d", p.Dim)
+	case p.N < 2:
+		return fmt.Errorf("grf: n must be at least 2, got %d", p.N)
+	case !(p.Alpha > 0) || math.IsInf(p.Alpha, 0):
+		return fmt.Errorf("grf: alpha must be positive and finite, got %v", p.Alpha)
+	case !(p.Tau > 0) || math.IsInf(p.Tau, 0):
+		return fmt.Errorf("grf: tau must be positive and finite, got %v", p.Tau)
+	case p.Sigma < 0 || math.IsNaN(p.Sigma) || math.IsInf(p.Sigma, 0):
+		return fmt.Errorf("grf: sigma must be non-negative and finite, got %v", p.Sigma)
+	}
+	return nil
+}
+
+func (p Periodic) sigma() float64 {
+	if p.Sigma != 0 {
+		return p.Sigma
+	}
+	return math.Pow(p.Tau, p.Alpha-float64(p.Dim)/2)
+}
+
+// wavenumber maps an FFT index to its signed wavenumber.
+func wavenumber(i, n int) int {
+	if i <= n/2 {
+		return i
+	}
+	return i - n
+}
+
+// Coefficient returns c_k for the wavenumber vector k.
+func (p Periodic) Coefficient(k []int) float64 {
+	k2 := 0
+	for _, x := range k {
+		k2 += x * x
+	}
+	if k2 == 0 {
+		return 0
+	}
+	return math.Sqrt2 * p.sigma() * math.Pow(4*math.Pi*math.Pi*float64(k2)+p.Tau*p.Tau, -p.Alpha/2)
+}
+
+// Variance returns the pointwise variance sum_k c_k^2 of the field.
+func (p Periodic) Variance() float64 {
+	total := tensor.Size(p.shape())
+	k := make([]int, p.Dim)
+	v := 0.0
+	for flat := 0; flat < total; flat++ {
+		rem := flat
+		for a := p.Dim - 1; a >= 0; a-- {
+			k[a] = wavenumber(rem%p.N, p.N)
+			rem /= p.N
+		}
+		c := p.Coefficient(k)
+		v += c * c
+	}
+	return v
+}
+
+func (p Periodic) shape() []int {
+	s := make([]int, p.Dim)
+	for i := range s {
+		s[i] = p.N
+	}
+	return s
+}
+
+// Sample returns field number i of the stream seeded by seed, row-major
+// on the n^d grid x_j = j / n.
+func (p Periodic) Sample(seed uint64, i int) []float64 {
+	r := tensor.NewRNGStream(seed, uint64(i))
+	shape := p.shape()
+	total := tensor.Size(shape)
+	coef := make([]complex128, total)
+	k := make([]int, p.Dim)
+	for flat := 0; flat < total; flat++ {
+		rem := flat
+		for a := p.Dim - 1; a >= 0; a-- {
+			k[a] = wavenumber(rem%p.N, p.N)
+			rem /= p.N
+		}
+		xi, eta := r.Normal(), r.Normal()
+		// The inverse FFT divides by n^d; the n^d here undoes it.
+		c := p.Coefficient(k) * float64(total)
+		coef[flat] = complex(c*xi, c*eta)
+	}
+	inverseFFTN(coef, shape)
+	out := make([]float64, total)
+	for j := range out {
+		out[j] = real(coef[j])
+	}
+	return out
+}
+
+// inverseFFTN applies the inverse DFT (with 1/n per axis) along every axis.
+func inverseFFTN(data []complex128, shape []int) {
+	inner := 1
+	for a := len(shape) - 1; a >= 0; a-- {
+		n := shape[a]
+		outer := len(data) / (n * inner)
+		f := tensor.NewComplexFFT(n)
+		line := make([]complex128, n)
+		for o := 0; o < outer; o++ {
+			for in := 0; in < inner; in++ {
+				base := o*n*inner + in
+				for j := 0; j < n; j++ {
+					line[j] = data[base+j*inner]
+				}
+				f.Transform(line, line, true)
+				for j := 0; j < n; j++ {
+					data[base+j*inner] = line[j]
+				}
+			}
+		}
+		inner *= n
+	}
+}
+
+// Neumann describes the DCT-based field of the FNO Darcy generator.
+type Neumann struct {
+	N     int     // grid points per axis (FNO: 421, or 241/85 subsampled)
+	Alpha float64 // 2 in FNO
+	Tau   float64 // 3 in FNO
+}
+
+// Validate checks the parameters.
+func (p Neumann) Validate() error {
+	switch {
+	case p.N < 2:
+		return fmt.Errorf("grf: n must be at least 2, got %d", p.N)
+	case !(p.Alpha > 0) || math.IsInf(p.Alpha, 0):
+		return fmt.Errorf("grf: alpha must be positive and finite, got %v", p.Alpha)
+	case !(p.Tau > 0) || math.IsInf(p.Tau, 0):
+		return fmt.Errorf("grf: tau must be positive and finite, got %v", p.Tau)
+	}
+	return nil
+}
+
+// Sample returns field i of the stream seeded by seed on the N x N grid
+// (row-major).
+func (p Neumann) Sample(seed uint64, i int) []float64 {
+	r := tensor.NewRNGStream(seed, uint64(i))
+	n := p.N
+	l := tensor.New[float64](n, n)
+	d := l.Data()
+	for k1 := 0; k1 < n; k1++ {
+		for k2 := 0; k2 < n; k2++ {
+			xi := r.Normal()
+			if k1 == 0 && k2 == 0 {
+				continue
+			}
+			c := math.Pow(p.Tau, p.Alpha-1) * math.Pow(math.Pi*math.Pi*float64(k1*k1+k2*k2)+p.Tau*p.Tau, -p.Alpha/2)
+			d[k1*n+k2] = float64(n) * c * xi
+		}
+	}
+	u := tensor.DCT3(tensor.DCT3(l, 0), 1)
+	return u.Data()
+}
+
+// Threshold maps a field to a two-valued coefficient: hi where u >= 0, lo
+// elsewhere (FNO: 12 and 4 in demo.m, 12 and 3 in the paper).
+func Threshold(u []float64, hi, lo float64) []float64 {
+	out := make([]float64, len(u))
+	for i, v := range u {
+		if v >= 0 {
+			out[i] = hi
+		} else {
+			out[i] = lo
+		}
+	}
+	return out
+}
