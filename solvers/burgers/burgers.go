@@ -68,13 +68,13 @@ type etdCoef struct {
 // Solver advances solutions of one Params. It is not safe for concurrent
 // use; make one per goroutine.
 type Solver struct {
-	p     Params
-	k     []float64 // wavenumbers 2 pi j / L, j = 0..N/2
-	lin   []float64 // -nu k^2
-	mask  []bool    // kept by the 2/3 rule
-	fft   *tensor.RealFFT
-	coefs map[float64]*etdCoef
-	u, w  []float64
+	p                            Params
+	k                            []float64 // wavenumbers 2 pi j / L, j = 0..N/2
+	lin                          []float64 // -nu k^2
+	mask                         []bool    // kept by the 2/3 rule
+	fft                          *tensor.RealFFT
+	coefs                        map[float64]*etdCoef
+	u, w                         []float64
 	nv, na, nb, nc, a, b, c, tmp []complex128
 }
 
