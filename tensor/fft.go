@@ -378,3 +378,84 @@ func (f *ComplexFFT) Transform(dst, x []complex128, inverse bool) {
 	}
 	copy(dst, f.out)
 }
+
+// RealFFT2 transforms n1 x n2 real fields (row-major) to their half
+// spectra [n1][n2/2+1] and back, splitting rows and columns over
+// goroutines. Safe for concurrent use only through separate values.
+type RealFFT2 struct {
+	n1, n2 int
+	rows   *fftPlan
+	cols   *fftPlan
+}
+
+// NewRealFFT2 prepares transforms of n1 x n2 fields.
+func NewRealFFT2(n1, n2 int) *RealFFT2 {
+	return &RealFFT2{n1: n1, n2: n2, rows: planFor(n2), cols: planFor(n1)}
+}
+
+// Forward writes X[k1][k2] = sum_{j1,j2} x e^{-2 pi i (j1 k1/n1 + j2 k2/n2)}
+// for k2 = 0..n2/2.
+func (f *RealFFT2) Forward(dst []complex128, x []float64) {
+	n1, n2, h := f.n1, f.n2, f.n2/2+1
+	cost := 5 * n2 * int(math.Log2(float64(n2))+1)
+	parallel.For(n1, cost, func(lo, hi int) {
+		src := make([]complex128, n2)
+		out := make([]complex128, n2)
+		for r := lo; r < hi; r++ {
+			for j := 0; j < n2; j++ {
+				src[j] = complex(x[r*n2+j], 0)
+			}
+			f.rows.transform(out, src, false)
+			copy(dst[r*h:(r+1)*h], out[:h])
+		}
+	})
+	f.columns(dst, false)
+}
+
+// Inverse writes the real field of the half spectrum X (scaled by
+// 1/(n1 n2)); X is overwritten.
+func (f *RealFFT2) Inverse(x []float64, X []complex128) {
+	n1, n2, h := f.n1, f.n2, f.n2/2+1
+	f.columns(X, true)
+	s := 1 / float64(n1*n2)
+	cost := 5 * n2 * int(math.Log2(float64(n2))+1)
+	parallel.For(n1, cost, func(lo, hi int) {
+		full := make([]complex128, n2)
+		out := make([]complex128, n2)
+		for r := lo; r < hi; r++ {
+			z := X[r*h : (r+1)*h]
+			full[0] = complex(real(z[0]), 0)
+			for k := 1; k < h; k++ {
+				if 2*k == n2 {
+					full[k] = complex(real(z[k]), 0)
+					continue
+				}
+				full[k] = z[k]
+				full[n2-k] = cmplx.Conj(z[k])
+			}
+			f.rows.transform(out, full, true)
+			for j := 0; j < n2; j++ {
+				x[r*n2+j] = real(out[j]) * s
+			}
+		}
+	})
+}
+
+// columns transforms every column of the [n1][h] half spectrum in place.
+func (f *RealFFT2) columns(X []complex128, inverse bool) {
+	n1, h := f.n1, f.n2/2+1
+	cost := 5 * n1 * int(math.Log2(float64(n1))+1)
+	parallel.For(h, cost, func(lo, hi int) {
+		src := make([]complex128, n1)
+		out := make([]complex128, n1)
+		for c := lo; c < hi; c++ {
+			for r := 0; r < n1; r++ {
+				src[r] = X[r*h+c]
+			}
+			f.cols.transform(out, src, inverse)
+			for r := 0; r < n1; r++ {
+				X[r*h+c] = out[r]
+			}
+		}
+	})
+}

@@ -525,3 +525,24 @@ func TestRealAndComplexFFTHelpers(t *testing.T) {
 		}
 	}
 }
+
+func TestRealFFT2(t *testing.T) {
+	r := NewRNG(22)
+	for _, s := range [][2]int{{8, 8}, {6, 10}, {16, 7}} {
+		x := RandN[float64](r, s[0], s[1])
+		want := RFFTN(x, 2)
+		f := NewRealFFT2(s[0], s[1])
+		X := make([]complex128, s[0]*(s[1]/2+1))
+		f.Forward(X, x.Data())
+		for k := range X {
+			if cmplx.Abs(X[k]-want.At(k)) > 1e-12 {
+				t.Fatalf("%v bin %d: %v, want %v", s, k, X[k], want.At(k))
+			}
+		}
+		back := make([]float64, s[0]*s[1])
+		f.Inverse(back, X)
+		if d := maxDiff(FromSlice(back, s[0], s[1]), x); d > 1e-12 {
+			t.Fatalf("%v round trip %g", s, d)
+		}
+	}
+}

@@ -18,8 +18,8 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"math/cmplx"
 
+	"github.com/surrogo/surrogo/solvers/internal/etd"
 	"github.com/surrogo/surrogo/tensor"
 )
 
@@ -60,11 +60,6 @@ func (p Params) Grid() []float64 {
 	return x
 }
 
-// etdCoef holds ETDRK4's per-mode coefficients for one step size.
-type etdCoef struct {
-	e, e2, q, f1, f2, f3 []float64
-}
-
 // Solver advances solutions of one Params. It is not safe for concurrent
 // use; make one per goroutine.
 type Solver struct {
@@ -73,7 +68,7 @@ type Solver struct {
 	lin                          []float64 // -nu k^2
 	mask                         []bool    // kept by the 2/3 rule
 	fft                          *tensor.RealFFT
-	coefs                        map[float64]*etdCoef
+	coefs                        map[float64]*etd.Coef
 	u, w                         []float64
 	nv, na, nb, nc, a, b, c, tmp []complex128
 }
@@ -84,7 +79,7 @@ func New(p Params) (*Solver, error) {
 		return nil, err
 	}
 	h := p.N/2 + 1
-	s := &Solver{p: p, fft: tensor.NewRealFFT(p.N), coefs: map[float64]*etdCoef{},
+	s := &Solver{p: p, fft: tensor.NewRealFFT(p.N), coefs: map[float64]*etd.Coef{},
 		k: make([]float64, h), lin: make([]float64, h), mask: make([]bool, h),
 		u: make([]float64, p.N), w: make([]float64, p.N)}
 	for j := 0; j < h; j++ {
@@ -102,31 +97,11 @@ func New(p Params) (*Solver, error) {
 }
 
 // coef returns (and caches) the ETDRK4 coefficients for step dt.
-func (s *Solver) coef(dt float64) *etdCoef {
+func (s *Solver) coef(dt float64) *etd.Coef {
 	if c, ok := s.coefs[dt]; ok {
 		return c
 	}
-	const m = 32
-	h := len(s.lin)
-	c := &etdCoef{e: make([]float64, h), e2: make([]float64, h), q: make([]float64, h),
-		f1: make([]float64, h), f2: make([]float64, h), f3: make([]float64, h)}
-	for j, l := range s.lin {
-		hl := dt * l
-		c.e[j] = math.Exp(hl)
-		c.e2[j] = math.Exp(hl / 2)
-		var q, f1, f2, f3 float64
-		for i := 1; i <= m; i++ {
-			r := cmplx.Exp(complex(0, math.Pi*(float64(i)-0.5)/m))
-			z := complex(hl, 0) + r
-			ez := cmplx.Exp(z)
-			z3 := z * z * z
-			q += real((cmplx.Exp(z/2) - 1) / z)
-			f1 += real((-4 - z + ez*(4-3*z+z*z)) / z3)
-			f2 += real((2 + z + ez*(-2+z)) / z3)
-			f3 += real((-4 - 3*z - z*z + ez*(4-z)) / z3)
-		}
-		c.q[j], c.f1[j], c.f2[j], c.f3[j] = dt*q/m, dt*f1/m, dt*f2/m, dt*f3/m
-	}
+	c := etd.New(s.lin, dt)
 	s.coefs[dt] = c
 	return c
 }
@@ -153,20 +128,20 @@ func (s *Solver) step(v []complex128, dt float64) {
 	c := s.coef(dt)
 	s.nonlinear(s.nv, v)
 	for j := range v {
-		s.a[j] = complex(c.e2[j], 0)*v[j] + complex(c.q[j], 0)*s.nv[j]
+		s.a[j] = complex(c.E2[j], 0)*v[j] + complex(c.Q[j], 0)*s.nv[j]
 	}
 	s.nonlinear(s.na, s.a)
 	for j := range v {
-		s.b[j] = complex(c.e2[j], 0)*v[j] + complex(c.q[j], 0)*s.na[j]
+		s.b[j] = complex(c.E2[j], 0)*v[j] + complex(c.Q[j], 0)*s.na[j]
 	}
 	s.nonlinear(s.nb, s.b)
 	for j := range v {
-		s.c[j] = complex(c.e2[j], 0)*s.a[j] + complex(c.q[j], 0)*(2*s.nb[j]-s.nv[j])
+		s.c[j] = complex(c.E2[j], 0)*s.a[j] + complex(c.Q[j], 0)*(2*s.nb[j]-s.nv[j])
 	}
 	s.nonlinear(s.nc, s.c)
 	for j := range v {
-		v[j] = complex(c.e[j], 0)*v[j] + s.nv[j]*complex(c.f1[j], 0) +
-			2*(s.na[j]+s.nb[j])*complex(c.f2[j], 0) + s.nc[j]*complex(c.f3[j], 0)
+		v[j] = complex(c.E[j], 0)*v[j] + s.nv[j]*complex(c.F1[j], 0) +
+			2*(s.na[j]+s.nb[j])*complex(c.F2[j], 0) + s.nc[j]*complex(c.F3[j], 0)
 	}
 }
 
