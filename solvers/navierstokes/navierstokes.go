@@ -1,0 +1,467 @@
+// Package navierstokes solves the 2D incompressible Navier-Stokes equations
+// in vorticity form on the periodic box [0, L)^2:
+//
+//	w_t + u . grad w = nu Laplacian w - alpha w + f,   u = (psi_y, -psi_x),
+//	-Laplacian psi = w,
+//
+// pseudo-spectrally: derivatives in Fourier space, the advection term in
+// physical space, truncated by the 2/3 rule (|k_x| or |k_y| >= N/3
+// zeroed).
+//
+// Two time schemes:
+//
+//   - SchemeFNO, the FNO data generator's (Li et al., 2021, ns_2d.py):
+//     Crank-Nicolson on the linear terms, forward Euler on advection and
+//     forcing, w^{n+1} = [dt (f - F) + (1 - dt/2 (nu|k|^2 + alpha)) w^n] /
+//     (1 + dt/2 (nu|k|^2 + alpha)), first order in time overall;
+//   - SchemeETDRK4, exponential time differencing Runge-Kutta of order 4,
+//     exact on the linear terms (Taylor-Green decays to round-off).
+//
+// Forcings: FNO's 0.1 (sin 2 pi (x+y) + cos 2 pi (x+y)) on the unit box,
+// Kolmogorov n cos(n y) (with drag alpha, FactFormer's / Kochkov et al.'s
+// setting on the 2 pi box), or none.
+package navierstokes
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/surrogo/surrogo/solvers/internal/etd"
+	"github.com/surrogo/surrogo/tensor"
+)
+
+// Scheme names a time integrator.
+type Scheme string
+
+// The time integrators.
+const (
+	SchemeFNO    Scheme = "fno-cn"
+	SchemeETDRK4 Scheme = "etdrk4"
+)
+
+// Forcing names a forcing term.
+type Forcing string
+
+// The forcings.
+const (
+	ForcingNone       Forcing = "none"
+	ForcingFNO        Forcing = "fno"
+	ForcingKolmogorov Forcing = "kolmogorov"
+)
+
+// Params describes the problem and its discretisation.
+type Params struct {
+	Nu     float64 // viscosity, > 0
+	Length float64 // box side L (FNO: 1; Kolmogorov flow: 2 pi)
+	N      int     // grid points per side, even, >= 8
+	Dt     float64 // time step (shortened to land on output times)
+	Scheme Scheme  // default ETDRK4
+	Drag   float64 // linear drag alpha >= 0
+
+	Forcing Forcing // default none
+	// Amplitude scales the forcing: FNO default 0.1; Kolmogorov default n.
+	Amplitude float64
+	// Wavenumber is n of Kolmogorov forcing n cos(n y) (default 4).
+	Wavenumber int
+}
+
+func (p Params) scheme() Scheme {
+	if p.Scheme == "" {
+		return SchemeETDRK4
+	}
+	return p.Scheme
+}
+
+// Validate checks the parameters.
+func (p Params) Validate() error {
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	switch {
+	case !(p.Nu > 0) || !finite(p.Nu):
+		return fmt.Errorf("navierstokes: viscosity nu must be positive and finite, got %v", p.Nu)
+	case !(p.Length > 0) || !finite(p.Length):
+		return fmt.Errorf("navierstokes: box length must be positive and finite, got %v", p.Length)
+	case p.N < 8 || p.N%2 != 0:
+		return fmt.Errorf("navierstokes: grid size n must be even and at least 8, got %d", p.N)
+	case !(p.Dt > 0) || !finite(p.Dt):
+		return fmt.Errorf("navierstokes: time step dt must be positive and finite, got %v", p.Dt)
+	case p.Drag < 0 || !finite(p.Drag):
+		return fmt.Errorf("navierstokes: drag must be non-negative and finite, got %v", p.Drag)
+	case !finite(p.Amplitude):
+		return fmt.Errorf("navierstokes: forcing amplitude must be finite, got %v", p.Amplitude)
+	}
+	switch p.scheme() {
+	case SchemeFNO, SchemeETDRK4:
+	default:
+		return fmt.Errorf("navierstokes: unknown scheme %q (expected %q or %q)", p.Scheme, SchemeFNO, SchemeETDRK4)
+	}
+	switch p.Forcing {
+	case "", ForcingNone, ForcingFNO:
+	case ForcingKolmogorov:
+		if p.Wavenumber < 0 || p.Wavenumber >= p.N/3 {
+			return fmt.Errorf("navierstokes: Kolmogorov wavenumber %d must be in [1, n/3) = [1, %d) to be resolved", p.Wavenumber, p.N/3)
+		}
+	default:
+		return fmt.Errorf("navierstokes: unknown forcing %q (expected %q, %q or %q)", p.Forcing, ForcingNone, ForcingFNO, ForcingKolmogorov)
+	}
+	return nil
+}
+
+// Grid returns the coordinates x_j = j L / N of each axis.
+func (p Params) Grid() []float64 {
+	x := make([]float64, p.N)
+	for j := range x {
+		x[j] = float64(j) * p.Length / float64(p.N)
+	}
+	return x
+}
+
+// ForcingField returns f on the grid, row-major: entry [i][j] is the point
+// (x_i, y_j), as FNO's meshgrid(indexing="ij").
+func (p Params) ForcingField() []float64 {
+	n := p.N
+	f := make([]float64, n*n)
+	x := p.Grid()
+	switch p.Forcing {
+	case ForcingFNO:
+		a := p.Amplitude
+		if a == 0 {
+			a = 0.1
+		}
+		for i := 0; i < n; i++ {
+			for j := 0; j < n; j++ {
+				s := 2 * math.Pi * (x[i] + x[j])
+				f[i*n+j] = a * (math.Sin(s) + math.Cos(s))
+			}
+		}
+	case ForcingKolmogorov:
+		k := p.wavenumber()
+		a := p.Amplitude
+		if a == 0 {
+			a = float64(k)
+		}
+		for i := 0; i < n; i++ {
+			for j := 0; j < n; j++ {
+				f[i*n+j] = a * math.Cos(float64(k)*2*math.Pi*x[j]/p.Length)
+			}
+		}
+	}
+	return f
+}
+
+func (p Params) wavenumber() int {
+	if p.Wavenumber == 0 {
+		return 4
+	}
+	return p.Wavenumber
+}
+
+// Solver advances vorticity fields of one Params. Not safe for concurrent
+// use; make one per goroutine.
+type Solver struct {
+	p      Params
+	n, h   int
+	kx, ky []float64 // wavenumber of each half-spectrum entry
+	dx, dy []float64 // derivative wavenumbers (zero on the Nyquist row/column)
+	k2     []float64 // |k|^2 (1 at k = 0 for the Poisson solve)
+	lin    []float64 // -nu |k|^2 - alpha
+	mask   []bool
+	force  []complex128
+	fft    *tensor.RealFFT2
+	coefs  map[float64]*etd.Coef
+	// work buffers
+	u, v, wx, wy, q                  []float64
+	tmp, nv, na, nb, nc, a, b, c, wh []complex128
+}
+
+// New prepares a solver.
+func New(p Params) (*Solver, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	n := p.N
+	h := n/2 + 1
+	m := n * h
+	s := &Solver{p: p, n: n, h: h, fft: tensor.NewRealFFT2(n, n), coefs: map[float64]*etd.Coef{},
+		kx: make([]float64, m), ky: make([]float64, m), dx: make([]float64, m), dy: make([]float64, m), k2: make([]float64, m), lin: make([]float64, m), mask: make([]bool, m)}
+	for i := 0; i < n; i++ {
+		ki := i
+		if i > n/2 {
+			ki = i - n
+		}
+		for j := 0; j < h; j++ {
+			e := i*h + j
+			s.kx[e] = 2 * math.Pi * float64(ki) / p.Length
+			s.ky[e] = 2 * math.Pi * float64(j) / p.Length
+			s.dx[e], s.dy[e] = s.kx[e], s.ky[e]
+			if 2*i == n {
+				s.dx[e] = 0 // odd derivatives of the Nyquist mode vanish
+			}
+			if 2*j == n {
+				s.dy[e] = 0
+			}
+			k2 := s.kx[e]*s.kx[e] + s.ky[e]*s.ky[e]
+			s.lin[e] = -p.Nu*k2 - p.Drag
+			if k2 == 0 {
+				k2 = 1
+			}
+			s.k2[e] = k2
+			ai, aj := ki, j
+			if ai < 0 {
+				ai = -ai
+			}
+			s.mask[e] = 3*ai < n && 3*aj < n
+		}
+	}
+	for _, b := range []*[]float64{&s.u, &s.v, &s.wx, &s.wy, &s.q} {
+		*b = make([]float64, n*n)
+	}
+	for _, b := range []*[]complex128{&s.tmp, &s.nv, &s.na, &s.nb, &s.nc, &s.a, &s.b, &s.c, &s.wh} {
+		*b = make([]complex128, m)
+	}
+	s.force = make([]complex128, m)
+	s.fft.Forward(s.force, p.ForcingField())
+	return s, nil
+}
+
+// Params returns the solver's parameters.
+func (s *Solver) Params() Params { return s.p }
+
+// velocity fills u = psi_y, v = -psi_x from the vorticity spectrum w.
+func (s *Solver) velocity(w []complex128) {
+	for e := range w {
+		psi := w[e] / complex(s.k2[e], 0)
+		if s.kx[e] == 0 && s.ky[e] == 0 {
+			psi = 0
+		}
+		s.tmp[e] = psi * complex(0, s.dy[e])
+	}
+	s.fft.Inverse(s.u, s.tmp)
+	for e := range w {
+		psi := w[e] / complex(s.k2[e], 0)
+		if s.kx[e] == 0 && s.ky[e] == 0 {
+			psi = 0
+		}
+		s.tmp[e] = -psi * complex(0, s.dx[e])
+	}
+	s.fft.Inverse(s.v, s.tmp)
+}
+
+// advection writes dst = P FFT(u w_x + v w_y), P the 2/3 truncation.
+func (s *Solver) advection(dst, w []complex128) {
+	s.velocity(w)
+	for e := range w {
+		s.tmp[e] = w[e] * complex(0, s.dx[e])
+	}
+	s.fft.Inverse(s.wx, s.tmp)
+	for e := range w {
+		s.tmp[e] = w[e] * complex(0, s.dy[e])
+	}
+	s.fft.Inverse(s.wy, s.tmp)
+	for j := range s.q {
+		s.q[j] = s.u[j]*s.wx[j] + s.v[j]*s.wy[j]
+	}
+	s.fft.Forward(dst, s.q)
+	for e := range dst {
+		if !s.mask[e] {
+			dst[e] = 0
+		}
+	}
+}
+
+// rhs writes N(w) = f - P(u . grad w).
+func (s *Solver) rhs(dst, w []complex128) {
+	s.advection(dst, w)
+	for e := range dst {
+		dst[e] = s.force[e] - dst[e]
+	}
+}
+
+func (s *Solver) coef(dt float64) *etd.Coef {
+	if c, ok := s.coefs[dt]; ok {
+		return c
+	}
+	c := etd.New(s.lin, dt)
+	s.coefs[dt] = c
+	return c
+}
+
+// step advances the spectrum w by dt in place.
+func (s *Solver) step(w []complex128, dt float64) {
+	if s.p.scheme() == SchemeFNO {
+		s.rhs(s.nv, w)
+		for e := range w {
+			l := -s.lin[e] // nu |k|^2 + alpha
+			w[e] = (complex(dt, 0)*s.nv[e] + complex(1-0.5*dt*l, 0)*w[e]) / complex(1+0.5*dt*l, 0)
+		}
+		return
+	}
+	c := s.coef(dt)
+	s.rhs(s.nv, w)
+	for e := range w {
+		s.a[e] = complex(c.E2[e], 0)*w[e] + complex(c.Q[e], 0)*s.nv[e]
+	}
+	s.rhs(s.na, s.a)
+	for e := range w {
+		s.b[e] = complex(c.E2[e], 0)*w[e] + complex(c.Q[e], 0)*s.na[e]
+	}
+	s.rhs(s.nb, s.b)
+	for e := range w {
+		s.c[e] = complex(c.E2[e], 0)*s.a[e] + complex(c.Q[e], 0)*(2*s.nb[e]-s.nv[e])
+	}
+	s.rhs(s.nc, s.c)
+	for e := range w {
+		w[e] = complex(c.E[e], 0)*w[e] + s.nv[e]*complex(c.F1[e], 0) +
+			2*(s.na[e]+s.nb[e])*complex(c.F2[e], 0) + s.nc[e]*complex(c.F3[e], 0)
+	}
+}
+
+// Observer is called after every step with the time, step number and the
+// vorticity field (physical space, read-only).
+type Observer func(t float64, step int, w []float64) error
+
+// Solve integrates from w0 (n x n, row-major, [i][j] at (x_i, y_j)) and
+// returns the vorticity at each of times (non-decreasing, >= 0). It stops
+// with an error naming the time and step when the field stops being finite
+// or its enstrophy exceeds 1e8 times its initial (or forcing) scale, or
+// when ctx is cancelled.
+func (s *Solver) Solve(ctx context.Context, w0 []float64, times []float64, observe Observer) ([][]float64, error) {
+	n := s.n
+	if len(w0) != n*n {
+		return nil, fmt.Errorf("navierstokes: initial vorticity has %d values, the %d x %d grid needs %d", len(w0), n, n, n*n)
+	}
+	scale := 0.0
+	for j, x := range w0 {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, fmt.Errorf("navierstokes: initial vorticity is not finite at point %d", j)
+		}
+		scale += x * x
+	}
+	for _, f := range s.p.ForcingField() {
+		scale += f * f
+	}
+	bound := 1e8 * math.Max(scale/float64(n*n), 1)
+	copyIn := append([]float64(nil), w0...)
+	s.fft.Forward(s.wh, copyIn)
+	w := append([]complex128(nil), s.wh...)
+	phys := make([]float64, n*n)
+	out := make([][]float64, 0, len(times))
+	t, step := 0.0, 0
+	for _, target := range times {
+		if target < t || math.IsNaN(target) {
+			return nil, fmt.Errorf("navierstokes: output times must be non-decreasing and >= 0, got %v after %v", target, t)
+		}
+		span := target - t
+		steps := int(math.Ceil(span/s.p.Dt - 1e-9))
+		for i := 0; i < steps; i++ {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			dt := span / float64(steps)
+			s.step(w, dt)
+			step++
+			t += dt
+			if i == steps-1 {
+				t = target
+			}
+			if observe != nil || step%8 == 0 || i == steps-1 {
+				copy(s.tmp, w)
+				s.fft.Inverse(phys, s.tmp)
+				if err := checkField(phys, bound, t, step); err != nil {
+					return nil, err
+				}
+				if observe != nil {
+					if err := observe(t, step, phys); err != nil {
+						return nil, err
+					}
+				}
+			}
+		}
+		copy(s.tmp, w)
+		field := make([]float64, n*n)
+		s.fft.Inverse(field, s.tmp)
+		out = append(out, field)
+	}
+	return out, nil
+}
+
+func checkField(w []float64, bound, t float64, step int) error {
+	z := 0.0
+	for _, x := range w {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return fmt.Errorf("navierstokes: vorticity became non-finite at t = %g (step %d)", t, step)
+		}
+		z += x * x
+	}
+	if z/float64(len(w)) > bound {
+		return fmt.Errorf("navierstokes: solution blew up at t = %g (step %d): mean w^2 = %g", t, step, z/float64(len(w)))
+	}
+	return nil
+}
+
+// Velocity returns u = psi_y and v = -psi_x of the vorticity field w.
+func (s *Solver) Velocity(w []float64) (u, v []float64) {
+	wh := make([]complex128, s.n*s.h)
+	s.fft.Forward(wh, append([]float64(nil), w...))
+	s.velocity(wh)
+	return append([]float64(nil), s.u...), append([]float64(nil), s.v...)
+}
+
+// Energy returns the kinetic energy density (1/2) mean(u^2 + v^2).
+func (s *Solver) Energy(w []float64) float64 {
+	u, v := s.Velocity(w)
+	e := 0.0
+	for j := range u {
+		e += u[j]*u[j] + v[j]*v[j]
+	}
+	return 0.5 * e / float64(len(u))
+}
+
+// Enstrophy returns (1/2) mean(w^2).
+func Enstrophy(w []float64) float64 {
+	z := 0.0
+	for _, x := range w {
+		z += x * x
+	}
+	return 0.5 * z / float64(len(w))
+}
+
+// Spectrum returns the isotropic energy spectrum E(k) for integer shells
+// k = round(|k| L / 2 pi) = 0..ceil(N/sqrt 2) (the corners of the square
+// spectrum reach beyond N/2): E(k) sums (1/2)|u_k|^2 / N^4 over the
+// full spectrum in the shell (odd derivatives of Nyquist modes vanish, as
+// in the velocity), so that sum_k E(k) = Energy.
+func (s *Solver) Spectrum(w []float64) []float64 {
+	n, h := s.n, s.h
+	wh := make([]complex128, n*h)
+	s.fft.Forward(wh, append([]float64(nil), w...))
+	spec := make([]float64, int(math.Ceil(math.Sqrt2*float64(n)/2))+1)
+	norm := float64(n) * float64(n)
+	for e, z := range wh {
+		k2 := s.kx[e]*s.kx[e] + s.ky[e]*s.ky[e]
+		if k2 == 0 {
+			continue
+		}
+		// |u_k|^2 + |v_k|^2 = |w_k|^2 (dx^2 + dy^2) / |k|^4 with the
+		// derivative wavenumbers; columns 1..n/2-1 stand for two modes.
+		mult := 2.0
+		if j := e % h; j == 0 || 2*j == n {
+			mult = 1
+		}
+		amp := (real(z)*real(z) + imag(z)*imag(z)) * (s.dx[e]*s.dx[e] + s.dy[e]*s.dy[e]) / (k2 * k2) / (norm * norm)
+		shell := int(math.Round(math.Sqrt(k2) * s.p.Length / (2 * math.Pi)))
+		spec[shell] += 0.5 * mult * amp
+	}
+	return spec
+}
+
+// CFL returns dt (max |u| + max |v|) / dx for the field w.
+func (s *Solver) CFL(w []float64) float64 {
+	u, v := s.Velocity(w)
+	mu, mv := 0.0, 0.0
+	for j := range u {
+		mu = math.Max(mu, math.Abs(u[j]))
+		mv = math.Max(mv, math.Abs(v[j]))
+	}
+	return s.p.Dt * (mu + mv) / (s.p.Length / float64(s.n))
+}
