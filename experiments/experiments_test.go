@@ -1,0 +1,291 @@
+package experiments
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/surrogo/surrogo/datasets"
+)
+
+func writeConfig(t *testing.T, dir, text string) string {
+	t.Helper()
+	p := filepath.Join(dir, "config.toml")
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const burgersConfig = `
+name = "burgers-test"
+seed = 7
+
+[data]
+solver = "burgers"
+output = "OUT"
+train = 5
+test = 2
+resolution = 128
+subsample = 2
+t_end = 0.5
+snapshots = 3
+dt = 1e-3
+
+[data.params]
+nu = 0.05
+`
+
+func loadText(t *testing.T, text string) (*Config, error) {
+	t.Helper()
+	dir := t.TempDir()
+	text = strings.ReplaceAll(text, "OUT", filepath.Join(dir, "out", "data.h5"))
+	return Load(writeConfig(t, dir, text))
+}
+
+func TestGenerateBurgersLayoutAndProvenance(t *testing.T) {
+	cfg, err := loadText(t, burgersConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last int
+	path, err := Generate(context.Background(), cfg, GenerateOptions{Workers: 3, Progress: func(d, n int) { last = d }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last != 7 {
+		t.Fatalf("progress ended at %d, want 7", last)
+	}
+	f, err := datasets.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	set, err := datasets.ReadTensorSet(f, 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(set.Shape, []int{7, 3, 64}) || len(set.Coords.T) != 3 || set.Coords.T[2] != 0.5 || set.Params["Nu"] != 0.05 {
+		t.Fatalf("shape %v, t %v, params %v", set.Shape, set.Coords.T, set.Params)
+	}
+	for _, k := range []string{"producer", "parameters", "config", "surrogo_version"} {
+		if !f.HasAttr(k) {
+			t.Errorf("missing provenance attribute %s", k)
+		}
+	}
+	if name, _ := f.AttrString("producer"); name != "burgers" {
+		t.Errorf("producer %q", name)
+	}
+	// Sample 3's initial condition is the GRF draw (seed 7, index 3).
+	ic := cfg.gen.(*burgersGen).ic.Sample(7, 3)
+	for j := 0; j < 64; j++ {
+		if got, want := set.Data[3*3*64+j], float32(ic[2*j]); got != want {
+			t.Fatalf("sample 3 initial condition at %d: %v, want %v", j, got, want)
+		}
+	}
+}
+
+// TestShardsEqualFullRun generates the same set whole and as 3 shards and
+// compares bit for bit.
+func TestShardsEqualFullRun(t *testing.T) {
+	for _, text := range []string{burgersConfig, strings.Replace(darcyConfig, "OUT", "OUT", 1)} {
+		cfg, err := loadText(t, text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		full, err := Generate(context.Background(), cfg, GenerateOptions{Workers: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		read := func(p, name string) []float32 {
+			f, err := datasets.Open(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			v, _, err := datasets.Read[float32](f.Group, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		for _, field := range cfg.gen.fields() {
+			var joined []float32
+			for k := 1; k <= 3; k++ {
+				p, err := Generate(context.Background(), cfg, GenerateOptions{Shard: k, Shards: 3, Workers: 2})
+				if err != nil {
+					t.Fatal(err)
+				}
+				joined = append(joined, read(p, field.name)...)
+			}
+			if !reflect.DeepEqual(joined, read(full, field.name)) {
+				t.Fatalf("%s: shards differ from the full run for %s", cfg.Data.Solver, field.name)
+			}
+		}
+	}
+}
+
+const darcyConfig = `
+name = "darcy-test"
+seed = 3
+[data]
+solver = "darcy"
+output = "OUT"
+train = 3
+test = 1
+resolution = 33
+subsample = 2
+[data.params]
+low = 4
+`
+
+func TestGenerateDarcyLayout(t *testing.T) {
+	cfg, err := loadText(t, darcyConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, err := Generate(context.Background(), cfg, GenerateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := datasets.Open(path)
+	defer f.Close()
+	if l, _ := datasets.DetectLayout(f); l != datasets.LayoutDarcy {
+		t.Fatalf("layout %v", l)
+	}
+	s, err := datasets.ReadDarcy(f, 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.N != 4 || s.X != 17 {
+		t.Fatalf("darcy set %d x %d", s.N, s.X)
+	}
+	for _, v := range s.Nu {
+		if v != 12 && v != 4 {
+			t.Fatalf("coefficient value %v", v)
+		}
+	}
+}
+
+func TestGenerateNavierStokesAndConvection(t *testing.T) {
+	ns := `
+name = "ns-test"
+[data]
+solver = "navierstokes"
+output = "OUT"
+train = 2
+resolution = 32
+subsample = 2
+t_end = 0.2
+snapshots = 3
+dt = 0.01
+[data.params]
+nu = 1e-3
+scheme = "etdrk4"
+`
+	cv := `
+name = "cv-test"
+[data]
+solver = "convection"
+output = "OUT"
+train = 1
+resolution = 64
+t_end = 1
+snapshots = 5
+dt = 0.01
+[data.params]
+beta = 30
+`
+	for _, text := range []string{ns, cv} {
+		cfg, err := loadText(t, text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path, err := Generate(context.Background(), cfg, GenerateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, _ := datasets.Open(path)
+		set, err := datasets.ReadTensorSet(f, 0, -1)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: tensor %v", cfg.Data.Solver, set.Shape)
+	}
+}
+
+func TestBadConfigs(t *testing.T) {
+	cases := []struct {
+		name, from, to string
+		want           []string
+	}{
+		{"unknown solver", `solver = "burgers"`, `solver = "heat"`, []string{"config.toml:6: data.solver", `unknown solver "heat"`, "burgers, convection, darcy, navierstokes"}},
+		{"unknown key", `dt = 1e-3`, "dt = 1e-3\nepochs = 3", []string{"config.toml:15: data.epochs: unknown key"}},
+		{"unknown param", `nu = 0.05`, "nu = 0.05\nviscosity = 2", []string{"data.params.viscosity", "unknown key for solver burgers", "known: nu, length"}},
+		{"negative viscosity", `nu = 0.05`, `nu = -0.05`, []string{"config.toml:17: data.params.nu", "viscosity must be positive, got -0.05"}},
+		{"odd grid", `resolution = 128`, `resolution = 127`, []string{"data.resolution", "even grid", "127"}},
+		{"zero samples", "train = 5\ntest = 2", "train = 0\ntest = 0", []string{"data.train", "no samples"}},
+		{"negative dt", `dt = 1e-3`, `dt = -1`, []string{"data.dt", "must be positive"}},
+		{"unwritable output", `output = "OUT"`, `output = "/proc/surrogo/data.h5"`, []string{"data.output", "/proc/surrogo"}},
+		{"type", `train = 5`, `train = "five"`, []string{"config.toml", "train"}},
+		{"no name", `name = "burgers-test"`, ``, []string{"name: missing"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			text := strings.Replace(burgersConfig, c.from, c.to, 1)
+			_, err := loadText(t, text)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+			if strings.Count(err.Error(), "\n") > 0 {
+				t.Errorf("error spans several lines: %q", err)
+			}
+		})
+	}
+}
+
+func TestCFLViolationNamesSample(t *testing.T) {
+	cfg, err := loadText(t, strings.Replace(burgersConfig, "dt = 1e-3", "dt = 0.2", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Generate(context.Background(), cfg, GenerateOptions{})
+	if err == nil || !strings.Contains(err.Error(), "burgers sample") || !strings.Contains(err.Error(), "advective limit") {
+		t.Fatalf("CFL violation: %v", err)
+	}
+	if _, statErr := os.Stat(cfg.Data.Output); !errors.Is(statErr, os.ErrNotExist) {
+		t.Fatal("a failed generation left a file under the final name")
+	}
+	if _, statErr := os.Stat(cfg.Data.Output + datasets.TmpSuffix); !errors.Is(statErr, os.ErrNotExist) {
+		t.Fatal("a failed generation left its temporary file")
+	}
+}
+
+func TestCancelledGenerationLeavesNothing(t *testing.T) {
+	cfg, err := loadText(t, burgersConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	_, err = Generate(ctx, cfg, GenerateOptions{Workers: 1, Progress: func(d, n int) {
+		if d == 2 {
+			cancel()
+		}
+	}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled: %v", err)
+	}
+	if _, statErr := os.Stat(cfg.Data.Output); !errors.Is(statErr, os.ErrNotExist) {
+		t.Fatal("cancelled generation left a complete-looking file")
+	}
+}

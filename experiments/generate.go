@@ -1,0 +1,206 @@
+package experiments
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/surrogo/surrogo/datasets"
+)
+
+// GenerateOptions controls the generate stage.
+type GenerateOptions struct {
+	// Shard and Shards split the samples: shard k of n (1-based) writes
+	// samples [(k-1) N/n, k N/n) to its own file. Zero values mean the
+	// whole set.
+	Shard, Shards int
+	// Workers solving samples in parallel (0: GOMAXPROCS).
+	Workers int
+	// Progress, if set, is called after each sample is written.
+	Progress func(done, total int)
+}
+
+// ShardPath returns the file a shard writes: data.h5 ->
+// data.shard-2-of-4.h5 (the path itself for an unsharded run).
+func ShardPath(out string, shard, shards int) string {
+	if shards <= 1 {
+		return out
+	}
+	ext := filepath.Ext(out)
+	return fmt.Sprintf("%s.shard-%d-of-%d%s", strings.TrimSuffix(out, ext), shard, shards, ext)
+}
+
+// SampleRange returns the samples [lo, hi) of shard k of n (1-based).
+func SampleRange(total, shard, shards int) (lo, hi int) {
+	if shards <= 1 {
+		return 0, total
+	}
+	return (shard - 1) * total / shards, shard * total / shards
+}
+
+// Generate runs the configured solver over its samples (sample i from
+// (seed, i)), in parallel, and streams them in order to an HDF5 file in
+// the PDEBench-compatible layout of docs/DATA.md, with coordinates,
+// parameters and provenance. The file appears under its final name only
+// when complete; cancellation (Ctrl-C) or a failed sample leaves nothing.
+// It returns the path written.
+func Generate(ctx context.Context, cfg *Config, opts GenerateOptions) (string, error) {
+	if cfg.gen == nil {
+		return "", fmt.Errorf("experiments: config %s was not validated", cfg.path)
+	}
+	shards := max(opts.Shards, 1)
+	shard := opts.Shard
+	if shards > 1 && (shard < 1 || shard > shards) {
+		return "", fmt.Errorf("experiments: shard %d of %d out of range (expected 1..%d)", shard, shards, shards)
+	}
+	if shards > cfg.Data.Samples() {
+		return "", fmt.Errorf("experiments: %d shards for %d samples", shards, cfg.Data.Samples())
+	}
+	lo, hi := SampleRange(cfg.Data.Samples(), shard, shards)
+	path := ShardPath(cfg.Data.Output, shard, shards)
+	gen := cfg.gen
+
+	f, err := datasets.Create(path)
+	if err != nil {
+		return "", err
+	}
+	done := false
+	defer func() {
+		if !done {
+			f.Abort()
+		}
+	}()
+	sets := map[string]*datasets.Dataset{}
+	for _, fs := range gen.fields() {
+		d, err := f.CreateDataset(fs.name, datasets.Float32, append([]int{0}, fs.shape...), &datasets.Options{Extendible: true})
+		if err != nil {
+			return "", err
+		}
+		sets[fs.name] = d
+	}
+
+	type result struct {
+		i      int
+		fields map[string][]float32
+		err    error
+	}
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	jobs := make(chan int)
+	results := make(chan result, workers)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				fields, err := gen.sample(ctx, cfg.Seed, i)
+				select {
+				case results <- result{i, fields, err}:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	go func() {
+		defer close(jobs)
+		// At most 2 * workers samples in flight keeps memory bounded.
+		for i := lo; i < hi; i++ {
+			select {
+			case jobs <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() {
+		wg.Wait()
+		close(results)
+	}()
+	pending := map[int]map[string][]float32{}
+	next := lo
+	for r := range results {
+		if r.err != nil {
+			cancel()
+			if ctx.Err() != nil && errors.Is(r.err, context.Canceled) {
+				continue
+			}
+			return "", fmt.Errorf("experiments: %s sample %d: %w", cfg.Data.Solver, r.i, r.err)
+		}
+		pending[r.i] = r.fields
+		for {
+			fields, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			for _, fs := range gen.fields() {
+				if err := datasets.Append(sets[fs.name], fields[fs.name]); err != nil {
+					return "", err
+				}
+			}
+			next++
+			if opts.Progress != nil {
+				opts.Progress(next-lo, hi-lo)
+			}
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return "", fmt.Errorf("experiments: generation stopped after %d of %d samples: %w", next-lo, hi-lo, err)
+	}
+	if next != hi {
+		return "", fmt.Errorf("experiments: generation stopped after %d of %d samples", next-lo, hi-lo)
+	}
+
+	c := gen.coords()
+	for _, ax := range []struct {
+		name string
+		v    []float64
+	}{{"x-coordinate", c.X}, {"y-coordinate", c.Y}, {"z-coordinate", c.Z}, {"t-coordinate", c.T}} {
+		if ax.v == nil {
+			continue
+		}
+		if err := datasets.Write(f.Group, ax.name, []int{len(ax.v)}, ax.v, &datasets.Options{Dtype: datasets.Float32}); err != nil {
+			return "", err
+		}
+	}
+	for k, v := range gen.attrs() {
+		if err := f.SetAttr(k, v); err != nil {
+			return "", err
+		}
+	}
+	params, err := json.Marshal(map[string]any{"data": dataSummary(cfg.Data), "params": gen.params()})
+	if err != nil {
+		return "", err
+	}
+	if err := f.SetProvenance(datasets.Provenance{Kind: "solver", Name: cfg.Data.Solver, Parameters: string(params),
+		Seed: int64(cfg.Seed), Config: cfg.text}); err != nil {
+		return "", err
+	}
+	for k, v := range map[string]int{"n_train": cfg.Data.Train, "n_test": cfg.Data.Test, "sample_start": lo,
+		"sample_end": hi, "shard": max(shard, 1), "shards": shards} {
+		if err := f.SetAttr(k, v); err != nil {
+			return "", err
+		}
+	}
+	if err := f.Close(); err != nil {
+		return "", err
+	}
+	done = true
+	return path, nil
+}
+
+func dataSummary(d DataConfig) map[string]any {
+	return map[string]any{"solver": d.Solver, "train": d.Train, "test": d.Test, "resolution": d.Resolution,
+		"subsample": d.Subsample, "t_end": d.TEnd, "snapshots": d.Snapshots, "dt": d.Dt}
+}

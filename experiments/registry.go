@@ -1,0 +1,450 @@
+package experiments
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/surrogo/surrogo/datasets"
+	"github.com/surrogo/surrogo/solvers/burgers"
+	"github.com/surrogo/surrogo/solvers/convection"
+	"github.com/surrogo/surrogo/solvers/darcy"
+	"github.com/surrogo/surrogo/solvers/grf"
+	"github.com/surrogo/surrogo/solvers/navierstokes"
+)
+
+// The registry: every solver the generate stage knows, in one table.
+var registry = map[string]solverSpec{
+	"burgers": {
+		timeDependent: true,
+		paramKeys:     []string{"nu", "length", "ic_alpha", "ic_tau", "ic_sigma"},
+		build:         buildBurgers,
+	},
+	"convection": {
+		timeDependent: true,
+		paramKeys:     []string{"beta", "nu", "rho", "ic", "ic_alpha", "ic_tau", "ic_sigma", "splitting_dt"},
+		build:         buildConvection,
+	},
+	"navierstokes": {
+		timeDependent: true,
+		paramKeys:     []string{"nu", "length", "scheme", "forcing", "amplitude", "wavenumber", "drag", "ic_alpha", "ic_tau", "ic_sigma"},
+		build:         buildNavierStokes,
+	},
+	"darcy": {
+		timeDependent: false,
+		paramKeys:     []string{"alpha", "tau", "high", "low", "forcing", "mean"},
+		build:         buildDarcy,
+	},
+}
+
+type solverSpec struct {
+	timeDependent bool
+	paramKeys     []string
+	build         func(c *Config, md toml.MetaData) (generator, error)
+}
+
+// generator makes the samples of one configured dataset. sample must be
+// safe to call from several goroutines, and sample i must depend only on
+// (seed, i).
+type generator interface {
+	layout() datasets.Layout
+	fields() []fieldSpec
+	coords() datasets.Coordinates
+	attrs() map[string]float64
+	params() any
+	sample(ctx context.Context, seed uint64, i int) (map[string][]float32, error)
+}
+
+type fieldSpec struct {
+	name  string
+	shape []int // per sample
+}
+
+// decodeParams fills dst from [data.params].
+func decodeParams(c *Config, md toml.MetaData, dst any) error {
+	if err := md.PrimitiveDecode(c.Data.Params, dst); err != nil {
+		return fmt.Errorf("decoding: %v", err)
+	}
+	return nil
+}
+
+// timeAxis returns the stored times 0, t_end/(T-1), ..., t_end.
+func timeAxis(d DataConfig) []float64 {
+	t := make([]float64, d.Snapshots)
+	for i := range t {
+		t[i] = d.TEnd * float64(i) / float64(d.Snapshots-1)
+	}
+	return t
+}
+
+func subsample1D(x []float64, k int) []float64 {
+	out := make([]float64, 0, (len(x)+k-1)/k)
+	for j := 0; j < len(x); j += k {
+		out = append(out, x[j])
+	}
+	return out
+}
+
+func finiteCheck(key string, v float64) error {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return &fieldError{key, fmt.Sprintf("must be finite, got %v", v)}
+	}
+	return nil
+}
+
+// ---------------------------------------------------------------- burgers
+
+// BurgersParams are [data.params] for solver "burgers": FNO's Burgers
+// data, u_t + (u^2/2)_x = nu u_xx on [0, length), initial conditions from
+// N(0, sigma^2 (-Laplacian + tau^2)^-alpha) (FNO paper: 625 (-Laplacian +
+// 25)^-2, i.e. sigma 25, tau 5, alpha 2).
+type BurgersParams struct {
+	Nu      float64 `toml:"nu" json:"nu"`
+	Length  float64 `toml:"length" json:"length"`
+	ICAlpha float64 `toml:"ic_alpha" json:"ic_alpha"`
+	ICTau   float64 `toml:"ic_tau" json:"ic_tau"`
+	ICSigma float64 `toml:"ic_sigma" json:"ic_sigma"`
+}
+
+type burgersGen struct {
+	d  DataConfig
+	p  BurgersParams
+	sp burgers.Params
+	ic grf.Periodic
+}
+
+func buildBurgers(c *Config, md toml.MetaData) (generator, error) {
+	p := BurgersParams{Nu: 0.1, Length: 1, ICAlpha: 2, ICTau: 5, ICSigma: 25}
+	if err := decodeParams(c, md, &p); err != nil {
+		return nil, err
+	}
+	d := c.Data
+	if d.Resolution < 8 || d.Resolution%2 != 0 {
+		return nil, &fieldError{"data.resolution", fmt.Sprintf("the spectral solver needs an even grid of at least 8 points, got %d", d.Resolution)}
+	}
+	sp := burgers.Params{Nu: p.Nu, Length: p.Length, N: d.Resolution, Dt: d.Dt}
+	if !(p.Nu > 0) {
+		return nil, &fieldError{"nu", fmt.Sprintf("viscosity must be positive, got %v", p.Nu)}
+	}
+	if err := sp.Validate(); err != nil {
+		return nil, err
+	}
+	ic := grf.Periodic{Dim: 1, N: d.Resolution, Alpha: p.ICAlpha, Tau: p.ICTau, Sigma: p.ICSigma}
+	if err := ic.Validate(); err != nil {
+		return nil, &fieldError{"ic_alpha", err.Error()}
+	}
+	if d.Resolution%d.Subsample != 0 {
+		return nil, &fieldError{"data.subsample", fmt.Sprintf("resolution %d is not a multiple of subsample %d", d.Resolution, d.Subsample)}
+	}
+	return &burgersGen{d: d, p: p, sp: sp, ic: ic}, nil
+}
+
+func (g *burgersGen) layout() datasets.Layout { return datasets.LayoutTensor }
+func (g *burgersGen) fields() []fieldSpec {
+	return []fieldSpec{{"tensor", []int{g.d.Snapshots, g.d.Resolution / g.d.Subsample}}}
+}
+func (g *burgersGen) coords() datasets.Coordinates {
+	x := make([]float64, g.d.Resolution)
+	for j := range x {
+		x[j] = g.p.Length * float64(j) / float64(g.d.Resolution)
+	}
+	return datasets.Coordinates{X: subsample1D(x, g.d.Subsample), T: timeAxis(g.d)}
+}
+func (g *burgersGen) attrs() map[string]float64 { return map[string]float64{"Nu": g.p.Nu} }
+func (g *burgersGen) params() any               { return g.p }
+
+func (g *burgersGen) sample(ctx context.Context, seed uint64, i int) (map[string][]float32, error) {
+	s, err := burgers.New(g.sp)
+	if err != nil {
+		return nil, err
+	}
+	u0 := g.ic.Sample(seed, i)
+	out, err := s.Solve(ctx, u0, timeAxis(g.d), nil)
+	if err != nil {
+		return nil, err
+	}
+	nx := g.d.Resolution / g.d.Subsample
+	v := make([]float32, 0, len(out)*nx)
+	for _, u := range out {
+		for j := 0; j < g.d.Resolution; j += g.d.Subsample {
+			v = append(v, float32(u[j]))
+		}
+	}
+	return map[string][]float32{"tensor": v}, nil
+}
+
+// ------------------------------------------------------------- convection
+
+// ConvectionParams are [data.params] for solver "convection": the
+// PINN-failure-modes / LPINN problems on [0, 2 pi) with u0 = sin x
+// (ic = "sin") or a GRF (ic = "grf").
+type ConvectionParams struct {
+	Beta        float64 `toml:"beta" json:"beta"`
+	Nu          float64 `toml:"nu" json:"nu"`
+	Rho         float64 `toml:"rho" json:"rho"`
+	IC          string  `toml:"ic" json:"ic"`
+	ICAlpha     float64 `toml:"ic_alpha" json:"ic_alpha"`
+	ICTau       float64 `toml:"ic_tau" json:"ic_tau"`
+	ICSigma     float64 `toml:"ic_sigma" json:"ic_sigma"`
+	SplittingDt float64 `toml:"splitting_dt" json:"splitting_dt"`
+}
+
+type convectionGen struct {
+	d  DataConfig
+	p  ConvectionParams
+	cp convection.Params
+	ic grf.Periodic
+}
+
+func buildConvection(c *Config, md toml.MetaData) (generator, error) {
+	p := ConvectionParams{IC: "sin", ICAlpha: 2, ICTau: 5, ICSigma: 0}
+	if err := decodeParams(c, md, &p); err != nil {
+		return nil, err
+	}
+	for k, v := range map[string]float64{"beta": p.Beta, "nu": p.Nu, "rho": p.Rho} {
+		if err := finiteCheck(k, v); err != nil {
+			return nil, err
+		}
+	}
+	if p.Nu < 0 {
+		return nil, &fieldError{"nu", fmt.Sprintf("viscosity must be non-negative, got %v", p.Nu)}
+	}
+	d := c.Data
+	dt := p.SplittingDt
+	if dt == 0 {
+		dt = d.Dt
+	}
+	cp := convection.Params{Beta: p.Beta, Nu: p.Nu, Rho: p.Rho, N: d.Resolution, Dt: dt}
+	if err := cp.Validate(); err != nil {
+		return nil, err
+	}
+	if p.IC != "sin" && p.IC != "grf" {
+		return nil, &fieldError{"ic", fmt.Sprintf("must be \"sin\" or \"grf\", got %q", p.IC)}
+	}
+	ic := grf.Periodic{Dim: 1, N: d.Resolution, Alpha: p.ICAlpha, Tau: p.ICTau, Sigma: p.ICSigma}
+	if p.IC == "grf" {
+		if err := ic.Validate(); err != nil {
+			return nil, &fieldError{"ic_alpha", err.Error()}
+		}
+	}
+	if d.Resolution%d.Subsample != 0 {
+		return nil, &fieldError{"data.subsample", fmt.Sprintf("resolution %d is not a multiple of subsample %d", d.Resolution, d.Subsample)}
+	}
+	return &convectionGen{d: d, p: p, cp: cp, ic: ic}, nil
+}
+
+func (g *convectionGen) layout() datasets.Layout { return datasets.LayoutTensor }
+func (g *convectionGen) fields() []fieldSpec {
+	return []fieldSpec{{"tensor", []int{g.d.Snapshots, g.d.Resolution / g.d.Subsample}}}
+}
+func (g *convectionGen) coords() datasets.Coordinates {
+	return datasets.Coordinates{X: subsample1D(g.cp.Grid(), g.d.Subsample), T: timeAxis(g.d)}
+}
+func (g *convectionGen) attrs() map[string]float64 {
+	return map[string]float64{"beta": g.p.Beta, "Nu": g.p.Nu, "rho": g.p.Rho}
+}
+func (g *convectionGen) params() any { return g.p }
+
+func (g *convectionGen) sample(ctx context.Context, seed uint64, i int) (map[string][]float32, error) {
+	var u0 []float64
+	if g.p.IC == "sin" {
+		x := g.cp.Grid()
+		u0 = make([]float64, len(x))
+		for j := range x {
+			u0[j] = math.Sin(x[j])
+		}
+	} else {
+		u0 = g.ic.Sample(seed, i)
+	}
+	out, err := convection.Solve(ctx, g.cp, u0, timeAxis(g.d))
+	if err != nil {
+		return nil, err
+	}
+	v := make([]float32, 0, len(out)*g.d.Resolution/g.d.Subsample)
+	for _, u := range out {
+		for j := 0; j < g.d.Resolution; j += g.d.Subsample {
+			v = append(v, float32(u[j]))
+		}
+	}
+	return map[string][]float32{"tensor": v}, nil
+}
+
+// ----------------------------------------------------------- navierstokes
+
+// NavierStokesParams are [data.params] for solver "navierstokes": FNO's
+// vorticity datasets on the unit torus (forcing "fno") or Kolmogorov flow
+// (forcing "kolmogorov", length 2 pi, drag), initial vorticity from
+// N(0, sigma^2 (-Laplacian + tau^2)^-alpha) (FNO: alpha 2.5, tau 7).
+type NavierStokesParams struct {
+	Nu         float64 `toml:"nu" json:"nu"`
+	Length     float64 `toml:"length" json:"length"`
+	Scheme     string  `toml:"scheme" json:"scheme"`
+	Forcing    string  `toml:"forcing" json:"forcing"`
+	Amplitude  float64 `toml:"amplitude" json:"amplitude"`
+	Wavenumber int     `toml:"wavenumber" json:"wavenumber"`
+	Drag       float64 `toml:"drag" json:"drag"`
+	ICAlpha    float64 `toml:"ic_alpha" json:"ic_alpha"`
+	ICTau      float64 `toml:"ic_tau" json:"ic_tau"`
+	ICSigma    float64 `toml:"ic_sigma" json:"ic_sigma"`
+}
+
+type nsGen struct {
+	d  DataConfig
+	p  NavierStokesParams
+	sp navierstokes.Params
+	ic grf.Periodic
+}
+
+func buildNavierStokes(c *Config, md toml.MetaData) (generator, error) {
+	p := NavierStokesParams{Nu: 1e-3, Length: 1, Scheme: string(navierstokes.SchemeFNO), Forcing: string(navierstokes.ForcingFNO), ICAlpha: 2.5, ICTau: 7}
+	if err := decodeParams(c, md, &p); err != nil {
+		return nil, err
+	}
+	if !(p.Nu > 0) {
+		return nil, &fieldError{"nu", fmt.Sprintf("viscosity must be positive, got %v", p.Nu)}
+	}
+	d := c.Data
+	if d.Resolution < 8 || d.Resolution%2 != 0 {
+		return nil, &fieldError{"data.resolution", fmt.Sprintf("the spectral solver needs an even grid of at least 8 points, got %d", d.Resolution)}
+	}
+	sp := navierstokes.Params{Nu: p.Nu, Length: p.Length, N: d.Resolution, Dt: d.Dt, Scheme: navierstokes.Scheme(p.Scheme),
+		Forcing: navierstokes.Forcing(p.Forcing), Amplitude: p.Amplitude, Wavenumber: p.Wavenumber, Drag: p.Drag}
+	if err := sp.Validate(); err != nil {
+		return nil, err
+	}
+	ic := grf.Periodic{Dim: 2, N: d.Resolution, Alpha: p.ICAlpha, Tau: p.ICTau, Sigma: p.ICSigma}
+	if err := ic.Validate(); err != nil {
+		return nil, &fieldError{"ic_alpha", err.Error()}
+	}
+	if d.Resolution%d.Subsample != 0 {
+		return nil, &fieldError{"data.subsample", fmt.Sprintf("resolution %d is not a multiple of subsample %d", d.Resolution, d.Subsample)}
+	}
+	return &nsGen{d: d, p: p, sp: sp, ic: ic}, nil
+}
+
+func (g *nsGen) layout() datasets.Layout { return datasets.LayoutTensor }
+func (g *nsGen) fields() []fieldSpec {
+	m := g.d.Resolution / g.d.Subsample
+	return []fieldSpec{{"tensor", []int{g.d.Snapshots, m, m}}}
+}
+func (g *nsGen) coords() datasets.Coordinates {
+	x := subsample1D(g.sp.Grid(), g.d.Subsample)
+	return datasets.Coordinates{X: x, Y: x, T: timeAxis(g.d)}
+}
+func (g *nsGen) attrs() map[string]float64 { return map[string]float64{"Nu": g.p.Nu} }
+func (g *nsGen) params() any               { return g.p }
+
+func (g *nsGen) sample(ctx context.Context, seed uint64, i int) (map[string][]float32, error) {
+	s, err := navierstokes.New(g.sp)
+	if err != nil {
+		return nil, err
+	}
+	w0 := g.ic.Sample(seed, i)
+	if cfl := s.CFL(w0); cfl > 1 {
+		return nil, fmt.Errorf("data.dt %g gives CFL number %.3g > 1 for the initial vorticity; reduce dt", g.d.Dt, cfl)
+	}
+	out, err := s.Solve(ctx, w0, timeAxis(g.d), nil)
+	if err != nil {
+		return nil, err
+	}
+	n, k := g.d.Resolution, g.d.Subsample
+	v := make([]float32, 0, len(out)*(n/k)*(n/k))
+	for _, w := range out {
+		for a := 0; a < n; a += k {
+			for b := 0; b < n; b += k {
+				v = append(v, float32(w[a*n+b]))
+			}
+		}
+	}
+	return map[string][]float32{"tensor": v}, nil
+}
+
+// ------------------------------------------------------------------ darcy
+
+// DarcyParams are [data.params] for solver "darcy": FNO's Darcy data,
+// -div(a grad u) = forcing on the unit square with u = 0 on the boundary,
+// a thresholded from a Neumann GRF (alpha 2, tau 3) to high / low (12 / 3
+// in the paper; 12 / 4 in the released demo.m).
+type DarcyParams struct {
+	Alpha   float64 `toml:"alpha" json:"alpha"`
+	Tau     float64 `toml:"tau" json:"tau"`
+	High    float64 `toml:"high" json:"high"`
+	Low     float64 `toml:"low" json:"low"`
+	Forcing float64 `toml:"forcing" json:"forcing"`
+	Mean    string  `toml:"mean" json:"mean"`
+}
+
+type darcyGen struct {
+	d  DataConfig
+	p  DarcyParams
+	dp darcy.Params
+	ic grf.Neumann
+}
+
+func buildDarcy(c *Config, md toml.MetaData) (generator, error) {
+	p := DarcyParams{Alpha: 2, Tau: 3, High: 12, Low: 3, Forcing: 1, Mean: string(darcy.Arithmetic)}
+	if err := decodeParams(c, md, &p); err != nil {
+		return nil, err
+	}
+	if !(p.High > 0) {
+		return nil, &fieldError{"high", fmt.Sprintf("coefficient must be positive, got %v", p.High)}
+	}
+	if !(p.Low > 0) {
+		return nil, &fieldError{"low", fmt.Sprintf("coefficient must be positive, got %v", p.Low)}
+	}
+	if err := finiteCheck("forcing", p.Forcing); err != nil {
+		return nil, err
+	}
+	d := c.Data
+	dp := darcy.Params{N: d.Resolution, Mean: darcy.Mean(p.Mean)}
+	if err := dp.Validate(); err != nil {
+		return nil, &fieldError{"mean", err.Error()}
+	}
+	ic := grf.Neumann{N: d.Resolution, Alpha: p.Alpha, Tau: p.Tau}
+	if err := ic.Validate(); err != nil {
+		return nil, &fieldError{"alpha", err.Error()}
+	}
+	if (d.Resolution-1)%d.Subsample != 0 {
+		return nil, &fieldError{"data.subsample", fmt.Sprintf("resolution - 1 = %d is not a multiple of subsample %d (FNO: 421 with 2, 4, 5, ...)", d.Resolution-1, d.Subsample)}
+	}
+	return &darcyGen{d: d, p: p, dp: dp, ic: ic}, nil
+}
+
+func (g *darcyGen) stored() int             { return (g.d.Resolution-1)/g.d.Subsample + 1 }
+func (g *darcyGen) layout() datasets.Layout { return datasets.LayoutDarcy }
+func (g *darcyGen) fields() []fieldSpec {
+	m := g.stored()
+	return []fieldSpec{{"nu", []int{m, m}}, {"tensor", []int{1, m, m}}}
+}
+func (g *darcyGen) coords() datasets.Coordinates {
+	x := subsample1D(g.dp.Grid(), g.d.Subsample)
+	return datasets.Coordinates{X: x, Y: x}
+}
+func (g *darcyGen) attrs() map[string]float64 { return map[string]float64{"beta": g.p.Forcing} }
+func (g *darcyGen) params() any               { return g.p }
+
+func (g *darcyGen) sample(ctx context.Context, seed uint64, i int) (map[string][]float32, error) {
+	a := grf.Threshold(g.ic.Sample(seed, i), g.p.High, g.p.Low)
+	n := g.d.Resolution
+	f := make([]float64, n*n)
+	for j := range f {
+		f[j] = g.p.Forcing
+	}
+	u, _, err := darcy.Solve(ctx, g.dp, a, f)
+	if err != nil {
+		return nil, err
+	}
+	k := g.d.Subsample
+	m := g.stored()
+	av := make([]float32, 0, m*m)
+	uv := make([]float32, 0, m*m)
+	for x := 0; x < n; x += k {
+		for y := 0; y < n; y += k {
+			av = append(av, float32(a[x*n+y]))
+			uv = append(uv, float32(u[x*n+y]))
+		}
+	}
+	return map[string][]float32{"nu": av, "tensor": uv}, nil
+}
