@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -64,7 +65,9 @@ func Generate(ctx context.Context, cfg *Config, opts GenerateOptions) (string, e
 	lo, hi := SampleRange(cfg.Data.Samples(), shard, shards)
 	path := ShardPath(cfg.Data.Output, shard, shards)
 	gen := cfg.gen
-
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return "", fmt.Errorf("experiments: output directory for %s: %w", path, err)
+	}
 	f, err := datasets.Create(path)
 	if err != nil {
 		return "", err

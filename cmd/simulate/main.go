@@ -3,6 +3,7 @@
 //
 //	simulate version              the surrogo, Go and HDF5 versions
 //	simulate inspect [-stats] F   the tree of an HDF5 file (h5ls -rv on one screen)
+//	simulate generate CONFIG.toml run a solver over seeded samples into HDF5
 //	simulate smoke [-out DIR]     write, re-read and verify a small field file
 //
 // `smoke` is the stand-in demo until the quickstart (Burgers -> FNO) lands.
@@ -26,6 +27,8 @@ const usage = `usage: simulate <command> [arguments]
 commands:
   version                   print the surrogo, Go and HDF5 versions
   inspect [-stats] FILE...  print the groups, datasets and attributes of HDF5 files
+  generate [-shard k/n] [-workers n] [-out FILE] [-q] CONFIG.toml
+                            generate the [data] section's samples into HDF5
   smoke [-out DIR]          write, re-read and verify a small field file (demo)
   help                      print this message
 `
@@ -47,6 +50,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runVersion(stdout)
 	case "inspect":
 		err = runInspect(args[1:], stdout, stderr)
+	case "generate":
+		err = runGenerate(args[1:], stdout, stderr)
 	case "smoke":
 		err = runSmoke(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
