@@ -78,6 +78,10 @@ type fftPlan struct {
 	n       int
 	factors []int
 	tw      []complex128
+	twInv   []complex128      // conjugate twiddles (power-of-two plans)
+	rev     []int             // bit-reversal permutation (power-of-two plans)
+	stage   [][2][]complex128 // per stage (size 8, 16, ...): contiguous forward/inverse twiddles
+	half    *fftPlan          // length n/2, for real transforms of even n
 }
 
 var fftPlans sync.Map // int -> *fftPlan
@@ -114,14 +118,143 @@ func planFor(n int) *fftPlan {
 			m /= f
 		}
 	}
+	if n >= 4 && n&(n-1) == 0 {
+		p.twInv = make([]complex128, n)
+		for j, w := range p.tw {
+			p.twInv[j] = cmplx.Conj(w)
+		}
+		bits := 0
+		for 1<<bits < n {
+			bits++
+		}
+		for size := 8; size <= n; size <<= 1 {
+			half, step := size/2, n/size
+			fw, iv := make([]complex128, half), make([]complex128, half)
+			for j := 0; j < half; j++ {
+				fw[j], iv[j] = p.tw[j*step], p.twInv[j*step]
+			}
+			p.stage = append(p.stage, [2][]complex128{fw, iv})
+		}
+		p.rev = make([]int, n)
+		for i := range p.rev {
+			r := 0
+			for b := 0; b < bits; b++ {
+				if i&(1<<b) != 0 {
+					r |= 1 << (bits - 1 - b)
+				}
+			}
+			p.rev[i] = r
+		}
+	}
+	if n%2 == 0 && n >= 2 {
+		p.half = planFor(n / 2)
+	}
 	actual, _ := fftPlans.LoadOrStore(n, p)
 	return actual.(*fftPlan)
 }
+
+// radix2 is the iterative Cooley-Tukey transform for power-of-two n:
+// bit-reversed copy, then log2 n stages of butterflies with table twiddles.
+func (p *fftPlan) radix2(out, in []complex128, inverse bool) {
+	n := p.n
+	if &out[0] == &in[0] {
+		for i, r := range p.rev {
+			if i < r {
+				out[i], out[r] = out[r], out[i]
+			}
+		}
+	} else {
+		for i, r := range p.rev {
+			out[r] = in[i]
+		}
+	}
+	out = out[:n]
+	// Sizes 2 and 4 in one radix-4 pass: twiddles 1 and -i (or +i).
+	j4 := complex(0, -1)
+	if inverse {
+		j4 = complex(0, 1)
+	}
+	for start := 0; start+4 <= n; start += 4 {
+		x := out[start : start+4 : start+4]
+		a0, a1 := x[0]+x[1], x[0]-x[1]
+		a2, a3 := x[2]+x[3], (x[2]-x[3])*j4
+		x[0], x[2] = a0+a2, a0-a2
+		x[1], x[3] = a1+a3, a1-a3
+	}
+	dir := 0
+	if inverse {
+		dir = 1
+	}
+	for si, size := 0, 8; size <= n; si, size = si+1, size<<1 {
+		half := size >> 1
+		w := p.stage[si][dir][:half]
+		for start := 0; start < n; start += size {
+			a := out[start : start+half : start+half]
+			b := out[start+half : start+size : start+size]
+			for j, wj := range w {
+				t := b[j] * wj
+				b[j] = a[j] - t
+				a[j] += t
+			}
+		}
+	}
+}
+
+// realForward writes the n/2+1 coefficients of the real sequence x (even
+// n) using one complex transform of length n/2: z_j = x_2j + i x_2j+1,
+// E_k = (Z_k + conj Z_{m-k}) / 2, O_k = (Z_k - conj Z_{m-k}) / 2i,
+// X_k = E_k + e^{-2 pi i k/n} O_k. scratch has at least n complex values.
+func (p *fftPlan) realForward(dst []complex128, x []float64, scratch []complex128) {
+	m := p.n / 2
+	z := scratch[:m]
+	Z := scratch[m : 2*m]
+	for j := 0; j < m; j++ {
+		z[j] = complex(x[2*j], x[2*j+1])
+	}
+	p.half.transform(Z, z, false)
+	for k := 0; k <= m; k++ {
+		zk := Z[k%m]
+		zc := cmplx.Conj(Z[(m-k)%m])
+		e := (zk + zc) / 2
+		o := (zk - zc) / 2i
+		dst[k] = e + p.tw[k]*o
+	}
+}
+
+// realInverse writes x = irfft(X) for even n, scaled by 1/n, ignoring the
+// imaginary parts of the zero and Nyquist coefficients.
+func (p *fftPlan) realInverse(x []float64, X []complex128, scratch []complex128) {
+	m := p.n / 2
+	Z := scratch[:m]
+	z := scratch[m : 2*m]
+	for k := 0; k < m; k++ {
+		a, b := X[k], X[m-k]
+		if k == 0 {
+			a, b = complex(real(X[0]), 0), complex(real(X[m]), 0)
+		}
+		e := (a + cmplx.Conj(b)) / 2
+		o := (a - cmplx.Conj(b)) / 2 * p.twInvAt(k)
+		Z[k] = e + 1i*o
+	}
+	p.half.transform(z, Z, true)
+	s := 1 / float64(m)
+	for j := 0; j < m; j++ {
+		x[2*j] = real(z[j]) * s
+		x[2*j+1] = imag(z[j]) * s
+	}
+}
+
+// twInvAt returns e^{+2 pi i k / n}.
+func (p *fftPlan) twInvAt(k int) complex128 { return cmplx.Conj(p.tw[k]) }
 
 // transform computes out = DFT(in) (inverse: with e^{+i}, unscaled).
 func (p *fftPlan) transform(out, in []complex128, inverse bool) {
 	if p.n == 1 {
 		out[0] = in[0]
+		return
+	}
+	if p.rev != nil {
+		p.radix2(out, in, inverse)
 		return
 	}
 	p.rec(out, in, 1, p.n, 0, 1, inverse)
@@ -327,6 +460,10 @@ func (f *RealFFT) Len() int { return f.n }
 
 // Forward writes the n/2+1 coefficients X_k = sum_j x_j e^{-2 pi i jk/n}.
 func (f *RealFFT) Forward(dst []complex128, x []float64) {
+	if f.plan.half != nil {
+		f.plan.realForward(dst, x, f.buf)
+		return
+	}
 	for j, v := range x[:f.n] {
 		f.buf[j] = complex(v, 0)
 	}
@@ -338,6 +475,10 @@ func (f *RealFFT) Forward(dst []complex128, x []float64) {
 // spectrum, extended by Hermitian symmetry (imaginary parts of the zero and
 // Nyquist coefficients ignored).
 func (f *RealFFT) Inverse(x []float64, X []complex128) {
+	if f.plan.half != nil {
+		f.plan.realInverse(x, X, f.buf)
+		return
+	}
 	n, h := f.n, f.n/2+1
 	f.buf[0] = complex(real(X[0]), 0)
 	for k := 1; k < h; k++ {
@@ -402,6 +543,10 @@ func (f *RealFFT2) Forward(dst []complex128, x []float64) {
 		src := make([]complex128, n2)
 		out := make([]complex128, n2)
 		for r := lo; r < hi; r++ {
+			if f.rows.half != nil {
+				f.rows.realForward(dst[r*h:(r+1)*h], x[r*n2:(r+1)*n2], src)
+				continue
+			}
 			for j := 0; j < n2; j++ {
 				src[j] = complex(x[r*n2+j], 0)
 			}
@@ -424,6 +569,13 @@ func (f *RealFFT2) Inverse(x []float64, X []complex128) {
 		out := make([]complex128, n2)
 		for r := lo; r < hi; r++ {
 			z := X[r*h : (r+1)*h]
+			if f.rows.half != nil {
+				f.rows.realInverse(x[r*n2:(r+1)*n2], z, full)
+				for j := r * n2; j < (r+1)*n2; j++ {
+					x[j] *= s * float64(n2)
+				}
+				continue
+			}
 			full[0] = complex(real(z[0]), 0)
 			for k := 1; k < h; k++ {
 				if 2*k == n2 {
@@ -441,20 +593,35 @@ func (f *RealFFT2) Inverse(x []float64, X []complex128) {
 	})
 }
 
-// columns transforms every column of the [n1][h] half spectrum in place.
+// columns transforms every column of the [n1][h] half spectrum in place,
+// gathering blocks of columns so that rows are read contiguously.
 func (f *RealFFT2) columns(X []complex128, inverse bool) {
 	n1, h := f.n1, f.n2/2+1
-	cost := 5 * n1 * int(math.Log2(float64(n1))+1)
-	parallel.For(h, cost, func(lo, hi int) {
-		src := make([]complex128, n1)
+	const block = 8
+	nb := (h + block - 1) / block
+	cost := block * 5 * n1 * int(math.Log2(float64(n1))+1)
+	parallel.For(nb, cost, func(lo, hi int) {
+		buf := make([]complex128, block*n1)
 		out := make([]complex128, n1)
-		for c := lo; c < hi; c++ {
+		for bi := lo; bi < hi; bi++ {
+			c0 := bi * block
+			w := min(block, h-c0)
 			for r := 0; r < n1; r++ {
-				src[r] = X[r*h+c]
+				row := X[r*h+c0 : r*h+c0+w]
+				for c, v := range row {
+					buf[c*n1+r] = v
+				}
 			}
-			f.cols.transform(out, src, inverse)
+			for c := 0; c < w; c++ {
+				col := buf[c*n1 : (c+1)*n1]
+				f.cols.transform(out, col, inverse)
+				copy(col, out)
+			}
 			for r := 0; r < n1; r++ {
-				X[r*h+c] = out[r]
+				row := X[r*h+c0 : r*h+c0+w]
+				for c := range row {
+					row[c] = buf[c*n1+r]
+				}
 			}
 		}
 	})
