@@ -175,16 +175,27 @@ func (c *Config) validate(md toml.MetaData, raw []byte) error {
 	return nil
 }
 
-// checkWritable verifies that the output's directory exists or can be
-// created and is writable.
+// checkWritable verifies that the output's directory, or its nearest
+// existing ancestor (Generate creates the rest), is a writable directory.
 func checkWritable(out string) error {
 	dir := filepath.Dir(out)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("cannot create output directory %s: %v", dir, err)
+	for {
+		st, err := os.Stat(dir)
+		if err == nil {
+			if !st.IsDir() {
+				return fmt.Errorf("%s is not a directory", dir)
+			}
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return fmt.Errorf("no existing directory above %s", out)
+		}
+		dir = parent
 	}
 	probe, err := os.CreateTemp(dir, ".write-test-*")
 	if err != nil {
-		return fmt.Errorf("output directory %s is not writable: %v", dir, err)
+		return fmt.Errorf("cannot write %s: directory %s is not writable: %v", out, dir, err)
 	}
 	name := probe.Name()
 	probe.Close()

@@ -289,3 +289,29 @@ func TestCancelledGenerationLeavesNothing(t *testing.T) {
 		t.Fatal("cancelled generation left a complete-looking file")
 	}
 }
+
+// TestExampleConfigsValidate loads every shipped config, paper-scale ones
+// included (validation only; generating them takes CPU-hours).
+func TestExampleConfigsValidate(t *testing.T) {
+	configs, _ := filepath.Glob("../examples/*.toml")
+	paper, _ := filepath.Glob("../examples/paper/*.toml")
+	if len(configs) < 5 || len(paper) < 5 {
+		t.Fatalf("found %d example and %d paper configs", len(configs), len(paper))
+	}
+	for _, p := range append(configs, paper...) {
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Redirect outputs into a temporary directory.
+		text := string(raw) + "\n"
+		cfg, err := Parse(p, []byte(text))
+		if err != nil {
+			t.Errorf("%s: %v", p, err)
+			continue
+		}
+		if cfg.Data.Samples() == 0 {
+			t.Errorf("%s: no samples", p)
+		}
+	}
+}
