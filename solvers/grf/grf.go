@@ -18,12 +18,17 @@
 // coefficient (12 where u >= 0, 3 or 4 elsewhere).
 //
 // Sample i depends only on (seed, i): shards generated apart are identical
-// to one large run.
+// to one large run. The normal draws are assigned to wavenumbers in an
+// order that does not depend on the grid (by max-norm shell, then
+// lexicographically), so sample i on a finer grid is the same random
+// function with more (tiny) high modes: the coarse field is its band-limited
+// version, which is what zero-shot super-resolution tests need.
 package grf
 
 import (
 	"fmt"
 	"math"
+	"sort"
 
 	"github.com/surrogo/surrogo/tensor"
 )
@@ -115,7 +120,7 @@ func (p Periodic) Sample(seed uint64, i int) []float64 {
 	total := tensor.Size(shape)
 	coef := make([]complex128, total)
 	k := make([]int, p.Dim)
-	for flat := 0; flat < total; flat++ {
+	for _, flat := range drawOrder(p.Dim, p.N) {
 		rem := flat
 		for a := p.Dim - 1; a >= 0; a-- {
 			k[a] = wavenumber(rem%p.N, p.N)
@@ -132,6 +137,45 @@ func (p Periodic) Sample(seed uint64, i int) []float64 {
 		out[j] = real(coef[j])
 	}
 	return out
+}
+
+// drawOrder lists the flat FFT indices of the n^d grid sorted by the
+// max-norm of their wavenumber, then by the wavenumber vector: an order in
+// which every coarser grid's modes come first, identically.
+func drawOrder(dim, n int) []int {
+	key := func(flat int) []int {
+		k := make([]int, dim+1)
+		m := 0
+		for a := dim - 1; a >= 0; a-- {
+			k[a+1] = wavenumber(flat%n, n)
+			flat /= n
+			if v := k[a+1]; v > m || -v > m {
+				m = max(v, -v)
+			}
+		}
+		k[0] = m
+		return k
+	}
+	total := 1
+	for a := 0; a < dim; a++ {
+		total *= n
+	}
+	idx := make([]int, total)
+	keys := make([][]int, total)
+	for f := range idx {
+		idx[f] = f
+		keys[f] = key(f)
+	}
+	sort.Slice(idx, func(x, y int) bool {
+		a, b := keys[idx[x]], keys[idx[y]]
+		for j := range a {
+			if a[j] != b[j] {
+				return a[j] < b[j]
+			}
+		}
+		return false
+	})
+	return idx
 }
 
 // inverseFFTN applies the inverse DFT (with 1/n per axis) along every axis.

@@ -133,3 +133,38 @@ func TestValidate(t *testing.T) {
 		t.Error("negative tau accepted")
 	}
 }
+
+// TestResolutionConsistent: sample i on a finer grid, restricted to the
+// coarse grid's points, differs from the coarse sample only by the high
+// modes the coarse grid lacks: by at most 6 standard deviations of their
+// combined variance (fine.Variance() - coarse.Variance()) at any point.
+func TestResolutionConsistent(t *testing.T) {
+	cases := []struct {
+		coarse Periodic
+		factor int
+	}{
+		{Periodic{Dim: 1, N: 256, Alpha: 2, Tau: 5, Sigma: 25}, 4},
+		{Periodic{Dim: 2, N: 32, Alpha: 2.5, Tau: 7}, 2},
+	}
+	for _, c := range cases {
+		fine := c.coarse
+		fine.N *= c.factor
+		a, b := c.coarse.Sample(9, 4), fine.Sample(9, 4)
+		n, f := c.coarse.N, c.factor
+		diff := 0.0
+		for p := range a {
+			fp := p * f
+			if c.coarse.Dim == 2 {
+				i, j := p/n, p%n
+				fp = (i*f)*fine.N + j*f
+			}
+			diff = math.Max(diff, math.Abs(a[p]-b[fp]))
+		}
+		sd := math.Sqrt(fine.Variance() - c.coarse.Variance())
+		t.Logf("%dD %d -> %d: max |coarse - fine| = %.2e, sd of the missing modes %.2e, field sd %.2e",
+			c.coarse.Dim, n, fine.N, diff, sd, math.Sqrt(c.coarse.Variance()))
+		if diff > 6*sd {
+			t.Errorf("%dD: samples differ by %.3g, more than 6 sd (%.3g) of the modes the coarse grid lacks", c.coarse.Dim, diff, 6*sd)
+		}
+	}
+}
