@@ -12,17 +12,23 @@ import (
 	"github.com/BurntSushi/toml"
 )
 
-// Config is a study described in one TOML file. This version knows the
-// [data] section (the generate stage); [model], [train] and [eval] come with
-// the operator and pipeline stages.
+// Config is a study described in one TOML file: [data] (the generate
+// stage), and optionally [model], [train] and [eval] (the train and
+// evaluate stages).
 type Config struct {
-	Name string     `toml:"name"`
-	Seed uint64     `toml:"seed"`
-	Data DataConfig `toml:"data"`
+	Name         string      `toml:"name"`
+	Seed         uint64      `toml:"seed"`
+	RunDirectory string      `toml:"run_dir"` // default runs/<name>
+	Data         DataConfig  `toml:"data"`
+	Model        ModelConfig `toml:"model"`
+	Train        TrainConfig `toml:"train"`
+	Eval         EvalConfig  `toml:"eval"`
 
 	path string    // the file it was loaded from
 	text string    // its contents, recorded as provenance
 	gen  generator // the configured solver, built by validation
+
+	hasModel bool
 }
 
 // DataConfig is the [data] section: which solver makes the samples, how
@@ -172,7 +178,7 @@ func (c *Config) validate(md toml.MetaData, raw []byte) error {
 		return &ConfigError{File: c.path, Line: keyLine(raw, k), Key: k.String(), Msg: fmt.Sprintf("unknown key for solver %s (known: %s)", d.Solver, strings.Join(spec.paramKeys, ", "))}
 	}
 	c.gen = gen
-	return nil
+	return c.validateModel(md, raw)
 }
 
 // checkWritable verifies that the output's directory, or its nearest

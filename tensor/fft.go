@@ -322,25 +322,39 @@ func (p *fftPlan) rec(out, in []complex128, stride, n, fi, step int, inverse boo
 	}
 }
 
-// fftAxis transforms every line along axis of data (shape) in place.
+// fftAxis transforms every line along axis of data (shape) in place,
+// gathering blocks of neighbouring lines so memory is read contiguously.
 func fftAxis(data []complex128, shape []int, axis int, inverse bool) {
 	outer, n, inner := splitAt(shape, axis)
 	if n <= 1 {
 		return
 	}
 	p := planFor(n)
-	parallel.For(outer*inner, 5*n*int(math.Log2(float64(n))+1), func(lo, hi int) {
-		src := make([]complex128, n)
+	const block = 8
+	nb := (inner + block - 1) / block
+	parallel.For(outer*nb, block*5*n*int(math.Log2(float64(n))+1), func(lo, hi int) {
+		buf := make([]complex128, block*n)
 		dst := make([]complex128, n)
-		for line := lo; line < hi; line++ {
-			o, i := line/inner, line%inner
-			base := o*n*inner + i
+		for job := lo; job < hi; job++ {
+			o, i0 := job/nb, (job%nb)*block
+			w := min(block, inner-i0)
+			base := o * n * inner
 			for k := 0; k < n; k++ {
-				src[k] = data[base+k*inner]
+				row := data[base+k*inner+i0 : base+k*inner+i0+w]
+				for c, v := range row {
+					buf[c*n+k] = v
+				}
 			}
-			p.transform(dst, src, inverse)
+			for c := 0; c < w; c++ {
+				line := buf[c*n : (c+1)*n]
+				p.transform(dst, line, inverse)
+				copy(line, dst)
+			}
 			for k := 0; k < n; k++ {
-				data[base+k*inner] = dst[k]
+				row := data[base+k*inner+i0 : base+k*inner+i0+w]
+				for c := range row {
+					row[c] = buf[c*n+k]
+				}
 			}
 		}
 	})
@@ -380,7 +394,15 @@ func RFFTN[T Float](x *Tensor[T], d int) *CTensor[T] {
 	parallel.For(rows, 5*n*int(math.Log2(float64(n+1))+1), func(lo, hi int) {
 		src := make([]complex128, n)
 		dst := make([]complex128, n)
+		row64 := make([]float64, n)
 		for row := lo; row < hi; row++ {
+			if p.half != nil {
+				for j := 0; j < n; j++ {
+					row64[j] = float64(x.data[row*n+j])
+				}
+				p.realForward(w[row*h:(row+1)*h], row64, src)
+				continue
+			}
 			for j := 0; j < n; j++ {
 				src[j] = complex(float64(x.data[row*n+j]), 0)
 			}
@@ -420,8 +442,17 @@ func IRFFTN[T Float](X *CTensor[T], d, n int) *Tensor[T] {
 	parallel.For(rows, 5*n*int(math.Log2(float64(n+1))+1), func(lo, hi int) {
 		full := make([]complex128, n)
 		dst := make([]complex128, n)
+		row64 := make([]float64, n)
 		for row := lo; row < hi; row++ {
 			z := w[row*h : (row+1)*h]
+			if p.half != nil {
+				p.realInverse(row64, z, full)
+				f := scale * float64(n)
+				for j := 0; j < n; j++ {
+					out.data[row*n+j] = T(row64[j] * f)
+				}
+				continue
+			}
 			full[0] = complex(real(z[0]), 0)
 			for k := 1; k < h; k++ {
 				if 2*k == n {

@@ -4,6 +4,8 @@
 //	simulate version              the surrogo, Go and HDF5 versions
 //	simulate inspect [-stats] F   the tree of an HDF5 file (h5ls -rv on one screen)
 //	simulate generate CONFIG.toml run a solver over seeded samples into HDF5
+//	simulate train CONFIG.toml    train the [model] on the generated data
+//	simulate eval CONFIG.toml     evaluate it: metrics.json, predictions.h5
 //	simulate smoke [-out DIR]     write, re-read and verify a small field file
 //
 // `smoke` is the stand-in demo until the quickstart (Burgers -> FNO) lands.
@@ -29,6 +31,8 @@ commands:
   inspect [-stats] FILE...  print the groups, datasets and attributes of HDF5 files
   generate [-shard k/n] [-workers n] [-out FILE] [-q] CONFIG.toml
                             generate the [data] section's samples into HDF5
+  train [-q] CONFIG.toml    train the [model] section's operator on the generated data
+  eval CONFIG.toml          evaluate the trained model: metrics.json, predictions.h5
   smoke [-out DIR]          write, re-read and verify a small field file (demo)
   help                      print this message
 `
@@ -52,6 +56,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runInspect(args[1:], stdout, stderr)
 	case "generate":
 		err = runGenerate(args[1:], stdout, stderr)
+	case "train":
+		err = runTrain(args[1:], stdout, stderr)
+	case "eval":
+		err = runEval(args[1:], stdout, stderr)
 	case "smoke":
 		err = runSmoke(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":

@@ -1,0 +1,254 @@
+package experiments
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"path/filepath"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/surrogo/surrogo/autograd"
+	"github.com/surrogo/surrogo/datasets"
+	"github.com/surrogo/surrogo/nn"
+	"github.com/surrogo/surrogo/tensor"
+)
+
+// Metrics is what the evaluate stage writes to metrics.json.
+type Metrics struct {
+	TestRelL2    float64 `json:"test_rel_l2"`     // mean per-sample relative L2 (FNO's definition)
+	TestRelL2Std float64 `json:"test_rel_l2_std"` // standard deviation over samples
+	TestRelL2Max float64 `json:"test_rel_l2_max"`
+	TestSamples  int     `json:"test_samples"`
+	Resolution   []int   `json:"resolution"` // grid the model was evaluated on
+	// SuperResolution maps a resolution to the mean relative L2 on test
+	// samples regenerated there (zero-shot).
+	SuperResolution map[string]float64 `json:"super_resolution,omitempty"`
+	Params          int                `json:"params"`
+	TrainSeconds    float64            `json:"train_seconds"`
+	// Seconds per sample: the model's batched inference and the solver
+	// regenerating the same samples; Speedup = solver / model.
+	InferenceSecondsPerSample float64 `json:"inference_seconds_per_sample"`
+	SolverSecondsPerSample    float64 `json:"solver_seconds_per_sample"`
+	Speedup                   float64 `json:"speedup"`
+}
+
+// Evaluate runs the evaluate stage: loads the last checkpoint, predicts the
+// test set, and writes run_dir/metrics.json and run_dir/predictions.h5.
+func Evaluate(ctx context.Context, cfg *Config) (*Metrics, error) {
+	if !cfg.hasModel {
+		return nil, fmt.Errorf("experiments: %s has no [model] and [train] sections", cfg.path)
+	}
+	p, err := loadPairs(cfg, cfg.Train.Subsample)
+	if err != nil {
+		return nil, err
+	}
+	dim := len(p.spatial)
+	model, err := buildModel(cfg, dim)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := nn.LoadCheckpoint(checkpointPath(cfg), model.Params()); err != nil {
+		return nil, fmt.Errorf("experiments: loading the trained model (run `simulate train` first): %w", err)
+	}
+	norm, err := loadNormalizers(cfg)
+	if err != nil {
+		return nil, err
+	}
+	per := p.sampleSize()
+	nAll := p.x.Dim(0)
+	idx := make([]int, p.nTest)
+	for i := range idx {
+		idx[i] = nAll - p.nTest + i
+	}
+	gather := func(src *tensor.Tensor[float32]) *tensor.Tensor[float32] {
+		out := tensor.New[float32](append([]int{len(idx)}, src.Shape()[1:]...)...)
+		datasets.GatherSamples(src.Data(), per, idx, out.Data())
+		return out
+	}
+	xs, err := norm.encodedInputs(gather(p.x))
+	if err != nil {
+		return nil, err
+	}
+	truth := gather(p.y)
+	predict := func(x *tensor.Tensor[float32], spatial []int) (*tensor.Tensor[float32], error) {
+		var out *tensor.Tensor[float32]
+		var ferr error
+		autograd.NoGrad(func() {
+			n := x.Dim(0)
+			step := max(cfg.Train.Batch, 1)
+			parts := []*tensor.Tensor[float32]{}
+			for lo := 0; lo < n; lo += step {
+				hi := min(lo+step, n)
+				xb := tensor.FromSlice(x.Data()[lo*x.Len()/n:hi*x.Len()/n], append([]int{hi - lo}, x.Shape()[1:]...)...)
+				y, err := model.Forward(autograd.Const(xb))
+				if err != nil {
+					ferr = err
+					return
+				}
+				parts = append(parts, norm.decode(y, spatial).Value)
+			}
+			out = tensor.Concat(0, parts...)
+		})
+		return out, ferr
+	}
+	start := time.Now()
+	pred, err := predict(xs, p.spatial)
+	if err != nil {
+		return nil, err
+	}
+	infer := time.Since(start).Seconds() / float64(p.nTest)
+	errs := nn.RelL2PerSample(pred, truth)
+	m := &Metrics{TestSamples: p.nTest, Resolution: p.spatial, Params: nn.CountParams(model.Params()), InferenceSecondsPerSample: infer}
+	m.TestRelL2, m.TestRelL2Std, m.TestRelL2Max = stats(errs)
+	if s, err := readTrainSummary(cfg); err == nil {
+		m.TrainSeconds = s.Seconds
+	}
+	// The solver on the same test samples.
+	k := min(cfg.Eval.SolverSamples, p.nTest)
+	t0 := time.Now()
+	for j := 0; j < k; j++ {
+		if _, err := cfg.gen.sample(ctx, cfg.Seed, idx[j]); err != nil {
+			return nil, err
+		}
+	}
+	m.SolverSecondsPerSample = time.Since(t0).Seconds() / float64(k)
+	m.Speedup = m.SolverSecondsPerSample / infer
+	// Zero-shot on finer stored grids of the same test samples.
+	for _, k := range cfg.Eval.Subsamples {
+		q, err := loadPairs(cfg, k)
+		if err != nil {
+			return nil, err
+		}
+		if norm.x != nil && norm.x.Points() > 1 {
+			return nil, fmt.Errorf("experiments: eval.subsamples needs normalize = none or gaussian-global (pointwise statistics are tied to the training grid)")
+		}
+		qper := q.sampleSize()
+		qx := tensor.New[float32](append([]int{len(idx)}, q.x.Shape()[1:]...)...)
+		qy := tensor.New[float32](append([]int{len(idx)}, q.y.Shape()[1:]...)...)
+		datasets.GatherSamples(q.x.Data(), qper, idx, qx.Data())
+		datasets.GatherSamples(q.y.Data(), qper, idx, qy.Data())
+		qxs, err := norm.encodedInputs(qx)
+		if err != nil {
+			return nil, err
+		}
+		qp, err := predict(qxs, q.spatial)
+		if err != nil {
+			return nil, err
+		}
+		mean, _, _ := stats(nn.RelL2PerSample(qp, qy))
+		if m.SuperResolution == nil {
+			m.SuperResolution = map[string]float64{}
+		}
+		m.SuperResolution[fmt.Sprint(q.spatial[0])] = mean
+	}
+	// Zero-shot super-resolution: regenerate test samples at each
+	// resolution (the grid-independent random fields make them the same
+	// functions) and evaluate the model there.
+	for _, res := range cfg.Eval.Resolutions {
+		e, err := superResolution(ctx, cfg, res, idx, norm, predict)
+		if err != nil {
+			return nil, fmt.Errorf("experiments: super-resolution at %d: %w", res, err)
+		}
+		if m.SuperResolution == nil {
+			m.SuperResolution = map[string]float64{}
+		}
+		m.SuperResolution[fmt.Sprint(res)] = e
+	}
+	if err := writePredictions(cfg, xs, truth, pred); err != nil {
+		return nil, err
+	}
+	return m, writeJSON(filepath.Join(cfg.RunDir(), "metrics.json"), m)
+}
+
+func stats(v []float64) (mean, std, mx float64) {
+	for _, x := range v {
+		mean += x
+		mx = math.Max(mx, x)
+	}
+	mean /= float64(len(v))
+	for _, x := range v {
+		std += (x - mean) * (x - mean)
+	}
+	return mean, math.Sqrt(std / float64(len(v))), mx
+}
+
+// superResolution regenerates up to SuperresSamples test samples with the
+// solver at resolution res (time step scaled to keep the CFL number) and
+// returns the model's mean relative L2 there.
+func superResolution(ctx context.Context, cfg *Config, res int, idx []int, norm *normalizers,
+	predict func(*tensor.Tensor[float32], []int) (*tensor.Tensor[float32], error)) (float64, error) {
+	if norm.x != nil && norm.x.Points() > 1 {
+		return 0, fmt.Errorf("pointwise normalizers are tied to the training grid; use gaussian-global or none for super-resolution")
+	}
+	hi := *cfg
+	hi.Data.Resolution = res
+	hi.Data.Subsample = 1
+	hi.Data.Dt = cfg.Data.Dt * float64(cfg.Data.Resolution) / float64(res)
+	md, err := toml.Decode(cfg.text, &Config{})
+	if err != nil {
+		return 0, err
+	}
+	gen, err := registry[cfg.Data.Solver].build(&hi, md)
+	if err != nil {
+		return 0, err
+	}
+	n := min(cfg.Eval.SuperresSamples, len(idx))
+	var fields []fieldSpec = gen.fields()
+	per := 1
+	for _, s := range fields[len(fields)-1].shape[1:] {
+		per *= s
+	}
+	spatial := fields[len(fields)-1].shape[1:]
+	if gen.layout() == datasets.LayoutDarcy {
+		spatial = fields[0].shape
+		per = tensor.Size(spatial)
+	}
+	x := tensor.New[float32](append(append([]int{n}, spatial...), 1)...)
+	y := tensor.New[float32](append(append([]int{n}, spatial...), 1)...)
+	for j := 0; j < n; j++ {
+		f, err := gen.sample(ctx, cfg.Seed, idx[j])
+		if err != nil {
+			return 0, err
+		}
+		var a, u []float32
+		if gen.layout() == datasets.LayoutDarcy {
+			a, u = f["nu"], f["tensor"]
+		} else {
+			t := f["tensor"]
+			a, u = t[:per], t[len(t)-per:]
+		}
+		copy(x.Data()[j*per:(j+1)*per], a)
+		copy(y.Data()[j*per:(j+1)*per], u)
+	}
+	xs, err := norm.encodedInputs(x)
+	if err != nil {
+		return 0, err
+	}
+	pred, err := predict(xs, spatial)
+	if err != nil {
+		return 0, err
+	}
+	mean, _, _ := stats(nn.RelL2PerSample(pred, y))
+	return mean, nil
+}
+
+// writePredictions stores inputs, truth and predictions of the test set.
+func writePredictions(cfg *Config, x, y, pred *tensor.Tensor[float32]) error {
+	f, err := datasets.Create(filepath.Join(cfg.RunDir(), "predictions.h5"))
+	if err != nil {
+		return err
+	}
+	for name, t := range map[string]*tensor.Tensor[float32]{"input": x, "truth": y, "prediction": pred} {
+		if err := datasets.Write(f.Group, name, t.Shape(), t.Data(), nil); err != nil {
+			f.Abort()
+			return err
+		}
+	}
+	if err := f.SetProvenance(datasets.Provenance{Kind: "evaluation", Name: cfg.Model.Kind, Seed: int64(cfg.Seed), Config: cfg.text}); err != nil {
+		f.Abort()
+		return err
+	}
+	return f.Close()
+}

@@ -1,0 +1,237 @@
+package experiments
+
+import (
+	"path/filepath"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/surrogo/surrogo/datasets"
+	"github.com/surrogo/surrogo/nn"
+	"github.com/surrogo/surrogo/operators/fno"
+)
+
+// ModelConfig is the [model] section.
+type ModelConfig struct {
+	Kind        string  `toml:"kind"`         // "fno"
+	Task        string  `toml:"task"`         // "map": first stored field -> last (default)
+	Width       int     `toml:"width"`        // hidden channels
+	Modes       []int   `toml:"modes"`        // kept modes per corner, one per spatial axis
+	Layers      int     `toml:"layers"`       // Fourier layers (4)
+	ProjHidden  int     `toml:"proj_hidden"`  // projection hidden size (128)
+	PadFraction float64 `toml:"pad_fraction"` // domain padding per axis, fraction of its size
+	Activation  string  `toml:"activation"`   // gelu
+}
+
+// TrainConfig is the [train] section.
+type TrainConfig struct {
+	Epochs          int     `toml:"epochs"`
+	Batch           int     `toml:"batch"`
+	Optimizer       string  `toml:"optimizer"` // adam (L2 weight decay, as FNO) | adamw
+	LR              float64 `toml:"lr"`
+	WeightDecay     float64 `toml:"weight_decay"`
+	Schedule        string  `toml:"schedule"` // step | cosine | none
+	StepSize        int     `toml:"step_size"`
+	Gamma           float64 `toml:"gamma"`
+	Normalize       string  `toml:"normalize"` // none | gaussian-pointwise | gaussian-global | minmax
+	Loss            string  `toml:"loss"`      // rel_l2 (summed over the batch, as FNO) | mse
+	Subsample       int     `toml:"subsample"` // train on every k-th stored point per axis
+	CheckpointEvery int     `toml:"checkpoint_every"`
+	EvalEvery       int     `toml:"eval_every"`
+}
+
+// EvalConfig is the [eval] section.
+type EvalConfig struct {
+	// Subsamples lists extra stored-data subsampling factors to evaluate
+	// the trained model at (zero-shot on finer grids of the same samples,
+	// FNO's protocol: train at s = 256 from 1024-point data, test at 512
+	// and 1024).
+	Subsamples []int `toml:"subsamples"`
+	// Resolutions lists extra test grids: the solver regenerates the first
+	// SuperresSamples test samples there (same seeds, so the same random
+	// inputs) for zero-shot super-resolution errors.
+	Resolutions     []int `toml:"resolutions"`
+	SuperresSamples int   `toml:"superres_samples"`
+	// SolverSamples test samples are re-solved to time the solver against
+	// the model.
+	SolverSamples int `toml:"solver_samples"`
+}
+
+func (m *ModelConfig) defaults() {
+	if m.Task == "" {
+		m.Task = "map"
+	}
+	if m.Layers == 0 {
+		m.Layers = 4
+	}
+	if m.ProjHidden == 0 {
+		m.ProjHidden = 128
+	}
+	if m.Activation == "" {
+		m.Activation = "gelu"
+	}
+}
+
+func (t *TrainConfig) defaults() {
+	if t.Optimizer == "" {
+		t.Optimizer = "adam"
+	}
+	if t.Schedule == "" {
+		t.Schedule = "step"
+	}
+	if t.Gamma == 0 {
+		t.Gamma = 0.5
+	}
+	if t.Normalize == "" {
+		t.Normalize = "none"
+	}
+	if t.Loss == "" {
+		t.Loss = "rel_l2"
+	}
+	if t.Subsample == 0 {
+		t.Subsample = 1
+	}
+	if t.CheckpointEvery == 0 {
+		t.CheckpointEvery = 10
+	}
+	if t.EvalEvery == 0 {
+		t.EvalEvery = 10
+	}
+}
+
+func (e *EvalConfig) defaults() {
+	if e.SuperresSamples == 0 {
+		e.SuperresSamples = 20
+	}
+	if e.SolverSamples == 0 {
+		e.SolverSamples = 4
+	}
+}
+
+// HasModel reports whether the config has [model] and [train] sections.
+func (c *Config) HasModel() bool { return c.hasModel }
+
+// RunDir returns the run directory (run_dir, default runs/<name>).
+func (c *Config) RunDir() string {
+	if c.RunDirectory != "" {
+		return c.RunDirectory
+	}
+	return filepath.Join("runs", c.Name)
+}
+
+// validateModel checks [model], [train] and [eval] when present.
+func (c *Config) validateModel(md toml.MetaData, raw []byte) error {
+	hasModel, hasTrain := md.IsDefined("model"), md.IsDefined("train")
+	if !hasModel && !hasTrain {
+		return nil
+	}
+	if !hasModel {
+		return c.fail(raw, "model", "missing: [train] needs a [model] section")
+	}
+	if !hasTrain {
+		return c.fail(raw, "train", "missing: [model] needs a [train] section")
+	}
+	c.hasModel = true
+	m, t, e := &c.Model, &c.Train, &c.Eval
+	m.defaults()
+	t.defaults()
+	e.defaults()
+	switch m.Kind {
+	case "fno":
+	default:
+		return c.fail(raw, "model.kind", "unknown model %q (expected fno)", m.Kind)
+	}
+	if m.Task != "map" {
+		return c.fail(raw, "model.task", "unknown task %q (expected \"map\": first stored field to last)", m.Task)
+	}
+	if m.Width < 1 {
+		return c.fail(raw, "model.width", "must be at least 1, got %d", m.Width)
+	}
+	if len(m.Modes) == 0 {
+		return c.fail(raw, "model.modes", "missing: one mode count per spatial axis, e.g. [16] or [12, 12]")
+	}
+	for _, k := range m.Modes {
+		if k < 1 {
+			return c.fail(raw, "model.modes", "mode counts must be at least 1, got %v", m.Modes)
+		}
+	}
+	if _, err := nn.ParseActivation(m.Activation); err != nil {
+		return c.fail(raw, "model.activation", "%v", err)
+	}
+	if m.PadFraction < 0 || m.PadFraction > 1 {
+		return c.fail(raw, "model.pad_fraction", "must be in [0, 1], got %v", m.PadFraction)
+	}
+	switch {
+	case t.Epochs < 1:
+		return c.fail(raw, "train.epochs", "must be at least 1, got %d", t.Epochs)
+	case t.Batch < 1:
+		return c.fail(raw, "train.batch", "must be at least 1, got %d", t.Batch)
+	case !(t.LR > 0):
+		return c.fail(raw, "train.lr", "must be positive, got %v", t.LR)
+	case t.WeightDecay < 0:
+		return c.fail(raw, "train.weight_decay", "must be >= 0, got %v", t.WeightDecay)
+	case t.Optimizer != "adam" && t.Optimizer != "adamw":
+		return c.fail(raw, "train.optimizer", "unknown optimizer %q (expected adam or adamw)", t.Optimizer)
+	case t.Schedule != "step" && t.Schedule != "cosine" && t.Schedule != "none":
+		return c.fail(raw, "train.schedule", "unknown schedule %q (expected step, cosine or none)", t.Schedule)
+	case t.Schedule == "step" && t.StepSize < 1:
+		return c.fail(raw, "train.step_size", "must be at least 1 for the step schedule, got %d", t.StepSize)
+	case t.Loss != "rel_l2" && t.Loss != "mse":
+		return c.fail(raw, "train.loss", "unknown loss %q (expected rel_l2 or mse)", t.Loss)
+	case t.Subsample < 1:
+		return c.fail(raw, "train.subsample", "must be at least 1, got %d", t.Subsample)
+	}
+	switch datasets.NormalizerKind(t.Normalize) {
+	case "none", datasets.PointwiseGaussian, datasets.GlobalGaussian, datasets.MinMax:
+	default:
+		return c.fail(raw, "train.normalize", "unknown normalizer %q (expected none, gaussian-pointwise, gaussian-global or minmax)", t.Normalize)
+	}
+	if t.Batch > c.Data.Train && c.Data.Train > 0 {
+		return c.fail(raw, "train.batch", "%d exceeds the %d training samples", t.Batch, c.Data.Train)
+	}
+	if c.Data.Train < 1 || c.Data.Test < 1 {
+		return c.fail(raw, "data.test", "training needs data.train >= 1 and data.test >= 1, got %d and %d", c.Data.Train, c.Data.Test)
+	}
+	for _, k := range e.Subsamples {
+		if k < 1 {
+			return c.fail(raw, "eval.subsamples", "factors must be at least 1, got %v", e.Subsamples)
+		}
+	}
+	for _, r := range e.Resolutions {
+		if r < 2 {
+			return c.fail(raw, "eval.resolutions", "resolutions must be at least 2, got %v", e.Resolutions)
+		}
+	}
+	// The model must fit the data's stored grid.
+	dim, grid := c.storedGrid()
+	fc := c.fnoConfig(dim)
+	if err := fc.Validate(); err != nil {
+		return c.fail(raw, "model.modes", "%v", err)
+	}
+	spatial := make([]int, dim)
+	for i := range spatial {
+		spatial[i] = (grid + t.Subsample - 1) / t.Subsample
+	}
+	if err := fc.CheckGrid(spatial); err != nil {
+		return c.fail(raw, "model.modes", "%v (data.resolution %d, data.subsample %d, train.subsample %d)", err, c.Data.Resolution, c.Data.Subsample, t.Subsample)
+	}
+	return nil
+}
+
+// storedGrid returns the spatial dimension and points per axis of the
+// stored data.
+func (c *Config) storedGrid() (dim, n int) {
+	for _, f := range c.gen.fields() {
+		if f.name == "tensor" {
+			s := f.shape
+			return len(s) - 1, s[len(s)-1]
+		}
+	}
+	return 0, 0
+}
+
+// fnoConfig maps [model] to the operator's configuration.
+func (c *Config) fnoConfig(dim int) fno.Config {
+	m := c.Model
+	return fno.Config{Dim: dim, InChannels: 1, OutChannels: 1, Width: m.Width, Modes: m.Modes, Layers: m.Layers,
+		ProjHidden: m.ProjHidden, PadFraction: m.PadFraction, Activation: m.Activation}
+}

@@ -1,0 +1,426 @@
+package experiments
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/surrogo/surrogo/autograd"
+	"github.com/surrogo/surrogo/datasets"
+	"github.com/surrogo/surrogo/nn"
+	"github.com/surrogo/surrogo/operators/fno"
+	"github.com/surrogo/surrogo/tensor"
+)
+
+// pairs are input/output fields of a "map" task: [N, s..., 1] each.
+type pairs struct {
+	x, y    *tensor.Tensor[float32]
+	spatial []int
+	nTrain  int
+	nTest   int
+}
+
+func (p *pairs) sampleSize() int { return tensor.Size(p.spatial) }
+
+// loadPairs reads the data file: for the tensor layout the first stored
+// time is the input and the last the output; for Darcy the coefficient nu
+// is the input and the solution the output. Every spatial axis is
+// subsampled by sub.
+func loadPairs(cfg *Config, sub int) (*pairs, error) {
+	path := cfg.Data.Output
+	f, err := datasets.Open(path)
+	if err != nil {
+		if errors.Is(err, datasets.ErrNotFound) {
+			return nil, fmt.Errorf("%w (run `simulate generate %s` first)", err, cfg.path)
+		}
+		return nil, err
+	}
+	defer f.Close()
+	layout, err := datasets.DetectLayout(f)
+	if err != nil {
+		return nil, err
+	}
+	var in, out []float32
+	var shape []int // [N, s...]
+	switch layout {
+	case datasets.LayoutTensor:
+		d, err := f.OpenDataset("tensor")
+		if err != nil {
+			return nil, err
+		}
+		s := d.Shape()
+		all, err := datasets.ReadAll[float32](d)
+		if err != nil {
+			return nil, err
+		}
+		n, t := s[0], s[1]
+		per := tensor.Size(s[2:])
+		in, out = make([]float32, n*per), make([]float32, n*per)
+		for i := 0; i < n; i++ {
+			copy(in[i*per:(i+1)*per], all[(i*t)*per:(i*t+1)*per])
+			copy(out[i*per:(i+1)*per], all[(i*t+t-1)*per:(i*t+t)*per])
+		}
+		shape = append([]int{n}, s[2:]...)
+	case datasets.LayoutDarcy:
+		ds, err := datasets.ReadDarcy(f, 0, -1)
+		if err != nil {
+			return nil, err
+		}
+		in, out = ds.Nu, ds.U
+		shape = []int{ds.N, ds.X, ds.Y}
+	default:
+		return nil, fmt.Errorf("experiments: %s has layout %s; training needs a tensor or Darcy layout", path, layout)
+	}
+	nTrain, nTest := cfg.Data.Train, cfg.Data.Test
+	if v, err := f.AttrInt64("n_train"); err == nil {
+		nTrain = int(v)
+	}
+	if v, err := f.AttrInt64("n_test"); err == nil {
+		nTest = int(v)
+	}
+	if nTrain+nTest > shape[0] || nTrain < 1 || nTest < 1 {
+		return nil, fmt.Errorf("experiments: %s holds %d samples, the split needs %d train + %d test", path, shape[0], nTrain, nTest)
+	}
+	x := tensor.FromSlice(in, shape...)
+	y := tensor.FromSlice(out, shape...)
+	if sub > 1 {
+		x, y = subsampleSpatial(x, sub), subsampleSpatial(y, sub)
+	}
+	s := x.Shape()
+	full := append(append([]int{}, s...), 1)
+	return &pairs{x: x.Reshape(full...), y: y.Reshape(full...), spatial: append([]int{}, s[1:]...), nTrain: nTrain, nTest: nTest}, nil
+}
+
+// subsampleSpatial keeps every k-th point on each axis after the first.
+func subsampleSpatial(t *tensor.Tensor[float32], k int) *tensor.Tensor[float32] {
+	for ax := 1; ax < t.Rank(); ax++ {
+		n := t.Dim(ax)
+		idx := make([]int, 0, (n+k-1)/k)
+		for j := 0; j < n; j += k {
+			idx = append(idx, j)
+		}
+		t = tensor.Gather(t, ax, idx)
+	}
+	return t
+}
+
+// normalizers for inputs and outputs (nil when normalize = none).
+type normalizers struct {
+	x, y *datasets.Normalizer
+}
+
+func normalizerPath(cfg *Config) string { return filepath.Join(cfg.RunDir(), "normalizers.h5") }
+
+func fitNormalizers(cfg *Config, p *pairs) (*normalizers, error) {
+	kind := datasets.NormalizerKind(cfg.Train.Normalize)
+	if kind == "none" {
+		return &normalizers{}, nil
+	}
+	per := p.sampleSize()
+	nx, err := datasets.FitNormalizer(kind, p.x.Data()[:p.nTrain*per], per)
+	if err != nil {
+		return nil, err
+	}
+	ny, err := datasets.FitNormalizer(kind, p.y.Data()[:p.nTrain*per], per)
+	if err != nil {
+		return nil, err
+	}
+	f, err := datasets.Create(normalizerPath(cfg))
+	if err != nil {
+		return nil, err
+	}
+	if err := nx.Save(f.Group, "x"); err != nil {
+		f.Abort()
+		return nil, err
+	}
+	if err := ny.Save(f.Group, "y"); err != nil {
+		f.Abort()
+		return nil, err
+	}
+	return &normalizers{x: nx, y: ny}, f.Close()
+}
+
+func loadNormalizers(cfg *Config) (*normalizers, error) {
+	if cfg.Train.Normalize == "none" {
+		return &normalizers{}, nil
+	}
+	f, err := datasets.Open(normalizerPath(cfg))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	nx, err := datasets.LoadNormalizer(f.Group, "x")
+	if err != nil {
+		return nil, err
+	}
+	ny, err := datasets.LoadNormalizer(f.Group, "y")
+	if err != nil {
+		return nil, err
+	}
+	return &normalizers{x: nx, y: ny}, nil
+}
+
+// decode maps normalised model outputs back: y = out * scale + center.
+func (n *normalizers) decode(out *autograd.Var[float32], spatial []int) *autograd.Var[float32] {
+	if n.y == nil {
+		return out
+	}
+	shape := append(append([]int{1}, spatial...), 1)
+	scale := make([]float32, len(n.y.Scale))
+	center := make([]float32, len(n.y.Center))
+	for i := range scale {
+		scale[i], center[i] = float32(n.y.Scale[i]), float32(n.y.Center[i])
+	}
+	if len(scale) == 1 {
+		shape = []int{1}
+	}
+	s := autograd.Const(tensor.FromSlice(scale, shape...))
+	c := autograd.Const(tensor.FromSlice(center, shape...))
+	return autograd.Add(autograd.Mul(out, s), c)
+}
+
+// encodedInputs returns the inputs normalised by the x normalizer.
+func (n *normalizers) encodedInputs(x *tensor.Tensor[float32]) (*tensor.Tensor[float32], error) {
+	if n.x == nil {
+		return x, nil
+	}
+	c := x.Clone()
+	return c, datasets.Encode(n.x, c.Data())
+}
+
+func buildModel(cfg *Config, dim int) (*fno.FNO[float32], error) {
+	return fno.New[float32](cfg.fnoConfig(dim), tensor.NewRNGStream(cfg.Seed, 1<<32))
+}
+
+func checkpointPath(cfg *Config) string {
+	return filepath.Join(cfg.RunDir(), "checkpoints", "last.h5")
+}
+
+// TrainSummary is written to train.json.
+type TrainSummary struct {
+	Params      int     `json:"params"`
+	Epochs      int     `json:"epochs"`
+	Steps       int     `json:"steps"`
+	Seconds     float64 `json:"seconds"`
+	ResumedFrom int     `json:"resumed_from"`
+	TrainLoss   float64 `json:"train_loss"`
+	TestRelL2   float64 `json:"test_rel_l2"`
+}
+
+// Train runs the train stage: reads the generated data, trains the
+// configured model with checkpoints in run_dir/checkpoints (resuming from
+// the last one when present), logs every epoch to run_dir/train_log.csv and
+// to log, and writes run_dir/train.json.
+func Train(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, error) {
+	if !cfg.hasModel {
+		return nil, fmt.Errorf("experiments: %s has no [model] and [train] sections", cfg.path)
+	}
+	p, err := loadPairs(cfg, cfg.Train.Subsample)
+	if err != nil {
+		return nil, err
+	}
+	dim := len(p.spatial)
+	if err := cfg.fnoConfig(dim).CheckGrid(p.spatial); err != nil {
+		return nil, fmt.Errorf("experiments: model and data %s do not fit: %w", cfg.Data.Output, err)
+	}
+	if err := os.MkdirAll(filepath.Join(cfg.RunDir(), "checkpoints"), 0o755); err != nil {
+		return nil, err
+	}
+	norm, err := fitNormalizers(cfg, p)
+	if err != nil {
+		return nil, err
+	}
+	xs, err := norm.encodedInputs(p.x)
+	if err != nil {
+		return nil, err
+	}
+	model, err := buildModel(cfg, dim)
+	if err != nil {
+		return nil, err
+	}
+	params := model.Params()
+	t := cfg.Train
+	var opt nn.Optimizer[float32]
+	if t.Optimizer == "adamw" {
+		opt = nn.NewAdamW[float32](t.LR, t.WeightDecay)
+	} else {
+		opt = nn.NewAdam[float32](t.LR, t.WeightDecay)
+	}
+	var sched nn.Schedule
+	switch t.Schedule {
+	case "step":
+		sched = &nn.StepLR{Base: t.LR, Gamma: t.Gamma, Size: t.StepSize}
+	case "cosine":
+		sched = &nn.CosineLR{Base: t.LR, Total: t.Epochs}
+	}
+	per := p.sampleSize()
+	train := make([]int, p.nTrain)
+	for i := range train {
+		train[i] = i
+	}
+	nAll := p.x.Dim(0)
+	testIdx := make([]int, p.nTest)
+	for i := range testIdx {
+		testIdx[i] = nAll - p.nTest + i
+	}
+	sampler, err := datasets.NewSampler(train, t.Batch, true, cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	batchOf := func(src *tensor.Tensor[float32], idx []int) *tensor.Tensor[float32] {
+		out := tensor.New[float32](append([]int{len(idx)}, src.Shape()[1:]...)...)
+		datasets.GatherSamples(src.Data(), per, idx, out.Data())
+		return out
+	}
+	forward := func(idx []int) (*autograd.Var[float32], error) {
+		out, err := model.Forward(autograd.Const(batchOf(xs, idx)))
+		if err != nil {
+			return nil, err
+		}
+		return norm.decode(out, p.spatial), nil
+	}
+	lossOf := func(pred, truth *autograd.Var[float32], n int) *autograd.Var[float32] {
+		if t.Loss == "mse" {
+			return nn.MSE(pred, truth)
+		}
+		return autograd.Scale(nn.RelL2(pred, truth), float32(n)) // summed over the batch, as FNO
+	}
+	testRelL2 := func() (float64, error) {
+		var total float64
+		var ferr error
+		autograd.NoGrad(func() {
+			for lo := 0; lo < len(testIdx); lo += t.Batch {
+				idx := testIdx[lo:min(lo+t.Batch, len(testIdx))]
+				pred, err := forward(idx)
+				if err != nil {
+					ferr = err
+					return
+				}
+				for _, e := range nn.RelL2PerSample(pred.Value, batchOf(p.y, idx)) {
+					total += e
+				}
+			}
+		})
+		return total / float64(len(testIdx)), ferr
+	}
+	logPath := filepath.Join(cfg.RunDir(), "train_log.csv")
+	modelJSON, _ := json.Marshal(cfg.fnoConfig(dim))
+	tr := &nn.Trainer[float32]{
+		Params: params, Optimizer: opt, Schedule: sched,
+		Epochs: t.Epochs, BatchesPerEpoch: sampler.Batches(),
+		Loss: func(ctx context.Context, epoch, b int, _ *tensor.RNG) (*autograd.Var[float32], error) {
+			idx := sampler.Epoch(epoch)[b]
+			pred, err := forward(idx)
+			if err != nil {
+				return nil, err
+			}
+			return lossOf(pred, autograd.Const(batchOf(p.y, idx)), len(idx)), nil
+		},
+		Evaluate: func(ctx context.Context, epoch int) (map[string]float64, error) {
+			e, err := testRelL2()
+			return map[string]float64{"test_rel_l2": e}, err
+		},
+		EvalEvery:       t.EvalEvery,
+		CheckpointPath:  checkpointPath(cfg),
+		CheckpointEvery: t.CheckpointEvery,
+		ModelConfig:     string(modelJSON),
+		Seed:            cfg.Seed,
+	}
+	start := time.Now()
+	perSample := float64(t.Batch) // the summed rel-L2 loss, reported per sample
+	if t.Loss == "mse" {
+		perSample = 1
+	}
+	var csv *os.File
+	tr.Report = func(r nn.EpochReport) {
+		test := ""
+		if v, ok := r.Metrics["test_rel_l2"]; ok {
+			test = strconv.FormatFloat(v, 'g', 6, 64)
+		}
+		fmt.Fprintf(csv, "%d,%d,%g,%g,%s,%.3f\n", r.Epoch, r.Step, r.LR, r.TrainLoss/perSample, test, r.Seconds)
+		csv.Sync()
+		if log != nil {
+			fmt.Fprintf(log, "epoch %d/%d  lr %.3g  train %.5f  test %s  (%.1fs)\n", r.Epoch, t.Epochs, r.LR, r.TrainLoss/perSample, test, r.Seconds)
+		}
+	}
+	// The log keeps the epochs the checkpoint covers; later lines belong to
+	// a run that died before its next checkpoint and will be redone.
+	done := 0
+	if _, err := os.Stat(checkpointPath(cfg)); err == nil {
+		if ck, err := nn.LoadCheckpoint(checkpointPath(cfg), params); err == nil {
+			done = ck.Epoch
+		}
+	}
+	if csv, err = truncateLog(logPath, done); err != nil {
+		return nil, err
+	}
+	defer csv.Close()
+	res, err := tr.Run(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sum := &TrainSummary{Params: nn.CountParams(params), Epochs: res.Epochs, Steps: res.Steps,
+		Seconds: time.Since(start).Seconds(), ResumedFrom: res.ResumedFrom, TrainLoss: res.Final.TrainLoss / perSample,
+		TestRelL2: res.Final.Metrics["test_rel_l2"]}
+	if prev, err := readTrainSummary(cfg); err == nil && res.ResumedFrom > 0 {
+		sum.Seconds += prev.Seconds
+	}
+	return sum, writeJSON(filepath.Join(cfg.RunDir(), "train.json"), sum)
+}
+
+// truncateLog opens the CSV log for appending, keeping the header and the
+// lines of epochs <= keep.
+func truncateLog(path string, keep int) (*os.File, error) {
+	var lines []string
+	if f, err := os.Open(path); err == nil {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			l := sc.Text()
+			if e, err := strconv.Atoi(strings.SplitN(l, ",", 2)[0]); err == nil && e > keep {
+				continue
+			}
+			lines = append(lines, l)
+		}
+		f.Close()
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	if len(lines) == 0 {
+		lines = []string{"epoch,step,lr,train_loss,test_rel_l2,seconds"}
+	}
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		return nil, err
+	}
+	return os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0o644)
+}
+
+func readTrainSummary(cfg *Config) (*TrainSummary, error) {
+	raw, err := os.ReadFile(filepath.Join(cfg.RunDir(), "train.json"))
+	if err != nil {
+		return nil, err
+	}
+	var s TrainSummary
+	return &s, json.Unmarshal(raw, &s)
+}
+
+// writeJSON writes v atomically.
+func writeJSON(path string, v any) error {
+	raw, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(raw, '\n'), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

@@ -1,0 +1,207 @@
+package experiments
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/surrogo/surrogo/datasets"
+)
+
+const fnoConfig = `
+name = "fno-test"
+seed = 5
+run_dir = "RUN"
+
+[data]
+solver = "burgers"
+output = "OUT"
+train = 24
+test = 8
+resolution = 64
+t_end = 0.5
+snapshots = 2
+dt = 1e-3
+
+[data.params]
+nu = 0.1
+
+[model]
+kind = "fno"
+width = 8
+modes = [6]
+layers = 2
+proj_hidden = 16
+
+[train]
+epochs = 6
+batch = 8
+lr = 5e-3
+schedule = "step"
+step_size = 3
+eval_every = 3
+checkpoint_every = 2
+
+[eval]
+subsamples = [1]
+resolutions = [128]
+superres_samples = 2
+solver_samples = 2
+`
+
+// setupRun writes data once and returns a config factory whose runs go to
+// fresh directories.
+func setupRun(t *testing.T, text string) func() *Config {
+	t.Helper()
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data.h5")
+	text = strings.ReplaceAll(text, "OUT", data)
+	cfgPath := filepath.Join(dir, "c.toml")
+	n := 0
+	mk := func() *Config {
+		n++
+		run := filepath.Join(dir, "run", string(rune('a'+n)))
+		if err := os.WriteFile(cfgPath, []byte(strings.ReplaceAll(text, "RUN", run)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := Load(cfgPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	if _, err := Generate(context.Background(), mk(), GenerateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return mk
+}
+
+func TestTrainEvalFNO(t *testing.T) {
+	mk := setupRun(t, fnoConfig)
+	a := mk()
+	sa, err := Train(context.Background(), a, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The loss falls.
+	log, _ := os.ReadFile(filepath.Join(a.RunDir(), "train_log.csv"))
+	lines := strings.Split(strings.TrimSpace(string(log)), "\n")
+	if len(lines) != 7 || !strings.HasPrefix(lines[0], "epoch,") {
+		t.Fatalf("train log:\n%s", log)
+	}
+	first := strings.Split(lines[1], ",")[3]
+	last := strings.Split(lines[6], ",")[3]
+	if !(atof(last) < atof(first)/2) {
+		t.Errorf("training loss went from %s to %s", first, last)
+	}
+	// Same seed, same numbers.
+	b := mk()
+	sb, err := Train(context.Background(), b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sa.TrainLoss != sb.TrainLoss || sa.TestRelL2 != sb.TestRelL2 {
+		t.Errorf("two runs with the same seed differ: %+v vs %+v", sa, sb)
+	}
+	// Evaluation reloads the checkpoint: predictions equal the final model's.
+	m, err := Evaluate(context.Background(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.TestRelL2 != sa.TestRelL2 {
+		t.Errorf("evaluation after reload %v, training's final test error %v", m.TestRelL2, sa.TestRelL2)
+	}
+	if m.SuperResolution["64"] != m.TestRelL2 || m.SuperResolution["128"] <= 0 || m.Speedup <= 0 {
+		t.Errorf("metrics %+v", m)
+	}
+	var onDisk Metrics
+	raw, _ := os.ReadFile(filepath.Join(a.RunDir(), "metrics.json"))
+	if err := json.Unmarshal(raw, &onDisk); err != nil || onDisk.TestRelL2 != m.TestRelL2 {
+		t.Errorf("metrics.json: %v %v", err, onDisk)
+	}
+	f, err := datasets.Open(filepath.Join(a.RunDir(), "predictions.h5"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, name := range []string{"input", "truth", "prediction"} {
+		d, err := f.OpenDataset(name)
+		if err != nil || !reflect.DeepEqual(d.Shape(), []int{8, 64, 1}) {
+			t.Errorf("predictions %s: %v %v", name, d, err)
+		}
+	}
+	// Resuming a finished run does nothing new and keeps the log.
+	s2, err := Train(context.Background(), a, nil)
+	if err != nil || s2.ResumedFrom != 6 {
+		t.Errorf("rerun: %+v %v", s2, err)
+	}
+}
+
+func atof(s string) float64 {
+	var v float64
+	json.Unmarshal([]byte(s), &v)
+	return v
+}
+
+func TestModelConfigErrors(t *testing.T) {
+	cases := []struct {
+		name, from, to string
+		want           []string
+	}{
+		{"unknown model", `kind = "fno"`, `kind = "unet"`, []string{"model.kind", `unknown model "unet"`}},
+		{"width 0", `width = 8`, `width = 0`, []string{"model.width", "at least 1"}},
+		{"modes too large", `modes = [6]`, `modes = [40]`, []string{"model.modes", "modes[0] = 40 exceeds", "data.resolution 64"}},
+		{"modes dims", `modes = [6]`, `modes = [6, 6]`, []string{"model.modes", "1 values"}},
+		{"no train", "[train]", "[trainx]", []string{"trainx"}},
+		{"batch", `batch = 8`, `batch = 100`, []string{"train.batch", "exceeds the 24 training samples"}},
+		{"optimizer", `lr = 5e-3`, "lr = 5e-3\noptimizer = \"sgd\"", []string{"train.optimizer"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			text := strings.ReplaceAll(strings.Replace(fnoConfig, c.from, c.to, 1), "OUT", filepath.Join(dir, "d.h5"))
+			text = strings.ReplaceAll(text, "RUN", dir)
+			p := filepath.Join(dir, "c.toml")
+			os.WriteFile(p, []byte(text), 0o644)
+			_, err := Load(p)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestTrainNeedsData(t *testing.T) {
+	dir := t.TempDir()
+	text := strings.ReplaceAll(strings.ReplaceAll(fnoConfig, "OUT", filepath.Join(dir, "missing.h5")), "RUN", dir)
+	p := filepath.Join(dir, "c.toml")
+	os.WriteFile(p, []byte(text), 0o644)
+	cfg, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Train(context.Background(), cfg, nil)
+	if err == nil || !strings.Contains(err.Error(), "missing.h5") || !strings.Contains(err.Error(), "simulate generate") {
+		t.Fatalf("missing data: %v", err)
+	}
+	// Data of another grid than the config describes.
+	other := strings.Replace(fnoConfig, "resolution = 64", "resolution = 16", 1)
+	other = strings.Replace(other, "modes = [6]", "modes = [4]", 1)
+	mkSmall := setupRun(t, other)
+	small := mkSmall()
+	cfg.Data.Output = small.Data.Output
+	cfg.Model.Modes = []int{20}
+	_, err = Train(context.Background(), cfg, nil)
+	if err == nil || !strings.Contains(err.Error(), "do not fit") || !strings.Contains(err.Error(), "modes[0] = 20") {
+		t.Fatalf("model/data mismatch: %v", err)
+	}
+}
