@@ -44,8 +44,7 @@ func Evaluate(ctx context.Context, cfg *Config) (*Metrics, error) {
 	if err != nil {
 		return nil, err
 	}
-	dim := len(p.spatial)
-	model, err := buildModel(cfg, dim)
+	model, _, err := buildModel(cfg, p.spatial)
 	if err != nil {
 		return nil, err
 	}

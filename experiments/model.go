@@ -8,11 +8,12 @@ import (
 	"github.com/surrogo/surrogo/datasets"
 	"github.com/surrogo/surrogo/nn"
 	"github.com/surrogo/surrogo/operators/fno"
+	"github.com/surrogo/surrogo/operators/t1"
 )
 
 // ModelConfig is the [model] section.
 type ModelConfig struct {
-	Kind        string  `toml:"kind"`         // "fno"
+	Kind        string  `toml:"kind"`         // "fno" or "t1"
 	Task        string  `toml:"task"`         // "map": first stored field -> last (default)
 	Width       int     `toml:"width"`        // hidden channels
 	Modes       []int   `toml:"modes"`        // kept modes per corner, one per spatial axis
@@ -20,6 +21,7 @@ type ModelConfig struct {
 	ProjHidden  int     `toml:"proj_hidden"`  // projection hidden size (128)
 	PadFraction float64 `toml:"pad_fraction"` // domain padding per axis, fraction of its size
 	Activation  string  `toml:"activation"`   // gelu
+	Init        int     `toml:"init"`         // T1: kairos weight_init (2 = variance preserving)
 }
 
 // TrainConfig is the [train] section.
@@ -136,9 +138,9 @@ func (c *Config) validateModel(md toml.MetaData, raw []byte) error {
 	t.defaults()
 	e.defaults()
 	switch m.Kind {
-	case "fno":
+	case "fno", "t1":
 	default:
-		return c.fail(raw, "model.kind", "unknown model %q (expected fno)", m.Kind)
+		return c.fail(raw, "model.kind", "unknown model %q (expected fno or t1)", m.Kind)
 	}
 	if m.Task != "map" {
 		return c.fail(raw, "model.task", "unknown task %q (expected \"map\": first stored field to last)", m.Task)
@@ -203,18 +205,34 @@ func (c *Config) validateModel(md toml.MetaData, raw []byte) error {
 	}
 	// The model must fit the data's stored grid.
 	dim, grid := c.storedGrid()
-	fc := c.fnoConfig(dim)
-	if err := fc.Validate(); err != nil {
-		return c.fail(raw, "model.modes", "%v", err)
-	}
 	spatial := make([]int, dim)
 	for i := range spatial {
 		spatial[i] = (grid + t.Subsample - 1) / t.Subsample
 	}
-	if err := fc.CheckGrid(spatial); err != nil {
+	if err := c.checkModel(spatial); err != nil {
 		return c.fail(raw, "model.modes", "%v (data.resolution %d, data.subsample %d, train.subsample %d)", err, c.Data.Resolution, c.Data.Subsample, t.Subsample)
 	}
 	return nil
+}
+
+// checkModel validates the model configuration for a training grid.
+func (c *Config) checkModel(spatial []int) error {
+	if c.Model.Kind == "t1" {
+		tc := c.t1Config(spatial)
+		return tc.WithDefaults().Validate()
+	}
+	fc := c.fnoConfig(len(spatial))
+	if err := fc.WithDefaults().Validate(); err != nil {
+		return err
+	}
+	return fc.WithDefaults().CheckGrid(spatial)
+}
+
+// t1Config maps [model] to T1's configuration for a training grid.
+func (c *Config) t1Config(spatial []int) t1.Config {
+	m := c.Model
+	return t1.Config{Dim: len(spatial), InChannels: 1, OutChannels: 1, Width: m.Width, Modes: m.Modes, Layers: m.Layers,
+		HeadHidden: m.ProjHidden, Activation: m.Activation, Init: m.Init, SignalSize: spatial}
 }
 
 // storedGrid returns the spatial dimension and points per axis of the

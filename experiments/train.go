@@ -18,6 +18,7 @@ import (
 	"github.com/surrogo/surrogo/datasets"
 	"github.com/surrogo/surrogo/nn"
 	"github.com/surrogo/surrogo/operators/fno"
+	"github.com/surrogo/surrogo/operators/t1"
 	"github.com/surrogo/surrogo/tensor"
 )
 
@@ -197,8 +198,24 @@ func (n *normalizers) encodedInputs(x *tensor.Tensor[float32]) (*tensor.Tensor[f
 	return c, datasets.Encode(n.x, c.Data())
 }
 
-func buildModel(cfg *Config, dim int) (*fno.FNO[float32], error) {
-	return fno.New[float32](cfg.fnoConfig(dim), tensor.NewRNGStream(cfg.Seed, 1<<32))
+// operator is what the train and evaluate stages need from a model.
+type operator interface {
+	Forward(*autograd.Var[float32]) (*autograd.Var[float32], error)
+	Params() []nn.Param[float32]
+}
+
+// buildModel makes the configured operator for a training grid, its
+// weights drawn from the seed's model stream.
+func buildModel(cfg *Config, spatial []int) (operator, any, error) {
+	r := tensor.NewRNGStream(cfg.Seed, 1<<32)
+	if cfg.Model.Kind == "t1" {
+		tc := cfg.t1Config(spatial)
+		m, err := t1.New[float32](tc, r)
+		return m, tc, err
+	}
+	fc := cfg.fnoConfig(len(spatial))
+	m, err := fno.New[float32](fc, r)
+	return m, fc, err
 }
 
 func checkpointPath(cfg *Config) string {
@@ -228,8 +245,7 @@ func Train(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, erro
 	if err != nil {
 		return nil, err
 	}
-	dim := len(p.spatial)
-	if err := cfg.fnoConfig(dim).CheckGrid(p.spatial); err != nil {
+	if err := cfg.checkModel(p.spatial); err != nil {
 		return nil, fmt.Errorf("experiments: model and data %s do not fit: %w", cfg.Data.Output, err)
 	}
 	if err := os.MkdirAll(filepath.Join(cfg.RunDir(), "checkpoints"), 0o755); err != nil {
@@ -243,7 +259,7 @@ func Train(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, erro
 	if err != nil {
 		return nil, err
 	}
-	model, err := buildModel(cfg, dim)
+	model, modelCfg, err := buildModel(cfg, p.spatial)
 	if err != nil {
 		return nil, err
 	}
@@ -313,7 +329,7 @@ func Train(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, erro
 		return total / float64(len(testIdx)), ferr
 	}
 	logPath := filepath.Join(cfg.RunDir(), "train_log.csv")
-	modelJSON, _ := json.Marshal(cfg.fnoConfig(dim))
+	modelJSON, _ := json.Marshal(map[string]any{"kind": cfg.Model.Kind, "config": modelCfg})
 	tr := &nn.Trainer[float32]{
 		Params: params, Optimizer: opt, Schedule: sched,
 		Epochs: t.Epochs, BatchesPerEpoch: sampler.Batches(),

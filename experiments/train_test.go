@@ -205,3 +205,27 @@ func TestTrainNeedsData(t *testing.T) {
 		t.Fatalf("model/data mismatch: %v", err)
 	}
 }
+
+func TestTrainT1(t *testing.T) {
+	text := strings.Replace(fnoConfig, `kind = "fno"`, `kind = "t1"`, 1)
+	text = strings.Replace(text, "[eval]\nsubsamples = [1]\nresolutions = [128]", "[eval]", 1)
+	mk := setupRun(t, text)
+	cfg := mk()
+	s, err := Train(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, _ := os.ReadFile(filepath.Join(cfg.RunDir(), "train_log.csv"))
+	lines := strings.Split(strings.TrimSpace(string(log)), "\n")
+	first, last := atof(strings.Split(lines[1], ",")[3]), atof(strings.Split(lines[len(lines)-1], ",")[3])
+	if !(last < first) || s.Params == 0 {
+		t.Errorf("T1 loss %v -> %v (%d params)", first, last, s.Params)
+	}
+	m, err := Evaluate(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.TestRelL2 != s.TestRelL2 {
+		t.Errorf("reloaded T1 gives %v, trained %v", m.TestRelL2, s.TestRelL2)
+	}
+}

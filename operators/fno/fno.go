@@ -25,6 +25,7 @@ import (
 
 	"github.com/surrogo/surrogo/autograd"
 	"github.com/surrogo/surrogo/nn"
+	"github.com/surrogo/surrogo/operators/internal/grid"
 	"github.com/surrogo/surrogo/tensor"
 )
 
@@ -158,33 +159,6 @@ func (m *FNO[T]) Params() []nn.Param[T] {
 	return append(ps, nn.Prefixed("fc2", m.Proj2.Params())...)
 }
 
-// gridCoords returns the normalised coordinates [B, s..., d]: axis a takes
-// linspace(0, 1, n_a), as get_grid in the FNO scripts.
-func gridCoords[T tensor.Float](batch int, spatial []int) *tensor.Tensor[T] {
-	d := len(spatial)
-	n := tensor.Size(spatial)
-	g := tensor.New[T](append(append([]int{batch}, spatial...), d)...)
-	data := g.Data()
-	idx := make([]int, d)
-	for p := 0; p < n; p++ {
-		rem := p
-		for a := d - 1; a >= 0; a-- {
-			idx[a] = rem % spatial[a]
-			rem /= spatial[a]
-		}
-		for a := 0; a < d; a++ {
-			v := 0.0
-			if spatial[a] > 1 {
-				v = float64(idx[a]) / float64(spatial[a]-1)
-			}
-			for b := 0; b < batch; b++ {
-				data[(b*n+p)*d+a] = T(v)
-			}
-		}
-	}
-	return g
-}
-
 // Forward maps a [B, s_1..s_d, InChannels] (channels last, as the FNO
 // scripts) to u [B, s_1..s_d, OutChannels]. Any resolution whose modes fit
 // is accepted (zero-shot super-resolution).
@@ -199,7 +173,7 @@ func (m *FNO[T]) Forward(a *autograd.Var[T]) (*autograd.Var[T], error) {
 	if err := cfg.CheckGrid(spatial); err != nil {
 		return nil, err
 	}
-	x := autograd.Concat(-1, a, autograd.Const(gridCoords[T](b, spatial)))
+	x := autograd.Concat(-1, a, autograd.Const(grid.Coords[T](b, spatial)))
 	x = m.Lift.Forward(x) // [B, s..., W]
 	// Channels first for the Fourier layers: [B, W, s...].
 	perm := []int{0, cfg.Dim + 1}
