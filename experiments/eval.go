@@ -25,8 +25,11 @@ type Metrics struct {
 	// SuperResolution maps a resolution to the mean relative L2 on test
 	// samples regenerated there (zero-shot).
 	SuperResolution map[string]float64 `json:"super_resolution,omitempty"`
-	Params          int                `json:"params"`
-	TrainSeconds    float64            `json:"train_seconds"`
+	// RolloutRelL2[k] is the mean relative L2 of predicted frame k+1 of a
+	// rollout (test_rel_l2 is then over the whole predicted trajectory).
+	RolloutRelL2 []float64 `json:"rollout_rel_l2,omitempty"`
+	Params       int       `json:"params"`
+	TrainSeconds float64   `json:"train_seconds"`
 	// Seconds per sample: the model's batched inference and the solver
 	// regenerating the same samples; Speedup = solver / model.
 	InferenceSecondsPerSample float64 `json:"inference_seconds_per_sample"`
@@ -55,7 +58,6 @@ func Evaluate(ctx context.Context, cfg *Config) (*Metrics, error) {
 	if err != nil {
 		return nil, err
 	}
-	per := p.sampleSize()
 	nAll := p.x.Dim(0)
 	idx := make([]int, p.nTest)
 	for i := range idx {
@@ -63,7 +65,7 @@ func Evaluate(ctx context.Context, cfg *Config) (*Metrics, error) {
 	}
 	gather := func(src *tensor.Tensor[float32]) *tensor.Tensor[float32] {
 		out := tensor.New[float32](append([]int{len(idx)}, src.Shape()[1:]...)...)
-		datasets.GatherSamples(src.Data(), per, idx, out.Data())
+		datasets.GatherSamples(src.Data(), src.Len()/src.Dim(0), idx, out.Data())
 		return out
 	}
 	xs, err := norm.encodedInputs(gather(p.x))
@@ -81,12 +83,12 @@ func Evaluate(ctx context.Context, cfg *Config) (*Metrics, error) {
 			for lo := 0; lo < n; lo += step {
 				hi := min(lo+step, n)
 				xb := tensor.FromSlice(x.Data()[lo*x.Len()/n:hi*x.Len()/n], append([]int{hi - lo}, x.Shape()[1:]...)...)
-				y, err := model.Forward(autograd.Const(xb))
+				y, err := rollout(model, autograd.Const(xb), cfg.steps(), norm, spatial)
 				if err != nil {
 					ferr = err
 					return
 				}
-				parts = append(parts, norm.decode(y, spatial).Value)
+				parts = append(parts, y.Value)
 			}
 			out = tensor.Concat(0, parts...)
 		})
@@ -101,6 +103,14 @@ func Evaluate(ctx context.Context, cfg *Config) (*Metrics, error) {
 	errs := nn.RelL2PerSample(pred, truth)
 	m := &Metrics{TestSamples: p.nTest, Resolution: p.spatial, Params: nn.CountParams(model.Params()), InferenceSecondsPerSample: infer}
 	m.TestRelL2, m.TestRelL2Std, m.TestRelL2Max = stats(errs)
+	if steps := cfg.steps(); steps > 1 {
+		for k := 0; k < steps; k++ {
+			pk := tensor.Slice(pred, -1, k, k+1)
+			tk := tensor.Slice(truth, -1, k, k+1)
+			mean, _, _ := stats(nn.RelL2PerSample(pk, tk))
+			m.RolloutRelL2 = append(m.RolloutRelL2, mean)
+		}
+	}
 	if s, err := readTrainSummary(cfg); err == nil {
 		m.TrainSeconds = s.Seconds
 	}
@@ -123,11 +133,10 @@ func Evaluate(ctx context.Context, cfg *Config) (*Metrics, error) {
 		if norm.x != nil && norm.x.Points() > 1 {
 			return nil, fmt.Errorf("experiments: eval.subsamples needs normalize = none or gaussian-global (pointwise statistics are tied to the training grid)")
 		}
-		qper := q.sampleSize()
 		qx := tensor.New[float32](append([]int{len(idx)}, q.x.Shape()[1:]...)...)
 		qy := tensor.New[float32](append([]int{len(idx)}, q.y.Shape()[1:]...)...)
-		datasets.GatherSamples(q.x.Data(), qper, idx, qx.Data())
-		datasets.GatherSamples(q.y.Data(), qper, idx, qy.Data())
+		datasets.GatherSamples(q.x.Data(), q.xSize(), idx, qx.Data())
+		datasets.GatherSamples(q.y.Data(), q.ySize(), idx, qy.Data())
 		qxs, err := norm.encodedInputs(qx)
 		if err != nil {
 			return nil, err

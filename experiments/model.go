@@ -14,7 +14,9 @@ import (
 // ModelConfig is the [model] section.
 type ModelConfig struct {
 	Kind        string  `toml:"kind"`         // "fno" or "t1"
-	Task        string  `toml:"task"`         // "map": first stored field -> last (default)
+	Task        string  `toml:"task"`         // "map": first stored field -> last (default); "rollout": t_in frames -> next, fed back t_out times
+	TIn         int     `toml:"t_in"`         // rollout: input frames (FNO NS: 10)
+	TOut        int     `toml:"t_out"`        // rollout: predicted frames (FNO NS: 10)
 	Width       int     `toml:"width"`        // hidden channels
 	Modes       []int   `toml:"modes"`        // kept modes per corner, one per spatial axis
 	Layers      int     `toml:"layers"`       // Fourier layers (4)
@@ -142,8 +144,26 @@ func (c *Config) validateModel(md toml.MetaData, raw []byte) error {
 	default:
 		return c.fail(raw, "model.kind", "unknown model %q (expected fno or t1)", m.Kind)
 	}
-	if m.Task != "map" {
-		return c.fail(raw, "model.task", "unknown task %q (expected \"map\": first stored field to last)", m.Task)
+	switch m.Task {
+	case "map":
+	case "rollout":
+		if m.TIn < 1 || m.TOut < 1 {
+			return c.fail(raw, "model.t_in", "a rollout needs t_in >= 1 and t_out >= 1, got %d and %d", m.TIn, m.TOut)
+		}
+		if !registry[c.Data.Solver].timeDependent {
+			return c.fail(raw, "model.task", "a rollout needs a time-dependent solver, %s is steady", c.Data.Solver)
+		}
+		if m.TIn+m.TOut > c.Data.Snapshots {
+			return c.fail(raw, "model.t_out", "t_in + t_out = %d exceeds the %d stored snapshots (data.snapshots)", m.TIn+m.TOut, c.Data.Snapshots)
+		}
+		if t.Normalize != "none" && t.Normalize != "" {
+			return c.fail(raw, "train.normalize", "a rollout trains on raw fields (as FNO's fourier_2d_time.py); use none")
+		}
+		if len(c.Eval.Resolutions) > 0 {
+			return c.fail(raw, "eval.resolutions", "re-solved super-resolution is available for map tasks; use eval.subsamples")
+		}
+	default:
+		return c.fail(raw, "model.task", "unknown task %q (expected map or rollout)", m.Task)
 	}
 	if m.Width < 1 {
 		return c.fail(raw, "model.width", "must be at least 1, got %d", m.Width)
@@ -231,7 +251,7 @@ func (c *Config) checkModel(spatial []int) error {
 // t1Config maps [model] to T1's configuration for a training grid.
 func (c *Config) t1Config(spatial []int) t1.Config {
 	m := c.Model
-	return t1.Config{Dim: len(spatial), InChannels: 1, OutChannels: 1, Width: m.Width, Modes: m.Modes, Layers: m.Layers,
+	return t1.Config{Dim: len(spatial), InChannels: c.inChannels(), OutChannels: 1, Width: m.Width, Modes: m.Modes, Layers: m.Layers,
 		HeadHidden: m.ProjHidden, Activation: m.Activation, Init: m.Init, SignalSize: spatial}
 }
 
@@ -250,6 +270,23 @@ func (c *Config) storedGrid() (dim, n int) {
 // fnoConfig maps [model] to the operator's configuration.
 func (c *Config) fnoConfig(dim int) fno.Config {
 	m := c.Model
-	return fno.Config{Dim: dim, InChannels: 1, OutChannels: 1, Width: m.Width, Modes: m.Modes, Layers: m.Layers,
+	return fno.Config{Dim: dim, InChannels: c.inChannels(), OutChannels: 1, Width: m.Width, Modes: m.Modes, Layers: m.Layers,
 		ProjHidden: m.ProjHidden, PadFraction: m.PadFraction, Activation: m.Activation}
+}
+
+// inChannels is the number of input fields the model sees: t_in frames for
+// a rollout, one field for a map.
+func (c *Config) inChannels() int {
+	if c.Model.Task == "rollout" {
+		return c.Model.TIn
+	}
+	return 1
+}
+
+// steps is the number of predicted frames (1 for a map).
+func (c *Config) steps() int {
+	if c.Model.Task == "rollout" {
+		return c.Model.TOut
+	}
+	return 1
 }

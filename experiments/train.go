@@ -32,6 +32,10 @@ type pairs struct {
 
 func (p *pairs) sampleSize() int { return tensor.Size(p.spatial) }
 
+// xSize and ySize are the values per sample of inputs and targets.
+func (p *pairs) xSize() int { return p.x.Len() / p.x.Dim(0) }
+func (p *pairs) ySize() int { return p.y.Len() / p.y.Dim(0) }
+
 // loadPairs reads the data file: for the tensor layout the first stored
 // time is the input and the last the output; for Darcy the coefficient nu
 // is the input and the solution the output. Every spatial axis is
@@ -63,6 +67,9 @@ func loadPairs(cfg *Config, sub int) (*pairs, error) {
 		if err != nil {
 			return nil, err
 		}
+		if cfg.Model.Task == "rollout" {
+			return loadRollout(cfg, f, tensor.FromSlice(all, s...), sub)
+		}
 		n, t := s[0], s[1]
 		per := tensor.Size(s[2:])
 		in, out = make([]float32, n*per), make([]float32, n*per)
@@ -81,15 +88,9 @@ func loadPairs(cfg *Config, sub int) (*pairs, error) {
 	default:
 		return nil, fmt.Errorf("experiments: %s has layout %s; training needs a tensor or Darcy layout", path, layout)
 	}
-	nTrain, nTest := cfg.Data.Train, cfg.Data.Test
-	if v, err := f.AttrInt64("n_train"); err == nil {
-		nTrain = int(v)
-	}
-	if v, err := f.AttrInt64("n_test"); err == nil {
-		nTest = int(v)
-	}
-	if nTrain+nTest > shape[0] || nTrain < 1 || nTest < 1 {
-		return nil, fmt.Errorf("experiments: %s holds %d samples, the split needs %d train + %d test", path, shape[0], nTrain, nTest)
+	nTrain, nTest, err := split(cfg, f, shape[0])
+	if err != nil {
+		return nil, err
 	}
 	x := tensor.FromSlice(in, shape...)
 	y := tensor.FromSlice(out, shape...)
@@ -99,6 +100,56 @@ func loadPairs(cfg *Config, sub int) (*pairs, error) {
 	s := x.Shape()
 	full := append(append([]int{}, s...), 1)
 	return &pairs{x: x.Reshape(full...), y: y.Reshape(full...), spatial: append([]int{}, s[1:]...), nTrain: nTrain, nTest: nTest}, nil
+}
+
+// split returns the numbers of training and test samples recorded in the
+// file (or configured) and checks they fit.
+func split(cfg *Config, f *datasets.File, n int) (nTrain, nTest int, err error) {
+	nTrain, nTest = cfg.Data.Train, cfg.Data.Test
+	if v, err := f.AttrInt64("n_train"); err == nil {
+		nTrain = int(v)
+	}
+	if v, err := f.AttrInt64("n_test"); err == nil {
+		nTest = int(v)
+	}
+	if nTrain+nTest > n || nTrain < 1 || nTest < 1 {
+		return 0, 0, fmt.Errorf("experiments: %s holds %d samples, the split needs %d train + %d test", f.Name(), n, nTrain, nTest)
+	}
+	return nTrain, nTest, nil
+}
+
+// loadRollout arranges frames [N, T, s...] as inputs [N, s..., t_in] (the
+// first t_in frames, channels last) and targets [N, s..., t_out] (the next
+// t_out frames).
+func loadRollout(cfg *Config, f *datasets.File, frames *tensor.Tensor[float32], sub int) (*pairs, error) {
+	s := frames.Shape()
+	tin, tout := cfg.Model.TIn, cfg.Model.TOut
+	if s[1] < tin+tout {
+		return nil, fmt.Errorf("experiments: %s stores %d frames, the rollout needs t_in + t_out = %d", f.Name(), s[1], tin+tout)
+	}
+	nTrain, nTest, err := split(cfg, f, s[0])
+	if err != nil {
+		return nil, err
+	}
+	if sub > 1 {
+		for ax := 2; ax < len(s); ax++ {
+			idx := []int{}
+			for j := 0; j < s[ax]; j += sub {
+				idx = append(idx, j)
+			}
+			frames = tensor.Gather(frames, ax, idx)
+		}
+	}
+	r := frames.Rank()
+	perm := []int{0}
+	for a := 2; a < r; a++ {
+		perm = append(perm, a)
+	}
+	perm = append(perm, 1)
+	x := tensor.Permute(tensor.Slice(frames, 1, 0, tin), perm...)
+	y := tensor.Permute(tensor.Slice(frames, 1, tin, tin+tout), perm...)
+	spatial := append([]int{}, frames.Shape()[2:]...)
+	return &pairs{x: x, y: y, spatial: spatial, nTrain: nTrain, nTest: nTest}, nil
 }
 
 // subsampleSpatial keeps every k-th point on each axis after the first.
@@ -168,6 +219,31 @@ func loadNormalizers(cfg *Config) (*normalizers, error) {
 		return nil, err
 	}
 	return &normalizers{x: nx, y: ny}, nil
+}
+
+// rollout applies the model steps times, feeding each prediction back as
+// the newest input frame (FNO's fourier_2d_time.py), and returns the
+// predictions [B, s..., steps]; with one step it is a plain map whose
+// output is decoded by the normalizer.
+func rollout(model operator, x *autograd.Var[float32], steps int, norm *normalizers, spatial []int) (*autograd.Var[float32], error) {
+	if steps == 1 {
+		out, err := model.Forward(x)
+		if err != nil {
+			return nil, err
+		}
+		return norm.decode(out, spatial), nil
+	}
+	tin := x.Shape()[len(x.Shape())-1]
+	var preds []*autograd.Var[float32]
+	for k := 0; k < steps; k++ {
+		im, err := model.Forward(x)
+		if err != nil {
+			return nil, err
+		}
+		preds = append(preds, im)
+		x = autograd.Concat(-1, autograd.Slice(x, -1, 1, tin), im)
+	}
+	return autograd.Concat(-1, preds...), nil
 }
 
 // decode maps normalised model outputs back: y = out * scale + center.
@@ -278,7 +354,6 @@ func Train(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, erro
 	case "cosine":
 		sched = &nn.CosineLR{Base: t.LR, Total: t.Epochs}
 	}
-	per := p.sampleSize()
 	train := make([]int, p.nTrain)
 	for i := range train {
 		train[i] = i
@@ -294,21 +369,33 @@ func Train(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, erro
 	}
 	batchOf := func(src *tensor.Tensor[float32], idx []int) *tensor.Tensor[float32] {
 		out := tensor.New[float32](append([]int{len(idx)}, src.Shape()[1:]...)...)
-		datasets.GatherSamples(src.Data(), per, idx, out.Data())
+		datasets.GatherSamples(src.Data(), src.Len()/src.Dim(0), idx, out.Data())
 		return out
 	}
 	forward := func(idx []int) (*autograd.Var[float32], error) {
-		out, err := model.Forward(autograd.Const(batchOf(xs, idx)))
-		if err != nil {
-			return nil, err
-		}
-		return norm.decode(out, p.spatial), nil
+		return rollout(model, autograd.Const(batchOf(xs, idx)), cfg.steps(), norm, p.spatial)
 	}
 	lossOf := func(pred, truth *autograd.Var[float32], n int) *autograd.Var[float32] {
-		if t.Loss == "mse" {
-			return nn.MSE(pred, truth)
+		steps := cfg.steps()
+		var total *autograd.Var[float32]
+		for k := 0; k < steps; k++ {
+			pk, tk := pred, truth
+			if steps > 1 {
+				pk, tk = autograd.Slice(pred, -1, k, k+1), autograd.Slice(truth, -1, k, k+1)
+			}
+			var l *autograd.Var[float32]
+			if t.Loss == "mse" {
+				l = nn.MSE(pk, tk)
+			} else {
+				l = autograd.Scale(nn.RelL2(pk, tk), float32(n)) // summed over the batch, as FNO
+			}
+			if total == nil {
+				total = l
+			} else {
+				total = autograd.Add(total, l)
+			}
 		}
-		return autograd.Scale(nn.RelL2(pred, truth), float32(n)) // summed over the batch, as FNO
+		return total
 	}
 	testRelL2 := func() (float64, error) {
 		var total float64
@@ -352,9 +439,9 @@ func Train(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, erro
 		Seed:            cfg.Seed,
 	}
 	start := time.Now()
-	perSample := float64(t.Batch) // the summed rel-L2 loss, reported per sample
+	perSample := float64(t.Batch * cfg.steps()) // the summed rel-L2 loss, reported per sample and step
 	if t.Loss == "mse" {
-		perSample = 1
+		perSample = float64(cfg.steps())
 	}
 	var csv *os.File
 	tr.Report = func(r nn.EpochReport) {

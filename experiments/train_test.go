@@ -229,3 +229,74 @@ func TestTrainT1(t *testing.T) {
 		t.Errorf("reloaded T1 gives %v, trained %v", m.TestRelL2, s.TestRelL2)
 	}
 }
+
+const rolloutConfig = `
+name = "rollout-test"
+seed = 2
+run_dir = "RUN"
+
+[data]
+solver = "navierstokes"
+output = "OUT"
+train = 12
+test = 4
+resolution = 16
+t_end = 1.0
+snapshots = 6
+dt = 0.01
+
+[data.params]
+nu = 1e-2
+scheme = "etdrk4"
+
+[model]
+kind = "fno"
+task = "rollout"
+t_in = 2
+t_out = 3
+width = 6
+modes = [4, 4]
+layers = 2
+proj_hidden = 8
+
+[train]
+epochs = 8
+batch = 4
+lr = 5e-3
+schedule = "none"
+eval_every = 4
+
+[eval]
+subsamples = [1]
+solver_samples = 1
+`
+
+func TestRolloutTraining(t *testing.T) {
+	mk := setupRun(t, rolloutConfig)
+	cfg := mk()
+	s, err := Train(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, _ := os.ReadFile(filepath.Join(cfg.RunDir(), "train_log.csv"))
+	lines := strings.Split(strings.TrimSpace(string(log)), "\n")
+	first, last := atof(strings.Split(lines[1], ",")[3]), atof(strings.Split(lines[len(lines)-1], ",")[3])
+	if !(last < first) {
+		t.Errorf("rollout loss %v -> %v", first, last)
+	}
+	m, err := Evaluate(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.RolloutRelL2) != 3 || m.TestRelL2 != s.TestRelL2 {
+		t.Fatalf("rollout metrics %+v (trained %v)", m, s.TestRelL2)
+	}
+	t.Logf("per-step errors %v, trajectory %v", m.RolloutRelL2, m.TestRelL2)
+	bad := strings.Replace(rolloutConfig, "t_out = 3", "t_out = 5", 1)
+	dir := t.TempDir()
+	p := filepath.Join(dir, "c.toml")
+	os.WriteFile(p, []byte(strings.ReplaceAll(strings.ReplaceAll(bad, "OUT", filepath.Join(dir, "d.h5")), "RUN", dir)), 0o644)
+	if _, err := Load(p); err == nil || !strings.Contains(err.Error(), "exceeds the 6 stored snapshots") {
+		t.Errorf("rollout longer than the data: %v", err)
+	}
+}
