@@ -1,12 +1,12 @@
 package fno
 
 import (
-	"math"
 	"strings"
 	"testing"
 
 	"github.com/surrogo/surrogo/autograd"
 	"github.com/surrogo/surrogo/nn"
+	"github.com/surrogo/surrogo/operators/internal/gradtest"
 	"github.com/surrogo/surrogo/tensor"
 )
 
@@ -48,40 +48,13 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 	}
 	x := tensor.RandN[float64](r, 2, 8, 6, 2)
 	target := tensor.RandN[float64](r, 2, 8, 6, 1)
-	lossAt := func() float64 {
-		var l float64
-		autograd.NoGrad(func() {
-			y, _ := m.Forward(autograd.Const(x))
-			l = nn.RelL2(y, autograd.Const(target)).Value.Item()
-		})
-		return l
-	}
-	y, _ := m.Forward(autograd.Const(x))
-	loss := nn.RelL2(y, autograd.Const(target))
-	params := m.Params()
-	vars := make([]*autograd.Var[float64], len(params))
-	for i, p := range params {
-		vars[i] = p.Var
-	}
-	grads, err := autograd.Grad([]*autograd.Var[float64]{loss}, vars, nil, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, p := range params {
-		d := p.Var.Value.Data()
-		for _, j := range []int{0, len(d) / 2, len(d) - 1} {
-			old := d[j]
-			d[j] = old + 1e-6
-			lp := lossAt()
-			d[j] = old - 1e-6
-			lm := lossAt()
-			d[j] = old
-			num := (lp - lm) / 2e-6
-			if got := grads[i].Value.Data()[j]; math.Abs(got-num) > 1e-6*math.Max(1, math.Abs(num)) {
-				t.Fatalf("%s[%d]: gradient %v, finite difference %v", p.Name, j, got, num)
-			}
+	gradtest.Check(t, m.Params(), func() *autograd.Var[float64] {
+		y, err := m.Forward(autograd.Const(x))
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
+		return nn.RelL2(y, autograd.Const(target))
+	})
 }
 
 func TestBadConfigs(t *testing.T) {

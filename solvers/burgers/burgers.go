@@ -63,14 +63,15 @@ func (p Params) Grid() []float64 {
 // Solver advances solutions of one Params. It is not safe for concurrent
 // use; make one per goroutine.
 type Solver struct {
-	p                            Params
-	k                            []float64 // wavenumbers 2 pi j / L, j = 0..N/2
-	lin                          []float64 // -nu k^2
-	mask                         []bool    // kept by the 2/3 rule
-	fft                          *tensor.RealFFT
-	coefs                        map[float64]*etd.Coef
-	u, w                         []float64
-	nv, na, nb, nc, a, b, c, tmp []complex128
+	p       Params
+	k       []float64 // wavenumbers 2 pi j / L, j = 0..N/2
+	lin     []float64 // -nu k^2
+	mask    []bool    // kept by the 2/3 rule
+	fft     *tensor.RealFFT
+	coefs   map[float64]*etd.Coef
+	u, w    []float64
+	tmp     []complex128
+	stepper *etd.Stepper
 }
 
 // New prepares a solver.
@@ -90,9 +91,8 @@ func New(p Params) (*Solver, error) {
 			s.mask[j] = false // the Nyquist mode has no odd derivative
 		}
 	}
-	for _, b := range []*[]complex128{&s.nv, &s.na, &s.nb, &s.nc, &s.a, &s.b, &s.c, &s.tmp} {
-		*b = make([]complex128, h)
-	}
+	s.tmp = make([]complex128, h)
+	s.stepper = etd.NewStepper(h)
 	return s, nil
 }
 
@@ -125,24 +125,7 @@ func (s *Solver) nonlinear(dst, v []complex128) {
 
 // step advances the spectrum v by one ETDRK4 step of size dt, in place.
 func (s *Solver) step(v []complex128, dt float64) {
-	c := s.coef(dt)
-	s.nonlinear(s.nv, v)
-	for j := range v {
-		s.a[j] = complex(c.E2[j], 0)*v[j] + complex(c.Q[j], 0)*s.nv[j]
-	}
-	s.nonlinear(s.na, s.a)
-	for j := range v {
-		s.b[j] = complex(c.E2[j], 0)*v[j] + complex(c.Q[j], 0)*s.na[j]
-	}
-	s.nonlinear(s.nb, s.b)
-	for j := range v {
-		s.c[j] = complex(c.E2[j], 0)*s.a[j] + complex(c.Q[j], 0)*(2*s.nb[j]-s.nv[j])
-	}
-	s.nonlinear(s.nc, s.c)
-	for j := range v {
-		v[j] = complex(c.E[j], 0)*v[j] + s.nv[j]*complex(c.F1[j], 0) +
-			2*(s.na[j]+s.nb[j])*complex(c.F2[j], 0) + s.nc[j]*complex(c.F3[j], 0)
-	}
+	s.stepper.Step(s.coef(dt), v, s.nonlinear)
 }
 
 // Observer is called after every time step with the time, the step number

@@ -170,8 +170,9 @@ type Solver struct {
 	fft    *tensor.RealFFT2
 	coefs  map[float64]*etd.Coef
 	// work buffers
-	u, v, wx, wy, q                  []float64
-	tmp, nv, na, nb, nc, a, b, c, wh []complex128
+	u, v, wx, wy, q []float64
+	tmp, nv, wh     []complex128
+	stepper         *etd.Stepper
 }
 
 // New prepares a solver.
@@ -216,9 +217,10 @@ func New(p Params) (*Solver, error) {
 	for _, b := range []*[]float64{&s.u, &s.v, &s.wx, &s.wy, &s.q} {
 		*b = make([]float64, n*n)
 	}
-	for _, b := range []*[]complex128{&s.tmp, &s.nv, &s.na, &s.nb, &s.nc, &s.a, &s.b, &s.c, &s.wh} {
+	for _, b := range []*[]complex128{&s.tmp, &s.nv, &s.wh} {
 		*b = make([]complex128, m)
 	}
+	s.stepper = etd.NewStepper(m)
 	s.force = make([]complex128, m)
 	s.fft.Forward(s.force, p.ForcingField())
 	return s, nil
@@ -296,24 +298,7 @@ func (s *Solver) step(w []complex128, dt float64) {
 		}
 		return
 	}
-	c := s.coef(dt)
-	s.rhs(s.nv, w)
-	for e := range w {
-		s.a[e] = complex(c.E2[e], 0)*w[e] + complex(c.Q[e], 0)*s.nv[e]
-	}
-	s.rhs(s.na, s.a)
-	for e := range w {
-		s.b[e] = complex(c.E2[e], 0)*w[e] + complex(c.Q[e], 0)*s.na[e]
-	}
-	s.rhs(s.nb, s.b)
-	for e := range w {
-		s.c[e] = complex(c.E2[e], 0)*s.a[e] + complex(c.Q[e], 0)*(2*s.nb[e]-s.nv[e])
-	}
-	s.rhs(s.nc, s.c)
-	for e := range w {
-		w[e] = complex(c.E[e], 0)*w[e] + s.nv[e]*complex(c.F1[e], 0) +
-			2*(s.na[e]+s.nb[e])*complex(c.F2[e], 0) + s.nc[e]*complex(c.F3[e], 0)
-	}
+	s.stepper.Step(s.coef(dt), w, s.rhs)
 }
 
 // Observer is called after every step with the time, step number and the

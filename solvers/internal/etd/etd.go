@@ -55,3 +55,39 @@ func New(lin []float64, h float64) *Coef {
 	}
 	return c
 }
+
+// Stepper holds the stage buffers of ETDRK4 for spectra of one length.
+type Stepper struct {
+	nv, na, nb, nc, a, b, c []complex128
+}
+
+// NewStepper allocates buffers for spectra of n coefficients.
+func NewStepper(n int) *Stepper {
+	s := &Stepper{}
+	for _, p := range []*[]complex128{&s.nv, &s.na, &s.nb, &s.nc, &s.a, &s.b, &s.c} {
+		*p = make([]complex128, n)
+	}
+	return s
+}
+
+// Step advances v in place by one ETDRK4 step with coefficients c, where
+// rhs writes the nonlinear term N(w) into dst.
+func (s *Stepper) Step(c *Coef, v []complex128, rhs func(dst, w []complex128)) {
+	rhs(s.nv, v)
+	for j := range v {
+		s.a[j] = complex(c.E2[j], 0)*v[j] + complex(c.Q[j], 0)*s.nv[j]
+	}
+	rhs(s.na, s.a)
+	for j := range v {
+		s.b[j] = complex(c.E2[j], 0)*v[j] + complex(c.Q[j], 0)*s.na[j]
+	}
+	rhs(s.nb, s.b)
+	for j := range v {
+		s.c[j] = complex(c.E2[j], 0)*s.a[j] + complex(c.Q[j], 0)*(2*s.nb[j]-s.nv[j])
+	}
+	rhs(s.nc, s.c)
+	for j := range v {
+		v[j] = complex(c.E[j], 0)*v[j] + s.nv[j]*complex(c.F1[j], 0) +
+			2*(s.na[j]+s.nb[j])*complex(c.F2[j], 0) + s.nc[j]*complex(c.F3[j], 0)
+	}
+}
