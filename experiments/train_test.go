@@ -88,15 +88,9 @@ func TestTrainEvalFNO(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The loss falls.
-	log, _ := os.ReadFile(filepath.Join(a.RunDir(), "train_log.csv"))
-	lines := strings.Split(strings.TrimSpace(string(log)), "\n")
-	if len(lines) != 7 || !strings.HasPrefix(lines[0], "epoch,") {
-		t.Fatalf("train log:\n%s", log)
-	}
-	first := strings.Split(lines[1], ",")[3]
-	last := strings.Split(lines[6], ",")[3]
-	if !(atof(last) < atof(first)/2) {
-		t.Errorf("training loss went from %s to %s", first, last)
+	first, last, epochs := lossTrend(t, a)
+	if epochs != 6 || !(last < first/2) {
+		t.Errorf("training loss went from %v to %v over %d epochs", first, last, epochs)
 	}
 	// Same seed, same numbers.
 	b := mk()
@@ -139,6 +133,20 @@ func TestTrainEvalFNO(t *testing.T) {
 	if err != nil || s2.ResumedFrom != 6 {
 		t.Errorf("rerun: %+v %v", s2, err)
 	}
+}
+
+// lossTrend returns the first and last training losses of a run's log.
+func lossTrend(t *testing.T, cfg *Config) (first, last float64, epochs int) {
+	t.Helper()
+	log, err := os.ReadFile(filepath.Join(cfg.RunDir(), "train_log.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(log)), "\n")
+	if len(lines) < 2 || !strings.HasPrefix(lines[0], "epoch,") {
+		t.Fatalf("train log:\n%s", log)
+	}
+	return atof(strings.Split(lines[1], ",")[3]), atof(strings.Split(lines[len(lines)-1], ",")[3]), len(lines) - 1
 }
 
 func atof(s string) float64 {
@@ -215,9 +223,7 @@ func TestTrainT1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log, _ := os.ReadFile(filepath.Join(cfg.RunDir(), "train_log.csv"))
-	lines := strings.Split(strings.TrimSpace(string(log)), "\n")
-	first, last := atof(strings.Split(lines[1], ",")[3]), atof(strings.Split(lines[len(lines)-1], ",")[3])
+	first, last, _ := lossTrend(t, cfg)
 	if !(last < first) || s.Params == 0 {
 		t.Errorf("T1 loss %v -> %v (%d params)", first, last, s.Params)
 	}
@@ -278,9 +284,7 @@ func TestRolloutTraining(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log, _ := os.ReadFile(filepath.Join(cfg.RunDir(), "train_log.csv"))
-	lines := strings.Split(strings.TrimSpace(string(log)), "\n")
-	first, last := atof(strings.Split(lines[1], ",")[3]), atof(strings.Split(lines[len(lines)-1], ",")[3])
+	first, last, _ := lossTrend(t, cfg)
 	if !(last < first) {
 		t.Errorf("rollout loss %v -> %v", first, last)
 	}
