@@ -50,6 +50,9 @@ func loadPairs(cfg *Config, sub int) (*pairs, error) {
 		return nil, err
 	}
 	defer f.Close()
+	if err := checkStoredGrid(cfg, f); err != nil {
+		return nil, err
+	}
 	layout, err := datasets.DetectLayout(f)
 	if err != nil {
 		return nil, err
@@ -100,6 +103,24 @@ func loadPairs(cfg *Config, sub int) (*pairs, error) {
 	s := x.Shape()
 	full := append(append([]int{}, s...), 1)
 	return &pairs{x: x.Reshape(full...), y: y.Reshape(full...), spatial: append([]int{}, s[1:]...), nTrain: nTrain, nTest: nTest}, nil
+}
+
+// checkStoredGrid verifies that the file holds the grid the [data]
+// section describes, so a model is never trained on other data than the
+// configuration says.
+func checkStoredGrid(cfg *Config, f *datasets.File) error {
+	d, err := f.OpenDataset("tensor")
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	_, want := cfg.storedGrid()
+	got := d.Shape()[d.Rank()-1]
+	if got != want {
+		return fmt.Errorf("experiments: %s stores fields on %d points per axis, the [data] section describes %d (data.resolution %d, data.subsample %d): regenerate or fix the config",
+			f.Name(), got, want, cfg.Data.Resolution, cfg.Data.Subsample)
+	}
+	return nil
 }
 
 // split returns the numbers of training and test samples recorded in the

@@ -207,8 +207,13 @@ func TestTrainNeedsData(t *testing.T) {
 	mkSmall := setupRun(t, other)
 	small := mkSmall()
 	cfg.Data.Output = small.Data.Output
-	cfg.Model.Modes = []int{20}
 	_, err = Train(context.Background(), cfg, nil)
+	if err == nil || !strings.Contains(err.Error(), "stores fields on 16 points per axis, the [data] section describes 64") {
+		t.Fatalf("data/config mismatch: %v", err)
+	}
+	// A model whose modes do not fit the data's grid.
+	small.Model.Modes = []int{20}
+	_, err = Train(context.Background(), small, nil)
 	if err == nil || !strings.Contains(err.Error(), "do not fit") || !strings.Contains(err.Error(), "modes[0] = 20") {
 		t.Fatalf("model/data mismatch: %v", err)
 	}
