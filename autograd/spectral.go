@@ -21,34 +21,6 @@ type spectralModes struct {
 	m       int   // modes per block (product of modes)
 }
 
-func newSpectralModes(n, modes []int) spectralModes {
-	d := len(n)
-	half := append(append([]int{}, n[:d-1]...), n[d-1]/2+1)
-	sm := spectralModes{plane: tensor.Size(half), m: tensor.Size(modes)}
-	blocks := SpectralBlocks(d)
-	k := make([]int, d)
-	for b := 0; b < blocks; b++ {
-		for e := 0; e < sm.m; e++ {
-			rem := e
-			for a := d - 1; a >= 0; a-- {
-				k[a] = rem % modes[a]
-				rem /= modes[a]
-			}
-			off := 0
-			for a := 0; a < d; a++ {
-				idx := k[a]
-				if a < d-1 && b&(1<<(d-2-a)) != 0 {
-					idx = n[a] - modes[a] + k[a]
-				}
-				off = off*half[a] + idx
-			}
-			sm.offsets = append(sm.offsets, off)
-			sm.weights = append(sm.weights, b*sm.m+e)
-		}
-	}
-	return sm
-}
-
 // SpectralConv is the Fourier layer of FNO (Li et al., 2021) over the last
 // d axes of x [B, Cin, n_1, ..., n_d]:
 //
@@ -66,8 +38,9 @@ func newSpectralModes(n, modes []int) spectralModes {
 // weights2, rows n1-m1..n1-1). The gradient of w follows PyTorch's
 // convention for complex parameters: dL/dRe + i dL/dIm.
 //
-// The backward pass uses the adjoints of rfftn and irfftn directly and is
-// first-order only.
+// Only the kept modes are computed: the transforms are pruned DFTs done as
+// matrix products (pruned.go), exact to rfftn/irfftn on those modes. The
+// backward pass applies their transposes and is first-order only.
 func SpectralConv[T tensor.Float](x, w *Var[T], modes []int) *Var[T] {
 	xs, ws := x.Shape(), w.Shape()
 	d := len(modes)
@@ -93,58 +66,25 @@ func SpectralConv[T tensor.Float](x, w *Var[T], modes []int) *Var[T] {
 			panic(fmt.Sprintf("autograd: SpectralConv keeps %d modes on axis of size %d (at most %d)", m, n[a], limit))
 		}
 	}
-	sm := newSpectralModes(n, modes)
-	X := tensor.RFFTN(x.Value, d)
-	outShape := append([]int{bsz, cout}, X.Shape()[2:]...)
-	Y := tensor.NewC[T](outShape...)
+	sm := newCompactModes(modes)
+	X := analyze(x.Value, modes) // compact spectrum [B, Cin, K...]
+	Y := tensor.NewC[T](append([]int{bsz, cout}, X.Shape()[2:]...)...)
 	mixModes(Y.Data(), X.Data(), w.Value.Data(), sm, bsz, cin, cout, false)
-	y := tensor.IRFFTN(Y, d, n[d-1])
+	y := synthesize(Y, n, modes)
 
 	return recordFirstOrder(y, "spectral_conv", vars(x, w), func(g *Var[T]) []*Var[T] {
-		// Adjoint of irfftn: G = rfftn(g) * wt / N, wt = 2 on the interior
-		// bins of the last axis, 1 on DC and (even n) Nyquist.
-		G := tensor.RFFTN(g.Value, d)
-		weightHalfSpectrum(G, n, false)
+		G := synthesizeAdjoint(g.Value, modes)
 		var gx, gw *Var[T]
 		if x.requiresGrad {
 			GX := tensor.NewC[T](X.Shape()...)
 			mixModes(GX.Data(), G.Data(), w.Value.Data(), sm, bsz, cout, cin, true)
-			// Adjoint of rfftn: N * irfftn(GX / wt).
-			weightHalfSpectrum(GX, n, true)
-			gx = Const(tensor.IRFFTN(GX, d, n[d-1]))
+			gx = Const(analyzeAdjoint(GX, n, modes))
 		}
 		if w.requiresGrad {
 			gw = Const(weightGrad(X.Data(), G.Data(), sm, bsz, cin, cout, ws))
 		}
 		return vars(gx, gw)
 	})
-}
-
-// weightHalfSpectrum scales a half spectrum for the rfftn/irfftn adjoints:
-// forward (inverse=false) multiplies the interior last-axis bins by 2 and
-// everything by 1/N; inverse=true divides the interior bins by 2 and
-// multiplies everything by N.
-func weightHalfSpectrum[T tensor.Float](c *tensor.CTensor[T], n []int, inverse bool) {
-	N := float64(tensor.Size(n))
-	nl := n[len(n)-1]
-	h := nl/2 + 1
-	data := c.Data()
-	for j := 0; j < len(data)/2; j++ {
-		k := j % h
-		f := 1 / N
-		if inverse {
-			f = N
-		}
-		if k != 0 && 2*k != nl {
-			if inverse {
-				f /= 2
-			} else {
-				f *= 2
-			}
-		}
-		data[2*j] = T(float64(data[2*j]) * f)
-		data[2*j+1] = T(float64(data[2*j+1]) * f)
-	}
 }
 
 // mixModes computes dst[b, o, k] = sum_i src[b, i, k] W[i, o, k] on the

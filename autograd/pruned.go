@@ -1,0 +1,246 @@
+package autograd
+
+import (
+	"math"
+	"sync"
+
+	"github.com/surrogo/surrogo/tensor"
+)
+
+// Pruned transforms for SpectralConv: only the kept modes are ever
+// computed, by matrix products (BLAS) instead of full FFTs, since a Fourier
+// layer keeps m of n frequencies per axis and m is small (FNO: 12-16).
+//
+// The compact spectrum of x [B, C, n_1..n_d] is X [B, C, K_1..K_d] with
+// K_a = 2 m_a on the full axes (rows 0..m-1 hold frequencies 0..m-1, rows
+// m..2m-1 frequencies n-m..n-1) and K_d = m_d on the half-spectrum axis.
+// Analysis is rfftn restricted to these modes; synthesis is irfftn of a
+// spectrum that is zero elsewhere, with irfftn's conventions (the
+// imaginary part of the zero frequency of the last axis is ignored). The
+// backward passes apply the exact adjoints (transposed matrices).
+
+type dftKey struct {
+	n, m int
+	kind byte // 'f' last-axis analysis, 'g' last-axis synthesis, 'a' full-axis analysis, 's' full-axis synthesis
+	f32  bool
+}
+
+var dftCache sync.Map // dftKey -> [2]any (real, imaginary parts)
+
+// realAnalysis returns F [n, 2m]: (x @ F)[2k] + i (x @ F)[2k+1] = sum_j x_j e^{-2 pi i jk/n}.
+func realAnalysis[T tensor.Float](n, m int) *tensor.Tensor[T] {
+	return cachedDFT[T](dftKey{n: n, m: m, kind: 'f'}, func() [2]*tensor.Tensor[T] {
+		f := tensor.New[T](n, 2*m)
+		for j := 0; j < n; j++ {
+			for k := 0; k < m; k++ {
+				s, c := math.Sincos(2 * math.Pi * float64((j*k)%n) / float64(n))
+				f.Set(T(c), j, 2*k)
+				f.Set(T(-s), j, 2*k+1)
+			}
+		}
+		return [2]*tensor.Tensor[T]{f, nil}
+	})[0]
+}
+
+// realSynthesis returns G [2m, n]: y = Z @ G is irfft of the half spectrum
+// whose first m coefficients are Z (interleaved) and the rest zero:
+// y_j = (1/n) (Re Z_0 + sum_{k>0} w_k Re(Z_k e^{2 pi i jk/n})), w_k = 2
+// except 1 at the Nyquist frequency.
+func realSynthesis[T tensor.Float](n, m int) *tensor.Tensor[T] {
+	return cachedDFT[T](dftKey{n: n, m: m, kind: 'g'}, func() [2]*tensor.Tensor[T] {
+		g := tensor.New[T](2*m, n)
+		for k := 0; k < m; k++ {
+			w := 2.0
+			if k == 0 || 2*k == n {
+				w = 1
+			}
+			for j := 0; j < n; j++ {
+				s, c := math.Sincos(2 * math.Pi * float64((j*k)%n) / float64(n))
+				g.Set(T(w*c/float64(n)), 2*k, j)
+				if k > 0 && 2*k != n {
+					g.Set(T(-w*s/float64(n)), 2*k+1, j)
+				}
+			}
+		}
+		return [2]*tensor.Tensor[T]{g, nil}
+	})[0]
+}
+
+// keptFrequency maps compact row r (of 2m) of a full axis to its frequency.
+func keptFrequency(r, n, m int) int {
+	if r < m {
+		return r
+	}
+	return n - 2*m + r
+}
+
+// fullAnalysis returns (re, im) of A [2m, n], A[r, j] = e^{-2 pi i j k_r / n}.
+func fullAnalysis[T tensor.Float](n, m int) [2]*tensor.Tensor[T] {
+	return cachedDFT[T](dftKey{n: n, m: m, kind: 'a'}, func() [2]*tensor.Tensor[T] {
+		re, im := tensor.New[T](2*m, n), tensor.New[T](2*m, n)
+		for r := 0; r < 2*m; r++ {
+			k := keptFrequency(r, n, m)
+			for j := 0; j < n; j++ {
+				s, c := math.Sincos(2 * math.Pi * float64((j*k)%n) / float64(n))
+				re.Set(T(c), r, j)
+				im.Set(T(-s), r, j)
+			}
+		}
+		return [2]*tensor.Tensor[T]{re, im}
+	})
+}
+
+// fullSynthesis returns (re, im) of S [n, 2m], S[j, r] = e^{2 pi i j k_r / n} / n.
+func fullSynthesis[T tensor.Float](n, m int) [2]*tensor.Tensor[T] {
+	return cachedDFT[T](dftKey{n: n, m: m, kind: 's'}, func() [2]*tensor.Tensor[T] {
+		re, im := tensor.New[T](n, 2*m), tensor.New[T](n, 2*m)
+		for r := 0; r < 2*m; r++ {
+			k := keptFrequency(r, n, m)
+			for j := 0; j < n; j++ {
+				s, c := math.Sincos(2 * math.Pi * float64((j*k)%n) / float64(n))
+				re.Set(T(c/float64(n)), j, r)
+				im.Set(T(s/float64(n)), j, r)
+			}
+		}
+		return [2]*tensor.Tensor[T]{re, im}
+	})
+}
+
+func cachedDFT[T tensor.Float](key dftKey, build func() [2]*tensor.Tensor[T]) [2]*tensor.Tensor[T] {
+	var z T
+	_, key.f32 = any(z).(float32)
+	if v, ok := dftCache.Load(key); ok {
+		return v.([2]*tensor.Tensor[T])
+	}
+	v := build()
+	dftCache.Store(key, v)
+	return v
+}
+
+// complexAlongAxis applies the complex matrix (re, im) [K, n] along axis
+// of the complex array c (interleaved, complex shape cs): out[.., k, ..] =
+// sum_j M[k, j] c[.., j, ..]. With conj, M is conjugated; with trans, the
+// matrix is used transposed ([n, K] stored, applied as its transpose).
+func complexAlongAxis[T tensor.Float](c []T, cs []int, axis int, m [2]*tensor.Tensor[T], trans bool) ([]T, []int) {
+	outer, n, inner := 1, cs[axis], 1
+	for a := 0; a < axis; a++ {
+		outer *= cs[a]
+	}
+	for a := axis + 1; a < len(cs); a++ {
+		inner *= cs[a]
+	}
+	k := m[0].Dim(0)
+	if trans {
+		k = m[0].Dim(1)
+	}
+	view := tensor.FromSlice(c, outer, n, 2*inner)
+	p := tensor.MatMul(m[0], view, trans, false) // [outer, k, 2 inner]
+	q := tensor.MatMul(m[1], view, trans, false)
+	pd, qd := p.Data(), q.Data()
+	out := make([]T, len(pd))
+	for i := 0; i < len(out); i += 2 {
+		out[i] = pd[i] - qd[i+1]
+		out[i+1] = pd[i+1] + qd[i]
+	}
+	shape := append([]int{}, cs...)
+	shape[axis] = k
+	return out, shape
+}
+
+// conjugate returns the matrix pair of the conjugate.
+func conjugate[T tensor.Float](m [2]*tensor.Tensor[T]) [2]*tensor.Tensor[T] {
+	return [2]*tensor.Tensor[T]{m[0], tensor.Neg(m[1])}
+}
+
+// analyze returns the compact spectrum of x [B, C, n...] for the modes.
+func analyze[T tensor.Float](x *tensor.Tensor[T], modes []int) *tensor.CTensor[T] {
+	s := x.Shape()
+	d := len(modes)
+	n := s[2:]
+	rows := x.Len() / n[d-1]
+	last := tensor.MatMul(x.Reshape(rows, n[d-1]), realAnalysis[T](n[d-1], modes[d-1]), false, false)
+	data := last.Data()
+	cs := append(append([]int{}, s[:d+1]...), modes[d-1]) // complex shape
+	for a := d - 2; a >= 0; a-- {
+		data, cs = complexAlongAxis(data, cs, 2+a, fullAnalysis[T](n[a], modes[a]), false)
+	}
+	return tensor.CFromSlice(data, cs...)
+}
+
+// analyzeAdjoint maps a compact spectrum gradient back to the grid n: the
+// transpose of analyze.
+func analyzeAdjoint[T tensor.Float](g *tensor.CTensor[T], n, modes []int) *tensor.Tensor[T] {
+	d := len(modes)
+	data, cs := g.Data(), append([]int{}, g.Shape()...)
+	for a := 0; a < d-1; a++ {
+		// The real transpose of a complex map is its conjugate transpose.
+		data, cs = complexAlongAxis(data, cs, 2+a, conjugate(fullAnalysis[T](n[a], modes[a])), true)
+	}
+	rows := len(data) / (2 * modes[d-1])
+	gx := tensor.MatMul(tensor.FromSlice(data, rows, 2*modes[d-1]), realAnalysis[T](n[d-1], modes[d-1]), false, true)
+	shape := append(append([]int{}, cs[:len(cs)-1]...), n[d-1])
+	return gx.Reshape(shape...)
+}
+
+// synthesize returns irfftn of the compact spectrum onto the grid n.
+func synthesize[T tensor.Float](c *tensor.CTensor[T], n, modes []int) *tensor.Tensor[T] {
+	d := len(modes)
+	data, cs := c.Data(), append([]int{}, c.Shape()...)
+	for a := 0; a < d-1; a++ {
+		data, cs = complexAlongAxis(data, cs, 2+a, fullSynthesis[T](n[a], modes[a]), false)
+	}
+	rows := len(data) / (2 * modes[d-1])
+	y := tensor.MatMul(tensor.FromSlice(data, rows, 2*modes[d-1]), realSynthesis[T](n[d-1], modes[d-1]), false, false)
+	shape := append(append([]int{}, cs[:len(cs)-1]...), n[d-1])
+	return y.Reshape(shape...)
+}
+
+// synthesizeAdjoint is the transpose of synthesize: grid gradient ->
+// compact spectrum gradient.
+func synthesizeAdjoint[T tensor.Float](g *tensor.Tensor[T], modes []int) *tensor.CTensor[T] {
+	s := g.Shape()
+	d := len(modes)
+	n := s[2:]
+	rows := g.Len() / n[d-1]
+	last := tensor.MatMul(g.Reshape(rows, n[d-1]), realSynthesis[T](n[d-1], modes[d-1]), false, true)
+	data := last.Data()
+	cs := append(append([]int{}, s[:d+1]...), modes[d-1])
+	for a := d - 2; a >= 0; a-- {
+		data, cs = complexAlongAxis(data, cs, 2+a, conjugate(fullSynthesis[T](n[a], modes[a])), true)
+	}
+	return tensor.CFromSlice(data, cs...)
+}
+
+// newCompactModes maps every kept mode to its offset in one channel's
+// compact spectrum and its weight index, as newSpectralModes does for the
+// full half spectrum.
+func newCompactModes(modes []int) spectralModes {
+	d := len(modes)
+	dims := make([]int, d)
+	for a, m := range modes {
+		dims[a] = 2 * m
+	}
+	dims[d-1] = modes[d-1]
+	sm := spectralModes{plane: tensor.Size(dims), m: tensor.Size(modes)}
+	k := make([]int, d)
+	for b := 0; b < SpectralBlocks(d); b++ {
+		for e := 0; e < sm.m; e++ {
+			rem := e
+			for a := d - 1; a >= 0; a-- {
+				k[a] = rem % modes[a]
+				rem /= modes[a]
+			}
+			off := 0
+			for a := 0; a < d; a++ {
+				idx := k[a]
+				if a < d-1 && b&(1<<(d-2-a)) != 0 {
+					idx = modes[a] + k[a]
+				}
+				off = off*dims[a] + idx
+			}
+			sm.offsets = append(sm.offsets, off)
+			sm.weights = append(sm.weights, b*sm.m+e)
+		}
+	}
+	return sm
+}
