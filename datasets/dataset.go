@@ -28,6 +28,7 @@ const (
 	LZF
 )
 
+// String names the compression ("default", "none", "gzip", "lzf").
 func (c Compression) String() string {
 	switch c {
 	case Default:
@@ -136,6 +137,7 @@ type Filter struct {
 	Level int    // the gzip level; 0 for others
 }
 
+// String formats the filter as h5ls does ("gzip(1)", "shuffle").
 func (f Filter) String() string {
 	if f.ID == filterDeflate {
 		return fmt.Sprintf("gzip(%d)", f.Level)

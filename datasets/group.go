@@ -23,6 +23,7 @@ const (
 	KindOther               // a committed datatype or another object
 )
 
+// String names the kind ("group", "dataset", "other", "none").
 func (k Kind) String() string {
 	switch k {
 	case KindGroup:

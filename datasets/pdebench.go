@@ -33,6 +33,7 @@ const (
 	LayoutCFD
 )
 
+// String names the layout ("pdebench-tensor", ...).
 func (l Layout) String() string {
 	switch l {
 	case LayoutTensor:

@@ -59,6 +59,7 @@ type ConfigError struct {
 	Msg  string
 }
 
+// Error formats as "FILE:LINE: KEY: MESSAGE".
 func (e *ConfigError) Error() string {
 	loc := e.File
 	if e.Line > 0 {

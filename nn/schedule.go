@@ -21,8 +21,10 @@ type Schedule interface {
 // counter is the shared step count.
 type counter struct{ t int }
 
+// State returns the step count.
 func (c *counter) State() map[string]float64 { return map[string]float64{"t": float64(c.t)} }
 
+// LoadState restores the step count saved by State.
 func (c *counter) LoadState(st map[string]float64) error {
 	t, ok := st["t"]
 	if !ok {
