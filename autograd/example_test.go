@@ -1,0 +1,22 @@
+package autograd_test
+
+import (
+	"fmt"
+
+	"github.com/surrogo/surrogo/autograd"
+	"github.com/surrogo/surrogo/tensor"
+)
+
+// First and second derivatives of u = sin(x) x at three points, the way a
+// PINN takes u_x and u_xx of its network: Grad with createGraph, twice.
+func ExampleGrad() {
+	x := autograd.Param(tensor.FromSlice([]float64{0, 1, 2}, 3))
+	u := autograd.Mul(autograd.Sin(x), x)
+	ux, _ := autograd.Grad([]*autograd.Var[float64]{u}, []*autograd.Var[float64]{x}, nil, true)
+	uxx, _ := autograd.Grad(ux, []*autograd.Var[float64]{x}, nil, false)
+	// u_x = cos(x) x + sin(x), u_xx = 2 cos(x) - sin(x) x.
+	fmt.Printf("u_x  = %.4f\nu_xx = %.4f\n", ux[0].Value.Data(), uxx[0].Value.Data())
+	// Output:
+	// u_x  = [0.0000 1.3818 0.0770]
+	// u_xx = [2.0000 0.2391 -2.6509]
+}
