@@ -189,6 +189,9 @@ func subsampleSpatial(t *tensor.Tensor[float32], k int) *tensor.Tensor[float32] 
 // normalizers for inputs and outputs (nil when normalize = none).
 type normalizers struct {
 	x, y *datasets.Normalizer
+	// decode's constants for the grid they were built for
+	scale, center *autograd.Var[float32]
+	grid          []int
 }
 
 func normalizerPath(cfg *Config) string { return filepath.Join(cfg.RunDir(), "normalizers.h5") }
@@ -268,22 +271,26 @@ func rollout(model operator, x *autograd.Var[float32], steps int, norm *normaliz
 }
 
 // decode maps normalised model outputs back: y = out * scale + center.
+// The scale and center tensors are built once per grid.
 func (n *normalizers) decode(out *autograd.Var[float32], spatial []int) *autograd.Var[float32] {
 	if n.y == nil {
 		return out
 	}
-	shape := append(append([]int{1}, spatial...), 1)
-	scale := make([]float32, len(n.y.Scale))
-	center := make([]float32, len(n.y.Center))
-	for i := range scale {
-		scale[i], center[i] = float32(n.y.Scale[i]), float32(n.y.Center[i])
+	if n.scale == nil || !tensor.SameShape(n.grid, spatial) {
+		shape := append(append([]int{1}, spatial...), 1)
+		if len(n.y.Scale) == 1 {
+			shape = []int{1}
+		}
+		scale := make([]float32, len(n.y.Scale))
+		center := make([]float32, len(n.y.Center))
+		for i := range scale {
+			scale[i], center[i] = float32(n.y.Scale[i]), float32(n.y.Center[i])
+		}
+		n.scale = autograd.Const(tensor.FromSlice(scale, shape...))
+		n.center = autograd.Const(tensor.FromSlice(center, shape...))
+		n.grid = append([]int{}, spatial...)
 	}
-	if len(scale) == 1 {
-		shape = []int{1}
-	}
-	s := autograd.Const(tensor.FromSlice(scale, shape...))
-	c := autograd.Const(tensor.FromSlice(center, shape...))
-	return autograd.Add(autograd.Mul(out, s), c)
+	return autograd.Add(autograd.Mul(out, n.scale), n.center)
 }
 
 // encodedInputs returns the inputs normalised by the x normalizer.
@@ -436,13 +443,18 @@ func Train(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, erro
 		})
 		return total / float64(len(testIdx)), ferr
 	}
+	// The epoch's batch order is drawn once, not once per batch.
+	cachedEpoch, batches := -1, [][]int(nil)
 	logPath := filepath.Join(cfg.RunDir(), "train_log.csv")
 	modelJSON, _ := json.Marshal(map[string]any{"kind": cfg.Model.Kind, "config": modelCfg})
 	tr := &nn.Trainer[float32]{
 		Params: params, Optimizer: opt, Schedule: sched,
 		Epochs: t.Epochs, BatchesPerEpoch: sampler.Batches(),
 		Loss: func(ctx context.Context, epoch, b int, _ *tensor.RNG) (*autograd.Var[float32], error) {
-			idx := sampler.Epoch(epoch)[b]
+			if epoch != cachedEpoch {
+				batches, cachedEpoch = sampler.Epoch(epoch), epoch
+			}
+			idx := batches[b]
 			pred, err := forward(idx)
 			if err != nil {
 				return nil, err

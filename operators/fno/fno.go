@@ -122,6 +122,7 @@ type FNO[T tensor.Float] struct {
 	Proj1     *nn.Linear[T]
 	Proj2     *nn.Linear[T]
 	act       nn.Activation
+	coords    grid.Cache[T] // positional inputs, built once per grid
 }
 
 // New builds an FNO with the original scripts' initialisation: PyTorch's
@@ -173,7 +174,7 @@ func (m *FNO[T]) Forward(a *autograd.Var[T]) (*autograd.Var[T], error) {
 	if err := cfg.CheckGrid(spatial); err != nil {
 		return nil, err
 	}
-	x := autograd.Concat(-1, a, autograd.Const(grid.Coords[T](b, spatial)))
+	x := autograd.Concat(-1, a, autograd.Const(m.coords.Get(b, spatial)))
 	x = m.Lift.Forward(x) // [B, s..., W]
 	// Channels first for the Fourier layers: [B, W, s...].
 	perm := []int{0, cfg.Dim + 1}

@@ -107,6 +107,7 @@ type T1[T tensor.Float] struct {
 	Head1    *nn.Linear[T]        // width -> head_hidden, no bias
 	Head2    *nn.Linear[T]        // head_hidden -> out, no bias
 	act      nn.Activation
+	coords   grid.Cache[T] // positional inputs, built once per grid
 	dctCache map[int]*tensor.Tensor[T]
 }
 
@@ -177,7 +178,7 @@ func (m *T1[T]) Forward(a *autograd.Var[T]) (*autograd.Var[T], error) {
 			return nil, fmt.Errorf("t1: modes[%d] = %d exceeds the grid's %d points", i, cfg.Modes[i], n)
 		}
 	}
-	x := autograd.Concat(-1, a, autograd.Const(grid.Coords[T](b, spatial)))
+	x := autograd.Concat(-1, a, autograd.Const(m.coords.Get(b, spatial)))
 	x = m.Lift.Forward(x) // [B, s..., W]
 	perm := []int{0, cfg.Dim + 1}
 	for i := 1; i <= cfg.Dim; i++ {

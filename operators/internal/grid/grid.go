@@ -31,3 +31,22 @@ func Coords[T tensor.Float](batch int, spatial []int) *tensor.Tensor[T] {
 	}
 	return g
 }
+
+// Cache keeps the coordinates of the last (batch, grid) asked for, so a
+// model builds them once rather than on every forward pass. Not safe for
+// concurrent use.
+type Cache[T tensor.Float] struct {
+	batch   int
+	spatial []int
+	coords  *tensor.Tensor[T]
+}
+
+// Get returns Coords(batch, spatial), reusing the previous result when the
+// request is the same.
+func (c *Cache[T]) Get(batch int, spatial []int) *tensor.Tensor[T] {
+	if c.coords == nil || c.batch != batch || !tensor.SameShape(c.spatial, spatial) {
+		c.coords = Coords[T](batch, spatial)
+		c.batch, c.spatial = batch, append([]int{}, spatial...)
+	}
+	return c.coords
+}

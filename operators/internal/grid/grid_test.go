@@ -12,3 +12,14 @@ func TestCoords(t *testing.T) {
 		t.Fatalf("values %v", g)
 	}
 }
+
+func TestCacheReuses(t *testing.T) {
+	var c Cache[float32]
+	a := c.Get(2, []int{4})
+	if c.Get(2, []int{4}) != a {
+		t.Fatal("same request rebuilt the coordinates")
+	}
+	if b := c.Get(3, []int{4}); b == a || b.Shape()[0] != 3 {
+		t.Fatal("a new batch size reused stale coordinates")
+	}
+}
