@@ -20,6 +20,7 @@ import (
 	"math"
 
 	"github.com/surrogo/surrogo/solvers/internal/etd"
+	"github.com/surrogo/surrogo/solvers/internal/march"
 	"github.com/surrogo/surrogo/tensor"
 )
 
@@ -158,38 +159,26 @@ func (s *Solver) Solve(ctx context.Context, u0 []float64, times []float64, obser
 	v := make([]complex128, p.N/2+1)
 	s.fft.Forward(v, u0)
 	out := make([][]float64, 0, len(times))
-	t, step := 0.0, 0
-	for _, target := range times {
-		if target < t || math.IsNaN(target) {
-			return nil, fmt.Errorf("burgers: output times must be non-decreasing and >= 0, got %v after %v", target, t)
-		}
-		span := target - t
-		n := int(math.Ceil(span/p.Dt - 1e-9))
-		for i := 0; i < n; i++ {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			dt := span / float64(n)
-			s.step(v, dt)
-			step++
-			t += dt
-			if i == n-1 {
-				t = target
-			}
-			if step%16 == 0 || i == n-1 {
+	err := march.Run(ctx, times, p.Dt, func(h float64) { s.step(v, h) },
+		func(t float64, step int, last bool) error {
+			if step%16 == 0 || last {
 				if err := s.check(v, bound, t, step); err != nil {
-					return nil, err
+					return err
 				}
 			}
 			if observe != nil {
-				if err := observe(t, step, v); err != nil {
-					return nil, err
-				}
+				return observe(t, step, v)
 			}
-		}
-		u := make([]float64, p.N)
-		s.fft.Inverse(u, v)
-		out = append(out, u)
+			return nil
+		},
+		func() error {
+			u := make([]float64, p.N)
+			s.fft.Inverse(u, v)
+			out = append(out, u)
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("burgers: %w", err)
 	}
 	return out, nil
 }
@@ -198,7 +187,7 @@ func (s *Solver) check(v []complex128, bound, t float64, step int) error {
 	s.fft.Inverse(s.u, v)
 	for _, x := range s.u {
 		if math.IsNaN(x) || math.IsInf(x, 0) || math.Abs(x) > bound {
-			return fmt.Errorf("burgers: solution blew up at t = %g (step %d): |u| = %g", t, step, math.Abs(x))
+			return fmt.Errorf("solution blew up at t = %g (step %d): |u| = %g", t, step, math.Abs(x))
 		}
 	}
 	return nil

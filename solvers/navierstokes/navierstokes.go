@@ -28,6 +28,7 @@ import (
 	"math"
 
 	"github.com/surrogo/surrogo/solvers/internal/etd"
+	"github.com/surrogo/surrogo/solvers/internal/march"
 	"github.com/surrogo/surrogo/tensor"
 )
 
@@ -331,41 +332,30 @@ func (s *Solver) Solve(ctx context.Context, w0 []float64, times []float64, obser
 	w := append([]complex128(nil), s.wh...)
 	phys := make([]float64, n*n)
 	out := make([][]float64, 0, len(times))
-	t, step := 0.0, 0
-	for _, target := range times {
-		if target < t || math.IsNaN(target) {
-			return nil, fmt.Errorf("navierstokes: output times must be non-decreasing and >= 0, got %v after %v", target, t)
-		}
-		span := target - t
-		steps := int(math.Ceil(span/s.p.Dt - 1e-9))
-		for i := 0; i < steps; i++ {
-			if err := ctx.Err(); err != nil {
-				return nil, err
+	err := march.Run(ctx, times, s.p.Dt, func(h float64) { s.step(w, h) },
+		func(t float64, step int, last bool) error {
+			if observe == nil && step%8 != 0 && !last {
+				return nil
 			}
-			dt := span / float64(steps)
-			s.step(w, dt)
-			step++
-			t += dt
-			if i == steps-1 {
-				t = target
+			copy(s.tmp, w)
+			s.fft.Inverse(phys, s.tmp)
+			if err := checkField(phys, bound, t, step); err != nil {
+				return err
 			}
-			if observe != nil || step%8 == 0 || i == steps-1 {
-				copy(s.tmp, w)
-				s.fft.Inverse(phys, s.tmp)
-				if err := checkField(phys, bound, t, step); err != nil {
-					return nil, err
-				}
-				if observe != nil {
-					if err := observe(t, step, phys); err != nil {
-						return nil, err
-					}
-				}
+			if observe != nil {
+				return observe(t, step, phys)
 			}
-		}
-		copy(s.tmp, w)
-		field := make([]float64, n*n)
-		s.fft.Inverse(field, s.tmp)
-		out = append(out, field)
+			return nil
+		},
+		func() error {
+			copy(s.tmp, w)
+			field := make([]float64, n*n)
+			s.fft.Inverse(field, s.tmp)
+			out = append(out, field)
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("navierstokes: %w", err)
 	}
 	return out, nil
 }
@@ -374,12 +364,12 @@ func checkField(w []float64, bound, t float64, step int) error {
 	z := 0.0
 	for _, x := range w {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return fmt.Errorf("navierstokes: vorticity became non-finite at t = %g (step %d)", t, step)
+			return fmt.Errorf("vorticity became non-finite at t = %g (step %d)", t, step)
 		}
 		z += x * x
 	}
 	if z/float64(len(w)) > bound {
-		return fmt.Errorf("navierstokes: solution blew up at t = %g (step %d): mean w^2 = %g", t, step, z/float64(len(w)))
+		return fmt.Errorf("solution blew up at t = %g (step %d): mean w^2 = %g", t, step, z/float64(len(w)))
 	}
 	return nil
 }

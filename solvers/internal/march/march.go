@@ -1,0 +1,45 @@
+// Package march is the time loop the solvers share: from t = 0 through a
+// list of output times with steps of at most dt, each interval split into
+// equal steps so that every output time is hit exactly.
+package march
+
+import (
+	"context"
+	"fmt"
+	"math"
+)
+
+// Run calls step(h) for every time step, then after(t, n, last) with the
+// time reached, the step count and whether t is an output time; at each
+// output time it calls output(). It stops at the first error, or when ctx
+// is cancelled.
+func Run(ctx context.Context, times []float64, dt float64, step func(h float64),
+	after func(t float64, n int, last bool) error, output func() error) error {
+	t, n := 0.0, 0
+	for _, target := range times {
+		if target < t || math.IsNaN(target) {
+			return fmt.Errorf("output times must be non-decreasing and >= 0, got %v after %v", target, t)
+		}
+		span := target - t
+		steps := int(math.Ceil(span/dt - 1e-9))
+		for i := 0; i < steps; i++ {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			h := span / float64(steps)
+			step(h)
+			n++
+			t += h
+			if i == steps-1 {
+				t = target // no drift from summing the steps
+			}
+			if err := after(t, n, i == steps-1); err != nil {
+				return err
+			}
+		}
+		if err := output(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
