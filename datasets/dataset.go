@@ -6,6 +6,8 @@ import "C"
 import (
 	"errors"
 	"fmt"
+
+	"github.com/surrogo/surrogo/tensor"
 )
 
 // ErrExists marks an attempt to create a dataset or group where something
@@ -102,7 +104,7 @@ func (d *Dataset) Len() int {
 }
 
 // Size returns the number of elements.
-func (d *Dataset) Size() int { return product(d.shape) }
+func (d *Dataset) Size() int { return tensor.Size(d.shape) }
 
 // SampleSize returns the number of elements of one entry along the leading
 // axis.
@@ -110,7 +112,7 @@ func (d *Dataset) SampleSize() int {
 	if len(d.shape) == 0 {
 		return 1
 	}
-	return product(d.shape[1:])
+	return tensor.Size(d.shape[1:])
 }
 
 // MaxShape returns the maximum dimensions; -1 marks an unlimited axis.
@@ -330,7 +332,7 @@ func (g *Group) CreateDataset(name string, dtype Dtype, shape []int, opts *Optio
 	} else if len(shape) > 0 && (compressed || opts.Extendible) {
 		chunks = autoChunks(shape, dtype.Size())
 	}
-	if len(shape) > 0 && product(shape) == 0 && !opts.Extendible && chunks == nil {
+	if len(shape) > 0 && tensor.Size(shape) == 0 && !opts.Extendible && chunks == nil {
 		// HDF5 cannot lay out an empty contiguous dataset portably.
 		chunks = autoChunks(shape, dtype.Size())
 	}
@@ -377,7 +379,7 @@ func autoChunks(shape []int, elem int) []int {
 		}
 		return c
 	}
-	sample := elem * product(c[1:])
+	sample := elem * tensor.Size(c[1:])
 	for sample > ChunkTargetBytes {
 		big := 1
 		for i := 2; i < len(c); i++ {
@@ -389,7 +391,7 @@ func autoChunks(shape []int, elem int) []int {
 			break
 		}
 		c[big] = (c[big] + 1) / 2
-		sample = elem * product(c[1:])
+		sample = elem * tensor.Size(c[1:])
 	}
 	per := max(ChunkMinBytes/max(sample, 1), 1)
 	per = min(per, 1024)
@@ -398,12 +400,4 @@ func autoChunks(shape []int, elem int) []int {
 	}
 	c[0] = per
 	return c
-}
-
-func product(v []int) int {
-	p := 1
-	for _, x := range v {
-		p *= x
-	}
-	return p
 }

@@ -5,6 +5,7 @@ import "C"
 
 import (
 	"fmt"
+	"github.com/surrogo/surrogo/tensor"
 	"strconv"
 	"unsafe"
 )
@@ -20,7 +21,7 @@ func init() {
 // parent groups are created. opts may be nil for the field default.
 func Write[T Number](g *Group, name string, shape []int, data []T, opts *Options) error {
 	p := g.abs(name)
-	if n := product(shape); n != len(data) {
+	if n := tensor.Size(shape); n != len(data) {
 		return newErr("write", g.f.name, p, ErrShape,
 			"shape %v needs %d elements, found %d", shape, n, len(data))
 	}
@@ -235,7 +236,7 @@ func checkSlab(d *Dataset, op string, start, count []int, buf int) error {
 				"selection [%d, %d) on axis %d is outside the dataset's shape %v", start[i], start[i]+count[i], i, d.shape)
 		}
 	}
-	if n := product(count); n != buf {
+	if n := tensor.Size(count); n != buf {
 		return newErr(op, d.f.name, d.path, ErrShape,
 			"selection %v has %d elements, buffer holds %d", count, n, buf)
 	}

@@ -3,6 +3,7 @@ package datasets
 import (
 	"errors"
 	"fmt"
+	"github.com/surrogo/surrogo/tensor"
 	"math"
 	"os"
 	"path/filepath"
@@ -35,7 +36,7 @@ func ramp[T Number](n int) []T {
 func roundTrip[T Number](t *testing.T, shape []int, opts *Options) {
 	t.Helper()
 	path := tempFile(t, "rt.h5")
-	data := ramp[T](product(shape))
+	data := ramp[T](tensor.Size(shape))
 	f := mustCreate(t, path)
 	if err := Write(f.Group, "a/b/field", shape, data, opts); err != nil {
 		t.Fatal(err)

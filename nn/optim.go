@@ -56,6 +56,26 @@ func (s slots) clone() map[string]map[string][]float64 {
 	return out
 }
 
+// loadState checks the kind and returns the slots, the learning rate and,
+// when withStep, the step count.
+func loadState(st OptimizerState, want string, withStep bool) (slots, float64, int, error) {
+	s, err := loadSlots(st, want)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	lr, err := scalar(st, "lr")
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	step := 0.0
+	if withStep {
+		if step, err = scalar(st, "step"); err != nil {
+			return nil, 0, 0, err
+		}
+	}
+	return s, lr, int(step), nil
+}
+
 func loadSlots(st OptimizerState, want string) (slots, error) {
 	if st.Kind != want {
 		return nil, fmt.Errorf("nn: optimizer state is for %q, this optimizer is %q", st.Kind, want)
@@ -144,16 +164,11 @@ func (o *SGD[T]) State() OptimizerState {
 
 // LoadState restores a state from State.
 func (o *SGD[T]) LoadState(st OptimizerState) error {
-	s, err := loadSlots(st, "sgd")
-	if err != nil {
-		return err
+	s, lr, _, err := loadState(st, "sgd", false)
+	if err == nil {
+		o.state, o.Rate = s, lr
 	}
-	lr, err := scalar(st, "lr")
-	if err != nil {
-		return err
-	}
-	o.state, o.Rate = s, lr
-	return nil
+	return err
 }
 
 // Adam is torch.optim.Adam (L2 weight decay added to the gradient) or,
@@ -238,20 +253,11 @@ func (o *Adam[T]) State() OptimizerState {
 
 // LoadState restores a state from State.
 func (o *Adam[T]) LoadState(st OptimizerState) error {
-	s, err := loadSlots(st, o.kind())
-	if err != nil {
-		return err
+	s, lr, step, err := loadState(st, o.kind(), true)
+	if err == nil {
+		o.state, o.Rate, o.step = s, lr, step
 	}
-	lr, err := scalar(st, "lr")
-	if err != nil {
-		return err
-	}
-	step, err := scalar(st, "step")
-	if err != nil {
-		return err
-	}
-	o.state, o.Rate, o.step = s, lr, int(step)
-	return nil
+	return err
 }
 
 // Adamax is torch.optim.Adamax, Adam with the infinity norm:
@@ -302,20 +308,11 @@ func (o *Adamax[T]) State() OptimizerState {
 
 // LoadState restores a state from State.
 func (o *Adamax[T]) LoadState(st OptimizerState) error {
-	s, err := loadSlots(st, "adamax")
-	if err != nil {
-		return err
+	s, lr, step, err := loadState(st, "adamax", true)
+	if err == nil {
+		o.state, o.Rate, o.step = s, lr, step
 	}
-	lr, err := scalar(st, "lr")
-	if err != nil {
-		return err
-	}
-	step, err := scalar(st, "step")
-	if err != nil {
-		return err
-	}
-	o.state, o.Rate, o.step = s, lr, int(step)
-	return nil
+	return err
 }
 
 // ClipGradNorm scales all gradients so their global L2 norm is at most
