@@ -87,6 +87,31 @@ func subsample1D(x []float64, k int) []float64 {
 	return out
 }
 
+// subsampleFrames converts frames on an n^dim grid (row-major) to float32,
+// keeping every k-th point along each axis, frames one after another.
+func subsampleFrames(frames [][]float64, n, k, dim int) []float32 {
+	m := (n + k - 1) / k
+	per := m
+	if dim == 2 {
+		per = m * m
+	}
+	v := make([]float32, 0, len(frames)*per)
+	for _, f := range frames {
+		if dim == 1 {
+			for j := 0; j < n; j += k {
+				v = append(v, float32(f[j]))
+			}
+			continue
+		}
+		for a := 0; a < n; a += k {
+			for b := 0; b < n; b += k {
+				v = append(v, float32(f[a*n+b]))
+			}
+		}
+	}
+	return v
+}
+
 func finiteCheck(key string, v float64) error {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return &fieldError{key, fmt.Sprintf("must be finite, got %v", v)}
@@ -165,14 +190,7 @@ func (g *burgersGen) sample(ctx context.Context, seed uint64, i int) (map[string
 	if err != nil {
 		return nil, err
 	}
-	nx := g.d.Resolution / g.d.Subsample
-	v := make([]float32, 0, len(out)*nx)
-	for _, u := range out {
-		for j := 0; j < g.d.Resolution; j += g.d.Subsample {
-			v = append(v, float32(u[j]))
-		}
-	}
-	return map[string][]float32{"tensor": v}, nil
+	return map[string][]float32{"tensor": subsampleFrames(out, g.d.Resolution, g.d.Subsample, 1)}, nil
 }
 
 // ------------------------------------------------------------- convection
@@ -262,13 +280,7 @@ func (g *convectionGen) sample(ctx context.Context, seed uint64, i int) (map[str
 	if err != nil {
 		return nil, err
 	}
-	v := make([]float32, 0, len(out)*g.d.Resolution/g.d.Subsample)
-	for _, u := range out {
-		for j := 0; j < g.d.Resolution; j += g.d.Subsample {
-			v = append(v, float32(u[j]))
-		}
-	}
-	return map[string][]float32{"tensor": v}, nil
+	return map[string][]float32{"tensor": subsampleFrames(out, g.d.Resolution, g.d.Subsample, 1)}, nil
 }
 
 // ----------------------------------------------------------- navierstokes
@@ -349,16 +361,7 @@ func (g *nsGen) sample(ctx context.Context, seed uint64, i int) (map[string][]fl
 	if err != nil {
 		return nil, err
 	}
-	n, k := g.d.Resolution, g.d.Subsample
-	v := make([]float32, 0, len(out)*(n/k)*(n/k))
-	for _, w := range out {
-		for a := 0; a < n; a += k {
-			for b := 0; b < n; b += k {
-				v = append(v, float32(w[a*n+b]))
-			}
-		}
-	}
-	return map[string][]float32{"tensor": v}, nil
+	return map[string][]float32{"tensor": subsampleFrames(out, g.d.Resolution, g.d.Subsample, 2)}, nil
 }
 
 // ------------------------------------------------------------------ darcy
@@ -437,14 +440,5 @@ func (g *darcyGen) sample(ctx context.Context, seed uint64, i int) (map[string][
 		return nil, err
 	}
 	k := g.d.Subsample
-	m := g.stored()
-	av := make([]float32, 0, m*m)
-	uv := make([]float32, 0, m*m)
-	for x := 0; x < n; x += k {
-		for y := 0; y < n; y += k {
-			av = append(av, float32(a[x*n+y]))
-			uv = append(uv, float32(u[x*n+y]))
-		}
-	}
-	return map[string][]float32{"nu": av, "tensor": uv}, nil
+	return map[string][]float32{"nu": subsampleFrames([][]float64{a}, n, k, 2), "tensor": subsampleFrames([][]float64{u}, n, k, 2)}, nil
 }
