@@ -60,18 +60,12 @@ type EvalConfig struct {
 	SolverSamples int `toml:"solver_samples"`
 }
 
+// defaults fills the task; the architecture's defaults (layers, hidden
+// sizes, activation) are the operator's own (fno.Config.WithDefaults,
+// t1.Config.WithDefaults), so zero values are passed through.
 func (m *ModelConfig) defaults() {
 	if m.Task == "" {
 		m.Task = "map"
-	}
-	if m.Layers == 0 {
-		m.Layers = 4
-	}
-	if m.ProjHidden == 0 {
-		m.ProjHidden = 128
-	}
-	if m.Activation == "" {
-		m.Activation = "gelu"
 	}
 }
 
@@ -176,8 +170,13 @@ func (c *Config) validateModel(md toml.MetaData, raw []byte) error {
 			return c.fail(raw, "model.modes", "mode counts must be at least 1, got %v", m.Modes)
 		}
 	}
-	if _, err := nn.ParseActivation(m.Activation); err != nil {
-		return c.fail(raw, "model.activation", "%v", err)
+	if m.Activation != "" {
+		if _, err := nn.ParseActivation(m.Activation); err != nil {
+			return c.fail(raw, "model.activation", "%v", err)
+		}
+	}
+	if m.Layers < 0 || m.ProjHidden < 0 {
+		return c.fail(raw, "model.layers", "layers and proj_hidden must be positive (or omitted for the model's default), got %d and %d", m.Layers, m.ProjHidden)
 	}
 	if m.PadFraction < 0 || m.PadFraction > 1 {
 		return c.fail(raw, "model.pad_fraction", "must be in [0, 1], got %v", m.PadFraction)

@@ -315,11 +315,17 @@ func buildModel(cfg *Config, spatial []int) (operator, any, error) {
 	if cfg.Model.Kind == "t1" {
 		tc := cfg.t1Config(spatial)
 		m, err := t1.New[float32](tc, r)
-		return m, tc, err
+		if err != nil {
+			return nil, nil, err
+		}
+		return m, m.Cfg, nil // the resolved configuration, defaults filled
 	}
 	fc := cfg.fnoConfig(len(spatial))
 	m, err := fno.New[float32](fc, r)
-	return m, fc, err
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, m.Cfg, nil
 }
 
 func checkpointPath(cfg *Config) string {
