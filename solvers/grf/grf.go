@@ -75,6 +75,15 @@ func wavenumber(i, n int) int {
 	return i - n
 }
 
+// wavevector writes the signed wavenumbers of flat FFT index flat of an
+// n^len(k) grid into k.
+func wavevector(flat, n int, k []int) {
+	for a := len(k) - 1; a >= 0; a-- {
+		k[a] = wavenumber(flat%n, n)
+		flat /= n
+	}
+}
+
 // Coefficient returns c_k for the wavenumber vector k.
 func (p Periodic) Coefficient(k []int) float64 {
 	k2 := 0
@@ -93,11 +102,7 @@ func (p Periodic) Variance() float64 {
 	k := make([]int, p.Dim)
 	v := 0.0
 	for flat := 0; flat < total; flat++ {
-		rem := flat
-		for a := p.Dim - 1; a >= 0; a-- {
-			k[a] = wavenumber(rem%p.N, p.N)
-			rem /= p.N
-		}
+		wavevector(flat, p.N, k)
 		c := p.Coefficient(k)
 		v += c * c
 	}
@@ -121,11 +126,7 @@ func (p Periodic) Sample(seed uint64, i int) []float64 {
 	coef := make([]complex128, total)
 	k := make([]int, p.Dim)
 	for _, flat := range drawOrder(p.Dim, p.N) {
-		rem := flat
-		for a := p.Dim - 1; a >= 0; a-- {
-			k[a] = wavenumber(rem%p.N, p.N)
-			rem /= p.N
-		}
+		wavevector(flat, p.N, k)
 		xi, eta := r.Normal(), r.Normal()
 		// The inverse FFT divides by n^d; the n^d here undoes it.
 		c := p.Coefficient(k) * float64(total)
