@@ -146,15 +146,10 @@ func (p Periodic) Sample(seed uint64, i int) []float64 {
 func drawOrder(dim, n int) []int {
 	key := func(flat int) []int {
 		k := make([]int, dim+1)
-		m := 0
-		for a := dim - 1; a >= 0; a-- {
-			k[a+1] = wavenumber(flat%n, n)
-			flat /= n
-			if v := k[a+1]; v > m || -v > m {
-				m = max(v, -v)
-			}
+		wavevector(flat, n, k[1:])
+		for _, v := range k[1:] {
+			k[0] = max(k[0], v, -v)
 		}
-		k[0] = m
 		return k
 	}
 	total := 1
