@@ -234,6 +234,7 @@ func TestBadConfigs(t *testing.T) {
 		{"unwritable output", `output = "OUT"`, `output = "/proc/surrogo/data.h5"`, []string{"data.output", "/proc/surrogo"}},
 		{"type", `train = 5`, `train = "five"`, []string{"config.toml", "train"}},
 		{"no name", `name = "burgers-test"`, ``, []string{"name: missing"}},
+		{"negative length", `nu = 0.05`, "nu = 0.05\nlength = -1", []string{"config.toml:18: data.params.length", "got -1"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

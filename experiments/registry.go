@@ -149,6 +149,9 @@ func buildBurgers(c *Config, md toml.MetaData) (generator, error) {
 	if d.Resolution < 8 || d.Resolution%2 != 0 {
 		return nil, &fieldError{"data.resolution", fmt.Sprintf("the spectral solver needs an even grid of at least 8 points, got %d", d.Resolution)}
 	}
+	if !(p.Length > 0) {
+		return nil, &fieldError{"length", fmt.Sprintf("domain length must be positive, got %v", p.Length)}
+	}
 	sp := burgers.Params{Nu: p.Nu, Length: p.Length, N: d.Resolution, Dt: d.Dt}
 	if !(p.Nu > 0) {
 		return nil, &fieldError{"nu", fmt.Sprintf("viscosity must be positive, got %v", p.Nu)}
@@ -320,6 +323,18 @@ func buildNavierStokes(c *Config, md toml.MetaData) (generator, error) {
 	d := c.Data
 	if d.Resolution < 8 || d.Resolution%2 != 0 {
 		return nil, &fieldError{"data.resolution", fmt.Sprintf("the spectral solver needs an even grid of at least 8 points, got %d", d.Resolution)}
+	}
+	switch {
+	case !(p.Length > 0):
+		return nil, &fieldError{"length", fmt.Sprintf("box length must be positive, got %v", p.Length)}
+	case p.Drag < 0:
+		return nil, &fieldError{"drag", fmt.Sprintf("drag must be >= 0, got %v", p.Drag)}
+	case p.Scheme != string(navierstokes.SchemeFNO) && p.Scheme != string(navierstokes.SchemeETDRK4):
+		return nil, &fieldError{"scheme", fmt.Sprintf("unknown scheme %q (expected %q or %q)", p.Scheme, navierstokes.SchemeFNO, navierstokes.SchemeETDRK4)}
+	case p.Forcing != "none" && p.Forcing != "fno" && p.Forcing != "kolmogorov":
+		return nil, &fieldError{"forcing", fmt.Sprintf("unknown forcing %q (expected none, fno or kolmogorov)", p.Forcing)}
+	case p.Forcing == "kolmogorov" && (p.Wavenumber < 0 || p.Wavenumber >= d.Resolution/3):
+		return nil, &fieldError{"wavenumber", fmt.Sprintf("must be in [1, resolution/3) = [1, %d) to be resolved, got %d", d.Resolution/3, p.Wavenumber)}
 	}
 	sp := navierstokes.Params{Nu: p.Nu, Length: p.Length, N: d.Resolution, Dt: d.Dt, Scheme: navierstokes.Scheme(p.Scheme),
 		Forcing: navierstokes.Forcing(p.Forcing), Amplitude: p.Amplitude, Wavenumber: p.Wavenumber, Drag: p.Drag}
