@@ -30,6 +30,8 @@ demo: build
 # SURROGO_REQUIRE_H5PY turns the h5py interop tests' skip into a failure.
 test: setup-test vet fmt-check
 	SURROGO_REQUIRE_H5PY=1 $(GO) test -count=1 -timeout 10m ./...
+	# the pure-Go GEMM fallback (no OpenBLAS) stays tested too
+	$(GO) test -count=1 -tags purego ./tensor/ ./autograd/
 
 vet:
 	$(GO) vet ./...

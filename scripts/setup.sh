@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # setup.sh — install the system packages surrogo needs, and nothing else.
 #
-#   scripts/setup.sh build   packages to build and run surrogo (HDF5, LZF)
+#   scripts/setup.sh build   packages to build and run surrogo (HDF5, LZF, OpenBLAS)
 #   scripts/setup.sh test    the above plus what the tests need (h5py)
 #
 # Idempotent and quiet when everything is present. Installs through apt-get
@@ -10,7 +10,7 @@
 set -euo pipefail
 
 profile="${1:-build}"
-build_pkgs=(pkg-config libhdf5-dev liblzf-dev hdf5-plugin-lzf)
+build_pkgs=(pkg-config libhdf5-dev liblzf-dev hdf5-plugin-lzf libopenblas-dev)
 test_pkgs=(python3-h5py)
 
 case "$profile" in

@@ -3,28 +3,17 @@ package tensor
 import (
 	"fmt"
 
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
-	"gonum.org/v1/gonum/blas/blas64"
-
 	"github.com/surrogo/surrogo/tensor/parallel"
 )
 
-// gemm computes c = alpha op(a) op(b) + beta c for row-major matrices
-// through gonum's BLAS (blas32 for float32, blas64 for float64). a is
-// (m x k) after op, b is (k x n); lda, ldb are the row strides as stored.
+// gemm computes c = alpha op(a) op(b) + beta c for row-major matrices,
+// where a is (m x k) after op and b is (k x n), and lda, ldb, ldc are the
+// row strides as stored. When the BLAS underneath is single-threaded
+// (gemmSplits) a large product is cut into blocks of rows of c (or of
+// columns when c has few rows), one per worker.
 func gemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	if m == 0 || n == 0 {
 		return
-	}
-	ta, tb := blas.NoTrans, blas.NoTrans
-	ar, ac := m, k
-	if transA {
-		ta, ar, ac = blas.Trans, k, m
-	}
-	br, bc := k, n
-	if transB {
-		tb, br, bc = blas.Trans, n, k
 	}
 	if k == 0 {
 		for i := 0; i < m; i++ {
@@ -35,18 +24,28 @@ func gemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b 
 		}
 		return
 	}
-	switch cd := any(c).(type) {
-	case []float32:
-		blas32.Gemm(ta, tb, float32(alpha),
-			blas32.General{Rows: ar, Cols: ac, Stride: lda, Data: any(a).([]float32)},
-			blas32.General{Rows: br, Cols: bc, Stride: ldb, Data: any(b).([]float32)},
-			float32(beta), blas32.General{Rows: m, Cols: n, Stride: ldc, Data: cd})
-	case []float64:
-		blas64.Gemm(ta, tb, float64(alpha),
-			blas64.General{Rows: ar, Cols: ac, Stride: lda, Data: any(a).([]float64)},
-			blas64.General{Rows: br, Cols: bc, Stride: ldb, Data: any(b).([]float64)},
-			float64(beta), blas64.General{Rows: m, Cols: n, Stride: ldc, Data: cd})
+	w := parallel.Workers()
+	if !gemmSplits || w <= 1 || m*n*k < 1<<18 {
+		gemmSerial(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
 	}
+	if m >= 4*w || m >= n {
+		parallel.For(m, 2*n*k, func(lo, hi int) {
+			aoff := lo * lda // row lo of op(a)
+			if transA {
+				aoff = lo
+			}
+			gemmSerial(transA, transB, hi-lo, n, k, alpha, a[aoff:], lda, b, ldb, beta, c[lo*ldc:], ldc)
+		})
+		return
+	}
+	parallel.For(n, 2*m*k, func(lo, hi int) {
+		boff := lo // column lo of op(b)
+		if transB {
+			boff = lo * ldb
+		}
+		gemmSerial(transA, transB, m, hi-lo, k, alpha, a, lda, b[boff:], ldb, beta, c[lo:], ldc)
+	})
 }
 
 // MatMul returns op(a) @ op(b) over the last two axes, where op transposes
@@ -97,9 +96,20 @@ func MatMul[T Float](a, b *Tensor[T], transA, transB bool) *Tensor[T] {
 		gemm(false, transB, nb*m, n, k, 1, a.data, lda, b.data, ldb, 0, out.data, n)
 		return out
 	}
+	if nb < parallel.Workers() {
+		// Too few products to share out: each one splits itself.
+		for i := 0; i < nb; i++ {
+			gemm(transA, transB, m, n, k, 1, a.data[i*sa:], lda, b.data[i*sb:], ldb, 0, out.data[i*m*n:], n)
+		}
+		return out
+	}
 	parallel.For(nb, 2*m*n*k, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			gemm(transA, transB, m, n, k, 1, a.data[i*sa:], lda, b.data[i*sb:], ldb, 0, out.data[i*m*n:], n)
+			if m*n*k == 0 {
+				gemm(transA, transB, m, n, k, 1, a.data[i*sa:], lda, b.data[i*sb:], ldb, 0, out.data[i*m*n:], n)
+				continue
+			}
+			gemmSerial(transA, transB, m, n, k, 1, a.data[i*sa:], lda, b.data[i*sb:], ldb, 0, out.data[i*m*n:], n)
 		}
 	})
 	return out

@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/cmplx"
 	"testing"
+
+	"github.com/surrogo/surrogo/tensor/parallel"
 )
 
 func randT(r *RNG, shape ...int) *Tensor[float64] { return RandN[float64](r, shape...) }
@@ -269,6 +271,45 @@ func TestMatMul(t *testing.T) {
 	if d := maxDiff(Convert[float64](MatMul(a32, b32, false, false)), naiveMatMul(Convert[float64](a32), Convert[float64](b32), false, false)); d > 1e-5 {
 		t.Fatalf("float32 diff %g", d)
 	}
+}
+
+// TestMatMulLargeSplits covers products big enough for gemm to cut them
+// into row blocks (tall c) or column blocks (wide c) over several workers,
+// in both precisions and all transposes, against the naive product.
+func TestMatMulLargeSplits(t *testing.T) {
+	r := NewRNG(61)
+	shapes := []struct{ m, k, n int }{
+		{300, 40, 50}, // tall: row blocks
+		{3, 200, 900}, // wide: column blocks
+		{97, 61, 89},  // odd sizes, uneven blocks
+	}
+	for _, workers := range []int{1, 2, 3} {
+		prev := parallel.SetWorkers(workers)
+		for _, sh := range shapes {
+			for _, ta := range []bool{false, true} {
+				for _, tb := range []bool{false, true} {
+					as, bs := []int{sh.m, sh.k}, []int{sh.k, sh.n}
+					if ta {
+						as = []int{sh.k, sh.m}
+					}
+					if tb {
+						bs = []int{sh.n, sh.k}
+					}
+					a, b := randT(r, as...), randT(r, bs...)
+					want := naiveMatMul(a, b, ta, tb)
+					if d := maxDiff(MatMul(a, b, ta, tb), want); d > 1e-11 {
+						t.Errorf("float64 workers %d %v trans %v %v: diff %g", workers, sh, ta, tb, d)
+					}
+					got32 := MatMul(Convert[float32](a), Convert[float32](b), ta, tb)
+					if d := maxDiff(Convert[float64](got32), want); d > 1e-4*float64(sh.k) {
+						t.Errorf("float32 workers %d %v trans %v %v: diff %g", workers, sh, ta, tb, d)
+					}
+				}
+			}
+		}
+		parallel.SetWorkers(prev)
+	}
+	t.Logf("BLAS backend: %s", BLASBackend)
 }
 
 func naiveDFT(x []complex128, inverse bool) []complex128 {
@@ -544,5 +585,41 @@ func TestRealFFT2(t *testing.T) {
 		if d := maxDiff(FromSlice(back, s[0], s[1]), x); d > 1e-12 {
 			t.Fatalf("%v round trip %g", s, d)
 		}
+	}
+}
+
+// TestGELUBackward checks the fused GELU derivative against central
+// differences of GELU in float64, and the float32 path against float64.
+func TestGELUBackward(t *testing.T) {
+	r := NewRNG(7)
+	x := RandN[float64](r, 1000)
+	x.data[0], x.data[1] = 0, -7
+	g := RandN[float64](r, 1000)
+	got := GELUBackward(x, g)
+	const h = 1e-6
+	for i, v := range x.data {
+		gelu := func(v float64) float64 { return v * 0.5 * math.Erfc(-v/math.Sqrt2) }
+		want := g.data[i] * (gelu(v+h) - gelu(v-h)) / (2 * h)
+		if d := math.Abs(got.data[i] - want); d > 1e-8*(1+math.Abs(want)) {
+			t.Fatalf("x=%g: fused %g, differences %g", v, got.data[i], want)
+		}
+	}
+	got32 := GELUBackward(Convert[float32](x), Convert[float32](g))
+	if d := maxDiff(Convert[float64](got32), got); d > 1e-6 {
+		t.Fatalf("float32 vs float64 fused backward: %g", d)
+	}
+	if d := maxDiff(Convert[float64](GELU(Convert[float32](x))), GELU(x)); d > 1e-6 {
+		t.Fatalf("float32 vs float64 GELU: %g", d)
+	}
+}
+
+// TestErf32 bounds the single-precision erf against math.Erf.
+func TestErf32(t *testing.T) {
+	worst := 0.0
+	for x := -10.0; x <= 10; x += 1e-4 {
+		worst = math.Max(worst, math.Abs(erf32(x)-math.Erf(x)))
+	}
+	if worst > 6.5e-8 {
+		t.Fatalf("max |erf32 - erf| = %g, want <= 6.5e-8", worst)
 	}
 }

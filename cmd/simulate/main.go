@@ -22,6 +22,7 @@ import (
 
 	"github.com/surrogo/surrogo/datasets"
 	"github.com/surrogo/surrogo/internal/buildinfo"
+	"github.com/surrogo/surrogo/tensor"
 )
 
 const usage = `usage: simulate <command> [arguments]
@@ -95,7 +96,7 @@ func runVersion(w io.Writer) error {
 	if err == nil {
 		lib = v.String()
 	}
-	fmt.Fprintf(w, "surrogo %s (%s, HDF5 %s)\n", buildinfo.Version(), buildinfo.GoVersion(), lib)
+	fmt.Fprintf(w, "surrogo %s (%s, HDF5 %s, GEMM %s)\n", buildinfo.Version(), buildinfo.GoVersion(), lib, tensor.BLASBackend)
 	return nil
 }
 

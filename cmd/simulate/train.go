@@ -8,42 +8,77 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/surrogo/surrogo/experiments"
 )
 
-// loadForStage parses the common flags of train and eval.
-func loadForStage(name string, args []string, stderr io.Writer) (*experiments.Config, bool, error) {
+// stageOptions are the flags shared by train and eval.
+type stageOptions struct {
+	quiet      bool
+	cpuProfile string
+}
+
+// parseStage parses the flags and loads the config of a train or eval run.
+func parseStage(name string, args []string, stderr io.Writer) (*experiments.Config, stageOptions, error) {
+	var opts stageOptions
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	quiet := fs.Bool("q", false, "no per-epoch output")
+	fs.BoolVar(&opts.quiet, "q", false, "no per-epoch output")
+	fs.StringVar(&opts.cpuProfile, "cpuprofile", "", "write a Go CPU profile (go tool pprof) to this file")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: simulate %s [-q] CONFIG.toml\n", name)
+		fmt.Fprintf(stderr, "usage: simulate %s [-q] [-cpuprofile FILE] CONFIG.toml\n", name)
 		fs.PrintDefaults()
 	}
 	if err := parseInterspersed(fs, args); err != nil {
-		return nil, false, err
+		return nil, opts, err
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
-		return nil, false, usageError{"expected one CONFIG.toml"}
+		return nil, opts, usageError{"expected one CONFIG.toml"}
 	}
 	cfg, err := experiments.Load(fs.Arg(0))
 	if err != nil {
-		return nil, false, err
+		return nil, opts, err
 	}
 	if !cfg.HasModel() {
-		return nil, false, fmt.Errorf("%s: no [model] and [train] sections to %s", fs.Arg(0), name)
+		return nil, opts, fmt.Errorf("%s: no [model] and [train] sections to %s", fs.Arg(0), name)
 	}
-	return cfg, *quiet, nil
+	return cfg, opts, nil
+}
+
+// startProfile starts a CPU profile into path (none when path is empty) and
+// returns the function that stops it.
+func startProfile(path string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile %s: %w", path, err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 func runTrain(args []string, stdout, stderr io.Writer) error {
-	cfg, quiet, err := loadForStage("train", args, stderr)
+	cfg, opts, err := parseStage("train", args, stderr)
 	if err != nil {
 		return err
 	}
+	stopProfile, err := startProfile(opts.cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
+	quiet := opts.quiet
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var log io.Writer = stdout
@@ -59,10 +94,15 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 }
 
 func runEval(args []string, stdout, stderr io.Writer) error {
-	cfg, _, err := loadForStage("eval", args, stderr)
+	cfg, opts, err := parseStage("eval", args, stderr)
 	if err != nil {
 		return err
 	}
+	stopProfile, err := startProfile(opts.cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	m, err := experiments.Evaluate(ctx, cfg)
