@@ -24,6 +24,7 @@ type ModelConfig struct {
 	PadFraction float64 `toml:"pad_fraction"` // domain padding per axis, fraction of its size
 	Activation  string  `toml:"activation"`   // gelu
 	Init        int     `toml:"init"`         // T1: kairos weight_init (2 = variance preserving)
+	Transform   string  `toml:"transform"`    // T1: dct (default) or dft (rFFT, complex weights)
 }
 
 // TrainConfig is the [train] section.
@@ -175,6 +176,12 @@ func (c *Config) validateModel(md toml.MetaData, raw []byte) error {
 			return c.fail(raw, "model.activation", "%v", err)
 		}
 	}
+	switch {
+	case m.Transform != "" && m.Kind != "t1":
+		return c.fail(raw, "model.transform", "only kind t1 has a transform choice (kind is %q)", m.Kind)
+	case m.Transform != "" && m.Transform != "dct" && m.Transform != "dft":
+		return c.fail(raw, "model.transform", "unknown transform %q (expected dct or dft)", m.Transform)
+	}
 	if m.Layers < 0 || m.ProjHidden < 0 {
 		return c.fail(raw, "model.layers", "layers and proj_hidden must be positive (or omitted for the model's default), got %d and %d", m.Layers, m.ProjHidden)
 	}
@@ -251,7 +258,7 @@ func (c *Config) checkModel(spatial []int) error {
 func (c *Config) t1Config(spatial []int) t1.Config {
 	m := c.Model
 	return t1.Config{Dim: len(spatial), InChannels: c.inChannels(), OutChannels: 1, Width: m.Width, Modes: m.Modes, Layers: m.Layers,
-		HeadHidden: m.ProjHidden, Activation: m.Activation, Init: m.Init, SignalSize: spatial}
+		HeadHidden: m.ProjHidden, Activation: m.Activation, Init: m.Init, SignalSize: spatial, Transform: m.Transform}
 }
 
 // storedGrid returns the spatial dimension and points per axis of the

@@ -167,6 +167,8 @@ func TestModelConfigErrors(t *testing.T) {
 		{"no train", "[train]", "[trainx]", []string{"trainx"}},
 		{"batch", `batch = 8`, `batch = 100`, []string{"train.batch", "exceeds the 24 training samples"}},
 		{"optimizer", `lr = 5e-3`, "lr = 5e-3\noptimizer = \"sgd\"", []string{"train.optimizer"}},
+		{"transform on fno", `width = 8`, "width = 8\ntransform = \"dft\"", []string{"model.transform", "only kind t1"}},
+		{"unknown transform", `kind = "fno"`, "kind = \"t1\"\ntransform = \"fft\"", []string{"model.transform", `unknown transform "fft"`}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -220,24 +222,28 @@ func TestTrainNeedsData(t *testing.T) {
 }
 
 func TestTrainT1(t *testing.T) {
-	text := strings.Replace(fnoConfig, `kind = "fno"`, `kind = "t1"`, 1)
-	text = strings.Replace(text, "[eval]\nsubsamples = [1]\nresolutions = [128]", "[eval]", 1)
-	mk := setupRun(t, text)
-	cfg := mk()
-	s, err := Train(context.Background(), cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	first, last, _ := lossTrend(t, cfg)
-	if !(last < first) || s.Params == 0 {
-		t.Errorf("T1 loss %v -> %v (%d params)", first, last, s.Params)
-	}
-	m, err := Evaluate(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m.TestRelL2 != s.TestRelL2 {
-		t.Errorf("reloaded T1 gives %v, trained %v", m.TestRelL2, s.TestRelL2)
+	for _, transform := range []string{"dct", "dft"} {
+		t.Run(transform, func(t *testing.T) {
+			text := strings.Replace(fnoConfig, `kind = "fno"`, "kind = \"t1\"\ntransform = \""+transform+"\"", 1)
+			text = strings.Replace(text, "[eval]\nsubsamples = [1]\nresolutions = [128]", "[eval]", 1)
+			mk := setupRun(t, text)
+			cfg := mk()
+			s, err := Train(context.Background(), cfg, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			first, last, _ := lossTrend(t, cfg)
+			if !(last < first) || s.Params == 0 {
+				t.Errorf("T1 %s loss %v -> %v (%d params)", transform, first, last, s.Params)
+			}
+			m, err := Evaluate(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.TestRelL2 != s.TestRelL2 {
+				t.Errorf("reloaded T1 %s gives %v, trained %v", transform, m.TestRelL2, s.TestRelL2)
+			}
+		})
 	}
 }
 

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/surrogo/surrogo/autograd"
-	"github.com/surrogo/surrogo/datasets"
+	"github.com/surrogo/surrogo/internal/golden"
 	"github.com/surrogo/surrogo/tensor"
 )
 
@@ -13,58 +13,6 @@ import (
 // testdata/torch_reference.h5). Agreement is measured in the sup norm
 // relative to the reference's largest magnitude: 1e-5 for float32
 // computations, 1e-10 for float64.
-const goldenFile = "../testdata/torch_reference.h5"
-
-type golden struct {
-	t *testing.T
-	f *datasets.File
-}
-
-func openGolden(t *testing.T) *golden {
-	t.Helper()
-	f, err := datasets.Open(goldenFile)
-	if err != nil {
-		t.Fatalf("golden file (regenerate with /usr/bin/python3 scripts/torch_reference.py): %v", err)
-	}
-	t.Cleanup(func() { f.Close() })
-	return &golden{t: t, f: f}
-}
-
-func load[T tensor.Float](g *golden, path string) *tensor.Tensor[T] {
-	g.t.Helper()
-	v, shape, err := datasets.Read[T](g.f.Group, path)
-	if err != nil {
-		g.t.Fatal(err)
-	}
-	return tensor.FromSlice(v, shape...)
-}
-
-func loadInts(g *golden, path string) []int {
-	g.t.Helper()
-	v, _, err := datasets.Read[int](g.f.Group, path)
-	if err != nil {
-		g.t.Fatal(err)
-	}
-	return v
-}
-
-// agree checks max |got - want| <= tol * max |want|.
-func agree[T tensor.Float](t *testing.T, what string, got, want *tensor.Tensor[T], tol float64) {
-	t.Helper()
-	if got.Len() != want.Len() {
-		t.Fatalf("%s: %d values (shape %v), reference has %d (shape %v)", what, got.Len(), got.Shape(), want.Len(), want.Shape())
-	}
-	var diff, scale float64
-	for i, w := range want.Data() {
-		diff = math.Max(diff, math.Abs(float64(got.Data()[i]-w)))
-		scale = math.Max(scale, math.Abs(float64(w)))
-	}
-	t.Logf("%s: max relative difference %.2g", what, diff/math.Max(scale, 1e-30))
-	if diff > tol*math.Max(scale, 1e-30) {
-		t.Errorf("%s: max difference %.3g relative to reference scale %.3g (tolerance %g)", what, diff/scale, scale, tol)
-	}
-}
-
 func gradOf[T tensor.Float](t *testing.T, loss *autograd.Var[T], vs ...*autograd.Var[T]) []*tensor.Tensor[T] {
 	t.Helper()
 	g, err := autograd.Grad([]*autograd.Var[T]{loss}, vs, nil, false)
@@ -91,34 +39,34 @@ func pointwise[T tensor.Float](x, w, b *autograd.Var[T]) *autograd.Var[T] {
 }
 
 func TestTorchFNOBlock(t *testing.T) {
-	g := openGolden(t)
-	x := autograd.Param(load[float32](g, "fno_block/x"))
-	w1, w2 := load[float32](g, "fno_block/w1"), load[float32](g, "fno_block/w2")
+	g := golden.Open(t)
+	x := autograd.Param(golden.Load[float32](g, "fno_block/x"))
+	w1, w2 := golden.Load[float32](g, "fno_block/w1"), golden.Load[float32](g, "fno_block/w2")
 	w := autograd.Param(tensor.Stack(0, w1, w2)) // [2, Cin, Cout, m1, m2, 2]
-	cw := autograd.Param(load[float32](g, "fno_block/conv_w"))
-	cb := autograd.Param(load[float32](g, "fno_block/conv_b"))
+	cw := autograd.Param(golden.Load[float32](g, "fno_block/conv_w"))
+	cb := autograd.Param(golden.Load[float32](g, "fno_block/conv_b"))
 	spec := autograd.SpectralConv(x, w, []int{4, 4})
-	agree(t, "spectral conv", spec.Value, load[float32](g, "fno_block/spec"), 1e-5)
+	golden.Agree(t, "spectral conv", spec.Value, golden.Load[float32](g, "fno_block/spec"), 1e-5)
 	y := autograd.GELU(autograd.Add(spec, pointwise(x, cw, cb)))
-	agree(t, "block output", y.Value, load[float32](g, "fno_block/y"), 1e-5)
-	loss := autograd.Sum(autograd.Mul(y, autograd.Const(load[float32](g, "fno_block/proj"))))
+	golden.Agree(t, "block output", y.Value, golden.Load[float32](g, "fno_block/y"), 1e-5)
+	loss := autograd.Sum(autograd.Mul(y, autograd.Const(golden.Load[float32](g, "fno_block/proj"))))
 	gr := gradOf(t, loss, x, w, cw, cb)
-	agree(t, "d/dx", gr[0], load[float32](g, "fno_block/grad_x"), 1e-5)
+	golden.Agree(t, "d/dx", gr[0], golden.Load[float32](g, "fno_block/grad_x"), 1e-5)
 	gw := gr[1]
 	half := gw.Len() / 2
-	agree(t, "d/dweights1", tensor.FromSlice(gw.Data()[:half], w1.Shape()...), load[float32](g, "fno_block/grad_w1"), 1e-5)
-	agree(t, "d/dweights2", tensor.FromSlice(gw.Data()[half:], w2.Shape()...), load[float32](g, "fno_block/grad_w2"), 1e-5)
-	agree(t, "d/dconv weight", gr[2], load[float32](g, "fno_block/grad_conv_w"), 1e-5)
-	agree(t, "d/dconv bias", gr[3], load[float32](g, "fno_block/grad_conv_b"), 1e-5)
+	golden.Agree(t, "d/dweights1", tensor.FromSlice(gw.Data()[:half], w1.Shape()...), golden.Load[float32](g, "fno_block/grad_w1"), 1e-5)
+	golden.Agree(t, "d/dweights2", tensor.FromSlice(gw.Data()[half:], w2.Shape()...), golden.Load[float32](g, "fno_block/grad_w2"), 1e-5)
+	golden.Agree(t, "d/dconv weight", gr[2], golden.Load[float32](g, "fno_block/grad_conv_w"), 1e-5)
+	golden.Agree(t, "d/dconv bias", gr[3], golden.Load[float32](g, "fno_block/grad_conv_b"), 1e-5)
 }
 
 func TestTorchPINNDerivatives(t *testing.T) {
-	g := openGolden(t)
+	g := golden.Open(t)
 	var params []*autograd.Var[float64]
 	for i := 0; i < 6; i++ {
-		params = append(params, autograd.Param(load[float64](g, "mlp_pinn/param"+string(rune('0'+i)))))
+		params = append(params, autograd.Param(golden.Load[float64](g, "mlp_pinn/param"+string(rune('0'+i)))))
 	}
-	pts := autograd.Param(load[float64](g, "mlp_pinn/pts"))
+	pts := autograd.Param(golden.Load[float64](g, "mlp_pinn/pts"))
 	h := autograd.Tanh(autograd.Linear(pts, params[0], params[1]))
 	h = autograd.Tanh(autograd.Linear(h, params[2], params[3]))
 	u := autograd.Linear(h, params[4], params[5])
@@ -133,19 +81,15 @@ func TestTorchPINNDerivatives(t *testing.T) {
 		t.Fatal(err)
 	}
 	uxx := autograd.Slice(d2[0], 1, 0, 1)
-	nu, _ := g.f.OpenGroup("mlp_pinn")
-	nuv, err := nu.AttrFloat64("nu")
-	if err != nil {
-		t.Fatal(err)
-	}
+	nuv := golden.AttrFloat64(g, "mlp_pinn", "nu")
 	res := autograd.Sub(autograd.Add(ut, autograd.Mul(u, ux)), autograd.Scale(uxx, nuv))
 	loss := autograd.Mean(autograd.Square(res))
 	for name, v := range map[string]*autograd.Var[float64]{"u": u, "u_x": ux, "u_t": ut, "u_xx": uxx, "residual": res} {
-		agree(t, name, v.Value, load[float64](g, "mlp_pinn/"+name), 1e-10)
+		golden.Agree(t, name, v.Value, golden.Load[float64](g, "mlp_pinn/"+name), 1e-10)
 	}
 	gr := gradOf(t, loss, params...)
 	for i := range params {
-		agree(t, "d loss / d param"+string(rune('0'+i)), gr[i], load[float64](g, "mlp_pinn/grad"+string(rune('0'+i))), 1e-10)
+		golden.Agree(t, "d loss / d param"+string(rune('0'+i)), gr[i], golden.Load[float64](g, "mlp_pinn/grad"+string(rune('0'+i))), 1e-10)
 	}
 }
 
@@ -171,81 +115,81 @@ func multiHeadAttention[T tensor.Float](x, inW, inB, outW, outB *autograd.Var[T]
 }
 
 func TestTorchAttention(t *testing.T) {
-	g := openGolden(t)
-	x := autograd.Param(load[float32](g, "attention/x"))
-	inW := autograd.Param(load[float32](g, "attention/in_w"))
-	inB := autograd.Param(load[float32](g, "attention/in_b"))
-	outW := autograd.Param(load[float32](g, "attention/out_w"))
-	outB := autograd.Param(load[float32](g, "attention/out_b"))
+	g := golden.Open(t)
+	x := autograd.Param(golden.Load[float32](g, "attention/x"))
+	inW := autograd.Param(golden.Load[float32](g, "attention/in_w"))
+	inB := autograd.Param(golden.Load[float32](g, "attention/in_b"))
+	outW := autograd.Param(golden.Load[float32](g, "attention/out_w"))
+	outB := autograd.Param(golden.Load[float32](g, "attention/out_b"))
 	y := multiHeadAttention(x, inW, inB, outW, outB, 2)
-	agree(t, "attention output", y.Value, load[float32](g, "attention/y"), 1e-5)
-	loss := autograd.Sum(autograd.Mul(y, autograd.Const(load[float32](g, "attention/proj"))))
+	golden.Agree(t, "attention output", y.Value, golden.Load[float32](g, "attention/y"), 1e-5)
+	loss := autograd.Sum(autograd.Mul(y, autograd.Const(golden.Load[float32](g, "attention/proj"))))
 	gr := gradOf(t, loss, x, inW, inB, outW, outB)
 	for i, name := range []string{"grad_x", "grad_in_w", "grad_in_b", "grad_out_w", "grad_out_b"} {
-		agree(t, name, gr[i], load[float32](g, "attention/"+name), 1e-5)
+		golden.Agree(t, name, gr[i], golden.Load[float32](g, "attention/"+name), 1e-5)
 	}
 }
 
 func TestTorchMessagePassing(t *testing.T) {
-	g := openGolden(t)
-	x := autograd.Param(load[float64](g, "message_passing/x"))
-	src, dst := loadInts(g, "message_passing/src"), loadInts(g, "message_passing/dst")
-	wm := autograd.Param(load[float64](g, "message_passing/wm"))
-	bm := autograd.Param(load[float64](g, "message_passing/bm"))
-	wu := autograd.Param(load[float64](g, "message_passing/wu"))
-	bu := autograd.Param(load[float64](g, "message_passing/bu"))
+	g := golden.Open(t)
+	x := autograd.Param(golden.Load[float64](g, "message_passing/x"))
+	src, dst := golden.Ints(g, "message_passing/src"), golden.Ints(g, "message_passing/dst")
+	wm := autograd.Param(golden.Load[float64](g, "message_passing/wm"))
+	bm := autograd.Param(golden.Load[float64](g, "message_passing/bm"))
+	wu := autograd.Param(golden.Load[float64](g, "message_passing/wu"))
+	bu := autograd.Param(golden.Load[float64](g, "message_passing/bu"))
 	xs, xd := autograd.Gather(x, 0, src), autograd.Gather(x, 0, dst)
 	msg := autograd.Tanh(autograd.Linear(autograd.Concat(1, xs, autograd.Sub(xd, xs)), wm, bm))
 	agg := autograd.ScatterAdd(msg, 0, dst, x.Shape()[0])
 	y := autograd.Linear(autograd.Concat(1, x, agg), wu, bu)
-	agree(t, "output", y.Value, load[float64](g, "message_passing/y"), 1e-10)
-	loss := autograd.Sum(autograd.Mul(y, autograd.Const(load[float64](g, "message_passing/proj"))))
+	golden.Agree(t, "output", y.Value, golden.Load[float64](g, "message_passing/y"), 1e-10)
+	loss := autograd.Sum(autograd.Mul(y, autograd.Const(golden.Load[float64](g, "message_passing/proj"))))
 	gr := gradOf(t, loss, x, wm, bm, wu, bu)
 	for i, name := range []string{"grad_x", "grad_wm", "grad_bm", "grad_wu", "grad_bu"} {
-		agree(t, name, gr[i], load[float64](g, "message_passing/"+name), 1e-10)
+		golden.Agree(t, name, gr[i], golden.Load[float64](g, "message_passing/"+name), 1e-10)
 	}
 }
 
 func TestTorchT1Layer(t *testing.T) {
-	g := openGolden(t)
-	x := autograd.Param(load[float32](g, "t1_layer/x"))
-	wch := autograd.Param(load[float32](g, "t1_layer/w_ch"))
-	ws1 := autograd.Param(load[float32](g, "t1_layer/w_s1"))
-	ws2 := autograd.Param(load[float32](g, "t1_layer/w_s2"))
+	g := golden.Open(t)
+	x := autograd.Param(golden.Load[float32](g, "t1_layer/x"))
+	wch := autograd.Param(golden.Load[float32](g, "t1_layer/w_ch"))
+	ws1 := autograd.Param(golden.Load[float32](g, "t1_layer/w_s1"))
+	ws2 := autograd.Param(golden.Load[float32](g, "t1_layer/w_s2"))
 	s := x.Shape()
 	z := autograd.ApplyAlongAxis(x, 2, tensor.DCTMatrix[float32](s[2], 5))
 	z = autograd.ApplyAlongAxis(z, 3, tensor.DCTMatrix[float32](s[3], 4))
-	agree(t, "truncated DCT", z.Value, load[float32](g, "t1_layer/z"), 1e-5)
+	golden.Agree(t, "truncated DCT", z.Value, golden.Load[float32](g, "t1_layer/z"), 1e-5)
 	h := autograd.GELU(autograd.ModeMix(z, wch))
 	h = autograd.AxisMix(h, ws1, 2)
 	h = autograd.AxisMix(h, ws2, 3)
 	y := autograd.Add(h, z)
-	agree(t, "layer output", y.Value, load[float32](g, "t1_layer/y"), 1e-5)
-	loss := autograd.Sum(autograd.Mul(y, autograd.Const(load[float32](g, "t1_layer/proj"))))
+	golden.Agree(t, "layer output", y.Value, golden.Load[float32](g, "t1_layer/y"), 1e-5)
+	loss := autograd.Sum(autograd.Mul(y, autograd.Const(golden.Load[float32](g, "t1_layer/proj"))))
 	gr := gradOf(t, loss, x, wch, ws1, ws2)
 	for i, name := range []string{"grad_x", "grad_w_ch", "grad_w_s1", "grad_w_s2"} {
-		agree(t, name, gr[i], load[float32](g, "t1_layer/"+name), 1e-5)
+		golden.Agree(t, name, gr[i], golden.Load[float32](g, "t1_layer/"+name), 1e-5)
 	}
 }
 
 func TestTorchNormLayers(t *testing.T) {
-	g := openGolden(t)
-	x := autograd.Param(load[float64](g, "norms/x"))
+	g := golden.Open(t)
+	x := autograd.Param(golden.Load[float64](g, "norms/x"))
 	ln := NewLayerNorm[float64](5, 3)
-	ln.Weight, ln.Bias = autograd.Param(load[float64](g, "norms/ln_w")), autograd.Param(load[float64](g, "norms/ln_b"))
+	ln.Weight, ln.Bias = autograd.Param(golden.Load[float64](g, "norms/ln_w")), autograd.Param(golden.Load[float64](g, "norms/ln_b"))
 	gn, _ := NewGroupNorm[float64](2, 4)
-	gn.Weight, gn.Bias = autograd.Param(load[float64](g, "norms/gn_w")), autograd.Param(load[float64](g, "norms/gn_b"))
+	gn.Weight, gn.Bias = autograd.Param(golden.Load[float64](g, "norms/gn_w")), autograd.Param(golden.Load[float64](g, "norms/gn_b"))
 	in := NewInstanceNorm[float64](4, false)
 	for name, y := range map[string]*autograd.Var[float64]{"layer": ln.Forward(x), "group": gn.Forward(x), "instance": in.Forward(x)} {
-		agree(t, name+" norm", y.Value, load[float64](g, "norms/"+name), 1e-10)
-		loss := autograd.Sum(autograd.Mul(y, autograd.Const(load[float64](g, "norms/"+name+"_proj"))))
-		agree(t, name+" norm d/dx", gradOf(t, loss, x)[0], load[float64](g, "norms/"+name+"_grad_x"), 1e-10)
+		golden.Agree(t, name+" norm", y.Value, golden.Load[float64](g, "norms/"+name), 1e-10)
+		loss := autograd.Sum(autograd.Mul(y, autograd.Const(golden.Load[float64](g, "norms/"+name+"_proj"))))
+		golden.Agree(t, name+" norm d/dx", gradOf(t, loss, x)[0], golden.Load[float64](g, "norms/"+name+"_grad_x"), 1e-10)
 	}
 }
 
 func TestTorchOptimizers(t *testing.T) {
-	g := openGolden(t)
-	A, b, w0 := load[float64](g, "optim/A"), load[float64](g, "optim/b"), load[float64](g, "optim/w0")
+	g := golden.Open(t)
+	A, b, w0 := golden.Load[float64](g, "optim/A"), golden.Load[float64](g, "optim/b"), golden.Load[float64](g, "optim/w0")
 	run := func(name string, opt Optimizer[float64]) *tensor.Tensor[float64] {
 		w := autograd.Param(w0.Clone())
 		params := []Param[float64]{{Name: "w", Var: w}}
@@ -275,7 +219,7 @@ func TestTorchOptimizers(t *testing.T) {
 		"adam": NewAdam[float64](0.05, 0.01), "adamw": NewAdamW[float64](0.05, 0.1), "adamax": adamax,
 	}
 	for name, opt := range cases {
-		agree(t, name+" trajectory", run(name, opt), load[float64](g, "optim/"+name), 1e-10)
+		golden.Agree(t, name+" trajectory", run(name, opt), golden.Load[float64](g, "optim/"+name), 1e-10)
 	}
 	// float32 Adam.
 	w := autograd.Param(tensor.Convert[float32](w0))
@@ -291,11 +235,11 @@ func TestTorchOptimizers(t *testing.T) {
 		opt.Step(params)
 		traj = append(traj, w.Value.Clone())
 	}
-	agree(t, "adam float32 trajectory", tensor.Stack(0, traj...), load[float32](g, "optim/adam_float32"), 1e-5)
+	golden.Agree(t, "adam float32 trajectory", tensor.Stack(0, traj...), golden.Load[float32](g, "optim/adam_float32"), 1e-5)
 }
 
 func TestTorchSchedules(t *testing.T) {
-	g := openGolden(t)
+	g := golden.Open(t)
 	seq := func(s Schedule, n int, metrics []float64) *tensor.Tensor[float64] {
 		out := make([]float64, n)
 		for i := range out {
@@ -308,7 +252,7 @@ func TestTorchSchedules(t *testing.T) {
 		}
 		return tensor.FromSlice(out, n)
 	}
-	metrics := load[float64](g, "schedules/plateau_metrics").Data()
+	metrics := golden.Load[float64](g, "schedules/plateau_metrics").Data()
 	plateau := NewReduceOnPlateau(1)
 	plateau.Factor, plateau.Patience = 0.5, 2
 	cases := []struct {
@@ -325,18 +269,18 @@ func TestTorchSchedules(t *testing.T) {
 		{"plateau", plateau, 12, metrics},
 	}
 	for _, c := range cases {
-		agree(t, c.name+" schedule", seq(c.s, c.n, c.m), load[float64](g, "schedules/"+c.name), 1e-12)
+		golden.Agree(t, c.name+" schedule", seq(c.s, c.n, c.m), golden.Load[float64](g, "schedules/"+c.name), 1e-12)
 	}
 }
 
 func TestTorchFFT(t *testing.T) {
-	g := openGolden(t)
+	g := golden.Open(t)
 	complexAgree := func(name string, got *tensor.CTensor[float64], want *tensor.Tensor[float64]) {
-		agree(t, name, tensor.FromSlice(got.Data(), append(append([]int{}, got.Shape()...), 2)...), want, 1e-12)
+		golden.Agree(t, name, tensor.FromSlice(got.Data(), append(append([]int{}, got.Shape()...), 2)...), want, 1e-12)
 	}
-	complexAgree("rfftn 2D", tensor.RFFTN(load[float64](g, "fft/x2"), 2), load[float64](g, "fft/X2"))
-	complexAgree("rfftn 3D", tensor.RFFTN(load[float64](g, "fft/x3"), 3), load[float64](g, "fft/X3"))
-	Z := load[float64](g, "fft/Z")
+	complexAgree("rfftn 2D", tensor.RFFTN(golden.Load[float64](g, "fft/x2"), 2), golden.Load[float64](g, "fft/X2"))
+	complexAgree("rfftn 3D", tensor.RFFTN(golden.Load[float64](g, "fft/x3"), 3), golden.Load[float64](g, "fft/X3"))
+	Z := golden.Load[float64](g, "fft/Z")
 	zs := Z.Shape()
-	agree(t, "irfftn 2D of a non-Hermitian spectrum", tensor.IRFFTN(tensor.CFromSlice(Z.Data(), zs[:len(zs)-1]...), 2, 10), load[float64](g, "fft/irfft2_Z"), 1e-12)
+	golden.Agree(t, "irfftn 2D of a non-Hermitian spectrum", tensor.IRFFTN(tensor.CFromSlice(Z.Data(), zs[:len(zs)-1]...), 2, 10), golden.Load[float64](g, "fft/irfft2_Z"), 1e-12)
 }

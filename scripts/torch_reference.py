@@ -242,5 +242,56 @@ Zr = torch.randn(2, 6, 6, dtype=torch.cdouble)
 put(g, "Z", Zr)
 put(g, "irfft2_Z", torch.fft.irfftn(Zr, s=(6, 10), dim=(-2, -1)))
 
+# 10. The whole T1 rFFT ("dft") model (float64): lift, rfft2 (ortho), kept
+#     block rows 0..m1-1 and n1-m1..n1-1 x columns 0..m2-1, two layers of
+#     complex channel mixing -> tanh of the real and imaginary parts ->
+#     complex mode mixing along each axis -> residual, complex head
+#     fc1 -> split sin -> fc2 (no biases),
+#     the block zero-filled back into the half spectrum, irfft2 (ortho).
+#     Weights in surrogo's layout: complex ones carry a trailing axis of 2.
+g = f.create_group("t1_dft")
+B, n1, n2, W, H, m1, m2, L = 2, 8, 10, 4, 6, 2, 3, 2
+k1, k2 = 2 * m1, m2
+a_in = torch.randn(B, n1, n2, 1, dtype=torch.float64, requires_grad=True)
+gx, gy = torch.linspace(0, 1, n1, dtype=torch.float64), torch.linspace(0, 1, n2, dtype=torch.float64)
+coords = torch.stack(torch.meshgrid(gx, gy, indexing="ij"), -1).expand(B, n1, n2, 2)
+fc0 = torch.nn.Linear(3, W).double()
+xl = fc0(torch.cat([a_in, coords], -1)).permute(0, 3, 1, 2)
+rows = list(range(m1)) + list(range(n1 - m1, n1))
+zc = torch.fft.rfft2(xl, norm="ortho")[:, :, rows, :m2]
+vc = torch.view_as_complex
+leaves = [a_in, fc0.weight, fc0.bias]
+names = ["grad_a", "grad_fc0_w", "grad_fc0_b"]
+for l in range(L):
+    wch = (0.3 * torch.randn(W, W, k1, k2, 2, dtype=torch.float64)).requires_grad_()
+    ws1 = (torch.randn(k1, k1, W, 2, dtype=torch.float64) / np.sqrt(k1)).requires_grad_()
+    ws2 = (torch.randn(k2, k2, W, 2, dtype=torch.float64) / np.sqrt(k2)).requires_grad_()
+    h = torch.einsum("bixy,ioxy->boxy", zc, vc(wch))
+    h = torch.complex(torch.tanh(h.real), torch.tanh(h.imag))
+    h = torch.einsum("bcix,ioc->bcox", h, vc(ws1))
+    h = torch.einsum("bcyi,ioc->bcyo", h, vc(ws2))
+    zc = h + zc
+    for nm, t in ((f"ch{l}", wch), (f"s1_{l}", ws1), (f"s2_{l}", ws2)):
+        put(g, nm, t)
+        leaves.append(t)
+        names.append("grad_" + nm)
+fc1 = (0.5 * torch.randn(W, H, 2, dtype=torch.float64)).requires_grad_()
+fc2 = (0.5 * torch.randn(H, 1, 2, dtype=torch.float64)).requires_grad_()
+zl = zc.permute(0, 2, 3, 1)
+h = torch.einsum("bxyi,io->bxyo", zl, vc(fc1))
+u = torch.einsum("bxyi,io->bxyo", torch.complex(torch.sin(h.real), torch.sin(h.imag)), vc(fc2))
+full = torch.zeros(B, 1, n1, n2 // 2 + 1, dtype=torch.cdouble)
+full[:, :, rows, :m2] = u.permute(0, 3, 1, 2)
+y = torch.fft.irfft2(full, s=(n1, n2), norm="ortho").permute(0, 2, 3, 1)
+proj = torch.randn_like(y)
+leaves += [fc1, fc2]
+names += ["grad_fc1", "grad_fc2"]
+gr = grads_of((y * proj).sum(), leaves)
+for k, v in dict(a=a_in, fc0_w=fc0.weight, fc0_b=fc0.bias, fc1=fc1, fc2=fc2, y=y, proj=proj).items():
+    put(g, k, v)
+for k, v in zip(names, gr):
+    put(g, k, v)
+put(g, "modes_list", [m1, m2])
+
 f.close()
 print("wrote", out_path)

@@ -20,8 +20,12 @@
 //
 // Upstream bugs fixed here (METHODS.md 2.5): modes2 is honoured (kairos
 // builds every layer with modes1 twice), and the 1D model works (its
-// T1Layer1d refers to undefined attributes). Only the DCT transform is
-// implemented; the rFFT variant is left for later.
+// T1Layer1d refers to undefined attributes), the rFFT variant keeps both
+// frequency corners on the full-spectrum axes (kairos keeps one, see
+// dft.go) and its 2-D inverse is a 2-D irfft (kairos calls the 1-D irfft).
+//
+// Transform "dct" (default) is the paper's main model; "dft" is the rFFT
+// variant with complex weights (dft.go).
 package t1
 
 import (
@@ -46,6 +50,7 @@ type Config struct {
 	Activation  string `json:"activation"`   // gelu (the NS/DFP configs) or sin
 	Init        int    `json:"init"`         // kairos weight_init: 2 = variance preserving (default)
 	SignalSize  []int  `json:"signal_size"`  // grid the VP init is computed for
+	Transform   string `json:"transform"`    // "dct" (default) or "dft" (rFFT, complex weights)
 }
 
 // WithDefaults fills zero fields with kairos's NS configuration.
@@ -55,6 +60,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.HeadHidden == 0 {
 		c.HeadHidden = 128
+	}
+	if c.Transform == "" {
+		c.Transform = "dct"
 	}
 	if c.Activation == "" {
 		c.Activation = "gelu"
@@ -84,13 +92,27 @@ func (c Config) Validate() error {
 	case len(c.SignalSize) != c.Dim:
 		return fmt.Errorf("t1: signal_size must list %d values (the training grid), got %v", c.Dim, c.SignalSize)
 	}
-	for a, m := range c.Modes {
-		if m < 1 || m > c.SignalSize[a] {
-			return fmt.Errorf("t1: modes[%d] = %d must be in [1, %d] for a grid of %d points", a, m, c.SignalSize[a], c.SignalSize[a])
-		}
-	}
 	if _, err := nn.ParseActivation(c.Activation); err != nil {
 		return err
+	}
+	switch c.Transform {
+	case "dct":
+		for a, m := range c.Modes {
+			if m < 1 || m > c.SignalSize[a] {
+				return fmt.Errorf("t1: modes[%d] = %d must be in [1, %d] for a grid of %d points", a, m, c.SignalSize[a], c.SignalSize[a])
+			}
+		}
+	case "dft":
+		for a, m := range c.Modes {
+			if m < 1 {
+				return fmt.Errorf("t1: modes[%d] = %d must be at least 1", a, m)
+			}
+		}
+		if err := c.checkDFTModes(c.SignalSize); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("t1: transform must be dct or dft, got %q", c.Transform)
 	}
 	if _, err := nn.T1InitStd(nn.T1Init(c.Init), 1, 1, 1, 1, 1); err != nil {
 		return err
@@ -106,9 +128,11 @@ type T1[T tensor.Float] struct {
 	Axis     [][]*autograd.Var[T] // per layer, per axis: [m_a, m_a, width]
 	Head1    *nn.Linear[T]        // width -> head_hidden, no bias
 	Head2    *nn.Linear[T]        // head_hidden -> out, no bias
+	HeadDFT  []*autograd.Var[T]   // dft: complex head [width, head_hidden, 2], [head_hidden, out, 2]
 	act      nn.Activation
 	coords   grid.Cache[T] // positional inputs, built once per grid
 	dctCache map[int]*tensor.Tensor[T]
+	dftCache map[string]*transforms[T]
 }
 
 // New builds a T1 model.
@@ -118,8 +142,12 @@ func New[T tensor.Float](cfg Config, r *tensor.RNG) (*T1[T], error) {
 		return nil, err
 	}
 	act, _ := nn.ParseActivation(cfg.Activation)
-	m := &T1[T]{Cfg: cfg, act: act, dctCache: map[int]*tensor.Tensor[T]{}}
+	m := &T1[T]{Cfg: cfg, act: act, dctCache: map[int]*tensor.Tensor[T]{}, dftCache: map[string]*transforms[T]{}}
 	m.Lift = nn.NewLinear[T](r, cfg.InChannels+cfg.Dim, cfg.Width, true)
+	if cfg.Transform == "dft" {
+		m.initDFT(r)
+		return m, nil
+	}
 	kept := tensor.Size(cfg.Modes)
 	std, _ := nn.T1InitStd(nn.T1Init(cfg.Init), cfg.Width, cfg.Width, tensor.Size(cfg.SignalSize), kept, 1)
 	for l := 0; l < cfg.Layers; l++ {
@@ -145,6 +173,9 @@ func (m *T1[T]) Params() []nn.Param[T] {
 		for a, v := range m.Axis[l] {
 			ps = append(ps, nn.Param[T]{Name: fmt.Sprintf("layers.%d.axis%d", l, a), Var: v})
 		}
+	}
+	if m.Cfg.Transform == "dft" {
+		return append(ps, nn.Param[T]{Name: "fc1.weight", Var: m.HeadDFT[0]}, nn.Param[T]{Name: "fc2.weight", Var: m.HeadDFT[1]})
 	}
 	ps = append(ps, nn.Prefixed("fc1", m.Head1.Params())...)
 	return append(ps, nn.Prefixed("fc2", m.Head2.Params())...)
@@ -173,9 +204,15 @@ func (m *T1[T]) Forward(a *autograd.Var[T]) (*autograd.Var[T], error) {
 	}
 	b := s[0]
 	spatial := s[1 : cfg.Dim+1]
-	for i, n := range spatial {
-		if cfg.Modes[i] > n {
-			return nil, fmt.Errorf("t1: modes[%d] = %d exceeds the grid's %d points", i, cfg.Modes[i], n)
+	if cfg.Transform == "dft" {
+		if err := cfg.checkDFTModes(spatial); err != nil {
+			return nil, err
+		}
+	} else {
+		for i, n := range spatial {
+			if cfg.Modes[i] > n {
+				return nil, fmt.Errorf("t1: modes[%d] = %d exceeds the grid's %d points", i, cfg.Modes[i], n)
+			}
 		}
 	}
 	x := autograd.Concat(-1, a, autograd.Const(m.coords.Get(b, spatial)))
@@ -185,6 +222,10 @@ func (m *T1[T]) Forward(a *autograd.Var[T]) (*autograd.Var[T], error) {
 		perm = append(perm, i)
 	}
 	z := autograd.Permute(x, perm...) // [B, W, s...]
+	if cfg.Transform == "dft" {
+		u := m.forwardDFT(z, spatial)
+		return autograd.Permute(u, tensor.InversePermutation(perm)...), nil
+	}
 	for i, n := range spatial {
 		z = autograd.ApplyAlongAxis(z, 2+i, m.dct(n, cfg.Modes[i]))
 	}
