@@ -16,9 +16,9 @@ import (
 // stage), and optionally [model], [train] and [eval] (the train and
 // evaluate stages).
 type Config struct {
-	Name         string      `toml:"name"`
-	Seed         uint64      `toml:"seed"`
-	RunDirectory string      `toml:"run_dir"` // default runs/<name>
+	Name         string      `toml:"name" doc:"study name: the run directory is runs/<name> (no path separators)"`
+	Seed         uint64      `toml:"seed" doc:"seed of every random draw (initial conditions, weights, batch order)"`
+	RunDirectory string      `toml:"run_dir" doc:"run directory (default runs/<name>, relative to the working directory)"`
 	Data         DataConfig  `toml:"data"`
 	Model        ModelConfig `toml:"model"`
 	Train        TrainConfig `toml:"train"`
@@ -34,17 +34,17 @@ type Config struct {
 // DataConfig is the [data] section: which solver makes the samples, how
 // many, at what resolution, over which time window.
 type DataConfig struct {
-	Solver     string  `toml:"solver"`     // registry name: burgers, convection, navierstokes, darcy
-	Output     string  `toml:"output"`     // HDF5 file; default runs/<name>/data/data.h5
-	Train      int     `toml:"train"`      // training samples (the first ones)
-	Test       int     `toml:"test"`       // test samples (the last ones)
-	Resolution int     `toml:"resolution"` // solver grid points per axis
-	Subsample  int     `toml:"subsample"`  // keep every k-th point when storing (default 1)
-	TEnd       float64 `toml:"t_end"`      // final time (time-dependent solvers)
-	Snapshots  int     `toml:"snapshots"`  // stored times from 0 to t_end inclusive (default 2)
-	Dt         float64 `toml:"dt"`         // solver time step
+	Solver     string  `toml:"solver" doc:"registry name: burgers, convection, navierstokes, darcy"`
+	Output     string  `toml:"output" doc:"HDF5 file; default runs/<name>/data/data.h5"`
+	Train      int     `toml:"train" doc:"training samples (the first ones)"`
+	Test       int     `toml:"test" doc:"test samples (the last ones)"`
+	Resolution int     `toml:"resolution" doc:"solver grid points per axis"`
+	Subsample  int     `toml:"subsample" doc:"keep every k-th point when storing (default 1)"`
+	TEnd       float64 `toml:"t_end" doc:"final time (time-dependent solvers)"`
+	Snapshots  int     `toml:"snapshots" doc:"stored times from 0 to t_end inclusive (default 2)"`
+	Dt         float64 `toml:"dt" doc:"solver time step"`
 
-	Params toml.Primitive `toml:"params"` // solver-specific, decoded by the registry
+	Params toml.Primitive `toml:"params" doc:"solver-specific, decoded by the registry"`
 }
 
 // Samples returns train + test.
@@ -158,7 +158,7 @@ func (c *Config) validate(md toml.MetaData, raw []byte) error {
 		}
 	}
 	if d.Output == "" {
-		d.Output = filepath.Join("runs", c.Name, "data", "data.h5")
+		d.Output = filepath.Join(c.RunDir(), "data", "data.h5")
 	}
 	if err := checkWritable(d.Output); err != nil {
 		return c.fail(raw, "data.output", "%v", err)

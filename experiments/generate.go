@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/surrogo/surrogo/datasets"
 )
@@ -24,6 +25,10 @@ type GenerateOptions struct {
 	Workers int
 	// Progress, if set, is called after each sample is written.
 	Progress func(done, total int)
+	// Resume continues an interrupted generation of the same settings
+	// from the samples its NAME.tmp already holds (flushed every few
+	// seconds); otherwise generation starts over.
+	Resume bool
 }
 
 // ShardPath returns the file a shard writes: data.h5 ->
@@ -68,7 +73,12 @@ func Generate(ctx context.Context, cfg *Config, opts GenerateOptions) (string, e
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return "", fmt.Errorf("experiments: output directory for %s: %w", path, err)
 	}
-	f, err := datasets.Create(path)
+	hash, err := cfg.StageHash(StageGenerate)
+	if err != nil {
+		return "", err
+	}
+	hash = fmt.Sprintf("%s shard %d/%d", hash, max(shard, 1), shards)
+	f, sets, resumedAt, err := openGenerated(path, hash, gen.fields(), opts.Resume)
 	if err != nil {
 		return "", err
 	}
@@ -78,13 +88,9 @@ func Generate(ctx context.Context, cfg *Config, opts GenerateOptions) (string, e
 			f.Abort()
 		}
 	}()
-	sets := map[string]*datasets.Dataset{}
-	for _, fs := range gen.fields() {
-		d, err := f.CreateDataset(fs.name, datasets.Float32, append([]int{0}, fs.shape...), &datasets.Options{Extendible: true})
-		if err != nil {
-			return "", err
-		}
-		sets[fs.name] = d
+	lo += resumedAt
+	if resumedAt > 0 && opts.Progress != nil {
+		opts.Progress(resumedAt, hi-lo+resumedAt)
 	}
 
 	type result struct {
@@ -132,6 +138,7 @@ func Generate(ctx context.Context, cfg *Config, opts GenerateOptions) (string, e
 	}()
 	pending := map[int]map[string][]float32{}
 	next := lo
+	lastFlush := time.Now()
 	for r := range results {
 		if r.err != nil {
 			cancel()
@@ -154,16 +161,24 @@ func Generate(ctx context.Context, cfg *Config, opts GenerateOptions) (string, e
 			}
 			next++
 			if opts.Progress != nil {
-				opts.Progress(next-lo, hi-lo)
+				opts.Progress(next-lo+resumedAt, hi-lo+resumedAt)
+			}
+			if time.Since(lastFlush) > 2*time.Second {
+				// A killed run can resume from what is flushed.
+				if err := f.Flush(); err != nil {
+					return "", err
+				}
+				lastFlush = time.Now()
 			}
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		return "", fmt.Errorf("experiments: generation stopped after %d of %d samples: %w", next-lo, hi-lo, err)
+		return "", fmt.Errorf("experiments: generation stopped after %d of %d samples: %w", next-lo+resumedAt, hi-lo+resumedAt, err)
 	}
 	if next != hi {
-		return "", fmt.Errorf("experiments: generation stopped after %d of %d samples", next-lo, hi-lo)
+		return "", fmt.Errorf("experiments: generation stopped after %d of %d samples", next-lo+resumedAt, hi-lo+resumedAt)
 	}
+	lo -= resumedAt
 
 	c := gen.coords()
 	for _, ax := range []struct {
@@ -201,6 +216,67 @@ func Generate(ctx context.Context, cfg *Config, opts GenerateOptions) (string, e
 	}
 	done = true
 	return path, nil
+}
+
+// openGenerated starts the output file, or with resume reopens an
+// interrupted one of the same settings (its generate_hash attribute) whose
+// fields hold equally many samples, returning that count.
+func openGenerated(path, hash string, fields []fieldSpec, resume bool) (*datasets.File, map[string]*datasets.Dataset, int, error) {
+	if resume {
+		f, resumed, err := datasets.Resume(path)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		if resumed {
+			if sets, n, ok := resumable(f, hash, fields); ok {
+				return f, sets, n, nil
+			}
+			f.Abort()
+		} else {
+			f.Abort()
+		}
+	}
+	f, err := datasets.Create(path)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if err := f.SetAttr("generate_hash", hash); err != nil {
+		f.Abort()
+		return nil, nil, 0, err
+	}
+	sets := map[string]*datasets.Dataset{}
+	for _, fs := range fields {
+		d, err := f.CreateDataset(fs.name, datasets.Float32, append([]int{0}, fs.shape...), &datasets.Options{Extendible: true})
+		if err != nil {
+			f.Abort()
+			return nil, nil, 0, err
+		}
+		sets[fs.name] = d
+	}
+	return f, sets, 0, nil
+}
+
+// resumable opens the fields of a reopened NAME.tmp and reports how many
+// whole samples it holds, or false when it is not a run of these settings.
+func resumable(f *datasets.File, hash string, fields []fieldSpec) (map[string]*datasets.Dataset, int, bool) {
+	if h, err := f.AttrString("generate_hash"); err != nil || h != hash {
+		return nil, 0, false
+	}
+	sets := map[string]*datasets.Dataset{}
+	n := -1
+	for _, fs := range fields {
+		d, err := f.OpenDataset(fs.name)
+		if err != nil {
+			return nil, 0, false
+		}
+		s := d.Shape()
+		if len(s) != len(fs.shape)+1 || (n >= 0 && s[0] != n) {
+			return nil, 0, false
+		}
+		n = s[0]
+		sets[fs.name] = d
+	}
+	return sets, max(n, 0), true
 }
 
 func dataSummary(d DataConfig) map[string]any {

@@ -13,35 +13,35 @@ import (
 
 // ModelConfig is the [model] section.
 type ModelConfig struct {
-	Kind        string  `toml:"kind"`         // "fno" or "t1"
-	Task        string  `toml:"task"`         // "map": first stored field -> last (default); "rollout": t_in frames -> next, fed back t_out times
-	TIn         int     `toml:"t_in"`         // rollout: input frames (FNO NS: 10)
-	TOut        int     `toml:"t_out"`        // rollout: predicted frames (FNO NS: 10)
-	Width       int     `toml:"width"`        // hidden channels
-	Modes       []int   `toml:"modes"`        // kept modes per corner, one per spatial axis
-	Layers      int     `toml:"layers"`       // Fourier layers (4)
-	ProjHidden  int     `toml:"proj_hidden"`  // projection hidden size (128)
-	PadFraction float64 `toml:"pad_fraction"` // domain padding per axis, fraction of its size
-	Activation  string  `toml:"activation"`   // gelu
-	Init        int     `toml:"init"`         // T1: kairos weight_init (2 = variance preserving)
-	Transform   string  `toml:"transform"`    // T1: dct (default) or dft (rFFT, complex weights)
+	Kind        string  `toml:"kind" doc:"'fno' or 't1'"`
+	Task        string  `toml:"task" doc:"'map': first stored field -> last (default); 'rollout': t_in frames -> next, fed back t_out times"`
+	TIn         int     `toml:"t_in" doc:"rollout: input frames (FNO NS: 10)"`
+	TOut        int     `toml:"t_out" doc:"rollout: predicted frames (FNO NS: 10)"`
+	Width       int     `toml:"width" doc:"hidden channels"`
+	Modes       []int   `toml:"modes" doc:"kept Fourier modes per axis (FNO: per corner; T1 dft: per corner except the last axis)"`
+	Layers      int     `toml:"layers" doc:"layers (0: the operator default, FNO 4, T1 8)"`
+	ProjHidden  int     `toml:"proj_hidden" doc:"projection / head hidden size (0: 128)"`
+	PadFraction float64 `toml:"pad_fraction" doc:"domain padding per axis, fraction of its size"`
+	Activation  string  `toml:"activation" doc:"activation between layers: gelu (default), relu, tanh, sin, silu"`
+	Init        int     `toml:"init" doc:"T1: kairos weight_init (2 = variance preserving)"`
+	Transform   string  `toml:"transform" doc:"T1: dct (default) or dft (rFFT, complex weights)"`
 }
 
 // TrainConfig is the [train] section.
 type TrainConfig struct {
-	Epochs          int     `toml:"epochs"`
-	Batch           int     `toml:"batch"`
-	Optimizer       string  `toml:"optimizer"` // adam (L2 weight decay, as FNO) | adamw
-	LR              float64 `toml:"lr"`
-	WeightDecay     float64 `toml:"weight_decay"`
-	Schedule        string  `toml:"schedule"` // step | cosine | none
-	StepSize        int     `toml:"step_size"`
-	Gamma           float64 `toml:"gamma"`
-	Normalize       string  `toml:"normalize"` // none | gaussian-pointwise | gaussian-global | minmax
-	Loss            string  `toml:"loss"`      // rel_l2 (summed over the batch, as FNO) | mse
-	Subsample       int     `toml:"subsample"` // train on every k-th stored point per axis
-	CheckpointEvery int     `toml:"checkpoint_every"`
-	EvalEvery       int     `toml:"eval_every"`
+	Epochs          int     `toml:"epochs" doc:"training epochs"`
+	Batch           int     `toml:"batch" doc:"samples per batch"`
+	Optimizer       string  `toml:"optimizer" doc:"adam (L2 weight decay, as FNO) | adamw"`
+	LR              float64 `toml:"lr" doc:"initial learning rate"`
+	WeightDecay     float64 `toml:"weight_decay" doc:"weight decay (L2 for adam, decoupled for adamw)"`
+	Schedule        string  `toml:"schedule" doc:"step | cosine | none"`
+	StepSize        int     `toml:"step_size" doc:"epochs between learning-rate drops (schedule step)"`
+	Gamma           float64 `toml:"gamma" doc:"learning-rate factor per drop (schedule step)"`
+	Normalize       string  `toml:"normalize" doc:"none | gaussian-pointwise | gaussian-global | minmax"`
+	Loss            string  `toml:"loss" doc:"rel_l2 (summed over the batch, as FNO) | mse"`
+	Subsample       int     `toml:"subsample" doc:"train on every k-th stored point per axis"`
+	CheckpointEvery int     `toml:"checkpoint_every" doc:"epochs between checkpoints (the last epoch is always saved)"`
+	EvalEvery       int     `toml:"eval_every" doc:"epochs between test evaluations"`
 }
 
 // EvalConfig is the [eval] section.
@@ -50,15 +50,15 @@ type EvalConfig struct {
 	// the trained model at (zero-shot on finer grids of the same samples,
 	// FNO's protocol: train at s = 256 from 1024-point data, test at 512
 	// and 1024).
-	Subsamples []int `toml:"subsamples"`
+	Subsamples []int `toml:"subsamples" doc:"evaluate also on the test data subsampled by these factors"`
 	// Resolutions lists extra test grids: the solver regenerates the first
 	// SuperresSamples test samples there (same seeds, so the same random
 	// inputs) for zero-shot super-resolution errors.
-	Resolutions     []int `toml:"resolutions"`
-	SuperresSamples int   `toml:"superres_samples"`
+	Resolutions     []int `toml:"resolutions" doc:"zero-shot super-resolution: regenerate test samples at these resolutions and evaluate there"`
+	SuperresSamples int   `toml:"superres_samples" doc:"test samples regenerated per super-resolution"`
 	// SolverSamples test samples are re-solved to time the solver against
 	// the model.
-	SolverSamples int `toml:"solver_samples"`
+	SolverSamples int `toml:"solver_samples" doc:"samples the solver re-solves to time it against the model"`
 }
 
 // defaults fills the task; the architecture's defaults (layers, hidden

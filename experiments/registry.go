@@ -18,21 +18,25 @@ import (
 // The registry: every solver the generate stage knows, in one table.
 var registry = map[string]solverSpec{
 	"burgers": {
+		defaults:      func() any { return defaultBurgersParams() },
 		timeDependent: true,
 		paramKeys:     []string{"nu", "length", "ic_alpha", "ic_tau", "ic_sigma"},
 		build:         buildBurgers,
 	},
 	"convection": {
+		defaults:      func() any { return defaultConvectionParams() },
 		timeDependent: true,
 		paramKeys:     []string{"beta", "nu", "rho", "ic", "ic_alpha", "ic_tau", "ic_sigma", "splitting_dt"},
 		build:         buildConvection,
 	},
 	"navierstokes": {
+		defaults:      func() any { return defaultNavierStokesParams() },
 		timeDependent: true,
 		paramKeys:     []string{"nu", "length", "scheme", "forcing", "amplitude", "wavenumber", "drag", "ic_alpha", "ic_tau", "ic_sigma"},
 		build:         buildNavierStokes,
 	},
 	"darcy": {
+		defaults:      func() any { return defaultDarcyParams() },
 		timeDependent: false,
 		paramKeys:     []string{"alpha", "tau", "high", "low", "forcing", "mean"},
 		build:         buildDarcy,
@@ -40,6 +44,7 @@ var registry = map[string]solverSpec{
 }
 
 type solverSpec struct {
+	defaults      func() any // the [data.params] struct with its defaults
 	timeDependent bool
 	paramKeys     []string
 	build         func(c *Config, md toml.MetaData) (generator, error)
@@ -126,11 +131,11 @@ func finiteCheck(key string, v float64) error {
 // N(0, sigma^2 (-Laplacian + tau^2)^-alpha) (FNO paper: 625 (-Laplacian +
 // 25)^-2, i.e. sigma 25, tau 5, alpha 2).
 type BurgersParams struct {
-	Nu      float64 `toml:"nu" json:"nu"`
-	Length  float64 `toml:"length" json:"length"`
-	ICAlpha float64 `toml:"ic_alpha" json:"ic_alpha"`
-	ICTau   float64 `toml:"ic_tau" json:"ic_tau"`
-	ICSigma float64 `toml:"ic_sigma" json:"ic_sigma"`
+	Nu      float64 `toml:"nu" json:"nu" doc:"viscosity (convection: diffusion coefficient)"`
+	Length  float64 `toml:"length" json:"length" doc:"domain length"`
+	ICAlpha float64 `toml:"ic_alpha" json:"ic_alpha" doc:"initial-condition GRF exponent alpha of (-Laplacian + tau^2)^-alpha"`
+	ICTau   float64 `toml:"ic_tau" json:"ic_tau" doc:"initial-condition GRF length-scale parameter tau"`
+	ICSigma float64 `toml:"ic_sigma" json:"ic_sigma" doc:"initial-condition GRF amplitude sigma (0: the method default)"`
 }
 
 type burgersGen struct {
@@ -141,7 +146,7 @@ type burgersGen struct {
 }
 
 func buildBurgers(c *Config, md toml.MetaData) (generator, error) {
-	p := BurgersParams{Nu: 0.1, Length: 1, ICAlpha: 2, ICTau: 5, ICSigma: 25}
+	p := defaultBurgersParams()
 	if err := decodeParams(c, md, &p); err != nil {
 		return nil, err
 	}
@@ -202,14 +207,14 @@ func (g *burgersGen) sample(ctx context.Context, seed uint64, i int) (map[string
 // PINN-failure-modes / LPINN problems on [0, 2 pi) with u0 = sin x
 // (ic = "sin") or a GRF (ic = "grf").
 type ConvectionParams struct {
-	Beta        float64 `toml:"beta" json:"beta"`
-	Nu          float64 `toml:"nu" json:"nu"`
-	Rho         float64 `toml:"rho" json:"rho"`
-	IC          string  `toml:"ic" json:"ic"`
-	ICAlpha     float64 `toml:"ic_alpha" json:"ic_alpha"`
-	ICTau       float64 `toml:"ic_tau" json:"ic_tau"`
-	ICSigma     float64 `toml:"ic_sigma" json:"ic_sigma"`
-	SplittingDt float64 `toml:"splitting_dt" json:"splitting_dt"`
+	Beta        float64 `toml:"beta" json:"beta" doc:"convection speed"`
+	Nu          float64 `toml:"nu" json:"nu" doc:"viscosity (convection: diffusion coefficient)"`
+	Rho         float64 `toml:"rho" json:"rho" doc:"reaction rate"`
+	IC          string  `toml:"ic" json:"ic" doc:"initial condition: sin or grf"`
+	ICAlpha     float64 `toml:"ic_alpha" json:"ic_alpha" doc:"initial-condition GRF exponent alpha of (-Laplacian + tau^2)^-alpha"`
+	ICTau       float64 `toml:"ic_tau" json:"ic_tau" doc:"initial-condition GRF length-scale parameter tau"`
+	ICSigma     float64 `toml:"ic_sigma" json:"ic_sigma" doc:"initial-condition GRF amplitude sigma (0: the method default)"`
+	SplittingDt float64 `toml:"splitting_dt" json:"splitting_dt" doc:"Strang splitting time step (0: exact solution where one exists)"`
 }
 
 type convectionGen struct {
@@ -220,7 +225,7 @@ type convectionGen struct {
 }
 
 func buildConvection(c *Config, md toml.MetaData) (generator, error) {
-	p := ConvectionParams{IC: "sin", ICAlpha: 2, ICTau: 5, ICSigma: 0}
+	p := defaultConvectionParams()
 	if err := decodeParams(c, md, &p); err != nil {
 		return nil, err
 	}
@@ -293,16 +298,16 @@ func (g *convectionGen) sample(ctx context.Context, seed uint64, i int) (map[str
 // (forcing "kolmogorov", length 2 pi, drag), initial vorticity from
 // N(0, sigma^2 (-Laplacian + tau^2)^-alpha) (FNO: alpha 2.5, tau 7).
 type NavierStokesParams struct {
-	Nu         float64 `toml:"nu" json:"nu"`
-	Length     float64 `toml:"length" json:"length"`
-	Scheme     string  `toml:"scheme" json:"scheme"`
-	Forcing    string  `toml:"forcing" json:"forcing"`
-	Amplitude  float64 `toml:"amplitude" json:"amplitude"`
-	Wavenumber int     `toml:"wavenumber" json:"wavenumber"`
-	Drag       float64 `toml:"drag" json:"drag"`
-	ICAlpha    float64 `toml:"ic_alpha" json:"ic_alpha"`
-	ICTau      float64 `toml:"ic_tau" json:"ic_tau"`
-	ICSigma    float64 `toml:"ic_sigma" json:"ic_sigma"`
+	Nu         float64 `toml:"nu" json:"nu" doc:"viscosity (convection: diffusion coefficient)"`
+	Length     float64 `toml:"length" json:"length" doc:"domain length"`
+	Scheme     string  `toml:"scheme" json:"scheme" doc:"time stepper: fno (Crank-Nicolson/Euler as FNO) or etdrk4"`
+	Forcing    string  `toml:"forcing" json:"forcing" doc:"navierstokes: fno or kolmogorov; darcy: the constant right-hand side"`
+	Amplitude  float64 `toml:"amplitude" json:"amplitude" doc:"forcing amplitude (kolmogorov)"`
+	Wavenumber int     `toml:"wavenumber" json:"wavenumber" doc:"forcing wavenumber (kolmogorov)"`
+	Drag       float64 `toml:"drag" json:"drag" doc:"linear drag coefficient"`
+	ICAlpha    float64 `toml:"ic_alpha" json:"ic_alpha" doc:"initial-condition GRF exponent alpha of (-Laplacian + tau^2)^-alpha"`
+	ICTau      float64 `toml:"ic_tau" json:"ic_tau" doc:"initial-condition GRF length-scale parameter tau"`
+	ICSigma    float64 `toml:"ic_sigma" json:"ic_sigma" doc:"initial-condition GRF amplitude sigma (0: the method default)"`
 }
 
 type nsGen struct {
@@ -313,7 +318,7 @@ type nsGen struct {
 }
 
 func buildNavierStokes(c *Config, md toml.MetaData) (generator, error) {
-	p := NavierStokesParams{Nu: 1e-3, Length: 1, Scheme: string(navierstokes.SchemeFNO), Forcing: string(navierstokes.ForcingFNO), ICAlpha: 2.5, ICTau: 7}
+	p := defaultNavierStokesParams()
 	if err := decodeParams(c, md, &p); err != nil {
 		return nil, err
 	}
@@ -386,12 +391,12 @@ func (g *nsGen) sample(ctx context.Context, seed uint64, i int) (map[string][]fl
 // a thresholded from a Neumann GRF (alpha 2, tau 3) to high / low (12 / 3
 // in the paper; 12 / 4 in the released demo.m).
 type DarcyParams struct {
-	Alpha   float64 `toml:"alpha" json:"alpha"`
-	Tau     float64 `toml:"tau" json:"tau"`
-	High    float64 `toml:"high" json:"high"`
-	Low     float64 `toml:"low" json:"low"`
-	Forcing float64 `toml:"forcing" json:"forcing"`
-	Mean    string  `toml:"mean" json:"mean"`
+	Alpha   float64 `toml:"alpha" json:"alpha" doc:"coefficient GRF exponent alpha"`
+	Tau     float64 `toml:"tau" json:"tau" doc:"coefficient GRF parameter tau"`
+	High    float64 `toml:"high" json:"high" doc:"coefficient value where the GRF is positive"`
+	Low     float64 `toml:"low" json:"low" doc:"coefficient value where the GRF is negative"`
+	Forcing float64 `toml:"forcing" json:"forcing" doc:"navierstokes: fno or kolmogorov; darcy: the constant right-hand side"`
+	Mean    string  `toml:"mean" json:"mean" doc:"face coefficient average: arithmetic or harmonic"`
 }
 
 type darcyGen struct {
@@ -402,7 +407,7 @@ type darcyGen struct {
 }
 
 func buildDarcy(c *Config, md toml.MetaData) (generator, error) {
-	p := DarcyParams{Alpha: 2, Tau: 3, High: 12, Low: 3, Forcing: 1, Mean: string(darcy.Arithmetic)}
+	p := defaultDarcyParams()
 	if err := decodeParams(c, md, &p); err != nil {
 		return nil, err
 	}
@@ -456,4 +461,24 @@ func (g *darcyGen) sample(ctx context.Context, seed uint64, i int) (map[string][
 	}
 	k := g.d.Subsample
 	return map[string][]float32{"nu": subsampleFrames([][]float64{a}, n, k, 2), "tensor": subsampleFrames([][]float64{u}, n, k, 2)}, nil
+}
+
+// defaultBurgersParams are the burgers solver's [data.params] defaults.
+func defaultBurgersParams() BurgersParams {
+	return BurgersParams{Nu: 0.1, Length: 1, ICAlpha: 2, ICTau: 5, ICSigma: 25}
+}
+
+// defaultConvectionParams are the convection solver's [data.params] defaults.
+func defaultConvectionParams() ConvectionParams {
+	return ConvectionParams{IC: "sin", ICAlpha: 2, ICTau: 5, ICSigma: 0}
+}
+
+// defaultNavierStokesParams are the navierstokes solver's [data.params] defaults.
+func defaultNavierStokesParams() NavierStokesParams {
+	return NavierStokesParams{Nu: 1e-3, Length: 1, Scheme: string(navierstokes.SchemeFNO), Forcing: string(navierstokes.ForcingFNO), ICAlpha: 2.5, ICTau: 7}
+}
+
+// defaultDarcyParams are the darcy solver's [data.params] defaults.
+func defaultDarcyParams() DarcyParams {
+	return DarcyParams{Alpha: 2, Tau: 3, High: 12, Low: 3, Forcing: 1, Mean: string(darcy.Arithmetic)}
 }

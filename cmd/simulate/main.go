@@ -4,6 +4,10 @@
 //	simulate version              the surrogo, Go and HDF5 versions
 //	simulate inspect [-stats] F   the tree of an HDF5 file (h5ls -rv on one screen)
 //	simulate generate CONFIG.toml run a solver over seeded samples into HDF5
+//	simulate run CONFIG.toml      the whole study into runs/<name>/ (resumable)
+//	simulate config CONFIG.toml   the resolved config (-schema: every key)
+//	simulate plot RUN_DIR         redraw a run's figures
+//	simulate compare RUN_DIR...   the runs' metrics as a markdown table
 //	simulate train CONFIG.toml    train the [model] on the generated data
 //	simulate eval CONFIG.toml     evaluate it: metrics.json, predictions.h5
 //	simulate smoke [-out DIR]     write, re-read and verify a small field file
@@ -32,6 +36,14 @@ commands:
   inspect [-stats] FILE...  print the groups, datasets and attributes of HDF5 files
   generate [-shard k/n] [-workers n] [-out FILE] [-q] CONFIG.toml
                             generate the [data] section's samples into HDF5
+  run [-set K=V ...] [-out DIR] [-force] [-q] CONFIG.toml
+                            the whole study: generate -> train -> eval -> plot into
+                            runs/<name>/, skipping finished stages, resuming the rest
+  config [-set K=V ...] CONFIG.toml | config -schema
+                            print the resolved config, or every key documented
+  plot [-formats png,svg,pdf] RUN_DIR
+                            redraw a run's figures from its saved outputs
+  compare RUN_DIR...        a markdown table of the runs' metrics side by side
   train [-q] CONFIG.toml    train the [model] section's operator on the generated data
   eval CONFIG.toml          evaluate the trained model: metrics.json, predictions.h5
   smoke [-out DIR]          write, re-read and verify a small field file (demo)
@@ -61,6 +73,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runTrain(args[1:], stdout, stderr)
 	case "eval":
 		err = runEval(args[1:], stdout, stderr)
+	case "run":
+		err = runRun(args[1:], stdout, stderr)
+	case "plot":
+		err = runPlot(args[1:], stdout, stderr)
+	case "config":
+		err = runConfig(args[1:], stdout, stderr)
+	case "compare":
+		err = runCompare(args[1:], stdout, stderr)
 	case "smoke":
 		err = runSmoke(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":

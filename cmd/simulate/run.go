@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/surrogo/surrogo/experiments"
+)
+
+// overrides collects repeated -set KEY=VALUE flags.
+type overrides []experiments.Override
+
+func (o *overrides) String() string { return fmt.Sprint(*o) }
+
+func (o *overrides) Set(s string) error {
+	ov, err := experiments.ParseOverride(s)
+	if err != nil {
+		return err
+	}
+	*o = append(*o, ov)
+	return nil
+}
+
+func runRun(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var sets overrides
+	fs.Var(&sets, "set", "override a config key, KEY=VALUE (repeatable), e.g. -set train.lr=3e-4")
+	out := fs.String("out", "", "run directory (overrides run_dir; default runs/<name>)")
+	force := fs.Bool("force", false, "start over when the run directory holds a run of a different config")
+	workers := fs.Int("workers", 0, "samples solved in parallel (default GOMAXPROCS)")
+	quiet := fs.Bool("q", false, "no progress output")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: simulate run [-set KEY=VALUE ...] [-out DIR] [-force] [-workers n] [-q] CONFIG.toml")
+		fs.PrintDefaults()
+	}
+	if err := parseInterspersed(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return usageError{"expected one CONFIG.toml"}
+	}
+	if *out != "" {
+		sets = append(sets, experiments.Override{Key: "run_dir", Value: fmt.Sprintf("%q", *out)})
+	}
+	cfg, err := experiments.LoadWithOverrides(fs.Arg(0), sets)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	opts := experiments.RunOptions{Force: *force, Workers: *workers}
+	if !*quiet {
+		opts.Log = stdout
+		opts.Progress = progressReporter(stdout, "generate "+cfg.Data.Solver, cfg.Data.Samples())
+	}
+	if _, err := experiments.Run(ctx, cfg, opts); err != nil {
+		return err
+	}
+	if *quiet {
+		return nil
+	}
+	fmt.Fprintf(stdout, "run %s complete in %s\n", cfg.Name, cfg.RunDir())
+	if cfg.HasModel() {
+		return printCompare(stdout, []string{cfg.RunDir()})
+	}
+	return nil
+}
+
+func runPlot(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("plot", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	formats := fs.String("formats", "png,svg", "comma-separated figure formats: png, svg, pdf")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: simulate plot [-formats png,svg,pdf] RUN_DIR")
+		fs.PrintDefaults()
+	}
+	if err := parseInterspersed(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return usageError{"expected one RUN_DIR"}
+	}
+	var fm []string
+	for _, f := range strings.Split(*formats, ",") {
+		switch f = strings.TrimSpace(f); f {
+		case "png", "svg", "pdf":
+			fm = append(fm, f)
+		default:
+			return usageError{fmt.Sprintf("-formats: unknown format %q (expected png, svg or pdf)", f)}
+		}
+	}
+	files, err := experiments.Plot(fs.Arg(0), experiments.PlotOptions{Formats: fm})
+	for _, f := range files {
+		fmt.Fprintln(stdout, "wrote", f)
+	}
+	return err
+}
+
+func runConfig(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("config", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var sets overrides
+	fs.Var(&sets, "set", "override a config key, KEY=VALUE (repeatable)")
+	schema := fs.Bool("schema", false, "print every key with its type, default and meaning (markdown)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: simulate config [-set KEY=VALUE ...] CONFIG.toml\n       simulate config -schema")
+		fs.PrintDefaults()
+	}
+	if err := parseInterspersed(fs, args); err != nil {
+		return err
+	}
+	if *schema {
+		if fs.NArg() != 0 {
+			return usageError{"-schema takes no CONFIG.toml"}
+		}
+		_, err := io.WriteString(stdout, experiments.SchemaMarkdown())
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return usageError{"expected one CONFIG.toml"}
+	}
+	cfg, err := experiments.LoadWithOverrides(fs.Arg(0), sets)
+	if err != nil {
+		return err
+	}
+	text, err := cfg.ResolvedTOML()
+	if err != nil {
+		return err
+	}
+	_, err = stdout.Write(text)
+	return err
+}
+
+func runCompare(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "usage: simulate compare RUN_DIR [RUN_DIR ...]")
+		return usageError{"expected at least one RUN_DIR"}
+	}
+	return printCompare(stdout, args)
+}
+
+// printCompare writes a markdown table of the runs' metrics.
+func printCompare(w io.Writer, dirs []string) error {
+	fmt.Fprintln(w, "| run | model | params | test rel L2 | std | max | train s | inference s/sample | solver s/sample | speedup |")
+	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, dir := range dirs {
+		raw, err := os.ReadFile(filepath.Join(dir, "metrics.json"))
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("%s: no metrics.json (has the eval stage run?)", dir)
+			}
+			return err
+		}
+		var m experiments.Metrics
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return fmt.Errorf("%s: %w", filepath.Join(dir, "metrics.json"), err)
+		}
+		model := "?"
+		if cfgRaw, err := os.ReadFile(filepath.Join(dir, "config.toml")); err == nil {
+			model = modelSummary(string(cfgRaw))
+		}
+		fmt.Fprintf(w, "| %s | %s | %d | %.4g | %.2g | %.3g | %.0f | %.3g | %.3g | %.0fx |\n", filepath.Base(filepath.Clean(dir)), model,
+			m.Params, m.TestRelL2, m.TestRelL2Std, m.TestRelL2Max, m.TrainSeconds, m.InferenceSecondsPerSample, m.SolverSecondsPerSample, m.Speedup)
+	}
+	return nil
+}
+
+// modelSummary reads "kind width modes" from a resolved config.toml.
+func modelSummary(text string) string {
+	var c struct {
+		Model struct {
+			Kind  string `toml:"kind"`
+			Width int    `toml:"width"`
+			Modes []int  `toml:"modes"`
+		} `toml:"model"`
+	}
+	if _, err := decodeTOML(text, &c); err != nil || c.Model.Kind == "" {
+		return "?"
+	}
+	return fmt.Sprintf("%s w%d m%v", c.Model.Kind, c.Model.Width, c.Model.Modes)
+}
+
+func decodeTOML(text string, v any) (toml.MetaData, error) { return toml.Decode(text, v) }

@@ -1,0 +1,260 @@
+package experiments
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+
+	"github.com/surrogo/surrogo/datasets"
+	"github.com/surrogo/surrogo/plotting"
+	"github.com/surrogo/surrogo/tensor"
+)
+
+// PlotOptions steer Plot.
+type PlotOptions struct {
+	Formats []string // png, svg, pdf (default png and svg)
+}
+
+// Plot draws a run directory's figures into RUN_DIR/figures from its saved
+// outputs (train_log.csv, metrics.json, predictions.h5), so figures can be
+// redrawn without rerunning anything:
+//
+//	loss             training loss and test relative L2 per epoch (log y)
+//	samples          1-D: truth vs prediction for three test samples
+//	fields           2-D: truth | prediction | error of the first test sample
+//	spectrum         energy spectrum of truth vs prediction, averaged over the test set (log-log)
+//	rollout_error    relative L2 per rollout step (time-dependent tasks)
+//	resolution_error relative L2 vs test resolution (zero-shot super-resolution)
+//
+// It returns the files written.
+func Plot(runDir string, opts PlotOptions) ([]string, error) {
+	figs := filepath.Join(runDir, "figures")
+	var written []string
+	add := func(files []string, err error) error {
+		written = append(written, files...)
+		return err
+	}
+	if err := add(plotLoss(runDir, figs, opts.Formats)); err != nil {
+		return written, err
+	}
+	m, err := readMetrics(runDir)
+	if err != nil {
+		return written, err
+	}
+	if err := add(plotPredictions(runDir, figs, opts.Formats)); err != nil {
+		return written, err
+	}
+	if len(m.RolloutRelL2) > 0 {
+		steps := make([]float64, len(m.RolloutRelL2))
+		for i := range steps {
+			steps[i] = float64(i + 1)
+		}
+		if err := add(plotting.WriteCurves(filepath.Join(figs, "rollout_error"), plotting.Curves{
+			XLabel: "rollout step", YLabel: "relative L2 error", LogY: true, XTicksAtData: len(steps) <= 12,
+			Series: []plotting.Series{{Name: "test mean", X: steps, Y: m.RolloutRelL2, Points: true}},
+		}, opts.Formats)); err != nil {
+			return written, err
+		}
+	}
+	if len(m.SuperResolution) > 0 && len(m.Resolution) > 0 {
+		pts := map[float64]float64{float64(m.Resolution[0]): m.TestRelL2}
+		for k, v := range m.SuperResolution {
+			if r, err := strconv.Atoi(k); err == nil {
+				pts[float64(r)] = v
+			}
+		}
+		var xs, ys []float64
+		for x := range pts {
+			xs = append(xs, x)
+		}
+		sort.Float64s(xs)
+		for _, x := range xs {
+			ys = append(ys, pts[x])
+		}
+		if err := add(plotting.WriteCurves(filepath.Join(figs, "resolution_error"), plotting.Curves{
+			XLabel: "test resolution (points per axis)", YLabel: "relative L2 error", LogX: true, LogY: true, XTicksAtData: true,
+			Series: []plotting.Series{{Name: fmt.Sprintf("trained at %d", m.Resolution[0]), X: xs, Y: ys, Points: true}},
+		}, opts.Formats)); err != nil {
+			return written, err
+		}
+	}
+	return written, nil
+}
+
+func readMetrics(runDir string) (*Metrics, error) {
+	raw, err := os.ReadFile(filepath.Join(runDir, "metrics.json"))
+	if err != nil {
+		return nil, fmt.Errorf("experiments: plot needs the evaluate stage's metrics.json: %w", err)
+	}
+	var m Metrics
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("experiments: %s: %w", filepath.Join(runDir, "metrics.json"), err)
+	}
+	return &m, nil
+}
+
+// plotLoss draws train_log.csv.
+func plotLoss(runDir, figs string, formats []string) ([]string, error) {
+	path := filepath.Join(runDir, "train_log.csv")
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("experiments: plot needs the train stage's train_log.csv: %w", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("experiments: %s: %w", path, err)
+	}
+	var epochs, train, test []float64
+	for i, r := range rows {
+		if i == 0 || len(r) < 5 {
+			continue
+		}
+		e, _ := strconv.ParseFloat(r[0], 64)
+		tr, _ := strconv.ParseFloat(r[3], 64)
+		te, err := strconv.ParseFloat(r[4], 64)
+		if err != nil {
+			te = math.NaN() // no test evaluation that epoch
+		}
+		epochs, train, test = append(epochs, e), append(train, tr), append(test, te)
+	}
+	return plotting.WriteCurves(filepath.Join(figs, "loss"), plotting.Curves{
+		XLabel: "epoch", YLabel: "relative L2", LogY: true,
+		Series: []plotting.Series{{Name: "train loss", X: epochs, Y: train}, {Name: "test error", X: epochs, Y: test, Points: len(epochs) <= 60}},
+	}, formats)
+}
+
+// plotPredictions draws predictions.h5: sample curves (1-D) or field
+// panels (2-D), and the energy spectra.
+func plotPredictions(runDir, figs string, formats []string) ([]string, error) {
+	path := filepath.Join(runDir, "predictions.h5")
+	f, err := datasets.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("experiments: plot needs the evaluate stage's predictions.h5: %w", err)
+	}
+	defer f.Close()
+	truth, shape, err := datasets.Read[float64](f.Group, "truth")
+	if err != nil {
+		return nil, err
+	}
+	pred, pshape, err := datasets.Read[float64](f.Group, "prediction")
+	if err != nil {
+		return nil, err
+	}
+	if !tensor.SameShape(shape, pshape) || len(shape) < 3 || len(shape) > 4 {
+		return nil, fmt.Errorf("experiments: %s: truth %v and prediction %v, expected equal [samples, x, (y,) channels]", path, shape, pshape)
+	}
+	n, ch := shape[0], shape[len(shape)-1]
+	spatial := shape[1 : len(shape)-1]
+	size := tensor.Size(spatial)
+	// channel c of sample i (the last channel: the final rollout frame).
+	field := func(v []float64, i int) []float64 {
+		out := make([]float64, size)
+		for p := range out {
+			out[p] = v[(i*size+p)*ch+ch-1]
+		}
+		return out
+	}
+	var written []string
+	if len(spatial) == 1 {
+		x := make([]float64, size)
+		for i := range x {
+			x[i] = float64(i) / float64(size)
+		}
+		var series []plotting.Series
+		for i := 0; i < min(n, 3); i++ {
+			series = append(series,
+				plotting.Series{X: x, Y: field(truth, i)},
+				plotting.Series{X: x, Y: field(pred, i), Dashed: true})
+		}
+		files, err := plotting.WriteCurves(filepath.Join(figs, "samples"), plotting.Curves{XLabel: "x", YLabel: "u",
+			Series: series, Legend: []string{"truth", "prediction"}}, formats)
+		written = append(written, files...)
+		if err != nil {
+			return written, err
+		}
+	} else {
+		files, err := plotting.WriteFieldPanels(filepath.Join(figs, "fields"), "first test sample",
+			plotting.Field{NX: spatial[0], NY: spatial[1], Values: field(truth, 0)},
+			plotting.Field{NX: spatial[0], NY: spatial[1], Values: field(pred, 0)}, formats)
+		written = append(written, files...)
+		if err != nil {
+			return written, err
+		}
+	}
+	var kt, et, ep []float64
+	for i := 0; i < n; i++ {
+		k, a := EnergySpectrum(field(truth, i), spatial)
+		_, b := EnergySpectrum(field(pred, i), spatial)
+		if et == nil {
+			kt, et, ep = k, make([]float64, len(a)), make([]float64, len(b))
+		}
+		for j := range a {
+			et[j] += a[j] / float64(n)
+			ep[j] += b[j] / float64(n)
+		}
+	}
+	// Leave out k = 0 (the mean) on log axes.
+	files, err := plotting.WriteCurves(filepath.Join(figs, "spectrum"), plotting.Curves{
+		XLabel: "wavenumber k", YLabel: "energy E(k)", LogX: true, LogY: true, YDecades: 12,
+		Series: []plotting.Series{{Name: "truth", X: kt[1:], Y: et[1:]}, {Name: "prediction", X: kt[1:], Y: ep[1:], Dashed: true}},
+	}, formats)
+	return append(written, files...), err
+}
+
+// EnergySpectrum returns E(k) = sum over |k'| in [k - 1/2, k + 1/2) of
+// |u_hat(k')|^2 / 2 (orthonormal DFT, integer wavenumbers k = 0..N/2) of
+// a 1-D or 2-D periodic field on the grid spatial; in 1-D each k is one
+// wavenumber with its conjugate.
+func EnergySpectrum(u []float64, spatial []int) (k, e []float64) {
+	x := tensor.FromSlice(append([]float64(nil), u...), spatial...)
+	uh := tensor.RFFTN(x, len(spatial))
+	norm := 1 / float64(tensor.Size(spatial))
+	shape := uh.Shape()
+	kmax := spatial[0] / 2
+	for _, n := range spatial {
+		kmax = min(kmax, n/2)
+	}
+	e = make([]float64, kmax+1)
+	last := shape[len(shape)-1]
+	for j := 0; j < uh.Len(); j++ {
+		c := uh.At(j)
+		p := (real(c)*real(c) + imag(c)*imag(c)) * norm
+		// wavenumber of index j: the half axis last, full axes signed.
+		rem := j
+		var k2 float64
+		kl := rem % last
+		rem /= last
+		weight := 2.0 // the conjugate half of the last axis
+		if kl == 0 || (2*kl == spatial[len(spatial)-1]) {
+			weight = 1
+		}
+		k2 += float64(kl * kl)
+		for a := len(shape) - 2; a >= 0; a-- {
+			ka := rem % shape[a]
+			rem /= shape[a]
+			if ka > shape[a]/2 {
+				ka -= shape[a]
+			}
+			k2 += float64(ka * ka)
+		}
+		if shell := int(math.Round(math.Sqrt(k2))); shell <= kmax {
+			e[shell] += weight * p / 2
+		}
+	}
+	k = make([]float64, kmax+1)
+	for i := range k {
+		k[i] = float64(i)
+	}
+	return k, e
+}

@@ -1,0 +1,266 @@
+package experiments
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Resolved returns the configuration as a tree of TOML values with every
+// default filled in: the solver's parameters as the solver resolved them
+// and the operator's architecture defaults. It is what run directories
+// store as config.toml and what stage hashes are computed from.
+func (c *Config) Resolved() (map[string]any, error) {
+	model := c.Model
+	if c.hasModel {
+		model = c.resolvedModel()
+	}
+	top := map[string]any{"name": c.Name, "seed": c.Seed, "run_dir": c.RunDir(),
+		"data": fieldsOf(c.Data), "model": fieldsOf(model), "train": fieldsOf(c.Train), "eval": fieldsOf(c.Eval)}
+	var buf bytes.Buffer
+	if err := toml.NewEncoder(&buf).Encode(top); err != nil {
+		return nil, fmt.Errorf("experiments: encoding the resolved config: %w", err)
+	}
+	tree := map[string]any{}
+	if _, err := toml.Decode(buf.String(), &tree); err != nil {
+		return nil, fmt.Errorf("experiments: re-reading the resolved config: %w", err)
+	}
+	if c.gen != nil {
+		params, err := asTree(c.gen.params())
+		if err != nil {
+			return nil, err
+		}
+		tree["data"].(map[string]any)["params"] = params
+	}
+	if !c.hasModel {
+		delete(tree, "model")
+		delete(tree, "train")
+		delete(tree, "eval")
+	}
+	return tree, nil
+}
+
+// resolvedModel fills the architecture defaults the operators would apply.
+func (c *Config) resolvedModel() ModelConfig {
+	m := c.Model
+	dim, n := c.storedGrid()
+	spatial := make([]int, dim)
+	for i := range spatial {
+		spatial[i] = n
+	}
+	if m.Kind == "t1" {
+		tc := c.t1Config(spatial).WithDefaults()
+		m.Layers, m.ProjHidden, m.Activation, m.Init, m.Transform = tc.Layers, tc.HeadHidden, tc.Activation, tc.Init, tc.Transform
+		return m
+	}
+	fc := c.fnoConfig(dim).WithDefaults()
+	m.Layers, m.ProjHidden, m.Activation = fc.Layers, fc.ProjHidden, fc.Activation
+	return m
+}
+
+// fieldsOf maps a config section's fields to their TOML names (the raw
+// solver parameters, a toml.Primitive, are left out).
+func fieldsOf(section any) map[string]any {
+	out := map[string]any{}
+	v := reflect.ValueOf(section)
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Type().Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
+		if name == "" || name == "-" || f.Type == reflect.TypeOf(toml.Primitive{}) {
+			continue
+		}
+		out[name] = v.Field(i).Interface()
+	}
+	return out
+}
+
+// asTree converts a struct with toml tags to a tree of TOML values.
+func asTree(v any) (map[string]any, error) {
+	var buf bytes.Buffer
+	if err := toml.NewEncoder(&buf).Encode(v); err != nil {
+		return nil, fmt.Errorf("experiments: encoding %T: %w", v, err)
+	}
+	tree := map[string]any{}
+	_, err := toml.Decode(buf.String(), &tree)
+	return tree, err
+}
+
+// ResolvedTOML is Resolved as TOML text (keys sorted within tables).
+func (c *Config) ResolvedTOML() ([]byte, error) {
+	tree, err := c.Resolved()
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "# %s resolved by surrogo: every default filled in.\n", c.path)
+	if err := toml.NewEncoder(&buf).Encode(tree); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// Stages of a run, in order.
+const (
+	StageGenerate = "generate"
+	StageTrain    = "train"
+	StageEval     = "eval"
+	StagePlot     = "plot"
+)
+
+// stageKeys lists the top-level keys each stage's outputs depend on.
+var stageKeys = map[string][]string{
+	StageGenerate: {"seed", "data"},
+	StageTrain:    {"seed", "data", "model", "train"},
+	StageEval:     {"seed", "data", "model", "train", "eval"},
+	StagePlot:     {"seed", "data", "model", "train", "eval"},
+}
+
+// StageHash is the SHA-256 of the resolved settings a stage depends on:
+// a finished stage is reused only when its hash is unchanged.
+func (c *Config) StageHash(stage string) (string, error) {
+	tree, err := c.Resolved()
+	if err != nil {
+		return "", err
+	}
+	sub := map[string]any{}
+	for _, k := range stageKeys[stage] {
+		if v, ok := tree[k]; ok {
+			sub[k] = v
+		}
+	}
+	var buf bytes.Buffer
+	if err := toml.NewEncoder(&buf).Encode(sub); err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// ChangedKeys lists the dotted keys whose values differ between two
+// resolved trees (added, removed or changed), sorted.
+func ChangedKeys(old, cur map[string]any) []string {
+	var out []string
+	var walk func(prefix string, a, b map[string]any)
+	walk = func(prefix string, a, b map[string]any) {
+		keys := map[string]bool{}
+		for k := range a {
+			keys[k] = true
+		}
+		for k := range b {
+			keys[k] = true
+		}
+		for k := range keys {
+			va, oka := a[k]
+			vb, okb := b[k]
+			ta, isTa := va.(map[string]any)
+			tb, isTb := vb.(map[string]any)
+			switch {
+			case isTa && isTb:
+				walk(prefix+k+".", ta, tb)
+			case !oka || !okb || fmt.Sprint(va) != fmt.Sprint(vb):
+				out = append(out, prefix+k)
+			}
+		}
+	}
+	walk("", old, cur)
+	sort.Strings(out)
+	return out
+}
+
+// Override is one -set KEY=VALUE.
+type Override struct {
+	Key, Value string
+}
+
+// ParseOverride splits "key=value".
+func ParseOverride(s string) (Override, error) {
+	k, v, ok := strings.Cut(s, "=")
+	k = strings.TrimSpace(k)
+	if !ok || k == "" {
+		return Override{}, fmt.Errorf("-set %q: expected KEY=VALUE, e.g. train.lr=3e-4", s)
+	}
+	return Override{Key: k, Value: strings.TrimSpace(v)}, nil
+}
+
+// LoadWithOverrides reads a config and applies -set overrides before the
+// strict decoding, so an override is checked exactly like a key in the
+// file: an unknown key or a value of the wrong type is an error naming the
+// override. A value is read as a TOML value (3e-4, 48, true, [12, 12],
+// "gelu"); a bare word that is not valid TOML is taken as a string.
+func LoadWithOverrides(path string, sets []Override) (*Config, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("experiments: reading config: %w", err)
+	}
+	if len(sets) == 0 {
+		return Parse(path, raw)
+	}
+	tree := map[string]any{}
+	if _, err := toml.Decode(string(raw), &tree); err != nil {
+		return Parse(path, raw) // reports the syntax error with its line
+	}
+	for _, o := range sets {
+		if err := setKey(tree, o); err != nil {
+			return nil, err
+		}
+	}
+	var buf bytes.Buffer
+	if err := toml.NewEncoder(&buf).Encode(tree); err != nil {
+		return nil, fmt.Errorf("experiments: applying -set overrides: %w", err)
+	}
+	cfg, err := Parse(path, buf.Bytes())
+	if err != nil {
+		var ce *ConfigError
+		if errors.As(err, &ce) {
+			for _, o := range sets {
+				if ce.Key == o.Key || strings.Contains(ce.Msg, `"`+o.Key+`"`) {
+					return nil, &ConfigError{File: path, Key: ce.Key, Msg: fmt.Sprintf("%s (from -set %s=%s)", ce.Msg, o.Key, o.Value)}
+				}
+			}
+			ce.Line = 0 // lines refer to the rewritten text, not the file
+		}
+		return nil, err
+	}
+	cfg.text = string(raw) + "\n# -set overrides:\n"
+	for _, o := range sets {
+		cfg.text += fmt.Sprintf("#   %s = %s\n", o.Key, o.Value)
+	}
+	return cfg, nil
+}
+
+// setKey sets a dotted key in a TOML tree.
+func setKey(tree map[string]any, o Override) error {
+	var v any
+	probe := map[string]any{}
+	if _, err := toml.Decode("v = "+o.Value, &probe); err == nil {
+		v = probe["v"]
+	} else {
+		v = o.Value
+	}
+	parts := strings.Split(o.Key, ".")
+	node := tree
+	for i, p := range parts[:len(parts)-1] {
+		next, ok := node[p]
+		if !ok {
+			t := map[string]any{}
+			node[p] = t
+			node = t
+			continue
+		}
+		t, ok := next.(map[string]any)
+		if !ok {
+			return &ConfigError{File: "-set", Key: o.Key, Msg: fmt.Sprintf("%s is a value, not a section", strings.Join(parts[:i+1], "."))}
+		}
+		node = t
+	}
+	node[parts[len(parts)-1]] = v
+	return nil
+}

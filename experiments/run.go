@@ -1,0 +1,284 @@
+package experiments
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/surrogo/surrogo/internal/buildinfo"
+)
+
+// RunOptions steer Run.
+type RunOptions struct {
+	// Force starts over in a run directory that holds a run of a
+	// different configuration (its outputs are removed first).
+	Force bool
+	// Log receives one line per stage event and the stages' progress
+	// (nil: silent).
+	Log io.Writer
+	// Progress, if set, reports generation progress (done, total).
+	Progress func(done, total int)
+	// Workers for generation (0: GOMAXPROCS).
+	Workers int
+}
+
+// RunRecord is run.json: the provenance and stage status of a run
+// directory.
+type RunRecord struct {
+	Surrogo  string                  `json:"surrogo_version"`
+	Go       string                  `json:"go_version"`
+	Host     string                  `json:"host"`
+	Config   string                  `json:"config"` // the file the run was started from
+	Started  time.Time               `json:"started"`
+	Finished *time.Time              `json:"finished,omitempty"`
+	Hash     string                  `json:"config_hash"` // of the resolved config (eval stage keys)
+	Stages   map[string]*StageRecord `json:"stages"`
+}
+
+// StageRecord is one stage's status in run.json.
+type StageRecord struct {
+	Status   string     `json:"status"` // running | done | failed
+	Hash     string     `json:"hash"`   // StageHash when it ran
+	Started  time.Time  `json:"started"`
+	Finished *time.Time `json:"finished,omitempty"`
+	Seconds  float64    `json:"seconds,omitempty"`
+	Error    string     `json:"error,omitempty"`
+}
+
+// ErrConfigChanged is returned (wrapped) when a run directory holds a run
+// of a different configuration and Force is not set.
+var ErrConfigChanged = errors.New("run directory holds a run of a different configuration")
+
+// runFiles are the outputs a run directory holds besides the data file.
+var runFiles = []string{"config.toml", "run.json", "checkpoints", "train_log.csv", "train.json",
+	"normalizers.h5", "metrics.json", "predictions.h5", "figures"}
+
+// Run executes the pipeline generate -> train -> eval -> plot into the run
+// directory, skipping every stage that already finished with the same
+// settings (its StageHash) and whose outputs are present; training
+// continues from the newest checkpoint. The resolved configuration is
+// written to config.toml and the stages' status to run.json after every
+// change, atomically.
+func Run(ctx context.Context, cfg *Config, opts RunOptions) (*RunRecord, error) {
+	dir := cfg.RunDir()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("experiments: run directory: %w", err)
+	}
+	if err := probeWritable(dir); err != nil {
+		return nil, err
+	}
+	resolved, err := cfg.ResolvedTOML()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSameRun(cfg, dir, opts.Force); err != nil {
+		return nil, err
+	}
+	if err := writeAtomic(filepath.Join(dir, "config.toml"), resolved); err != nil {
+		return nil, err
+	}
+	rec := readRunRecord(dir)
+	host, _ := os.Hostname()
+	rec.Surrogo, rec.Go, rec.Host, rec.Config = buildinfo.Version(), buildinfo.GoVersion(), host, cfg.path
+	if rec.Started.IsZero() {
+		rec.Started = time.Now().UTC()
+	}
+	rec.Finished = nil
+	if rec.Hash, err = cfg.StageHash(StageEval); err != nil {
+		return nil, err
+	}
+	logf := func(format string, args ...any) {
+		if opts.Log != nil {
+			fmt.Fprintf(opts.Log, "%s  %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+		}
+	}
+	stages := []stage{
+		{StageGenerate, []string{cfg.Data.Output}, func() error {
+			_, err := Generate(ctx, cfg, GenerateOptions{Workers: opts.Workers, Progress: opts.Progress, Resume: true})
+			return err
+		}},
+	}
+	if cfg.hasModel {
+		stages = append(stages,
+			stage{StageTrain, []string{checkpointPath(cfg), filepath.Join(dir, "train.json")}, func() error {
+				_, err := Train(ctx, cfg, opts.Log)
+				return err
+			}},
+			stage{StageEval, []string{filepath.Join(dir, "metrics.json"), filepath.Join(dir, "predictions.h5")}, func() error {
+				_, err := Evaluate(ctx, cfg)
+				return err
+			}},
+			stage{StagePlot, []string{filepath.Join(dir, "figures")}, func() error {
+				_, err := Plot(cfg.RunDir(), PlotOptions{})
+				return err
+			}})
+	}
+	rerun := false // once a stage reruns, every later one does too
+	for _, st := range stages {
+		hash, err := cfg.StageHash(st.name)
+		if err != nil {
+			return nil, err
+		}
+		prev := rec.Stages[st.name]
+		if !rerun && prev != nil && prev.Status == "done" && prev.Hash == hash && allExist(st.outputs) {
+			logf("%s: done earlier, skipped", st.name)
+			continue
+		}
+		rerun = true
+		sr := &StageRecord{Status: "running", Hash: hash, Started: time.Now().UTC()}
+		rec.Stages[st.name] = sr
+		if err := writeRunRecord(dir, rec); err != nil {
+			return nil, err
+		}
+		logf("%s: started", st.name)
+		err = st.run()
+		end := time.Now().UTC()
+		sr.Finished, sr.Seconds = &end, end.Sub(sr.Started).Seconds()
+		if err != nil {
+			sr.Status, sr.Error = "failed", err.Error()
+			if werr := writeRunRecord(dir, rec); werr != nil {
+				return nil, errors.Join(err, werr)
+			}
+			return rec, fmt.Errorf("%s stage: %w", st.name, err)
+		}
+		sr.Status = "done"
+		if err := writeRunRecord(dir, rec); err != nil {
+			return nil, err
+		}
+		logf("%s: done in %.1fs", st.name, sr.Seconds)
+	}
+	end := time.Now().UTC()
+	rec.Finished = &end
+	return rec, writeRunRecord(dir, rec)
+}
+
+// stage is one step of Run: its outputs (all present when it finished)
+// and how to run it.
+type stage struct {
+	name    string
+	outputs []string
+	run     func() error
+}
+
+// checkSameRun refuses a run directory whose config.toml differs from the
+// resolved configuration, naming the changed keys; with force it removes
+// the old run's outputs instead.
+func checkSameRun(cfg *Config, dir string, force bool) error {
+	raw, err := os.ReadFile(filepath.Join(dir, "config.toml"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("experiments: reading the run's config.toml: %w", err)
+	}
+	old := map[string]any{}
+	if _, err := toml.Decode(string(raw), &old); err != nil {
+		return fmt.Errorf("experiments: %s: %w", filepath.Join(dir, "config.toml"), err)
+	}
+	cur, err := cfg.Resolved()
+	if err != nil {
+		return err
+	}
+	changed := ChangedKeys(old, cur)
+	if len(changed) == 0 {
+		return nil
+	}
+	if !force {
+		return fmt.Errorf("experiments: %s: %w; changed keys: %s (rerun with -force to start over, or set another run_dir / -out)",
+			dir, ErrConfigChanged, strings.Join(changed, ", "))
+	}
+	for _, name := range runFiles {
+		if err := os.RemoveAll(filepath.Join(dir, name)); err != nil {
+			return fmt.Errorf("experiments: clearing %s: %w", dir, err)
+		}
+	}
+	if out, ok := old["data"].(map[string]any)["output"].(string); ok && out != "" {
+		for _, p := range []string{out, out + ".tmp"} {
+			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("experiments: clearing the old data file: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+func readRunRecord(dir string) *RunRecord {
+	rec := &RunRecord{}
+	if raw, err := os.ReadFile(filepath.Join(dir, "run.json")); err == nil {
+		json.Unmarshal(raw, rec) // a damaged record only costs rerunning stages
+	}
+	if rec.Stages == nil {
+		rec.Stages = map[string]*StageRecord{}
+	}
+	return rec
+}
+
+// ReadRunRecord reads a run directory's run.json.
+func ReadRunRecord(dir string) (*RunRecord, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, "run.json"))
+	if err != nil {
+		return nil, err
+	}
+	rec := &RunRecord{}
+	if err := json.Unmarshal(raw, rec); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "run.json"), err)
+	}
+	return rec, nil
+}
+
+func writeRunRecord(dir string, rec *RunRecord) error {
+	return writeJSON(filepath.Join(dir, "run.json"), rec)
+}
+
+// writeAtomic writes data to path through path.tmp and a rename.
+func writeAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return os.Rename(tmp, path)
+}
+
+// probeWritable checks that files can be created in dir.
+func probeWritable(dir string) error {
+	f, err := os.CreateTemp(dir, ".write-probe-*")
+	if err != nil {
+		return fmt.Errorf("experiments: run directory %s is not writable: %w", dir, err)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}
+
+func allExist(paths []string) bool {
+	for _, p := range paths {
+		if _, err := os.Stat(p); err != nil {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,355 @@
+package plotting
+
+import (
+	"bytes"
+	"fmt"
+	"image/color"
+	"math"
+	"os"
+	"path/filepath"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/palette"
+	"gonum.org/v1/plot/palette/moreland"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// Sizes of a two-column paper.
+const (
+	ColumnWidth = 3.4 * vg.Inch // one column
+	PageWidth   = 7 * vg.Inch   // both columns
+	FontSize    = 9             // points, body text of most venues
+)
+
+// DefaultFormats are written unless the caller asks otherwise.
+var DefaultFormats = []string{"png", "svg"}
+
+// Series is one line of a curve plot.
+type Series struct {
+	Name   string
+	X, Y   []float64
+	Dashed bool // a prediction beside its truth
+	Points bool // draw markers (few points)
+}
+
+// Curves describes a line plot.
+type Curves struct {
+	Title, XLabel, YLabel string
+	LogX, LogY            bool
+	Series                []Series
+	// XTicksAtData labels the x axis exactly at the data's x values (a
+	// few resolutions or steps) instead of round numbers.
+	XTicksAtData bool
+	// YDecades, if positive, limits a log y axis to this many decades
+	// below the largest value (hides round-off floors).
+	YDecades float64
+	// Legend names one solid and one dashed entry instead of every
+	// series (many samples: "truth" and "prediction").
+	Legend []string
+}
+
+// palette of line colours that stays distinguishable in greyscale print.
+var lineColors = []color.Color{
+	color.RGBA{0, 90, 181, 255},   // blue
+	color.RGBA{220, 50, 32, 255},  // red
+	color.RGBA{0, 0, 0, 255},      // black
+	color.RGBA{26, 133, 55, 255},  // green
+	color.RGBA{153, 79, 0, 255},   // brown
+	color.RGBA{118, 42, 131, 255}, // purple
+}
+
+func newPlot(title, xl, yl string) *plot.Plot {
+	p := plot.New()
+	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = title, xl, yl
+	size := font.Length(FontSize)
+	p.Title.TextStyle.Font.Size = size
+	p.X.Label.TextStyle.Font.Size = size
+	p.Y.Label.TextStyle.Font.Size = size
+	p.X.Tick.Label.Font.Size = size - 1
+	p.Y.Tick.Label.Font.Size = size - 1
+	p.Legend.TextStyle.Font.Size = size - 1
+	p.Legend.Top = true
+	return p
+}
+
+// WriteCurves draws c one column wide into base.<format> for each format
+// and returns the files written.
+func WriteCurves(base string, c Curves, formats []string) ([]string, error) {
+	p := newPlot(c.Title, c.XLabel, c.YLabel)
+	if c.LogY {
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = logTicks{}
+	}
+	if c.LogX {
+		p.X.Scale = plot.LogScale{}
+		p.X.Tick.Marker = logTicks{}
+	}
+	if c.XTicksAtData {
+		var ticks []plot.Tick
+		seen := map[float64]bool{}
+		for _, s := range c.Series {
+			for _, x := range s.X {
+				if !seen[x] {
+					seen[x] = true
+					ticks = append(ticks, plot.Tick{Value: x, Label: fmt.Sprintf("%g", x)})
+				}
+			}
+		}
+		p.X.Tick.Marker = plot.ConstantTicks(ticks)
+	}
+	p.Add(plotter.NewGrid())
+	n, entries := 0, len(c.Legend)
+	for _, s := range c.Series {
+		pts := make(plotter.XYs, 0, len(s.X))
+		for i := range s.X {
+			x, y := s.X[i], s.Y[i]
+			if math.IsNaN(y) || math.IsInf(y, 0) || (c.LogY && y <= 0) || (c.LogX && x <= 0) {
+				continue // gaps (epochs without a test evaluation, zero errors on a log axis)
+			}
+			pts = append(pts, plotter.XY{X: x, Y: y})
+		}
+		if len(pts) == 0 {
+			continue
+		}
+		col := lineColors[n%len(lineColors)]
+		if s.Dashed && n > 0 {
+			col = lineColors[(n-1)%len(lineColors)] // same colour as the truth it follows
+		} else {
+			n++
+		}
+		l, err := plotter.NewLine(pts)
+		if err != nil {
+			return nil, fmt.Errorf("plotting: %s: %w", s.Name, err)
+		}
+		l.Color, l.Width = col, vg.Points(1.2)
+		if s.Dashed {
+			l.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
+		}
+		p.Add(l)
+		if s.Points {
+			sc, err := plotter.NewScatter(pts)
+			if err != nil {
+				return nil, err
+			}
+			sc.Color, sc.Radius = col, vg.Points(2)
+			sc.Shape = draw.CircleGlyph{}
+			p.Add(sc)
+		}
+		if s.Name != "" && c.Legend == nil {
+			p.Legend.Add(s.Name, l)
+			entries++
+		}
+	}
+	for i, name := range c.Legend {
+		l := &plotter.Line{LineStyle: draw.LineStyle{Color: color.Black, Width: vg.Points(1.2)}}
+		if i == 1 {
+			l.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
+		}
+		p.Legend.Add(name, l)
+	}
+	if c.LogY && c.YDecades > 0 {
+		if lo := p.Y.Max / math.Pow(10, c.YDecades); p.Y.Min < lo {
+			p.Y.Min = lo
+		}
+	}
+	// Headroom for the legend (top right) so it does not cover data.
+	if entries > 0 {
+		rows := float64(entries)
+		if c.LogY {
+			p.Y.Max *= math.Pow(p.Y.Max/p.Y.Min, 0.09*rows)
+		} else {
+			p.Y.Max += 0.09 * rows * (p.Y.Max - p.Y.Min)
+		}
+	}
+	return save(base, formats, ColumnWidth, ColumnWidth*0.75, p.Draw)
+}
+
+// logTicks labels powers of ten as 10^n when the axis spans at least one
+// of them, and falls back to round linear ticks on a narrow range (where
+// powers of ten would leave the axis unlabelled).
+type logTicks struct{}
+
+func (logTicks) Ticks(lo, hi float64) []plot.Tick {
+	if lo <= 0 {
+		lo = math.SmallestNonzeroFloat64
+	}
+	e0, e1 := int(math.Ceil(math.Log10(lo))), int(math.Floor(math.Log10(hi)))
+	if e1-e0 >= 1 {
+		step := max(1, (e1-e0+5)/6) // at most ~6 labels
+		var ticks []plot.Tick
+		for e := int(math.Floor(math.Log10(lo))); e <= e1+1; e++ {
+			v := math.Pow(10, float64(e))
+			if v < lo || v > hi {
+				continue
+			}
+			label := ""
+			if (e-e0)%step == 0 {
+				label = fmt.Sprintf("1e%d", e)
+				switch e {
+				case 0:
+					label = "1"
+				case 1:
+					label = "10"
+				case 2:
+					label = "100"
+				case -1:
+					label = "0.1"
+				case -2:
+					label = "0.01"
+				}
+			}
+			ticks = append(ticks, plot.Tick{Value: v, Label: label})
+		}
+		return ticks
+	}
+	var out []plot.Tick
+	for _, t := range (plot.DefaultTicks{}).Ticks(lo, hi) {
+		if t.Value > 0 {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// Field is a 2-D field on an nx x ny grid, row-major (x the slow axis).
+type Field struct {
+	NX, NY int
+	Values []float64
+}
+
+// grid adapts a Field to plotter.GridXYZ: columns are x, rows are y.
+type grid struct{ f Field }
+
+func (g grid) Dims() (c, r int)   { return g.f.NX, g.f.NY }
+func (g grid) Z(c, r int) float64 { return g.f.Values[c*g.f.NY+r] }
+func (g grid) X(c int) float64    { return (float64(c) + 0.5) / float64(g.f.NX) }
+func (g grid) Y(r int) float64    { return (float64(r) + 0.5) / float64(g.f.NY) }
+
+func minMax(v []float64) (lo, hi float64) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, x := range v {
+		if !math.IsNaN(x) {
+			lo, hi = math.Min(lo, x), math.Max(hi, x)
+		}
+	}
+	if !(hi > lo) {
+		hi = lo + 1
+	}
+	return lo, hi
+}
+
+// WriteFieldPanels draws truth | prediction | error (prediction - truth)
+// two columns wide: truth and prediction share one colour bar (a
+// sequential map over their joint range), the error has its own symmetric
+// diverging one.
+func WriteFieldPanels(base, title string, truth, pred Field, formats []string) ([]string, error) {
+	if truth.NX != pred.NX || truth.NY != pred.NY || len(truth.Values) != truth.NX*truth.NY || len(pred.Values) != len(truth.Values) {
+		return nil, fmt.Errorf("plotting: field panels need equal grids, got %dx%d (%d values) and %dx%d (%d values)",
+			truth.NX, truth.NY, len(truth.Values), pred.NX, pred.NY, len(pred.Values))
+	}
+	errv := make([]float64, len(truth.Values))
+	var emax float64
+	for i := range errv {
+		errv[i] = pred.Values[i] - truth.Values[i]
+		emax = math.Max(emax, math.Abs(errv[i]))
+	}
+	if emax == 0 {
+		emax = 1
+	}
+	lo1, hi1 := minMax(truth.Values)
+	lo2, hi2 := minMax(pred.Values)
+	lo, hi := math.Min(lo1, lo2), math.Max(hi1, hi2)
+
+	fieldMap := moreland.ExtendedKindlmann()
+	fieldMap.SetMin(lo)
+	fieldMap.SetMax(hi)
+	errMap := moreland.SmoothBlueRed()
+	errMap.SetMin(-emax)
+	errMap.SetMax(emax)
+
+	panel := func(name string, f Field, cm palette.ColorMap, zlo, zhi float64) *plot.Plot {
+		p := newPlot(name, "x", "y")
+		hm := plotter.NewHeatMap(grid{f}, cm.Palette(255))
+		hm.Min, hm.Max = zlo, zhi
+		hm.Rasterized = true
+		p.Add(hm)
+		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1
+		return p
+	}
+	bar := func(cm palette.ColorMap) *plot.Plot {
+		p := newPlot("", "", "")
+		p.Add(&plotter.ColorBar{ColorMap: cm, Vertical: true})
+		p.HideX()
+		p.Y.Padding = 0
+		return p
+	}
+	plots := []*plot.Plot{
+		panel("truth", truth, fieldMap, lo, hi),
+		panel("prediction", pred, fieldMap, lo, hi),
+		bar(fieldMap),
+		panel("error", Field{truth.NX, truth.NY, errv}, errMap, -emax, emax),
+		bar(errMap),
+	}
+	// Column widths: three square panels and two narrow bars.
+	widths := []float64{0.29, 0.29, 0.08, 0.26, 0.08}
+	height := PageWidth * 0.3
+	return save(base, formats, PageWidth, height, func(dc draw.Canvas) {
+		if title != "" {
+			dc = titled(dc, title)
+		}
+		w := dc.Max.X - dc.Min.X
+		x := dc.Min.X
+		for i, p := range plots {
+			sub := draw.Canvas{Canvas: dc.Canvas, Rectangle: vg.Rectangle{
+				Min: vg.Point{X: x, Y: dc.Min.Y}, Max: vg.Point{X: x + vg.Length(widths[i])*w, Y: dc.Max.Y}}}
+			p.Draw(sub)
+			x += vg.Length(widths[i]) * w
+		}
+	})
+}
+
+// titled writes a figure title at the top of dc and returns the rest.
+func titled(dc draw.Canvas, title string) draw.Canvas {
+	sty := draw.TextStyle{Color: color.Black, Font: font.From(plot.DefaultFont, FontSize), XAlign: draw.XCenter, YAlign: draw.YTop,
+		Handler: plot.DefaultTextHandler}
+	dc.FillText(sty, vg.Point{X: (dc.Min.X + dc.Max.X) / 2, Y: dc.Max.Y}, title)
+	dc.Max.Y -= sty.Height(title) * 1.3
+	return dc
+}
+
+// save renders draw onto a w x h canvas in each format and writes
+// base.<format> atomically.
+func save(base string, formats []string, w, h vg.Length, render func(draw.Canvas)) ([]string, error) {
+	if len(formats) == 0 {
+		formats = DefaultFormats
+	}
+	if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
+		return nil, fmt.Errorf("plotting: %w", err)
+	}
+	var written []string
+	for _, format := range formats {
+		c, err := draw.NewFormattedCanvas(w, h, format)
+		if err != nil {
+			return written, fmt.Errorf("plotting: format %q (expected png, svg or pdf): %w", format, err)
+		}
+		render(draw.New(c))
+		var buf bytes.Buffer
+		if _, err := c.WriteTo(&buf); err != nil {
+			return written, fmt.Errorf("plotting: rendering %s: %w", base, err)
+		}
+		path := base + "." + format
+		tmp := path + ".tmp"
+		if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
+			os.Remove(tmp)
+			return written, fmt.Errorf("plotting: %w", err)
+		}
+		if err := os.Rename(tmp, path); err != nil {
+			return written, fmt.Errorf("plotting: %w", err)
+		}
+		written = append(written, path)
+	}
+	return written, nil
+}
