@@ -6,9 +6,9 @@ GOFMT   ?= $(dir $(GO))gofmt
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 LDFLAGS := -X github.com/surrogo/surrogo/internal/buildinfo.version=$(VERSION)
 BIN     := bin/simulate
-DEMO    := runs/demo
+DEMO    := examples/quickstart.toml
 
-.PHONY: all setup setup-test build demo test vet fmt-check bench golden clean
+.PHONY: all setup setup-test build demo test vet fmt-check bench golden docs clean
 
 all: build
 
@@ -21,10 +21,11 @@ setup-test:
 build: setup
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/simulate
 
-# demo: install, build, and run the default example end to end.
+# demo: install, build, and run the quickstart end to end (Burgers ->
+# FNO-1D -> evaluation against the solver -> figures in runs/quickstart/).
+# Rerunning skips the stages already done.
 demo: build
-	$(BIN) smoke -out $(DEMO)
-	$(BIN) inspect $(DEMO)/fields.h5
+	$(BIN) run $(DEMO)
 
 # test: install what the tests need, then vet, check formatting, test.
 # SURROGO_REQUIRE_H5PY turns the h5py interop tests' skip into a failure.
@@ -48,6 +49,10 @@ bench: setup
 # python3-torch; the file is committed so CI does not).
 golden:
 	/usr/bin/python3 scripts/torch_reference.py testdata/torch_reference.h5
+
+# docs: regenerate docs/CONFIG.md from the config schema (a test checks it).
+docs:
+	$(GO) run ./cmd/simulate config -schema > docs/CONFIG.md
 
 clean:
 	rm -rf bin runs

@@ -51,7 +51,7 @@ func (o *object) Attrs() ([]AttrInfo, error) {
 	if err := o.check("list attributes of"); err != nil {
 		return nil, err
 	}
-	h5mu.Lock()
+	lockH5()
 	defer h5mu.Unlock()
 	id := hid(o.id())
 	n := int(C.sg_attr_count(id))
@@ -97,7 +97,7 @@ func (o *object) HasAttr(name string) bool {
 	if o.check("read attribute") != nil {
 		return false
 	}
-	h5mu.Lock()
+	lockH5()
 	defer h5mu.Unlock()
 	cn := cString(name)
 	defer freeC(cn)
@@ -147,7 +147,7 @@ func (o *object) SetAttr(name string, value any) error {
 	if name == "" {
 		return newErr("write attribute", o.f.name, o.path, ErrArgument, "attribute name is empty")
 	}
-	h5mu.Lock()
+	lockH5()
 	defer h5mu.Unlock()
 	cn := cString(name)
 	defer freeC(cn)
@@ -237,7 +237,7 @@ func (o *object) Attr(name string) (any, error) {
 	if err := o.check("read attribute"); err != nil {
 		return nil, err
 	}
-	h5mu.Lock()
+	lockH5()
 	defer h5mu.Unlock()
 	info, err := o.attrInfoLocked(name)
 	if err != nil {
@@ -418,7 +418,7 @@ func (o *object) DeleteAttr(name string) error {
 	if !o.f.writable {
 		return newErr("delete attribute", o.f.name, o.attrObject(name), ErrReadOnly, "cannot delete attributes")
 	}
-	h5mu.Lock()
+	lockH5()
 	defer h5mu.Unlock()
 	cn := cString(name)
 	defer freeC(cn)

@@ -127,7 +127,7 @@ func (d *Dataset) StoredBytes() int64 {
 	if d.check("describe") != nil {
 		return 0
 	}
-	h5mu.Lock()
+	lockH5()
 	defer h5mu.Unlock()
 	return int64(C.sg_storage_size(hid(d.hid)))
 }
@@ -152,7 +152,7 @@ func (d *Dataset) Filters() ([]Filter, error) {
 	if err := d.check("describe"); err != nil {
 		return nil, err
 	}
-	h5mu.Lock()
+	lockH5()
 	defer h5mu.Unlock()
 	var ids [16]C.int
 	var params [16]C.uint
@@ -198,7 +198,7 @@ func (d *Dataset) Close() error {
 	if d.isClosed || d.f.closed {
 		return nil
 	}
-	h5mu.Lock()
+	lockH5()
 	defer h5mu.Unlock()
 	d.f.untrack(&d.object)
 	d.closeLocked()
@@ -240,7 +240,7 @@ func (g *Group) OpenDataset(name string) (*Dataset, error) {
 		return nil, err
 	}
 	p := g.abs(name)
-	h5mu.Lock()
+	lockH5()
 	defer h5mu.Unlock()
 	switch k := g.f.kindLocked(p); k {
 	case KindDataset:
@@ -341,7 +341,7 @@ func (g *Group) CreateDataset(name string, dtype Dtype, shape []int, opts *Optio
 		maxShape[0] = -1
 	}
 
-	h5mu.Lock()
+	lockH5()
 	defer h5mu.Unlock()
 	if k := g.f.kindLocked(p); k != KindNone {
 		return fail(ErrExists, "a %s already exists at this path", k)

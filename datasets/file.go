@@ -57,7 +57,7 @@ func Open(path string) (*File, error) {
 	if err := checkReadable(path); err != nil {
 		return nil, err
 	}
-	h5mu.Lock()
+	lockH5()
 	defer h5mu.Unlock()
 	h, err := hdf5.OpenFile(path, hdf5.F_ACC_RDONLY)
 	if err != nil {
@@ -82,7 +82,7 @@ func checkReadable(path string) error {
 	case st.Size() == 0:
 		return newErr("open", path, "", ErrNotHDF5, "file is empty (0 bytes)")
 	}
-	h5mu.Lock()
+	lockH5()
 	ok := hdf5.IsHDF5(path)
 	if !ok {
 		lastH5Error() // clear the stack
@@ -107,7 +107,7 @@ func Create(path string) (*File, error) {
 	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, &Error{Op: "create", File: path, Msg: "removing stale " + tmp, Err: err}
 	}
-	h5mu.Lock()
+	lockH5()
 	h, err := hdf5.CreateFile(tmp, hdf5.F_ACC_TRUNC)
 	if err != nil {
 		e := newErr("create", path, "", ErrHDF5, "cannot create %s (%s)", tmp, lastH5Error())
@@ -136,7 +136,7 @@ func Resume(path string) (f *File, resumed bool, err error) {
 	}
 	tmp := path + TmpSuffix
 	if st, e := os.Stat(tmp); e == nil && st.Mode().IsRegular() && st.Size() > 0 {
-		h5mu.Lock()
+		lockH5()
 		h, err := hdf5.OpenFile(tmp, hdf5.F_ACC_RDWR)
 		if err == nil {
 			f, ferr := newFile(path, tmp, h, true)
@@ -214,7 +214,7 @@ func (f *File) Flush() error {
 	if !f.writable {
 		return nil
 	}
-	h5mu.Lock()
+	lockH5()
 	defer h5mu.Unlock()
 	if err := f.h.Flush(hdf5.F_SCOPE_GLOBAL); err != nil {
 		return h5Err("flush", f.name, "", "flushing")
@@ -264,7 +264,7 @@ func (f *File) Abort() error {
 }
 
 func (f *File) closeHandle() error {
-	h5mu.Lock()
+	lockH5()
 	defer h5mu.Unlock()
 	for _, closeFn := range f.handles {
 		closeFn()

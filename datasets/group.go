@@ -69,7 +69,7 @@ func (g *Group) Close() error {
 		// The root lives as long as the file.
 		return nil
 	}
-	h5mu.Lock()
+	lockH5()
 	defer h5mu.Unlock()
 	g.f.untrack(&g.object)
 	g.closeLocked()
@@ -107,7 +107,7 @@ func (g *Group) Kind(name string) Kind {
 	if g.check("look up") != nil {
 		return KindNone
 	}
-	h5mu.Lock()
+	lockH5()
 	defer h5mu.Unlock()
 	return g.f.kindLocked(g.abs(name))
 }
@@ -121,7 +121,7 @@ func (g *Group) OpenGroup(name string) (*Group, error) {
 		return nil, err
 	}
 	p := g.abs(name)
-	h5mu.Lock()
+	lockH5()
 	defer h5mu.Unlock()
 	switch k := g.f.kindLocked(p); k {
 	case KindGroup:
@@ -147,7 +147,7 @@ func (g *Group) CreateGroup(name string) (*Group, error) {
 	if !g.f.writable {
 		return nil, newErr("create group", g.f.name, p, ErrReadOnly, "cannot create groups")
 	}
-	h5mu.Lock()
+	lockH5()
 	if err := g.f.mkdirLocked(p); err != nil {
 		h5mu.Unlock()
 		return nil, err
@@ -194,7 +194,7 @@ func (g *Group) Entries() ([]Entry, error) {
 	if err := g.check("list"); err != nil {
 		return nil, err
 	}
-	h5mu.Lock()
+	lockH5()
 	defer h5mu.Unlock()
 	n, err := g.g.NumObjects()
 	if err != nil {

@@ -34,6 +34,13 @@ static herr_t sg_walk_cb(unsigned n, const H5E_error2_t *e, void *data)
 	return 0;
 }
 
+/* sg_quiet turns off the automatic printing of HDF5's error stack for the
+ * calling thread. */
+void sg_quiet(void)
+{
+	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
 /* sg_error_message writes a one-line summary of the current HDF5 error stack
  * (the outermost and the innermost description) into buf and clears the stack. */
 void sg_error_message(char *buf, size_t n)

@@ -38,6 +38,7 @@ enum {
 #define SG_FILTER_LZF 32000
 
 int sg_init(void);
+void sg_quiet(void);
 void sg_error_message(char *buf, size_t n);
 
 /* Type descriptions. */

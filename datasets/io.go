@@ -169,7 +169,7 @@ func Append[T Number](d *Dataset, data []T) error {
 	start := d.shape[0]
 	newShape := d.Shape()
 	newShape[0] += n
-	h5mu.Lock()
+	lockH5()
 	dims := hsizes(newShape)
 	if C.sg_set_extent(hid(d.hid), C.int(len(dims)), hsizePtr(dims)) < 0 {
 		e := h5Err("append", d.f.name, d.path, fmt.Sprintf("extending to %v", newShape))
@@ -265,7 +265,7 @@ func transfer[T Number](d *Dataset, op string, start, count []int, buf []T, writ
 		return newErr(op, d.f.name, d.path, ErrReadOnly, "cannot write")
 	}
 	st, ct := hsizes(start), hsizes(count)
-	h5mu.Lock()
+	lockH5()
 	defer h5mu.Unlock()
 	var rc C.int
 	ptr := unsafe.Pointer(&buf[0])

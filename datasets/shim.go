@@ -7,7 +7,9 @@ package datasets
 import "C"
 
 import (
+	"bytes"
 	"fmt"
+	"strings"
 	"sync"
 	"unsafe"
 
@@ -18,6 +20,16 @@ import (
 // serial HDF5 build is not thread-safe, and the field store is used from
 // concurrent goroutines (data loaders, generators).
 var h5mu sync.Mutex
+
+// lockH5 takes h5mu and silences HDF5's automatic error printing on the
+// calling OS thread: a thread-safe libhdf5 keeps that setting per thread,
+// and Go runs calls on whichever thread is free, so one call at start-up
+// is not enough (a full disk printed a 40-line stack otherwise). Errors
+// reach the user through lastH5Error.
+func lockH5() {
+	h5mu.Lock()
+	C.sg_quiet()
+}
 
 // initErr records whether the LZF codec could be registered; reading an
 // LZF-compressed dataset reports it.
@@ -44,12 +56,11 @@ func init() {
 func lastH5Error() string {
 	buf := make([]byte, 640)
 	C.sg_error_message((*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)))
-	for i, b := range buf {
-		if b == 0 {
-			return string(buf[:i])
-		}
+	if i := bytes.IndexByte(buf, 0); i >= 0 {
+		buf = buf[:i]
 	}
-	return string(buf)
+	// Some HDF5 messages span lines; errors here are one line.
+	return strings.Join(strings.Fields(string(buf)), " ")
 }
 
 // cString converts s for a C call; the caller frees it.

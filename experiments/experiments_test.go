@@ -3,6 +3,7 @@ package experiments
 import (
 	"context"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/surrogo/surrogo/datasets"
+	"github.com/surrogo/surrogo/tensor"
 )
 
 func writeConfig(t *testing.T, dir, text string) string {
@@ -314,5 +316,59 @@ func TestExampleConfigsValidate(t *testing.T) {
 		if cfg.Data.Samples() == 0 {
 			t.Errorf("%s: no samples", p)
 		}
+	}
+}
+
+// TestConfigDocUpToDate keeps docs/CONFIG.md equal to the schema it is
+// generated from (regenerate: simulate config -schema > docs/CONFIG.md).
+func TestConfigDocUpToDate(t *testing.T) {
+	raw, err := os.ReadFile("../docs/CONFIG.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(raw) != SchemaMarkdown() {
+		t.Fatal("docs/CONFIG.md is stale: run `go run ./cmd/simulate config -schema > docs/CONFIG.md`")
+	}
+	for _, key := range []string{"`data.solver`", "`train.lr`", "`model.transform`", "`eval.resolutions`", "[data.params] (solver darcy)"} {
+		if !strings.Contains(string(raw), key) {
+			t.Errorf("schema lacks %s", key)
+		}
+	}
+}
+
+// TestEnergySpectrum checks E(k) on single modes (all energy in shell
+// |k|) and Parseval on a random 1-D field: sum_k E(k) = sum_x u^2 / 2.
+func TestEnergySpectrum(t *testing.T) {
+	n := 32
+	u := make([]float64, n)
+	for i := range u {
+		u[i] = 2 * math.Cos(2*math.Pi*3*float64(i)/float64(n))
+	}
+	k, e := EnergySpectrum(u, []int{n})
+	if len(k) != n/2+1 || math.Abs(e[3]-float64(n)) > 1e-9 {
+		t.Fatalf("1-D cosine: E(3) = %v (want %d = sum u^2 / 2)", e[3], n)
+	}
+	r := tensor.NewRNG(3)
+	v := tensor.RandN[float64](r, n).Data()
+	_, e = EnergySpectrum(v, []int{n})
+	var sum, energy float64
+	for _, x := range e {
+		sum += x
+	}
+	for _, x := range v {
+		energy += x * x / 2
+	}
+	if math.Abs(sum-energy) > 1e-9*energy {
+		t.Fatalf("Parseval 1-D: sum E = %v, sum u^2/2 = %v", sum, energy)
+	}
+	w := make([]float64, n*n)
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			w[i*n+j] = math.Sin(2 * math.Pi * (4*float64(i) - 3*float64(j)) / float64(n))
+		}
+	}
+	_, e = EnergySpectrum(w, []int{n, n})
+	if math.Abs(e[5]-float64(n*n)/4) > 1e-9 { // |(4, -3)| = 5, sum w^2 / 2 = n^2 / 4
+		t.Fatalf("2-D mode (4, -3): E(5) = %v, want %v", e[5], n*n/4)
 	}
 }

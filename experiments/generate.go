@@ -29,6 +29,8 @@ type GenerateOptions struct {
 	// from the samples its NAME.tmp already holds (flushed every few
 	// seconds); otherwise generation starts over.
 	Resume bool
+	// Resumed, if set, is told how many samples a resumed file held.
+	Resumed func(done, total int)
 }
 
 // ShardPath returns the file a shard writes: data.h5 ->
@@ -88,6 +90,9 @@ func Generate(ctx context.Context, cfg *Config, opts GenerateOptions) (string, e
 			f.Abort()
 		}
 	}()
+	if resumedAt > 0 && opts.Resumed != nil {
+		opts.Resumed(resumedAt, hi-lo)
+	}
 	lo += resumedAt
 	if resumedAt > 0 && opts.Progress != nil {
 		opts.Progress(resumedAt, hi-lo+resumedAt)

@@ -98,12 +98,13 @@ func Run(ctx context.Context, cfg *Config, opts RunOptions) (*RunRecord, error) 
 	}
 	logf := func(format string, args ...any) {
 		if opts.Log != nil {
-			fmt.Fprintf(opts.Log, "%s  %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+			fmt.Fprintf(opts.Log, format+"\n", args...)
 		}
 	}
 	stages := []stage{
 		{StageGenerate, []string{cfg.Data.Output}, func() error {
-			_, err := Generate(ctx, cfg, GenerateOptions{Workers: opts.Workers, Progress: opts.Progress, Resume: true})
+			_, err := Generate(ctx, cfg, GenerateOptions{Workers: opts.Workers, Progress: opts.Progress, Resume: true,
+				Resumed: func(done, total int) { logf("generate: resuming after %d of %d samples", done, total) }})
 			return err
 		}},
 	}

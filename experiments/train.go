@@ -483,6 +483,7 @@ func Train(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, erro
 		perSample = float64(cfg.steps())
 	}
 	var csv *os.File
+	var epochSeconds []float64
 	tr.Report = func(r nn.EpochReport) {
 		test := ""
 		if v, ok := r.Metrics["test_rel_l2"]; ok {
@@ -491,7 +492,15 @@ func Train(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, erro
 		fmt.Fprintf(csv, "%d,%d,%g,%g,%s,%.3f\n", r.Epoch, r.Step, r.LR, r.TrainLoss/perSample, test, r.Seconds)
 		csv.Sync()
 		if log != nil {
-			fmt.Fprintf(log, "epoch %d/%d  lr %.3g  train %.5f  test %s  (%.1fs)\n", r.Epoch, t.Epochs, r.LR, r.TrainLoss/perSample, test, r.Seconds)
+			epochSeconds = append(epochSeconds, r.Seconds)
+			// ETA from the mean of the last (up to) five epochs.
+			recent := epochSeconds[max(0, len(epochSeconds)-5):]
+			var mean float64
+			for _, v := range recent {
+				mean += v / float64(len(recent))
+			}
+			fmt.Fprintf(log, "epoch %d/%d  lr %.3g  train %.5f  test %s  (%.1fs, eta %s)\n", r.Epoch, t.Epochs, r.LR, r.TrainLoss/perSample, test,
+				r.Seconds, time.Duration(mean*float64(t.Epochs-r.Epoch)*float64(time.Second)).Round(time.Second))
 		}
 	}
 	// The log keeps the epochs the checkpoint covers; later lines belong to

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -14,9 +16,37 @@ import (
 	"syscall"
 
 	"github.com/BurntSushi/toml"
+	"golang.org/x/term"
 
 	"github.com/surrogo/surrogo/experiments"
 )
+
+// logWriter passes lines through on a terminal; otherwise (a batch job's
+// log file) each line becomes a timestamped log/slog record.
+func logWriter(w io.Writer) io.Writer {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return w
+	}
+	return &slogLines{log: slog.New(slog.NewTextHandler(w, nil))}
+}
+
+// slogLines logs every complete line written to it.
+type slogLines struct {
+	log     *slog.Logger
+	pending []byte
+}
+
+func (s *slogLines) Write(p []byte) (int, error) {
+	s.pending = append(s.pending, p...)
+	for {
+		i := bytes.IndexByte(s.pending, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		s.log.Info(string(s.pending[:i]))
+		s.pending = s.pending[i+1:]
+	}
+}
 
 // overrides collects repeated -set KEY=VALUE flags.
 type overrides []experiments.Override
@@ -63,7 +93,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	opts := experiments.RunOptions{Force: *force, Workers: *workers}
 	if !*quiet {
-		opts.Log = stdout
+		opts.Log = logWriter(stdout)
 		opts.Progress = progressReporter(stdout, "generate "+cfg.Data.Solver, cfg.Data.Samples())
 	}
 	if _, err := experiments.Run(ctx, cfg, opts); err != nil {
@@ -170,19 +200,21 @@ func printCompare(w io.Writer, dirs []string) error {
 		if err := json.Unmarshal(raw, &m); err != nil {
 			return fmt.Errorf("%s: %w", filepath.Join(dir, "metrics.json"), err)
 		}
-		model := "?"
+		name, model := filepath.Base(filepath.Clean(dir)), "?"
 		if cfgRaw, err := os.ReadFile(filepath.Join(dir, "config.toml")); err == nil {
-			model = modelSummary(string(cfgRaw))
+			name, model = runSummary(string(cfgRaw), name)
 		}
-		fmt.Fprintf(w, "| %s | %s | %d | %.4g | %.2g | %.3g | %.0f | %.3g | %.3g | %.0fx |\n", filepath.Base(filepath.Clean(dir)), model,
+		fmt.Fprintf(w, "| %s | %s | %d | %.4g | %.2g | %.3g | %.0f | %.3g | %.3g | %.0fx |\n", name, model,
 			m.Params, m.TestRelL2, m.TestRelL2Std, m.TestRelL2Max, m.TrainSeconds, m.InferenceSecondsPerSample, m.SolverSecondsPerSample, m.Speedup)
 	}
 	return nil
 }
 
-// modelSummary reads "kind width modes" from a resolved config.toml.
-func modelSummary(text string) string {
+// runSummary reads the study name and "kind width modes" from a resolved
+// config.toml (name falls back to the given one).
+func runSummary(text, name string) (string, string) {
 	var c struct {
+		Name  string `toml:"name"`
 		Model struct {
 			Kind  string `toml:"kind"`
 			Width int    `toml:"width"`
@@ -190,9 +222,12 @@ func modelSummary(text string) string {
 		} `toml:"model"`
 	}
 	if _, err := decodeTOML(text, &c); err != nil || c.Model.Kind == "" {
-		return "?"
+		return name, "?"
 	}
-	return fmt.Sprintf("%s w%d m%v", c.Model.Kind, c.Model.Width, c.Model.Modes)
+	if c.Name != "" {
+		name = c.Name
+	}
+	return name, fmt.Sprintf("%s w%d m%v", c.Model.Kind, c.Model.Width, c.Model.Modes)
 }
 
 func decodeTOML(text string, v any) (toml.MetaData, error) { return toml.Decode(text, v) }

@@ -1,0 +1,96 @@
+package plotting
+
+import (
+	"bytes"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestWriteCurvesFormats(t *testing.T) {
+	base := filepath.Join(t.TempDir(), "figs", "loss")
+	x := []float64{1, 2, 3, 4}
+	files, err := WriteCurves(base, Curves{XLabel: "epoch", YLabel: "error", LogY: true,
+		Series: []Series{{Name: "train", X: x, Y: []float64{1, 0.1, 0.01, 0.001}}, {Name: "test", X: x, Y: []float64{1, math.NaN(), 0.02, 0}, Points: true}}},
+		[]string{"png", "svg", "pdf"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 3 {
+		t.Fatalf("wrote %v", files)
+	}
+	raw, _ := os.ReadFile(base + ".png")
+	img, err := png.Decode(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One column at the PNG default of 96 dpi: 3.4 in wide, 3:4 aspect.
+	if w, h := img.Bounds().Dx(), img.Bounds().Dy(); w != 326 || h != 245 {
+		t.Errorf("png %dx%d, want 326x245", w, h)
+	}
+	svg, _ := os.ReadFile(base + ".svg")
+	for _, want := range []string{"<svg", "train", "test", "epoch", "0.01"} {
+		if !strings.Contains(string(svg), want) {
+			t.Errorf("svg lacks %q", want)
+		}
+	}
+	if pdf, _ := os.ReadFile(base + ".pdf"); !bytes.HasPrefix(pdf, []byte("%PDF")) {
+		t.Error("not a PDF")
+	}
+	if _, err := os.Stat(base + ".png.tmp"); err == nil {
+		t.Error("temporary file left behind")
+	}
+	if _, err := WriteCurves(base, Curves{}, []string{"gif"}); err == nil || !strings.Contains(err.Error(), `format "gif"`) {
+		t.Errorf("unknown format: %v", err)
+	}
+}
+
+func TestWriteFieldPanels(t *testing.T) {
+	nx, ny := 16, 12
+	truth, pred := Field{nx, ny, make([]float64, nx*ny)}, Field{nx, ny, make([]float64, nx*ny)}
+	for i := range truth.Values {
+		truth.Values[i] = math.Sin(float64(i))
+		pred.Values[i] = truth.Values[i] + 0.01*math.Cos(float64(i))
+	}
+	base := filepath.Join(t.TempDir(), "fields")
+	if _, err := WriteFieldPanels(base, "sample", truth, pred, []string{"png"}); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile(base + ".png")
+	img, err := png.Decode(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := img.Bounds().Dx(); w != 672 { // 7 in at 96 dpi
+		t.Errorf("width %d, want 672", w)
+	}
+	if _, err := WriteFieldPanels(base, "", truth, Field{nx, ny + 1, pred.Values}, nil); err == nil || !strings.Contains(err.Error(), "equal grids") {
+		t.Errorf("mismatched grids: %v", err)
+	}
+}
+
+func TestLogTicksNarrowRange(t *testing.T) {
+	// Within one decade there is no power of ten to label: fall back to
+	// round linear ticks so the axis still has numbers.
+	labelled := 0
+	for _, tk := range (logTicks{}).Ticks(0.025, 0.029) {
+		if tk.Label != "" {
+			labelled++
+		}
+	}
+	if labelled < 2 {
+		t.Errorf("%d labelled ticks on [0.025, 0.029]", labelled)
+	}
+	var labels []string
+	for _, tk := range (logTicks{}).Ticks(1e-4, 2) {
+		if tk.Label != "" {
+			labels = append(labels, tk.Label)
+		}
+	}
+	if strings.Join(labels, " ") != "1e-4 1e-3 0.01 0.1 1" {
+		t.Errorf("labels %v", labels)
+	}
+}
