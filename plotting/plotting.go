@@ -263,10 +263,21 @@ func WriteFieldPanels(base, title string, truth, pred Field, formats []string) (
 	lo2, hi2 := minMax(pred.Values)
 	lo, hi := math.Min(lo1, lo2), math.Max(hi1, hi2)
 
-	fieldMap := moreland.ExtendedKindlmann()
+	// Fields that change sign (vorticity, velocity) get a diverging map
+	// symmetric about zero; one-signed fields (pressure, concentration) a
+	// perceptually uniform sequential one. The error has its own diverging
+	// map in other colours, so the two bars are not confused.
+	var fieldMap palette.ColorMap
+	if lo < 0 && hi > 0 {
+		m := math.Max(-lo, hi)
+		lo, hi = -m, m
+		fieldMap = moreland.SmoothBlueRed()
+	} else {
+		fieldMap = moreland.Kindlmann()
+	}
 	fieldMap.SetMin(lo)
 	fieldMap.SetMax(hi)
-	errMap := moreland.SmoothBlueRed()
+	errMap := moreland.SmoothPurpleOrange()
 	errMap.SetMin(-emax)
 	errMap.SetMax(emax)
 
@@ -294,7 +305,7 @@ func WriteFieldPanels(base, title string, truth, pred Field, formats []string) (
 		bar(errMap),
 	}
 	// Column widths: three square panels and two narrow bars.
-	widths := []float64{0.29, 0.29, 0.08, 0.26, 0.08}
+	widths := []float64{0.3, 0.3, 0.075, 0.25, 0.075}
 	height := PageWidth * 0.3
 	return save(base, formats, PageWidth, height, func(dc draw.Canvas) {
 		if title != "" {
@@ -316,7 +327,7 @@ func titled(dc draw.Canvas, title string) draw.Canvas {
 	sty := draw.TextStyle{Color: color.Black, Font: font.From(plot.DefaultFont, FontSize), XAlign: draw.XCenter, YAlign: draw.YTop,
 		Handler: plot.DefaultTextHandler}
 	dc.FillText(sty, vg.Point{X: (dc.Min.X + dc.Max.X) / 2, Y: dc.Max.Y}, title)
-	dc.Max.Y -= sty.Height(title) * 1.3
+	dc.Max.Y -= sty.Height(title) * 1.8
 	return dc
 }
 
