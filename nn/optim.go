@@ -177,11 +177,15 @@ func (o *SGD[T]) LoadState(st OptimizerState) error {
 //	m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2
 //	p <- p - lr/(1 - b1^t) m / (sqrt(v)/sqrt(1 - b2^t) + eps)
 //
+// With AMSGrad (torch's amsgrad=True) the denominator uses the running
+// maximum of v instead of v.
+//
 // Complex parameters, stored interleaved, are updated on their real and
 // imaginary parts independently (torch's view_as_real behaviour).
 type Adam[T tensor.Float] struct {
 	Rate, Beta1, Beta2, Eps, WeightDecay float64
 	Decoupled                            bool
+	AMSGrad                              bool
 	step                                 int
 	state                                slots
 }
@@ -223,6 +227,10 @@ func (o *Adam[T]) Step(params []Param[T]) error {
 		w, g := p.Var.Value.Data(), p.Var.Grad.Data()
 		m := o.state.get(p.Name, "exp_avg", len(w))
 		v := o.state.get(p.Name, "exp_avg_sq", len(w))
+		var vmax []float64
+		if o.AMSGrad {
+			vmax = o.state.get(p.Name, "max_exp_avg_sq", len(w))
+		}
 		for i := range w {
 			wi := float64(w[i])
 			gi := float64(g[i])
@@ -233,7 +241,12 @@ func (o *Adam[T]) Step(params []Param[T]) error {
 			}
 			m[i] = o.Beta1*m[i] + (1-o.Beta1)*gi
 			v[i] = o.Beta2*v[i] + (1-o.Beta2)*gi*gi
-			w[i] = T(wi - stepSize*m[i]/(math.Sqrt(v[i])/sq2+o.Eps))
+			denom := v[i]
+			if vmax != nil {
+				vmax[i] = math.Max(vmax[i], v[i])
+				denom = vmax[i]
+			}
+			w[i] = T(wi - stepSize*m[i]/(math.Sqrt(denom)/sq2+o.Eps))
 		}
 	}
 	return nil

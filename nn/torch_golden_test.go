@@ -214,12 +214,25 @@ func TestTorchOptimizers(t *testing.T) {
 	sgdN.Momentum, sgdN.Nesterov, sgdN.WeightDecay = 0.9, true, 0.01
 	adamax := NewAdamax[float64](0.1)
 	adamax.WeightDecay = 0.01
+	amsgrad := NewAdam[float64](0.3, 0.01)
+	amsgrad.AMSGrad = true
 	cases := map[string]Optimizer[float64]{
 		"sgd": NewSGD[float64](0.02), "sgd_momentum": sgdM, "sgd_nesterov": sgdN,
-		"adam": NewAdam[float64](0.05, 0.01), "adamw": NewAdamW[float64](0.05, 0.1), "adamax": adamax,
+		"adam": NewAdam[float64](0.05, 0.01), "adamw": NewAdamW[float64](0.05, 0.1), "adamax": adamax, "adam_amsgrad": amsgrad,
 	}
 	for name, opt := range cases {
 		golden.Agree(t, name+" trajectory", run(name, opt), golden.Load[float64](g, "optim/"+name), 1e-10)
+	}
+	// The AMSGrad case must exercise the running maximum: plain Adam at the
+	// same rate ends elsewhere.
+	plain := run("adam_amsgrad", NewAdam[float64](0.3, 0.01))
+	want := golden.Load[float64](g, "optim/adam_amsgrad")
+	var gap float64
+	for i, v := range plain.Data() {
+		gap = math.Max(gap, math.Abs(v-want.Data()[i]))
+	}
+	if gap < 1e-6 {
+		t.Errorf("plain Adam matches the AMSGrad trajectory (gap %g): the case does not test AMSGrad", gap)
 	}
 	// float32 Adam.
 	w := autograd.Param(tensor.Convert[float32](w0))

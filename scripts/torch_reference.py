@@ -187,6 +187,7 @@ configs = {
     "adam": lambda p: torch.optim.Adam(p, lr=0.05, weight_decay=0.01),
     "adamw": lambda p: torch.optim.AdamW(p, lr=0.05, weight_decay=0.1),
     "adamax": lambda p: torch.optim.Adamax(p, lr=0.1, weight_decay=0.01),
+    "adam_amsgrad": lambda p: torch.optim.Adam(p, lr=0.3, weight_decay=0.01, amsgrad=True),
 }
 for name, make in list(configs.items()) + [("adam_float32", configs["adam"])]:
     dt = torch.float32 if name.endswith("float32") else torch.float64
