@@ -294,5 +294,59 @@ for k, v in zip(names, gr):
     put(g, k, v)
 put(g, "modes_list", [m1, m2])
 
+# 11. One LPINN training step (float64): two separate tanh branches on
+#     (cos x0, sin x0, t) -- u with 3 tanh layers of 6, the displacement d
+#     with 2 (x_L = x0 + d) -- for u_t + beta u_x = nu u_xx (beta 2, nu 0.05):
+#     r_x = d_t - beta, r_u = u_t - nu u_x0x0, loss 10 ||r_x|| + ||r_u||
+#     + 1000 (||d(x0, 0)|| + ||u(x0, 0) - sin x0||), its gradients, and one
+#     Adam step (amsgrad, lr 0.01).
+g = f.create_group("lpinn_step")
+H = 6
+
+
+def branch(depth):
+    return [torch.nn.Linear(3, H).double()] + [torch.nn.Linear(H, H).double() for _ in range(depth - 1)] + \
+        [torch.nn.Linear(H, 1).double()]
+
+
+def run_branch(layers, x, t):
+    h = torch.cat([torch.cos(x), torch.sin(x), t], 1)
+    for i, layer in enumerate(layers):
+        h = layer(h)
+        if i + 1 < len(layers):
+            h = torch.tanh(h)
+    return h
+
+
+Ub, Db = branch(3), branch(2)
+xc = (2 * np.pi * torch.rand(12, 1, dtype=torch.float64)).requires_grad_()
+tc = torch.rand(12, 1, dtype=torch.float64).requires_grad_()
+x0 = torch.linspace(0, 2 * np.pi, 6, dtype=torch.float64)[:5].reshape(5, 1)
+u0 = torch.sin(x0)
+for name, layers in (("u", Ub), ("x", Db)):
+    for i, layer in enumerate(layers):
+        put(g, f"{name}{i}_w", layer.weight)
+        put(g, f"{name}{i}_b", layer.bias)
+uo = run_branch(Ub, xc, tc)
+ux, ut = torch.autograd.grad(uo, (xc, tc), torch.ones_like(uo), create_graph=True)
+uxx = torch.autograd.grad(ux, xc, torch.ones_like(ux), create_graph=True)[0]
+do = run_branch(Db, xc, tc)
+dtt = torch.autograd.grad(do, tc, torch.ones_like(do), create_graph=True)[0]
+zeros = torch.zeros_like(x0)
+loss = 10 * torch.norm(dtt - 2.0) + torch.norm(ut - 0.05 * uxx) + \
+    1000 * (torch.norm(run_branch(Db, x0, zeros)) + torch.norm(run_branch(Ub, x0, zeros) - u0))
+plist = [(f"{name}{i}_{k}", getattr(layer, "weight" if k == "w" else "bias"))
+         for name, layers in (("u", Ub), ("x", Db)) for i, layer in enumerate(layers) for k in ("w", "b")]
+grads = torch.autograd.grad(loss, [p for _, p in plist])
+opt = torch.optim.Adam([p for _, p in plist], lr=0.01, amsgrad=True)
+for (_, p), gr in zip(plist, grads):
+    p.grad = gr
+opt.step()
+for (name, p), gr in zip(plist, grads):
+    put(g, "grad_" + name, gr)
+    put(g, "step_" + name, p)
+for k, v in dict(x=xc, t=tc, x0=x0, u0=u0, loss=loss).items():
+    put(g, k, v)
+
 f.close()
 print("wrote", out_path)
