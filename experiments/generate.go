@@ -26,8 +26,8 @@ type GenerateOptions struct {
 	// Progress, if set, is called after each sample is written.
 	Progress func(done, total int)
 	// Resume continues an interrupted generation of the same settings
-	// from the samples its NAME.tmp already holds (flushed every few
-	// seconds); otherwise generation starts over.
+	// from the samples its NAME.tmp already holds (flushed after the first
+	// sample, then every 2 s); otherwise generation starts over.
 	Resume bool
 	// Resumed, if set, is told how many samples a resumed file held.
 	Resumed func(done, total int)
@@ -168,8 +168,9 @@ func Generate(ctx context.Context, cfg *Config, opts GenerateOptions) (string, e
 			if opts.Progress != nil {
 				opts.Progress(next-lo+resumedAt, hi-lo+resumedAt)
 			}
-			if time.Since(lastFlush) > 2*time.Second {
-				// A killed run can resume from what is flushed.
+			if next == lo+1 || time.Since(lastFlush) > 2*time.Second {
+				// A killed run can resume from what is flushed: the first
+				// sample at once, then every 2 s.
 				if err := f.Flush(); err != nil {
 					return "", err
 				}

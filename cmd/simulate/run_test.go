@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -186,6 +188,30 @@ func TestRunEndToEnd(t *testing.T) {
 	}
 }
 
+// syncBuffer is a bytes.Buffer safe to read while a child process writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func (b *syncBuffer) Reset() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf.Reset()
+}
+
 func must[T any](v T, err error) T {
 	if err != nil {
 		panic(err)
@@ -212,10 +238,11 @@ func TestRunKilledResumes(t *testing.T) {
 	want := readMetrics(t, ref)
 
 	killed := filepath.Join(dir, "killed")
+	var out syncBuffer
 	killWhen := func(what string, ready func() bool) string {
 		t.Helper()
+		out.Reset()
 		cmd := child(t, nil, "run", "-workers", "1", "-out", killed, cfg)
-		var out strings.Builder
 		cmd.Stdout = &out
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -236,13 +263,10 @@ func TestRunKilledResumes(t *testing.T) {
 		rec, err := experiments.ReadRunRecord(killed)
 		return err == nil && rec.Stages[stage] != nil && rec.Stages[stage].Status == "running"
 	}
-	// Mid-generation: after the first flush (2 s) of NAME.tmp.
-	var tmpSeen time.Time
+	// Mid-generation: once 3 of 32 samples are reported (the first sample
+	// is flushed at once, so the temporary file holds at least one).
 	killWhen("generation", func() bool {
-		if _, err := os.Stat(filepath.Join(killed, "data", "data.h5.tmp")); err == nil && tmpSeen.IsZero() {
-			tmpSeen = time.Now()
-		}
-		return !tmpSeen.IsZero() && time.Since(tmpSeen) > 2500*time.Millisecond && stageRunning("generate")
+		return strings.Contains(out.String(), "done=3 ") && stageRunning("generate")
 	})
 	if _, err := os.Stat(filepath.Join(killed, "data", "data.h5")); err == nil {
 		t.Fatal("data.h5 exists: the kill came after generation")
@@ -259,12 +283,12 @@ func TestRunKilledResumes(t *testing.T) {
 	if rec.Stages["generate"].Status != "done" || rec.Stages["train"].Status != "running" {
 		t.Fatalf("after the second kill: generate %s, train %s", rec.Stages["generate"].Status, rec.Stages["train"].Status)
 	}
-	code, out, errOut := runCLI("run", "-workers", "1", "-out", killed, cfg)
+	code, out3, errOut := runCLI("run", "-workers", "1", "-out", killed, cfg)
 	if code != 0 {
-		t.Fatalf("resumed run: %s %s", out, errOut)
+		t.Fatalf("resumed run: %s %s", out3, errOut)
 	}
-	if !strings.Contains(out, "generate: done earlier, skipped") || strings.Contains(out, "epoch 1/40") {
-		t.Errorf("the rerun did not resume (generation skipped, training from its checkpoint):\n%s", out)
+	if !strings.Contains(out3, "generate: done earlier, skipped") || strings.Contains(out3, "epoch 1/40") {
+		t.Errorf("the rerun did not resume (generation skipped, training from its checkpoint):\n%s", out3)
 	}
 	got := readMetrics(t, killed)
 	if got.TestRelL2 != want.TestRelL2 || got.TestRelL2Max != want.TestRelL2Max || got.SuperResolution["64"] != want.SuperResolution["64"] {
