@@ -264,11 +264,12 @@ func WriteFieldPanels(base, title string, truth, pred Field, formats []string) (
 	lo, hi := math.Min(lo1, lo2), math.Max(hi1, hi2)
 
 	// Fields that change sign (vorticity, velocity) get a diverging map
-	// symmetric about zero; one-signed fields (pressure, concentration) a
-	// perceptually uniform sequential one. The error has its own diverging
+	// symmetric about zero; one-signed fields (pressure, concentration;
+	// undershoots below 10% of the range do not count) a perceptually
+	// uniform sequential one. The error has its own diverging
 	// map in other colours, so the two bars are not confused.
 	var fieldMap palette.ColorMap
-	if lo < 0 && hi > 0 {
+	if lo < 0 && hi > 0 && math.Min(-lo, hi) > 0.1*math.Max(-lo, hi) {
 		m := math.Max(-lo, hi)
 		lo, hi = -m, m
 		fieldMap = moreland.SmoothBlueRed()
