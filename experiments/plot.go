@@ -184,7 +184,11 @@ func plotPredictions(runDir, figs string, formats []string) ([]string, error) {
 			return written, err
 		}
 	} else {
-		files, err := plotting.WriteFieldPanels(filepath.Join(figs, "fields"), "first test sample",
+		title := "first test sample"
+		if ch > 1 {
+			title = "first test sample, last predicted frame"
+		}
+		files, err := plotting.WriteFieldPanels(filepath.Join(figs, "fields"), title,
 			plotting.Field{NX: spatial[0], NY: spatial[1], Values: field(truth, 0)},
 			plotting.Field{NX: spatial[0], NY: spatial[1], Values: field(pred, 0)}, formats)
 		written = append(written, files...)
