@@ -237,6 +237,7 @@ func TestBadConfigs(t *testing.T) {
 		{"type", `train = 5`, `train = "five"`, []string{"config.toml", "train"}},
 		{"no name", `name = "burgers-test"`, ``, []string{"name: missing"}},
 		{"negative length", `nu = 0.05`, "nu = 0.05\nlength = -1", []string{"config.toml:18: data.params.length", "got -1"}},
+		{"unknown ic", `nu = 0.05`, "nu = 0.05\nic = \"cos\"", []string{"config.toml:18: data.params.ic", `must be "grf" or "sin", got "cos"`}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -370,5 +371,46 @@ func TestEnergySpectrum(t *testing.T) {
 	_, e = EnergySpectrum(w, []int{n, n})
 	if math.Abs(e[5]-float64(n*n)/4) > 1e-9 { // |(4, -3)| = 5, sum w^2 / 2 = n^2 / 4
 		t.Fatalf("2-D mode (4, -3): E(5) = %v, want %v", e[5], n*n/4)
+	}
+}
+
+// TestGenerateBurgersMovingShock generates LPINN's moving-shock problem
+// (ic = "sin", u0 = sin x + C on [0, 2 pi)): the first frame is the
+// formula and the mean, conserved by Burgers, stays C.
+func TestGenerateBurgersMovingShock(t *testing.T) {
+	text := strings.Replace(burgersConfig, "nu = 0.05", "nu = 0.01\nic = \"sin\"\nic_offset = 2.0\nlength = 6.283185307179586", 1)
+	text = strings.Replace(text, "train = 5\ntest = 2", "train = 0\ntest = 1", 1)
+	text = strings.Replace(text, "dt = 1e-3", "dt = 1e-4", 1)
+	cfg, err := loadText(t, text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, err := Generate(context.Background(), cfg, GenerateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := datasets.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	u, shape, err := datasets.Read[float64](f.Group, "tensor")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := shape[2] // 64 stored points (128 subsampled by 2)
+	for j := 0; j < n; j++ {
+		if d := math.Abs(u[j] - (math.Sin(2*math.Pi*float64(j)/float64(n)) + 2)); d > 1e-6 {
+			t.Fatalf("u0 at %d off by %g", j, d)
+		}
+	}
+	for k := 0; k < shape[1]; k++ {
+		var mean float64
+		for j := 0; j < n; j++ {
+			mean += u[k*n+j] / float64(n)
+		}
+		if math.Abs(mean-2) > 1e-5 {
+			t.Errorf("frame %d: mean %v, want 2 (conserved)", k, mean)
+		}
 	}
 }

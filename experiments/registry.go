@@ -20,7 +20,7 @@ var registry = map[string]solverSpec{
 	"burgers": {
 		defaults:      func() any { return defaultBurgersParams() },
 		timeDependent: true,
-		paramKeys:     []string{"nu", "length", "ic_alpha", "ic_tau", "ic_sigma"},
+		paramKeys:     []string{"nu", "length", "ic", "ic_offset", "ic_alpha", "ic_tau", "ic_sigma"},
 		build:         buildBurgers,
 	},
 	"convection": {
@@ -131,11 +131,13 @@ func finiteCheck(key string, v float64) error {
 // N(0, sigma^2 (-Laplacian + tau^2)^-alpha) (FNO paper: 625 (-Laplacian +
 // 25)^-2, i.e. sigma 25, tau 5, alpha 2).
 type BurgersParams struct {
-	Nu      float64 `toml:"nu" json:"nu" doc:"viscosity (convection: diffusion coefficient)"`
-	Length  float64 `toml:"length" json:"length" doc:"domain length"`
-	ICAlpha float64 `toml:"ic_alpha" json:"ic_alpha" doc:"initial-condition GRF exponent alpha of (-Laplacian + tau^2)^-alpha"`
-	ICTau   float64 `toml:"ic_tau" json:"ic_tau" doc:"initial-condition GRF length-scale parameter tau"`
-	ICSigma float64 `toml:"ic_sigma" json:"ic_sigma" doc:"initial-condition GRF amplitude sigma (0: the method default)"`
+	Nu       float64 `toml:"nu" json:"nu" doc:"viscosity (convection: diffusion coefficient)"`
+	Length   float64 `toml:"length" json:"length" doc:"domain length"`
+	ICAlpha  float64 `toml:"ic_alpha" json:"ic_alpha" doc:"initial-condition GRF exponent alpha of (-Laplacian + tau^2)^-alpha"`
+	ICTau    float64 `toml:"ic_tau" json:"ic_tau" doc:"initial-condition GRF length-scale parameter tau"`
+	ICSigma  float64 `toml:"ic_sigma" json:"ic_sigma" doc:"initial-condition GRF amplitude sigma (0: the method default)"`
+	IC       string  `toml:"ic" json:"ic" doc:"initial condition: grf (FNO's data) or sin: u0 = sin(2 pi x / length) + ic_offset (LPINN's moving shock)"`
+	ICOffset float64 `toml:"ic_offset" json:"ic_offset" doc:"the constant C of ic = sin (the shock then moves at about C)"`
 }
 
 type burgersGen struct {
@@ -164,8 +166,14 @@ func buildBurgers(c *Config, md toml.MetaData) (generator, error) {
 	if err := sp.Validate(); err != nil {
 		return nil, err
 	}
+	if p.IC != "grf" && p.IC != "sin" {
+		return nil, &fieldError{"ic", fmt.Sprintf("must be \"grf\" or \"sin\", got %q", p.IC)}
+	}
+	if err := finiteCheck("ic_offset", p.ICOffset); err != nil {
+		return nil, err
+	}
 	ic := grf.Periodic{Dim: 1, N: d.Resolution, Alpha: p.ICAlpha, Tau: p.ICTau, Sigma: p.ICSigma}
-	if err := ic.Validate(); err != nil {
+	if err := ic.Validate(); p.IC == "grf" && err != nil {
 		return nil, &fieldError{"ic_alpha", err.Error()}
 	}
 	if d.Resolution%d.Subsample != 0 {
@@ -193,7 +201,15 @@ func (g *burgersGen) sample(ctx context.Context, seed uint64, i int) (map[string
 	if err != nil {
 		return nil, err
 	}
-	u0 := g.ic.Sample(seed, i)
+	var u0 []float64
+	if g.p.IC == "sin" {
+		u0 = make([]float64, g.d.Resolution)
+		for j := range u0 {
+			u0[j] = math.Sin(2*math.Pi*float64(j)/float64(g.d.Resolution)) + g.p.ICOffset
+		}
+	} else {
+		u0 = g.ic.Sample(seed, i)
+	}
 	out, err := s.Solve(ctx, u0, timeAxis(g.d), nil)
 	if err != nil {
 		return nil, err
@@ -465,7 +481,7 @@ func (g *darcyGen) sample(ctx context.Context, seed uint64, i int) (map[string][
 
 // defaultBurgersParams are the burgers solver's [data.params] defaults.
 func defaultBurgersParams() BurgersParams {
-	return BurgersParams{Nu: 0.1, Length: 1, ICAlpha: 2, ICTau: 5, ICSigma: 25}
+	return BurgersParams{Nu: 0.1, Length: 1, ICAlpha: 2, ICTau: 5, ICSigma: 25, IC: "grf"}
 }
 
 // defaultConvectionParams are the convection solver's [data.params] defaults.
