@@ -43,6 +43,9 @@ func Evaluate(ctx context.Context, cfg *Config) (*Metrics, error) {
 	if !cfg.hasModel {
 		return nil, fmt.Errorf("experiments: %s has no [model] and [train] sections", cfg.path)
 	}
+	if cfg.isPINN() {
+		return evaluatePINN(ctx, cfg)
+	}
 	p, err := loadPairs(cfg, cfg.Train.Subsample)
 	if err != nil {
 		return nil, err

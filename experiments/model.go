@@ -13,35 +13,41 @@ import (
 
 // ModelConfig is the [model] section.
 type ModelConfig struct {
-	Kind        string  `toml:"kind" doc:"'fno' or 't1'"`
-	Task        string  `toml:"task" doc:"'map': first stored field -> last (default); 'rollout': t_in frames -> next, fed back t_out times"`
-	TIn         int     `toml:"t_in" doc:"rollout: input frames (FNO NS: 10)"`
-	TOut        int     `toml:"t_out" doc:"rollout: predicted frames (FNO NS: 10)"`
-	Width       int     `toml:"width" doc:"hidden channels"`
-	Modes       []int   `toml:"modes" doc:"kept Fourier modes per axis (FNO: per corner; T1 dft: per corner except the last axis)"`
-	Layers      int     `toml:"layers" doc:"layers (0: the operator default, FNO 4, T1 8)"`
-	ProjHidden  int     `toml:"proj_hidden" doc:"projection / head hidden size (0: 128)"`
-	PadFraction float64 `toml:"pad_fraction" doc:"domain padding per axis, fraction of its size"`
-	Activation  string  `toml:"activation" doc:"activation between layers: gelu (default), relu, tanh, sin, silu"`
-	Init        int     `toml:"init" doc:"T1: kairos weight_init (2 = variance preserving)"`
-	Transform   string  `toml:"transform" doc:"T1: dct (default) or dft (rFFT, complex weights)"`
+	Kind         string  `toml:"kind" doc:"'fno' or 't1'"`
+	Task         string  `toml:"task" doc:"'map': first stored field -> last (default); 'rollout': t_in frames -> next, fed back t_out times"`
+	TIn          int     `toml:"t_in" doc:"rollout: input frames (FNO NS: 10)"`
+	TOut         int     `toml:"t_out" doc:"rollout: predicted frames (FNO NS: 10)"`
+	Width        int     `toml:"width" doc:"hidden channels"`
+	Modes        []int   `toml:"modes" doc:"kept Fourier modes per axis (FNO: per corner; T1 dft: per corner except the last axis)"`
+	Layers       int     `toml:"layers" doc:"layers (0: the operator default, FNO 4, T1 8)"`
+	ProjHidden   int     `toml:"proj_hidden" doc:"projection / head hidden size (0: 128)"`
+	PadFraction  float64 `toml:"pad_fraction" doc:"domain padding per axis, fraction of its size"`
+	Activation   string  `toml:"activation" doc:"activation between layers: gelu (default), relu, tanh, sin, silu"`
+	Init         int     `toml:"init" doc:"T1: kairos weight_init (2 = variance preserving)"`
+	Transform    string  `toml:"transform" doc:"T1: dct (default) or dft (rFFT, complex weights)"`
+	DepthX       int     `toml:"depth_x" doc:"lpinn: tanh layers of the characteristic-curve network (0: 2)"`
+	SharedLayers bool    `toml:"shared_layers" doc:"lpinn: share layers between the branches as the released code (default: two networks, as the paper)"`
 }
 
 // TrainConfig is the [train] section.
 type TrainConfig struct {
-	Epochs          int     `toml:"epochs" doc:"training epochs"`
-	Batch           int     `toml:"batch" doc:"samples per batch"`
-	Optimizer       string  `toml:"optimizer" doc:"adam (L2 weight decay, as FNO) | adamw"`
-	LR              float64 `toml:"lr" doc:"initial learning rate"`
-	WeightDecay     float64 `toml:"weight_decay" doc:"weight decay (L2 for adam, decoupled for adamw)"`
-	Schedule        string  `toml:"schedule" doc:"step | cosine | none"`
-	StepSize        int     `toml:"step_size" doc:"epochs between learning-rate drops (schedule step)"`
-	Gamma           float64 `toml:"gamma" doc:"learning-rate factor per drop (schedule step)"`
-	Normalize       string  `toml:"normalize" doc:"none | gaussian-pointwise | gaussian-global | minmax"`
-	Loss            string  `toml:"loss" doc:"rel_l2 (summed over the batch, as FNO) | mse"`
-	Subsample       int     `toml:"subsample" doc:"train on every k-th stored point per axis"`
-	CheckpointEvery int     `toml:"checkpoint_every" doc:"epochs between checkpoints (the last epoch is always saved)"`
-	EvalEvery       int     `toml:"eval_every" doc:"epochs between test evaluations"`
+	Epochs          int       `toml:"epochs" doc:"training epochs"`
+	Batch           int       `toml:"batch" doc:"samples per batch"`
+	Optimizer       string    `toml:"optimizer" doc:"adam (L2 weight decay, as FNO) | adamw"`
+	LR              float64   `toml:"lr" doc:"initial learning rate"`
+	WeightDecay     float64   `toml:"weight_decay" doc:"weight decay (L2 for adam, decoupled for adamw)"`
+	Schedule        string    `toml:"schedule" doc:"step | cosine | none"`
+	StepSize        int       `toml:"step_size" doc:"epochs between learning-rate drops (schedule step)"`
+	Gamma           float64   `toml:"gamma" doc:"learning-rate factor per drop (schedule step)"`
+	Normalize       string    `toml:"normalize" doc:"none | gaussian-pointwise | gaussian-global | minmax"`
+	Loss            string    `toml:"loss" doc:"rel_l2 (summed over the batch, as FNO) | mse"`
+	Subsample       int       `toml:"subsample" doc:"train on every k-th stored point per axis"`
+	CheckpointEvery int       `toml:"checkpoint_every" doc:"epochs between checkpoints (the last epoch is always saved)"`
+	EvalEvery       int       `toml:"eval_every" doc:"epochs between test evaluations"`
+	LBFGSIters      int       `toml:"lbfgs_iters" doc:"pinn/lpinn: L-BFGS (strong Wolfe) iterations after the Adam steps (train.epochs)"`
+	AMSGrad         bool      `toml:"amsgrad" doc:"Adam with amsgrad (pinn/lpinn reference code: true)"`
+	Collocation     int       `toml:"collocation" doc:"pinn/lpinn: collocation points drawn per Adam step from the (x, t) grid (0: all)"`
+	LossWeights     []float64 `toml:"loss_weights" doc:"pinn/lpinn: weights of ||r_x||, ||r_u||, initial condition (default [10, 1, 1000])"`
 }
 
 // EvalConfig is the [eval] section.
@@ -136,8 +142,13 @@ func (c *Config) validateModel(md toml.MetaData, raw []byte) error {
 	e.defaults()
 	switch m.Kind {
 	case "fno", "t1":
+	case "pinn", "lpinn":
+		if c.Data.Solver == "convection" && !md.IsDefined("data", "params", "beta") {
+			return c.fail(raw, "data.params", "missing beta: %s trains on the equation, give the convection speed explicitly", m.Kind)
+		}
+		return c.validatePINN(raw)
 	default:
-		return c.fail(raw, "model.kind", "unknown model %q (expected fno or t1)", m.Kind)
+		return c.fail(raw, "model.kind", "unknown model %q (expected fno, t1, pinn or lpinn)", m.Kind)
 	}
 	switch m.Task {
 	case "map":

@@ -154,6 +154,8 @@ func plotPredictions(runDir, figs string, formats []string) ([]string, error) {
 	if !tensor.SameShape(shape, pshape) || len(shape) < 3 || len(shape) > 4 {
 		return nil, fmt.Errorf("experiments: %s: truth %v and prediction %v, expected equal [samples, x, (y,) channels]", path, shape, pshape)
 	}
+	producer, _ := f.AttrString("producer")
+	physicsInformed := producer == "pinn" || producer == "lpinn" // one (t, x) field
 	n, ch := shape[0], shape[len(shape)-1]
 	spatial := shape[1 : len(shape)-1]
 	size := tensor.Size(spatial)
@@ -184,17 +186,24 @@ func plotPredictions(runDir, figs string, formats []string) ([]string, error) {
 			return written, err
 		}
 	} else {
-		title := "first test sample"
+		title, xl, yl := "first test sample", "x", "y"
 		if ch > 1 {
 			title = "first test sample, last predicted frame"
 		}
+		if physicsInformed {
+			// Stored [t, x]: draw t along the horizontal axis.
+			title, xl, yl = producer+" vs the solver over (t, x)", "t / T", "x / 2 pi"
+		}
 		files, err := plotting.WriteFieldPanels(filepath.Join(figs, "fields"), title,
-			plotting.Field{NX: spatial[0], NY: spatial[1], Values: field(truth, 0)},
+			plotting.Field{NX: spatial[0], NY: spatial[1], Values: field(truth, 0), XLabel: xl, YLabel: yl},
 			plotting.Field{NX: spatial[0], NY: spatial[1], Values: field(pred, 0)}, formats)
 		written = append(written, files...)
 		if err != nil {
 			return written, err
 		}
+	}
+	if physicsInformed {
+		return written, nil // a spectrum over (t, x) means nothing
 	}
 	var kt, et, ep []float64
 	for i := 0; i < n; i++ {

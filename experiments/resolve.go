@@ -51,6 +51,9 @@ func (c *Config) Resolved() (map[string]any, error) {
 // resolvedModel fills the architecture defaults the operators would apply.
 func (c *Config) resolvedModel() ModelConfig {
 	m := c.Model
+	if c.isPINN() {
+		return m // validatePINN filled the defaults
+	}
 	dim, n := c.storedGrid()
 	spatial := make([]int, dim)
 	for i := range spatial {

@@ -351,6 +351,9 @@ func Train(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, erro
 	if !cfg.hasModel {
 		return nil, fmt.Errorf("experiments: %s has no [model] and [train] sections", cfg.path)
 	}
+	if cfg.isPINN() {
+		return trainPINN(ctx, cfg, log)
+	}
 	p, err := loadPairs(cfg, cfg.Train.Subsample)
 	if err != nil {
 		return nil, err

@@ -218,6 +218,9 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 type Field struct {
 	NX, NY int
 	Values []float64
+	// XLabel and YLabel name the axes (default "x" and "y"); the slow
+	// axis is drawn horizontally.
+	XLabel, YLabel string
 }
 
 // grid adapts a Field to plotter.GridXYZ: columns are x, rows are y.
@@ -282,8 +285,12 @@ func WriteFieldPanels(base, title string, truth, pred Field, formats []string) (
 	errMap.SetMin(-emax)
 	errMap.SetMax(emax)
 
+	xl, yl := truth.XLabel, truth.YLabel
+	if xl == "" {
+		xl, yl = "x", "y"
+	}
 	panel := func(name string, f Field, cm palette.ColorMap, zlo, zhi float64) *plot.Plot {
-		p := newPlot(name, "x", "y")
+		p := newPlot(name, xl, yl)
 		hm := plotter.NewHeatMap(grid{f}, cm.Palette(255))
 		hm.Min, hm.Max = zlo, zhi
 		hm.Rasterized = true
@@ -302,7 +309,7 @@ func WriteFieldPanels(base, title string, truth, pred Field, formats []string) (
 		panel("truth", truth, fieldMap, lo, hi),
 		panel("prediction", pred, fieldMap, lo, hi),
 		bar(fieldMap),
-		panel("error", Field{truth.NX, truth.NY, errv}, errMap, -emax, emax),
+		panel("error", Field{NX: truth.NX, NY: truth.NY, Values: errv}, errMap, -emax, emax),
 		bar(errMap),
 	}
 	// Column widths: three square panels and two narrow bars.

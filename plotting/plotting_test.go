@@ -50,7 +50,7 @@ func TestWriteCurvesFormats(t *testing.T) {
 
 func TestWriteFieldPanels(t *testing.T) {
 	nx, ny := 16, 12
-	truth, pred := Field{nx, ny, make([]float64, nx*ny)}, Field{nx, ny, make([]float64, nx*ny)}
+	truth, pred := Field{NX: nx, NY: ny, Values: make([]float64, nx*ny)}, Field{NX: nx, NY: ny, Values: make([]float64, nx*ny)}
 	for i := range truth.Values {
 		truth.Values[i] = math.Sin(float64(i))
 		pred.Values[i] = truth.Values[i] + 0.01*math.Cos(float64(i))
@@ -67,7 +67,7 @@ func TestWriteFieldPanels(t *testing.T) {
 	if w := img.Bounds().Dx(); w != 672 { // 7 in at 96 dpi
 		t.Errorf("width %d, want 672", w)
 	}
-	if _, err := WriteFieldPanels(base, "", truth, Field{nx, ny + 1, pred.Values}, nil); err == nil || !strings.Contains(err.Error(), "equal grids") {
+	if _, err := WriteFieldPanels(base, "", truth, Field{NX: nx, NY: ny + 1, Values: pred.Values}, nil); err == nil || !strings.Contains(err.Error(), "equal grids") {
 		t.Errorf("mismatched grids: %v", err)
 	}
 }

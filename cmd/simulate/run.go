@@ -227,6 +227,9 @@ func runSummary(text, name string) (string, string) {
 	if c.Name != "" {
 		name = c.Name
 	}
+	if len(c.Model.Modes) == 0 {
+		return name, fmt.Sprintf("%s w%d", c.Model.Kind, c.Model.Width)
+	}
 	return name, fmt.Sprintf("%s w%d m%v", c.Model.Kind, c.Model.Width, c.Model.Modes)
 }
 

@@ -1,0 +1,262 @@
+package experiments
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/surrogo/surrogo/datasets"
+	"github.com/surrogo/surrogo/nn"
+	"github.com/surrogo/surrogo/pinn"
+	"github.com/surrogo/surrogo/tensor"
+)
+
+// Physics-informed models in the pipeline: [model] kind = "pinn" | "lpinn"
+// trains on the equation of the [data] section, not on its samples. The
+// generate stage stores the reference solution (solver convection or
+// burgers, on [0, 2 pi)); the network is trained on the residual over that
+// (x, t) grid and the stored initial condition, and evaluated against the
+// stored solution: the first test sample (index data.train).
+
+func (c *Config) isPINN() bool {
+	return c.hasModel && (c.Model.Kind == "pinn" || c.Model.Kind == "lpinn")
+}
+
+// validatePINN checks and fills [model] and [train] for pinn / lpinn.
+func (c *Config) validatePINN(raw []byte) error {
+	m, t := &c.Model, &c.Train
+	if c.Data.Solver != "convection" && c.Data.Solver != "burgers" {
+		return c.fail(raw, "data.solver", "%s needs the convection or burgers solver (got %s)", m.Kind, c.Data.Solver)
+	}
+	if c.Data.Test < 1 {
+		return c.fail(raw, "data.test", "%s is evaluated on the first test sample: set data.test >= 1", m.Kind)
+	}
+	if c.Data.Snapshots < 2 {
+		return c.fail(raw, "data.snapshots", "%s needs at least 2 stored times, got %d", m.Kind, c.Data.Snapshots)
+	}
+	if m.Width == 0 {
+		m.Width = 50
+	}
+	if m.Layers == 0 {
+		m.Layers = 5
+	}
+	if m.DepthX == 0 {
+		m.DepthX = 2
+	}
+	if len(t.LossWeights) == 0 {
+		t.LossWeights = []float64{pinn.DefaultWeights.RX, pinn.DefaultWeights.RU, pinn.DefaultWeights.IC}
+	}
+	switch {
+	case m.Width < 1 || m.Layers < 1 || m.DepthX < 1:
+		return c.fail(raw, "model.width", "width, layers and depth_x must be at least 1, got %d, %d, %d", m.Width, m.Layers, m.DepthX)
+	case len(m.Modes) > 0:
+		return c.fail(raw, "model.modes", "%s has no Fourier modes; remove the key", m.Kind)
+	case t.Epochs < 0 || t.LBFGSIters < 0 || t.Epochs+t.LBFGSIters == 0:
+		return c.fail(raw, "train.epochs", "%s needs Adam steps (train.epochs) and/or train.lbfgs_iters, got %d and %d", m.Kind, t.Epochs, t.LBFGSIters)
+	case !(t.LR > 0):
+		return c.fail(raw, "train.lr", "must be positive, got %v", t.LR)
+	case t.Collocation < 0:
+		return c.fail(raw, "train.collocation", "must be >= 0 (0: every grid point), got %d", t.Collocation)
+	case len(t.LossWeights) != 3:
+		return c.fail(raw, "train.loss_weights", "expected 3 weights [r_x, r_u, initial condition], got %v", t.LossWeights)
+	}
+	if _, _, err := c.pinnProblem(); err != nil {
+		return c.fail(raw, "data.params", "%v", err)
+	}
+	arch := pinn.Arch{Hidden: m.Width, DepthU: m.Layers, DepthX: m.DepthX, SharedLayers: m.SharedLayers}
+	if err := arch.Validate(); err != nil {
+		return c.fail(raw, "model.shared_layers", "%v", err)
+	}
+	return nil
+}
+
+// pinnProblem maps the [data] section to the equation and the grid.
+func (c *Config) pinnProblem() (pinn.PDE, pinn.Grid, error) {
+	d := c.Data
+	g := pinn.Grid{NX: (d.Resolution + d.Subsample - 1) / d.Subsample, NT: d.Snapshots, T: d.TEnd}
+	var pde pinn.PDE
+	switch p := c.gen.params().(type) {
+	case ConvectionParams:
+		pde = pinn.PDE{Kind: pinn.Convection, Beta: p.Beta, Nu: p.Nu, T: d.TEnd}
+		if p.Rho != 0 {
+			pde = pinn.PDE{Kind: pinn.Reaction, Rho: p.Rho, Nu: p.Nu, T: d.TEnd}
+		}
+	case BurgersParams:
+		if math.Abs(p.Length-2*math.Pi) > 1e-9 {
+			return pde, g, fmt.Errorf("the networks' periodic embedding needs data.params.length = 2 pi (6.283185307179586), got %v", p.Length)
+		}
+		pde = pinn.PDE{Kind: pinn.Burgers, Nu: p.Nu, T: d.TEnd}
+	default:
+		return pde, g, fmt.Errorf("no equation for solver %s", d.Solver)
+	}
+	return pde, g, pde.Validate()
+}
+
+func (c *Config) pinnModel() (pinn.Model, error) {
+	pde, _, err := c.pinnProblem()
+	if err != nil {
+		return nil, err
+	}
+	m := c.Model
+	arch := pinn.Arch{Hidden: m.Width, DepthU: m.Layers, DepthX: m.DepthX, SharedLayers: m.SharedLayers}
+	r := tensor.NewRNGStream(c.Seed, 11)
+	if m.Kind == "lpinn" {
+		return pinn.NewLPINN(pde, arch, r)
+	}
+	return pinn.NewPINN(pde, arch, r)
+}
+
+// pinnReference reads the stored solution of the first test sample, [NT][NX].
+func (c *Config) pinnReference() ([][]float64, error) {
+	_, g, err := c.pinnProblem()
+	if err != nil {
+		return nil, err
+	}
+	f, err := datasets.Open(c.Data.Output)
+	if err != nil {
+		return nil, fmt.Errorf("experiments: reading the reference solution (run `simulate generate` first): %w", err)
+	}
+	defer f.Close()
+	v, shape, err := datasets.Read[float64](f.Group, "tensor")
+	if err != nil {
+		return nil, err
+	}
+	if len(shape) != 3 || shape[1] != g.NT || shape[2] != g.NX || shape[0] <= c.Data.Train {
+		return nil, fmt.Errorf("experiments: %s holds tensor %v, the config needs [>= %d, %d, %d]", c.Data.Output, shape, c.Data.Train+1, g.NT, g.NX)
+	}
+	off := c.Data.Train * g.NT * g.NX
+	out := make([][]float64, g.NT)
+	for j := range out {
+		out[j] = v[off+j*g.NX : off+(j+1)*g.NX]
+	}
+	return out, nil
+}
+
+func (c *Config) pinnWeights() pinn.Weights {
+	w := c.Train.LossWeights
+	return pinn.Weights{RX: w[0], RU: w[1], IC: w[2]}
+}
+
+// trainPINN is Train for pinn / lpinn.
+func trainPINN(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, error) {
+	ref, err := cfg.pinnReference()
+	if err != nil {
+		return nil, err
+	}
+	_, g, _ := cfg.pinnProblem()
+	model, err := cfg.pinnModel()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(cfg.RunDir(), "checkpoints"), 0o755); err != nil {
+		return nil, err
+	}
+	x, t := g.Points()
+	ic := pinn.IC{X: g.X(), U: ref[0]}
+	tr := cfg.Train
+	var lines []string
+	h, err := pinn.Fit(ctx, model, pinn.Points{X: x, T: t}, ic, cfg.pinnWeights(), pinn.FitOptions{
+		AdamSteps: tr.Epochs, LR: tr.LR, AMSGrad: tr.AMSGrad, LBFGSIters: tr.LBFGSIters,
+		Batch: tr.Collocation, Seed: cfg.Seed, Log: log})
+	if err != nil {
+		return nil, err
+	}
+	// train_log.csv: one line per Adam step (epoch = step), then L-BFGS.
+	lines = append(lines, "epoch,step,lr,train_loss,test_rel_l2,seconds")
+	for i, v := range h.AdamLoss {
+		lines = append(lines, fmt.Sprintf("%d,%d,%g,%g,,", i+1, i+1, tr.LR, v))
+	}
+	pred, err := model.Predict(g)
+	if err != nil {
+		return nil, err
+	}
+	rel, err := pinn.RelL2(ref, pred)
+	if err != nil {
+		return nil, err
+	}
+	final := h.LBFGSLoss
+	if math.IsNaN(final) && len(h.AdamLoss) > 0 {
+		final = h.AdamLoss[len(h.AdamLoss)-1]
+	}
+	lines = append(lines, fmt.Sprintf("%d,%d,%g,%g,%g,%.3f", len(h.AdamLoss)+1, len(h.AdamLoss)+tr.LBFGSIters, tr.LR, final, rel, h.Seconds))
+	text := ""
+	for _, l := range lines {
+		text += l + "\n"
+	}
+	if err := writeAtomic(filepath.Join(cfg.RunDir(), "train_log.csv"), []byte(text)); err != nil {
+		return nil, err
+	}
+	params := model.Params()
+	if err := nn.SaveCheckpoint(checkpointPath(cfg), params, &nn.Checkpoint{Epoch: tr.Epochs, Step: tr.Epochs + tr.LBFGSIters,
+		ModelConfig: cfg.Model.Kind, Metrics: map[string]float64{"test_rel_l2": rel}}); err != nil {
+		return nil, err
+	}
+	sum := &TrainSummary{Params: nn.CountParams(params), Epochs: tr.Epochs, Steps: tr.Epochs + tr.LBFGSIters,
+		Seconds: h.Seconds, TrainLoss: final, TestRelL2: rel}
+	return sum, writeJSON(filepath.Join(cfg.RunDir(), "train.json"), sum)
+}
+
+// evaluatePINN is Evaluate for pinn / lpinn: the relative L2 against the
+// stored reference over the whole (x, t) grid, and the network's time to
+// predict the grid against the solver's time to solve it.
+func evaluatePINN(ctx context.Context, cfg *Config) (*Metrics, error) {
+	ref, err := cfg.pinnReference()
+	if err != nil {
+		return nil, err
+	}
+	pde, g, _ := cfg.pinnProblem()
+	model, err := cfg.pinnModel()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := nn.LoadCheckpoint(checkpointPath(cfg), model.Params()); err != nil {
+		return nil, fmt.Errorf("experiments: loading the trained network (run `simulate train` first): %w", err)
+	}
+	start := time.Now()
+	pred, err := model.Predict(g)
+	if err != nil {
+		return nil, err
+	}
+	inference := time.Since(start).Seconds()
+	rel, err := pinn.RelL2(ref, pred)
+	if err != nil {
+		return nil, err
+	}
+	u0 := append([]float64(nil), ref[0]...)
+	start = time.Now()
+	if _, err := pinn.Reference(ctx, pde, g, func(x float64) float64 {
+		return u0[int(math.Round(x/(2*math.Pi)*float64(g.NX)))%g.NX]
+	}); err != nil {
+		return nil, fmt.Errorf("experiments: timing the solver: %w", err)
+	}
+	solver := time.Since(start).Seconds()
+	m := &Metrics{TestRelL2: rel, TestRelL2Max: rel, TestSamples: 1, Resolution: []int{g.NT, g.NX},
+		Params: nn.CountParams(model.Params()), InferenceSecondsPerSample: inference, SolverSecondsPerSample: solver}
+	if ts, err := readTrainSummary(cfg); err == nil {
+		m.TrainSeconds = ts.Seconds
+	}
+	if inference > 0 {
+		m.Speedup = solver / inference
+	}
+	flat := func(v [][]float64) *tensor.Tensor[float32] {
+		out := tensor.New[float32](1, g.NT, g.NX, 1)
+		for j := range v {
+			for i, x := range v[j] {
+				out.Data()[j*g.NX+i] = float32(x)
+			}
+		}
+		return out
+	}
+	in := tensor.New[float32](1, g.NX, 1)
+	for i, v := range u0 {
+		in.Data()[i] = float32(v)
+	}
+	if err := writePredictions(cfg, in, flat(ref), flat(pred)); err != nil {
+		return nil, err
+	}
+	return m, writeJSON(filepath.Join(cfg.RunDir(), "metrics.json"), m)
+}

@@ -1,0 +1,105 @@
+package experiments
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+const lpinnConfig = `
+name = "lpinn-test"
+seed = 3
+run_dir = "RUN"
+
+[data]
+solver = "convection"
+output = "OUT"
+train = 0
+test = 1
+resolution = 32
+t_end = 1.0
+snapshots = 10
+dt = 0.1
+
+[data.params]
+beta = 2.0
+ic = "sin"
+
+[model]
+kind = "lpinn"
+width = 16
+layers = 3
+
+[train]
+epochs = 400
+lr = 1e-2
+amsgrad = true
+lbfgs_iters = 100
+`
+
+// TestTrainLPINNThroughThePipeline generates the reference with the
+// solver, trains an LPINN and a PINN on the equation, and evaluates both
+// against the stored solution.
+func TestTrainLPINNThroughThePipeline(t *testing.T) {
+	for _, kind := range []string{"lpinn", "pinn"} {
+		t.Run(kind, func(t *testing.T) {
+			text := strings.Replace(lpinnConfig, `kind = "lpinn"`, `kind = "`+kind+`"`, 1)
+			mk := setupRun(t, text)
+			cfg := mk()
+			s, err := Train(context.Background(), cfg, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := Evaluate(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.TestRelL2 != s.TestRelL2 || m.Params != s.Params || !(m.SolverSecondsPerSample > 0) {
+				t.Errorf("evaluate %+v vs train %+v", m, s)
+			}
+			limit := 0.08 // measured 0.043 here; float rounding differs across CPUs
+			if kind == "pinn" {
+				limit = 1 // below the zero prediction: the Eulerian PINN learns transport slowly (the point of LPINN)
+			}
+			if !(m.TestRelL2 < limit) {
+				t.Errorf("%s relative L2 %v, want < %v", kind, m.TestRelL2, limit)
+			}
+			t.Logf("%s: relative L2 %.4f, %d parameters, %.1fs", kind, m.TestRelL2, m.Params, s.Seconds)
+		})
+	}
+}
+
+func TestPINNConfigErrors(t *testing.T) {
+	cases := []struct {
+		name, from, to string
+		want           []string
+	}{
+		{"beta missing", "beta = 2.0\n", "", []string{"data.params", "missing beta"}},
+		{"wrong solver", "solver = \"convection\"", "solver = \"burgers\"", []string{"data.params.beta", "unknown key for solver burgers"}},
+		{"burgers length", "solver = \"convection\"", "solver = \"burgers\"", nil},
+		{"no test sample", "train = 0\ntest = 1", "train = 1\ntest = 0", []string{"data.test", "first test sample"}},
+		{"modes", "layers = 3", "layers = 3\nmodes = [4]", []string{"model.modes", "no Fourier modes"}},
+		{"negative collocation", "amsgrad = true", "amsgrad = true\ncollocation = -5", []string{"train.collocation"}},
+		{"no optimisation", "epochs = 400\nlr = 1e-2\namsgrad = true\nlbfgs_iters = 100", "epochs = 0\nlr = 1e-2", []string{"train.epochs"}},
+		{"weights", "amsgrad = true", "amsgrad = true\nloss_weights = [1, 2]", []string{"train.loss_weights", "3 weights"}},
+		{"negative nu", "beta = 2.0", "beta = 2.0\nnu = -0.1", []string{"data.params.nu"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			text := strings.Replace(lpinnConfig, c.from, c.to, 1)
+			if c.want == nil { // burgers on the default unit length
+				text = strings.Replace(text, "beta = 2.0\nic = \"sin\"", "nu = 0.01\nic = \"sin\"", 1)
+				c.want = []string{"data.params", "length = 2 pi"}
+			}
+			_, err := loadText(t, text)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}
