@@ -128,9 +128,15 @@ func plotLoss(runDir, figs string, formats []string) ([]string, error) {
 		}
 		epochs, train, test = append(epochs, e), append(train, tr), append(test, te)
 	}
+	evaluated := 0
+	for _, v := range test {
+		if !math.IsNaN(v) {
+			evaluated++
+		}
+	}
 	return plotting.WriteCurves(filepath.Join(figs, "loss"), plotting.Curves{
-		XLabel: "epoch", YLabel: "relative L2", LogY: true,
-		Series: []plotting.Series{{Name: "train loss", X: epochs, Y: train}, {Name: "test error", X: epochs, Y: test, Points: len(epochs) <= 60}},
+		XLabel: "epoch (pinn, lpinn: optimizer step)", YLabel: "train loss; test relative L2", LogY: true,
+		Series: []plotting.Series{{Name: "train loss", X: epochs, Y: train}, {Name: "test error", X: epochs, Y: test, Points: evaluated <= 60}},
 	}, formats)
 }
 
