@@ -81,6 +81,9 @@ func MatMul[T Float](a, b *Tensor[T], transA, transB bool) *Tensor[T] {
 	}
 	shape := append(cloneInts(batch), m, n)
 	out := New[T](shape...)
+	if m*n*k == 0 {
+		return out // empty, or an empty inner sum: zeros
+	}
 	nb := Size(batch)
 	sa, sb := a.shape[ra-2]*a.shape[ra-1], b.shape[rb-2]*b.shape[rb-1]
 	if len(ba) == 0 {
@@ -105,10 +108,6 @@ func MatMul[T Float](a, b *Tensor[T], transA, transB bool) *Tensor[T] {
 	}
 	parallel.For(nb, 2*m*n*k, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			if m*n*k == 0 {
-				gemm(transA, transB, m, n, k, 1, a.data[i*sa:], lda, b.data[i*sb:], ldb, 0, out.data[i*m*n:], n)
-				continue
-			}
 			gemmSerial(transA, transB, m, n, k, 1, a.data[i*sa:], lda, b.data[i*sb:], ldb, 0, out.data[i*m*n:], n)
 		}
 	})

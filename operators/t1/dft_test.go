@@ -7,8 +7,6 @@ import (
 
 	"github.com/surrogo/surrogo/autograd"
 	"github.com/surrogo/surrogo/internal/golden"
-	"github.com/surrogo/surrogo/nn"
-	"github.com/surrogo/surrogo/operators/internal/gradtest"
 	"github.com/surrogo/surrogo/tensor"
 )
 
@@ -107,36 +105,6 @@ func TestDFTRoundTrip(t *testing.T) {
 		if worst > 1e-12 {
 			t.Errorf("grid %v: round trip error %g", spatial, worst)
 		}
-	}
-}
-
-// TestDFTGradients checks the rFFT variant's parameter gradients (split
-// GELU and tanh, both corners, 1-D and 2-D) against central differences.
-func TestDFTGradients(t *testing.T) {
-	r := tensor.NewRNG(8)
-	for _, cfg := range []Config{
-		{Dim: 1, InChannels: 1, Width: 3, Modes: []int{4}, Layers: 2, HeadHidden: 5, SignalSize: []int{10}, Transform: "dft"},
-		{Dim: 2, InChannels: 2, Width: 2, Modes: []int{2, 3}, Layers: 1, HeadHidden: 3, SignalSize: []int{6, 5}, Transform: "dft", Activation: "tanh"},
-	} {
-		m, err := New[float64](cfg, r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, p := range m.HeadDFT {
-			d := p.Value.Data()
-			for i := range d {
-				d[i] = 0.5 * r.Normal()
-			}
-		}
-		x := tensor.RandN[float64](r, append(append([]int{2}, cfg.SignalSize...), cfg.InChannels)...)
-		target := tensor.RandN[float64](r, append(append([]int{2}, cfg.SignalSize...), 1)...)
-		gradtest.Check(t, m.Params(), func() *autograd.Var[float64] {
-			y, err := m.Forward(autograd.Const(x))
-			if err != nil {
-				t.Fatal(err)
-			}
-			return nn.MSE(y, autograd.Const(target))
-		})
 	}
 }
 

@@ -62,12 +62,19 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 	for _, cfg := range []Config{
 		{Dim: 1, InChannels: 1, Width: 3, Modes: []int{4}, Layers: 2, HeadHidden: 5, SignalSize: []int{10}},
 		{Dim: 2, InChannels: 2, Width: 3, Modes: []int{3, 2}, Layers: 1, HeadHidden: 4, SignalSize: []int{6, 5}},
+		// The rFFT variant: split GELU and tanh, both corners, 1-D and 2-D.
+		{Dim: 1, InChannels: 1, Width: 3, Modes: []int{4}, Layers: 2, HeadHidden: 5, SignalSize: []int{10}, Transform: "dft"},
+		{Dim: 2, InChannels: 2, Width: 2, Modes: []int{2, 3}, Layers: 1, HeadHidden: 3, SignalSize: []int{6, 5}, Transform: "dft", Activation: "tanh"},
 	} {
 		m, err := New[float64](cfg, r)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, p := range []*autograd.Var[float64]{m.Head1.W, m.Head2.W} {
+		heads := m.HeadDFT // the 1e-8 head init would hide every other gradient
+		if cfg.Transform != "dft" {
+			heads = []*autograd.Var[float64]{m.Head1.W, m.Head2.W}
+		}
+		for _, p := range heads {
 			d := p.Value.Data()
 			for i := range d {
 				d[i] = 0.5 * r.Normal()
