@@ -225,7 +225,13 @@ func LoadWithOverrides(path string, sets []Override) (*Config, error) {
 		if errors.As(err, &ce) {
 			for _, o := range sets {
 				if ce.Key == o.Key || strings.Contains(ce.Msg, `"`+o.Key+`"`) {
-					return nil, &ConfigError{File: path, Key: ce.Key, Msg: fmt.Sprintf("%s (from -set %s=%s)", ce.Msg, o.Key, o.Value)}
+					// The decoder's "line N (last key ...)" points into the
+					// rewritten text; the -set names the place instead.
+					msg := ce.Msg
+					if i := strings.Index(msg, "): "); strings.HasPrefix(msg, "toml: line ") && i >= 0 {
+						msg = msg[i+3:]
+					}
+					return nil, &ConfigError{File: path, Key: o.Key, Msg: fmt.Sprintf("%s (from -set %s=%s)", msg, o.Key, o.Value)}
 				}
 			}
 			ce.Line = 0 // lines refer to the rewritten text, not the file
