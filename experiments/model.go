@@ -27,6 +27,7 @@ type ModelConfig struct {
 	Transform    string  `toml:"transform" doc:"T1: dct (default) or dft (rFFT, complex weights)"`
 	DepthX       int     `toml:"depth_x" doc:"lpinn: tanh layers of the characteristic-curve network (0: 2)"`
 	SharedLayers bool    `toml:"shared_layers" doc:"lpinn: share layers between the branches as the released code (default: two networks, as the paper)"`
+	HardCurveIC  bool    `toml:"hard_curve_ic" doc:"lpinn: curves x_L = x0 + t N(x0, t), so x_L(x0, 0) = x0 holds exactly (default: the paper's soft initial-condition loss)"`
 }
 
 // TrainConfig is the [train] section.

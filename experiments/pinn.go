@@ -67,11 +67,20 @@ func (c *Config) validatePINN(raw []byte) error {
 	if _, _, err := c.pinnProblem(); err != nil {
 		return c.fail(raw, "data.params", "%v", err)
 	}
-	arch := pinn.Arch{Hidden: m.Width, DepthU: m.Layers, DepthX: m.DepthX, SharedLayers: m.SharedLayers}
+	arch := c.pinnArch()
 	if err := arch.Validate(); err != nil {
 		return c.fail(raw, "model.shared_layers", "%v", err)
 	}
+	if m.Kind == "pinn" && (m.SharedLayers || m.HardCurveIC || m.DepthX != 2) {
+		return c.fail(raw, "model.kind", "depth_x, shared_layers and hard_curve_ic shape the LPINN's curve branch; kind pinn has none (remove them)")
+	}
 	return nil
+}
+
+// pinnArch is the network size of the [model] section.
+func (c *Config) pinnArch() pinn.Arch {
+	m := c.Model
+	return pinn.Arch{Hidden: m.Width, DepthU: m.Layers, DepthX: m.DepthX, SharedLayers: m.SharedLayers, HardCurveIC: m.HardCurveIC}
 }
 
 // pinnProblem maps the [data] section to the equation and the grid.
@@ -102,7 +111,7 @@ func (c *Config) pinnModel() (pinn.Model, error) {
 		return nil, err
 	}
 	m := c.Model
-	arch := pinn.Arch{Hidden: m.Width, DepthU: m.Layers, DepthX: m.DepthX, SharedLayers: m.SharedLayers}
+	arch := c.pinnArch()
 	r := tensor.NewRNGStream(c.Seed, 11)
 	if m.Kind == "lpinn" {
 		return pinn.NewLPINN(pde, arch, r)

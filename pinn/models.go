@@ -217,7 +217,7 @@ func (m *LPINN) Residuals(c Points) (u, xl, rx, ru *autograd.Var[float64], err e
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	d, _, dt, _, err := derivatives(m.d.forward, c.X, c.T, false)
+	d, _, dt, _, err := derivatives(m.displacement, c.X, c.T, false)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
@@ -247,9 +247,19 @@ func (m *LPINN) Loss(c Points, ic IC, w Weights) (*autograd.Var[float64], error)
 		return nil, err
 	}
 	x0, t0 := column(ic.X, false), column(make([]float64, len(ic.X)), false)
-	icLoss := autograd.Add(l2(m.d.forward(x0, t0)), l2(autograd.Sub(m.u.forward(x0, t0), column(ic.U, false))))
+	icLoss := autograd.Add(l2(m.displacement(x0, t0)), l2(autograd.Sub(m.u.forward(x0, t0), column(ic.U, false))))
 	loss := autograd.Add(autograd.Scale(l2(rx), w.RX), autograd.Scale(l2(ru), w.RU))
 	return autograd.Add(loss, autograd.Scale(icLoss, w.IC)), nil
+}
+
+// displacement is d(x0, t) = x_L - x0: the curve branch's output, times t
+// when Arch.HardCurveIC (so that x_L(x0, 0) = x0 holds exactly).
+func (m *LPINN) displacement(x, t *autograd.Var[float64]) *autograd.Var[float64] {
+	d := m.d.forward(x, t)
+	if m.Arch.HardCurveIC {
+		d = autograd.Mul(d, t)
+	}
+	return d
 }
 
 // Lagrangian returns the curves x_L and states u at the grid's labels,
@@ -262,7 +272,7 @@ func (m *LPINN) Lagrangian(g Grid) (xl, u [][]float64, err error) {
 	var uv, dv *autograd.Var[float64]
 	autograd.NoGrad(func() {
 		xc, tc := column(x, false), column(t, false)
-		uv, dv = m.u.forward(xc, tc), m.d.forward(xc, tc)
+		uv, dv = m.u.forward(xc, tc), m.displacement(xc, tc)
 	})
 	pos := make([]float64, len(x))
 	for i := range pos {

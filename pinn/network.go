@@ -17,6 +17,10 @@ type Arch struct {
 	// output layers, the u branch reusing its second hidden layer for the
 	// deeper ones (the released code); false: two separate networks.
 	SharedLayers bool `json:"shared_layers"`
+	// HardCurveIC writes the LPINN curves as x_L = x0 + t N(x0, t), so
+	// x_L(x0, 0) = x0 holds by construction instead of through the
+	// initial-condition loss.
+	HardCurveIC bool `json:"hard_curve_ic"`
 }
 
 // WithDefaults fills zero sizes with the paper's.
