@@ -4,23 +4,33 @@ import "testing"
 
 // Benchmarks for the performance issue's starting point (go test -bench .).
 
+// benchGEMM times MatMul(x, y) and reports its rate in GFLOP/s
+// (2 m k n floating-point operations per product).
+func benchGEMM(b *testing.B, x, y *Tensor[float32], transY bool, flops float64) {
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		MatMul(x, y, false, transY)
+	}
+	b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
 func BenchmarkMatMul256Float32(b *testing.B) {
 	r := NewRNG(1)
 	x, y := RandN[float32](r, 256, 256), RandN[float32](r, 256, 256)
-	b.SetBytes(2 * 256 * 256 * 256) // reported MB/s = MFLOP/s
-	for i := 0; i < b.N; i++ {
-		MatMul(x, y, false, false)
-	}
+	benchGEMM(b, x, y, false, 2*256*256*256)
+}
+
+func BenchmarkMatMul1024Float32(b *testing.B) {
+	r := NewRNG(1)
+	x, y := RandN[float32](r, 1024, 1024), RandN[float32](r, 1024, 1024)
+	benchGEMM(b, x, y, false, 2*1024*1024*1024)
 }
 
 func BenchmarkMatMulBatchedFloat32(b *testing.B) {
 	// FNO-2D pointwise layer: [8*64*64, 32] @ [32, 32].
 	r := NewRNG(1)
 	x, w := RandN[float32](r, 8, 4096, 32), RandN[float32](r, 32, 32)
-	b.SetBytes(2 * 8 * 4096 * 32 * 32)
-	for i := 0; i < b.N; i++ {
-		MatMul(x, w, false, true)
-	}
+	benchGEMM(b, x, w, true, 2*8*4096*32*32)
 }
 
 func BenchmarkRFFT2Float32(b *testing.B) {
