@@ -16,6 +16,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"syscall"
@@ -153,6 +154,7 @@ func main() {
 	name := flag.String("w", "", "workload: "+strings.Join(names(), ", "))
 	iters := flag.Int("iters", 5, "timed iterations (after one warm-up)")
 	threads := flag.Int("threads", 0, "workers (0: GOMAXPROCS)")
+	profile := flag.String("cpuprofile", "", "write a CPU profile of the timed iterations to this file")
 	flag.Parse()
 	w, ok := workloads[*name]
 	if !ok || *iters < 1 {
@@ -169,6 +171,17 @@ func main() {
 		os.Exit(1)
 	}
 	times := make([]float64, 0, *iters)
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "workloads:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	for i := 0; i <= *iters; i++ {
 		start := time.Now()
 		if err := step(); err != nil {
@@ -180,6 +193,7 @@ func main() {
 		}
 	}
 	sort.Float64s(times)
+	pprof.StopCPUProfile()
 	out, _ := json.Marshal(map[string]any{"workload": *name, "ms": times[len(times)/2], "peak_rss_mib": peakRSS(), "base_rss_mib": before})
 	fmt.Println(string(out))
 }
