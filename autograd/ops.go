@@ -117,9 +117,18 @@ func Cos[T tensor.Float](a *Var[T]) *Var[T] {
 func Tanh[T tensor.Float](a *Var[T]) *Var[T] {
 	var out *Var[T]
 	out = record(tensor.Tanh(a.Value), "tanh", vars(a), func(g *Var[T]) []*Var[T] {
-		return vars(Mul(g, AddScalar(Neg(Mul(out, out)), 1)))
+		return vars(tanhGrad(out, g))
 	})
 	return out
+}
+
+// tanhGrad is g (1 - y^2) as one differentiable op (one kernel and one
+// tape entry instead of four): its derivatives are -2 y g with respect to
+// y and 1 - y^2 with respect to g.
+func tanhGrad[T tensor.Float](y, g *Var[T]) *Var[T] {
+	return record(tensor.TanhBackward(y.Value, g.Value), "tanh_backward", vars(y, g), func(gg *Var[T]) []*Var[T] {
+		return vars(Scale(Mul(Mul(y, g), gg), -2), tanhGrad(y, gg))
+	})
 }
 
 // Sqrt returns the square root; its derivative is 1 / (2 sqrt a).

@@ -310,18 +310,22 @@ func map64[T Float](t *Tensor[T], f func(float64) float64) *Tensor[T] {
 // Scale returns s * t.
 func Scale[T Float](t *Tensor[T], s T) *Tensor[T] {
 	out := New[T](t.shape...)
-	for i, v := range t.data {
-		out.data[i] = s * v
-	}
+	parallel.For(len(t.data), 1, func(lo, hi int) {
+		for i, v := range t.data[lo:hi] {
+			out.data[lo+i] = s * v
+		}
+	})
 	return out
 }
 
 // AddScalar returns t + s.
 func AddScalar[T Float](t *Tensor[T], s T) *Tensor[T] {
 	out := New[T](t.shape...)
-	for i, v := range t.data {
-		out.data[i] = v + s
-	}
+	parallel.For(len(t.data), 1, func(lo, hi int) {
+		for i, v := range t.data[lo:hi] {
+			out.data[lo+i] = v + s
+		}
+	})
 	return out
 }
 
@@ -342,6 +346,22 @@ func Cos[T Float](t *Tensor[T]) *Tensor[T] { return map64(t, math.Cos) }
 
 // Tanh returns tanh t.
 func Tanh[T Float](t *Tensor[T]) *Tensor[T] { return map64(t, math.Tanh) }
+
+// TanhBackward returns g (1 - y^2), the gradient through y = tanh(x)
+// given y, in one pass.
+func TanhBackward[T Float](y, g *Tensor[T]) *Tensor[T] {
+	if len(y.data) != len(g.data) {
+		panic(fmt.Sprintf("tensor: TanhBackward shapes %v and %v", y.shape, g.shape))
+	}
+	out := New[T](y.shape...)
+	parallel.For(len(y.data), 2, func(lo, hi int) {
+		ys, gs := y.data[lo:hi], g.data[lo:hi]
+		for i, v := range ys {
+			out.data[lo+i] = gs[i] * (1 - v*v)
+		}
+	})
+	return out
+}
 
 // Sqrt returns the square root.
 func Sqrt[T Float](t *Tensor[T]) *Tensor[T] { return map64(t, math.Sqrt) }

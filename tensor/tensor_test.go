@@ -613,6 +613,21 @@ func TestGELUBackward(t *testing.T) {
 	}
 }
 
+// TestTanhBackward checks g (1 - tanh(x)^2) against central differences
+// of tanh.
+func TestTanhBackward(t *testing.T) {
+	r := NewRNG(8)
+	x, g := RandN[float64](r, 1000), RandN[float64](r, 1000)
+	got := TanhBackward(Tanh(x), g)
+	const h = 1e-6
+	for i, v := range x.data {
+		want := g.data[i] * (math.Tanh(v+h) - math.Tanh(v-h)) / (2 * h)
+		if d := math.Abs(got.data[i] - want); d > 1e-8*(1+math.Abs(want)) {
+			t.Fatalf("x=%g: fused %g, differences %g", v, got.data[i], want)
+		}
+	}
+}
+
 // TestErf32 bounds the single-precision erf against math.Erf.
 func TestErf32(t *testing.T) {
 	worst := 0.0
