@@ -66,7 +66,7 @@ func Grad[T tensor.Float](outputs, inputs, gradOutputs []*Var[T], createGraph bo
 			return nil, fmt.Errorf("output %d (shape %v): %w", i, out.Shape(), ErrNoGraph)
 		}
 	}
-	grads, err := backprop(outputs, gradOutputs, createGraph)
+	grads, err := backprop(outputs, gradOutputs, inputs, createGraph)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +87,7 @@ func Backward[T tensor.Float](loss *Var[T]) error {
 	if !loss.requiresGrad {
 		return fmt.Errorf("loss (shape %v): %w", loss.Shape(), ErrNoGraph)
 	}
-	grads, err := backprop([]*Var[T]{loss}, nil, false)
+	grads, err := backprop([]*Var[T]{loss}, nil, nil, false)
 	if err != nil {
 		return err
 	}
@@ -104,8 +104,31 @@ func Backward[T tensor.Float](loss *Var[T]) error {
 	return nil
 }
 
-func backprop[T tensor.Float](outputs, gradOutputs []*Var[T], createGraph bool) (map[*Var[T]]*Var[T], error) {
+// backprop propagates the seeds back from outputs. With targets (Grad's
+// inputs), only the Vars on a path to a target get gradients: the others
+// (weights, when only d/dx is asked for) are skipped, and ops with a masked
+// backward skip their products.
+func backprop[T tensor.Float](outputs, gradOutputs, targets []*Var[T], createGraph bool) (map[*Var[T]]*Var[T], error) {
 	order := topoOrder(outputs)
+	var needed map[*Var[T]]bool // nil: every Var that requires gradients
+	if targets != nil {
+		needed = make(map[*Var[T]]bool, len(order))
+		for _, t := range targets {
+			needed[t] = true
+		}
+		for _, v := range order { // inputs before the Vars computed from them
+			if v.node == nil || needed[v] {
+				continue
+			}
+			for _, in := range v.node.inputs {
+				if needed[in] {
+					needed[v] = true
+					break
+				}
+			}
+		}
+	}
+	wants := func(v *Var[T]) bool { return v.requiresGrad && (needed == nil || needed[v]) }
 	grads := make(map[*Var[T]]*Var[T], len(order))
 	accumulate := func(v, g *Var[T]) {
 		if prev, ok := grads[v]; ok {
@@ -136,9 +159,27 @@ func backprop[T tensor.Float](outputs, gradOutputs []*Var[T], createGraph bool) 
 			if createGraph && v.node.firstOrder {
 				return fmt.Errorf("%s: %w (higher-order gradients need its composite form)", v.node.op, ErrFirstOrder)
 			}
-			ins := v.node.backward(g)
+			var ins []*Var[T]
+			if needed == nil {
+				ins = v.node.backward(g)
+			} else {
+				need := make([]bool, len(v.node.inputs))
+				anyNeeded := false
+				for j, in := range v.node.inputs {
+					need[j] = wants(in)
+					anyNeeded = anyNeeded || need[j]
+				}
+				switch {
+				case !anyNeeded:
+					continue
+				case v.node.masked != nil:
+					ins = v.node.masked(g, need)
+				default:
+					ins = v.node.backward(g)
+				}
+			}
 			for j, in := range v.node.inputs {
-				if j < len(ins) && ins[j] != nil && in.requiresGrad {
+				if j < len(ins) && ins[j] != nil && wants(in) {
 					if !tensor.SameShape(ins[j].Shape(), in.Shape()) {
 						panic(fmt.Sprintf("autograd: %s backward gave gradient %v for input %d of shape %v", v.node.op, ins[j].Shape(), j, in.Shape()))
 					}

@@ -305,6 +305,32 @@ func TestBackwardAccumulatesAndNoGrad(t *testing.T) {
 	}
 }
 
+// TestGradSkipsUnrequestedInputs: asking for d/dx of a tanh MLP layer must
+// not compute (or record) the weight and bias gradients, and d/dx must be
+// the same as from the full pass.
+func TestGradSkipsUnrequestedInputs(t *testing.T) {
+	r := tensor.NewRNG(3)
+	x := Param(tensor.RandN[float64](r, 5, 4))
+	w, b := Param(tensor.RandN[float64](r, 3, 4)), Param(tensor.RandN[float64](r, 3))
+	y := Sum(Tanh(Linear(x, w, b)))
+	pruned, err := backprop([]*Var[float64]{y}, nil, []*Var[float64]{x}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range map[string]*Var[float64]{"weight": w, "bias": b} {
+		if _, ok := pruned[v]; ok {
+			t.Errorf("the %s got a gradient though only x was asked for", name)
+		}
+	}
+	full, err := backprop([]*Var[float64]{y}, nil, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := tensor.Sum(tensor.Abs(tensor.Sub(pruned[x].Value, full[x].Value))); d != 0 {
+		t.Errorf("d/dx differs from the full pass by %g", d)
+	}
+}
+
 func TestFloat32Gradients(t *testing.T) {
 	r := tensor.NewRNG(5)
 	x := Param(tensor.RandN[float32](r, 4, 3))

@@ -318,9 +318,9 @@ func Stack[T tensor.Float](axis int, parts ...*Var[T]) *Var[T] {
 // MatMul returns op(a) @ op(b) over the last two axes (see tensor.MatMul
 // for batching).
 func MatMul[T tensor.Float](a, b *Var[T], transA, transB bool) *Var[T] {
-	return record(tensor.MatMul(a.Value, b.Value, transA, transB), "matmul", vars(a, b), func(g *Var[T]) []*Var[T] {
+	return recordMasked(tensor.MatMul(a.Value, b.Value, transA, transB), "matmul", vars(a, b), func(g *Var[T], need []bool) []*Var[T] {
 		var ga, gb *Var[T]
-		if a.requiresGrad {
+		if need[0] {
 			if !transA {
 				ga = MatMul(g, b, false, !transB)
 			} else {
@@ -328,7 +328,7 @@ func MatMul[T tensor.Float](a, b *Var[T], transA, transB bool) *Var[T] {
 			}
 			ga = sumBatch(ga, a.Shape())
 		}
-		if b.requiresGrad {
+		if need[1] {
 			if !transB {
 				gb = MatMul(a, g, !transA, false)
 			} else {
@@ -370,16 +370,16 @@ func Linear[T tensor.Float](x, w, b *Var[T]) *Var[T] {
 	}
 	shape := append(append([]int{}, xs[:len(xs)-1]...), outF)
 	y = y.Reshape(shape...)
-	return record(y, "linear", inputs, func(g *Var[T]) []*Var[T] {
+	return recordMasked(y, "linear", inputs, func(g *Var[T], need []bool) []*Var[T] {
 		g2 := Reshape(g, -1, outF)
 		grads := make([]*Var[T], len(inputs))
-		if x.requiresGrad {
+		if need[0] {
 			grads[0] = Reshape(MatMul(g2, w, false, false), xs...)
 		}
-		if w.requiresGrad {
+		if need[1] {
 			grads[1] = MatMul(g2, Reshape(x, -1, in), true, false)
 		}
-		if b != nil && b.requiresGrad {
+		if b != nil && need[2] {
 			grads[2] = SumAxes(g2, []int{0}, false)
 		}
 		return grads

@@ -26,6 +26,10 @@ type node[T tensor.Float] struct {
 	// firstOrder is set (fused ops whose VJP works on raw tensors).
 	backward   func(g *Var[T]) []*Var[T]
 	firstOrder bool
+	// masked, when set, is backward told which inputs need a gradient
+	// (need[j]); it may leave the others nil and skip their work. Grad
+	// uses it to skip, say, weight gradients when only d/dx is asked for.
+	masked func(g *Var[T], need []bool) []*Var[T]
 }
 
 // Param returns a leaf that requires gradients (a trainable parameter or
@@ -91,6 +95,22 @@ func record[T tensor.Float](value *tensor.Tensor[T], op string, inputs []*Var[T]
 			out.node = &node[T]{op: op, inputs: inputs, backward: backward}
 			break
 		}
+	}
+	return out
+}
+
+// recordMasked is record for ops whose backward can skip inputs that need
+// no gradient (need[j] false): the expensive products of MatMul and Linear.
+func recordMasked[T tensor.Float](value *tensor.Tensor[T], op string, inputs []*Var[T], masked func(g *Var[T], need []bool) []*Var[T]) *Var[T] {
+	out := record(value, op, inputs, func(g *Var[T]) []*Var[T] {
+		need := make([]bool, len(inputs))
+		for j, in := range inputs {
+			need[j] = in.requiresGrad
+		}
+		return masked(g, need)
+	})
+	if out.node != nil {
+		out.node.masked = masked
 	}
 	return out
 }
