@@ -128,6 +128,10 @@ func backprop[T tensor.Float](outputs, gradOutputs, targets []*Var[T], createGra
 			}
 		}
 	}
+	isTarget := make(map[*Var[T]]bool, len(targets))
+	for _, t := range targets {
+		isTarget[t] = true
+	}
 	wants := func(v *Var[T]) bool { return v.requiresGrad && (needed == nil || needed[v]) }
 	grads := make(map[*Var[T]]*Var[T], len(order))
 	accumulate := func(v, g *Var[T]) {
@@ -155,6 +159,9 @@ func backprop[T tensor.Float](outputs, gradOutputs, targets []*Var[T], createGra
 			g, ok := grads[v]
 			if !ok || v.node == nil {
 				continue
+			}
+			if !isTarget[v] {
+				delete(grads, v) // consumed: let the collector have it
 			}
 			if createGraph && v.node.firstOrder {
 				return fmt.Errorf("%s: %w (higher-order gradients need its composite form)", v.node.op, ErrFirstOrder)
