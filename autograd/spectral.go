@@ -89,7 +89,10 @@ func SpectralConv[T tensor.Float](x, w *Var[T], modes []int) *Var[T] {
 
 // mixModes computes dst[b, o, k] = sum_i src[b, i, k] W[i, o, k] on the
 // kept modes (adjoint: dst[b, i, k] = sum_o src[b, o, k] conj(W[i, o, k]),
-// with in/out the channel counts of src/dst).
+// with in/out the channel counts of src/dst). Per mode it gathers the
+// mode's inputs and weights into contiguous float64 buffers (the weights
+// are stored mode-fastest, so in place they sit a mode plane apart) and
+// accumulates rows: acc[o] += x[b, i] M[i, o], inner loop over o.
 func mixModes[T tensor.Float](dst, src, w []T, sm spectralModes, bsz, cin, cout int, adjoint bool) {
 	// Weight layout: [block*M + k] within [Cin, Cout] planes:
 	// flat((blk, i, o, k)) = ((blk*Cin + i)*Cout + o)*M + k, interleaved.
@@ -98,8 +101,9 @@ func mixModes[T tensor.Float](dst, src, w []T, sm spectralModes, bsz, cin, cout 
 		wc, wo = cout, cin
 	}
 	parallel.For(len(sm.offsets), 8*bsz*cin*cout, func(lo, hi int) {
-		xr := make([]float64, bsz*cin)
-		xi := make([]float64, bsz*cin)
+		xr, xi := make([]float64, bsz*cin), make([]float64, bsz*cin)
+		mr, mi := make([]float64, cin*cout), make([]float64, cin*cout)
+		accR, accI := make([]float64, cout), make([]float64, cout)
 		for e := lo; e < hi; e++ {
 			off := sm.offsets[e]
 			blk, k := sm.weights[e]/sm.m, sm.weights[e]%sm.m
@@ -109,55 +113,76 @@ func mixModes[T tensor.Float](dst, src, w []T, sm spectralModes, bsz, cin, cout 
 					xr[b*cin+i], xi[b*cin+i] = float64(src[p]), float64(src[p+1])
 				}
 			}
-			for b := 0; b < bsz; b++ {
-				for o := 0; o < cout; o++ {
-					var sr, si float64
-					for i := 0; i < cin; i++ {
-						var q int
-						if adjoint {
-							// dst channel o is the layer's input channel,
-							// src channel i its output channel.
-							q = 2 * (((blk*wc+o)*wo+i)*sm.m + k)
-						} else {
-							q = 2 * (((blk*wc+i)*wo+o)*sm.m + k)
-						}
-						wr, wi := float64(w[q]), float64(w[q+1])
-						if adjoint {
-							wi = -wi
-						}
-						ar, ai := xr[b*cin+i], xi[b*cin+i]
-						sr += ar*wr - ai*wi
-						si += ar*wi + ai*wr
+			// M[i, o]: W[i, o] or, for the adjoint, conj(W[o, i]).
+			for a := 0; a < wc; a++ {
+				for c := 0; c < wo; c++ {
+					q := 2 * (((blk*wc+a)*wo+c)*sm.m + k)
+					if adjoint {
+						mr[c*cout+a], mi[c*cout+a] = float64(w[q]), -float64(w[q+1])
+					} else {
+						mr[a*cout+c], mi[a*cout+c] = float64(w[q]), float64(w[q+1])
 					}
+				}
+			}
+			for b := 0; b < bsz; b++ {
+				clear(accR)
+				clear(accI)
+				for i := 0; i < cin; i++ {
+					ar, ai := xr[b*cin+i], xi[b*cin+i]
+					rowR, rowI := mr[i*cout:(i+1)*cout], mi[i*cout:(i+1)*cout]
+					for o := range accR {
+						accR[o] += ar*rowR[o] - ai*rowI[o]
+						accI[o] += ar*rowI[o] + ai*rowR[o]
+					}
+				}
+				for o := 0; o < cout; o++ {
 					p := 2 * ((b*cout+o)*sm.plane + off)
-					dst[p], dst[p+1] = T(sr), T(si)
+					dst[p], dst[p+1] = T(accR[o]), T(accI[o])
 				}
 			}
 		}
 	})
 }
 
-// weightGrad returns dL/dW[blk, i, o, k] = sum_b conj(X[b, i, k]) G[b, o, k].
+// weightGrad returns dL/dW[blk, i, o, k] = sum_b conj(X[b, i, k]) G[b, o, k],
+// per mode as a sum of outer products over contiguous gathered rows.
 func weightGrad[T tensor.Float](X, G []T, sm spectralModes, bsz, cin, cout int, shape []int) *tensor.Tensor[T] {
 	out := tensor.New[T](shape...)
 	gw := out.Data()
 	parallel.For(len(sm.offsets), 8*bsz*cin*cout, func(lo, hi int) {
+		xr, xi := make([]float64, bsz*cin), make([]float64, bsz*cin)
+		gr, gi := make([]float64, bsz*cout), make([]float64, bsz*cout)
+		accR, accI := make([]float64, cin*cout), make([]float64, cin*cout)
 		for e := lo; e < hi; e++ {
 			off := sm.offsets[e]
 			blk, k := sm.weights[e]/sm.m, sm.weights[e]%sm.m
+			for b := 0; b < bsz; b++ {
+				for i := 0; i < cin; i++ {
+					p := 2 * ((b*cin+i)*sm.plane + off)
+					xr[b*cin+i], xi[b*cin+i] = float64(X[p]), -float64(X[p+1]) // conj
+				}
+				for o := 0; o < cout; o++ {
+					p := 2 * ((b*cout+o)*sm.plane + off)
+					gr[b*cout+o], gi[b*cout+o] = float64(G[p]), float64(G[p+1])
+				}
+			}
+			clear(accR)
+			clear(accI)
+			for b := 0; b < bsz; b++ {
+				rowR, rowI := gr[b*cout:(b+1)*cout], gi[b*cout:(b+1)*cout]
+				for i := 0; i < cin; i++ {
+					ar, ai := xr[b*cin+i], xi[b*cin+i]
+					dR, dI := accR[i*cout:(i+1)*cout], accI[i*cout:(i+1)*cout]
+					for o := range rowR {
+						dR[o] += ar*rowR[o] - ai*rowI[o]
+						dI[o] += ar*rowI[o] + ai*rowR[o]
+					}
+				}
+			}
 			for i := 0; i < cin; i++ {
 				for o := 0; o < cout; o++ {
-					var sr, si float64
-					for b := 0; b < bsz; b++ {
-						px := 2 * ((b*cin+i)*sm.plane + off)
-						pg := 2 * ((b*cout+o)*sm.plane + off)
-						xr, xi := float64(X[px]), -float64(X[px+1])
-						gr, gi := float64(G[pg]), float64(G[pg+1])
-						sr += xr*gr - xi*gi
-						si += xr*gi + xi*gr
-					}
 					q := 2 * (((blk*cin+i)*cout+o)*sm.m + k)
-					gw[q], gw[q+1] = T(sr), T(si)
+					gw[q], gw[q+1] = T(accR[i*cout+o]), T(accI[i*cout+o])
 				}
 			}
 		}
