@@ -455,7 +455,8 @@ func gelu32Run(dst, src []float32) {
 	}
 }
 
-// geluBackward32Run writes g GELU'(x) to dst, blocked as gelu32Run.
+// geluBackward32Run writes g GELU'(x) = g (Phi(x) + x phi(x)) to dst,
+// blocked as gelu32Run, with erf32 and expNeg32 for the density.
 func geluBackward32Run(dst, x, g []float32) {
 	var buf [256]float64
 	for lo := 0; lo < len(x); lo += len(buf) {
@@ -464,12 +465,43 @@ func geluBackward32Run(dst, x, g []float32) {
 			b[i] = float64(x[lo+i])
 		}
 		for i, v := range b {
-			b[i] = 0.5*(1+erf32(v*(1/math.Sqrt2))) + v*invSqrt2Pi*math.Exp(-0.5*v*v)
+			b[i] = 0.5*(1+erf32(v*(1/math.Sqrt2))) + v*invSqrt2Pi*expNeg32(-0.5*v*v)
 		}
 		for i, d := range b {
 			dst[lo+i] = g[lo+i] * float32(d)
 		}
 	}
+}
+
+// erf32 is erf to float32 accuracy: the odd rational minimax fit
+// x P(x^2) / Q(x^2) on [-4, 4] (degrees 13 / 8) used for single precision
+// by Eigen and XLA, with erf(x) = +-1 beyond |x| = 4 in float32. Its
+// absolute error is below 6.5e-8 (TestErf32), half a float32 ulp at 1,
+// and it costs a quarter of math.Erf: no exp. Written to be inlined
+// into the GELU loops (the clamp as branches, no call).
+func erf32(x float64) float64 {
+	if x > 4 {
+		x = 4
+	} else if x < -4 {
+		x = -4
+	}
+	x2 := x * x
+	p := ((((((-2.72614225801306e-10*x2+2.77068142495902e-08)*x2-2.10102402082508e-06)*x2-5.69250639462346e-05)*x2-7.34990630326855e-04)*x2-2.95459980854025e-03)*x2 - 1.60960333262415e-02)
+	q := ((((-1.45660718464996e-05*x2-2.13374055278905e-04)*x2-1.68282697438203e-03)*x2-7.37332916720468e-03)*x2 - 1.42647390514189e-02)
+	return x * p / q
+}
+
+// expNeg32 is e^y for y <= 0 to float32 accuracy (relative error below
+// 1e-7, TestExpNeg32): y = n ln 2 + r with |r| <= ln 2 / 2, e^r by its
+// degree-7 Taylor polynomial, 2^n by the exponent bits. 0 below -700.
+func expNeg32(y float64) float64 {
+	if y < -700 {
+		return 0
+	}
+	n := math.Floor(y*math.Log2E + 0.5)
+	r := y - n*0.6931471803691238 - n*1.9082149292705877e-10 // ln 2 = hi + lo
+	p := 1 + r*(1+r*(0.5+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720+r*(1.0/5040)))))))
+	return p * math.Float64frombits(uint64(int64(n)+1023)<<52)
 }
 
 // GELUBackward returns g * GELU'(x) = g (Phi(x) + x phi(x)), phi the
@@ -505,30 +537,6 @@ func geluDerivative(x float64) float64 {
 }
 
 const invSqrt2Pi = 0.3989422804014327 // 1 / sqrt(2 pi)
-
-// erf32 is erf to float32 accuracy: the odd rational minimax fit
-// x P(x^2) / Q(x^2) on [-4, 4] (degrees 13 / 8) used for single precision
-// by Eigen and XLA, with erf(x) = +-1 beyond |x| = 4 in float32. Its
-// absolute error is below 6.5e-8 (TestErf32), half a float32 ulp at 1,
-// and it costs a quarter of math.Erf: no exp, no branches on the value
-// range.
-func erf32(x float64) float64 {
-	x = max(-4, min(4, x))
-	x2 := x * x
-	p := -2.72614225801306e-10
-	p = p*x2 + 2.77068142495902e-08
-	p = p*x2 - 2.10102402082508e-06
-	p = p*x2 - 5.69250639462346e-05
-	p = p*x2 - 7.34990630326855e-04
-	p = p*x2 - 2.95459980854025e-03
-	p = p*x2 - 1.60960333262415e-02
-	q := -1.45660718464996e-05
-	q = q*x2 - 2.13374055278905e-04
-	q = q*x2 - 1.68282697438203e-03
-	q = q*x2 - 7.37332916720468e-03
-	q = q*x2 - 1.42647390514189e-02
-	return x * p / q
-}
 
 // isFloat32 reports whether T is float32.
 func isFloat32[T Float]() bool {

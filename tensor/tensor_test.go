@@ -638,3 +638,18 @@ func TestErf32(t *testing.T) {
 		t.Fatalf("max |erf32 - erf| = %g, want <= 6.5e-8", worst)
 	}
 }
+
+// TestExpNeg32 bounds the GELU backward's exponential against math.Exp.
+func TestExpNeg32(t *testing.T) {
+	worst := 0.0
+	for y := -700.0; y <= 0; y += 1e-3 {
+		want := math.Exp(y)
+		worst = math.Max(worst, math.Abs(expNeg32(y)-want)/want)
+	}
+	if worst > 1e-7 {
+		t.Fatalf("worst relative error %g", worst)
+	}
+	if expNeg32(-800) != 0 || expNeg32(0) != 1 {
+		t.Fatalf("e^-800 = %g, e^0 = %g", expNeg32(-800), expNeg32(0))
+	}
+}
