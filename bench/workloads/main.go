@@ -16,6 +16,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"runtime/pprof"
 	"sort"
 	"strings"
@@ -155,6 +156,7 @@ func main() {
 	iters := flag.Int("iters", 5, "timed iterations (after one warm-up)")
 	threads := flag.Int("threads", 0, "workers (0: GOMAXPROCS)")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the timed iterations to this file")
+	memProfile := flag.String("memprofile", "", "write an allocation profile to this file at the end")
 	flag.Parse()
 	w, ok := workloads[*name]
 	if !ok || *iters < 1 {
@@ -163,6 +165,9 @@ func main() {
 	}
 	if *threads > 0 {
 		parallel.SetWorkers(*threads)
+	}
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(50) // as cmd/simulate
 	}
 	before := peakRSS()
 	step, err := w(tensor.NewRNG(1))
@@ -194,6 +199,17 @@ func main() {
 	}
 	sort.Float64s(times)
 	pprof.StopCPUProfile()
+	if *memProfile != "" {
+		f, err := os.Create(*memProfile)
+		if err == nil {
+			err = pprof.Lookup("allocs").WriteTo(f, 0)
+			f.Close()
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "workloads:", err)
+			os.Exit(1)
+		}
+	}
 	out, _ := json.Marshal(map[string]any{"workload": *name, "ms": times[len(times)/2], "peak_rss_mib": peakRSS(), "base_rss_mib": before})
 	fmt.Println(string(out))
 }
