@@ -8,7 +8,7 @@ LDFLAGS := -X github.com/surrogo/surrogo/internal/buildinfo.version=$(VERSION)
 BIN     := bin/simulate
 DEMO    := examples/quickstart.toml
 
-.PHONY: all setup setup-test build demo test vet fmt-check bench golden docs clean
+.PHONY: all setup setup-test build demo test vet fmt-check bench bench-micro golden docs clean
 
 all: build
 
@@ -41,8 +41,14 @@ fmt-check:
 	@out="$$($(GOFMT) -l .)"; \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 
-# bench: the engine's micro-benchmarks (not part of make test).
-bench: setup
+# bench: the performance issue's workloads side by side with PyTorch
+# (needs python3-torch): medians, ratios and peak memory as a Markdown table.
+bench:
+	@scripts/setup.sh bench
+	bench/run.sh 3 2 5
+
+# bench-micro: the engine's micro-benchmarks (not part of make test).
+bench-micro: setup
 	$(GO) test -run '^$$' -bench . -benchtime 5x ./tensor ./autograd ./nn
 
 # golden: regenerate testdata/torch_reference.h5 from PyTorch (needs Debian's

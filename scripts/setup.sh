@@ -3,6 +3,7 @@
 #
 #   scripts/setup.sh build   packages to build and run surrogo (HDF5, LZF, OpenBLAS)
 #   scripts/setup.sh test    the above plus what the tests need (h5py)
+#   scripts/setup.sh bench   build packages plus PyTorch and NumPy for bench/
 #
 # Idempotent and quiet when everything is present. Installs through apt-get
 # as root (or through passwordless sudo). Anywhere else it prints what to
@@ -12,12 +13,14 @@ set -euo pipefail
 profile="${1:-build}"
 build_pkgs=(pkg-config libhdf5-dev liblzf-dev hdf5-plugin-lzf libopenblas-dev)
 test_pkgs=(python3-h5py)
+bench_pkgs=(python3-torch python3-numpy)
 
 case "$profile" in
 build) pkgs=("${build_pkgs[@]}") ;;
 test) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+bench) pkgs=("${build_pkgs[@]}" "${bench_pkgs[@]}") ;;
 *)
-	echo "usage: scripts/setup.sh [build|test]" >&2
+	echo "usage: scripts/setup.sh [build|test|bench]" >&2
 	exit 2
 	;;
 esac
