@@ -12,8 +12,12 @@ import (
 //	out[b, o, k...] = sum_i z[b, i, k...] w[i, o, k...]
 //
 // for z [B, I, K...] and w [I, O, K...]: one dense I x O matrix per mode,
-// computed as a batched product over modes. It is built from Permute,
-// Reshape and MatMul, so it supports higher-order gradients.
+// a batched product over modes. One op on the tape: only z and w are kept
+// for the backward pass (not the permuted copies the product works on).
+// Its gradients are ModeMix again and a differentiable composite, so it
+// supports higher-order gradients:
+//
+//	dz[b, i, k] = sum_o g[b, o, k] w[i, o, k]    dw[i, o, k] = sum_b z[b, i, k] g[b, o, k]
 func ModeMix[T tensor.Float](z, w *Var[T]) *Var[T] {
 	zs, ws := z.Shape(), w.Shape()
 	if len(zs) < 2 || len(ws) != len(zs) || ws[0] != zs[1] || !tensor.SameShape(ws[2:], zs[2:]) {
@@ -21,10 +25,30 @@ func ModeMix[T tensor.Float](z, w *Var[T]) *Var[T] {
 	}
 	b, i, o := zs[0], zs[1], ws[1]
 	k := tensor.Size(zs[2:])
-	zk := Permute(Reshape(z, b, i, k), 2, 0, 1) // [K, B, I]
-	wk := Permute(Reshape(w, i, o, k), 2, 0, 1) // [K, I, O]
-	out := Permute(MatMul(zk, wk, false, false), 1, 2, 0)
-	return Reshape(out, append([]int{b, o}, zs[2:]...)...)
+	zk := tensor.Permute(z.Value.Reshape(b, i, k), 2, 0, 1) // [K, B, I]
+	wk := tensor.Permute(w.Value.Reshape(i, o, k), 2, 0, 1) // [K, I, O]
+	value := tensor.Permute(tensor.MatMul(zk, wk, false, false), 1, 2, 0).Reshape(append([]int{b, o}, zs[2:]...)...)
+	return recordMasked(value, "mode_mix", vars(z, w), func(g *Var[T], need []bool) []*Var[T] {
+		var gz, gw *Var[T]
+		if need[0] {
+			gz = ModeMix(g, Permute(w, swapFirstTwo(len(ws))...))
+		}
+		if need[1] {
+			zt := Permute(Reshape(z, b, i, k), 2, 1, 0) // [K, I, B]
+			gk := Permute(Reshape(g, b, o, k), 2, 0, 1) // [K, B, O]
+			gw = Reshape(Permute(MatMul(zt, gk, false, false), 1, 2, 0), ws...)
+		}
+		return vars(gz, gw)
+	})
+}
+
+// swapFirstTwo is the permutation exchanging axes 0 and 1 of a rank-r tensor.
+func swapFirstTwo(r int) []int {
+	p := []int{1, 0}
+	for a := 2; a < r; a++ {
+		p = append(p, a)
+	}
+	return p
 }
 
 // AxisMix applies one matrix per channel along a mode axis (T1's spatial
@@ -32,7 +56,10 @@ func ModeMix[T tensor.Float](z, w *Var[T]) *Var[T] {
 //
 //	out[b, c, ..., o, ...] = sum_i h[b, c, ..., i, ...] w[i, o, c]
 //
-// for h [B, C, M...] and w [M_axis, O, C]. Built from differentiable ops.
+// for h [B, C, M...] and w [M_axis, O, C]. One op on the tape (h and w are
+// kept, not the permuted copies); its gradients are AxisMix with w's first
+// two axes swapped and a differentiable composite for w, so higher-order
+// gradients work.
 func AxisMix[T tensor.Float](h, w *Var[T], axis int) *Var[T] {
 	s, ws := h.Shape(), w.Shape()
 	r := len(s)
@@ -50,12 +77,24 @@ func AxisMix[T tensor.Float](h, w *Var[T], axis int) *Var[T] {
 		}
 	}
 	perm = append(perm, axis)
-	hp := Permute(h, perm...)
+	inv := tensor.InversePermutation(perm)
+	c, m, o := s[1], s[axis], ws[1]
+	rows := h.Value.Len() / (c * m)
+	hp := tensor.Permute(h.Value, perm...)
 	ps := hp.Shape()
-	c, m := s[1], s[axis]
-	rows := hp.Value.Len() / (c * m)
-	out := MatMul(Reshape(hp, c, rows, m), Permute(w, 2, 0, 1), false, false) // [C, rows, O]
-	outShape := append(append([]int{}, ps[:r-1]...), ws[1])
-	out = Reshape(out, outShape...)
-	return Permute(out, tensor.InversePermutation(perm)...)
+	outShape := append(append([]int{}, ps[:r-1]...), o)
+	prod := tensor.MatMul(hp.Reshape(c, rows, m), tensor.Permute(w.Value, 2, 0, 1), false, false) // [C, rows, O]
+	value := tensor.Permute(prod.Reshape(outShape...), inv...)
+	return recordMasked(value, "axis_mix", vars(h, w), func(g *Var[T], need []bool) []*Var[T] {
+		var gh, gw *Var[T]
+		if need[0] {
+			gh = AxisMix(g, Permute(w, 1, 0, 2), axis)
+		}
+		if need[1] { // dw[i, o, c] = sum over b and the other axes of h[.., i, ..] g[.., o, ..]
+			hr := Reshape(Permute(h, perm...), c, rows, m)     // [C, rows, M]
+			gr := Reshape(Permute(g, perm...), c, rows, o)     // [C, rows, O]
+			gw = Permute(MatMul(hr, gr, true, false), 1, 2, 0) // [M, O, C]
+		}
+		return vars(gh, gw)
+	})
 }

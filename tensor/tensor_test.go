@@ -653,3 +653,31 @@ func TestExpNeg32(t *testing.T) {
 		t.Fatalf("e^-800 = %g, e^0 = %g", expNeg32(-800), expNeg32(0))
 	}
 }
+
+// TestPermuteAgainstNaive compares Permute with element-by-element
+// indexing for random shapes (sizes 1 included) and permutations: runs
+// that stay contiguous and ones that become strided.
+func TestPermuteAgainstNaive(t *testing.T) {
+	r := NewRNG(11)
+	for trial := 0; trial < 300; trial++ {
+		rank := 1 + trial%5
+		shape := make([]int, rank)
+		for a := range shape {
+			shape[a] = 1 + int(r.Float64()*float64([]int{1, 3, 17, 40}[(trial+a)%4]))
+		}
+		perm := r.Perm(rank)
+		x := RandN[float64](r, shape...)
+		got := Permute(x, perm...)
+		xs := stridesOf(shape)
+		for i := range got.data {
+			idx := unravel(i, got.shape)
+			off := 0
+			for k, p := range perm {
+				off += idx[k] * xs[p]
+			}
+			if got.data[i] != x.data[off] {
+				t.Fatalf("shape %v perm %v: element %v = %g, want %g", shape, perm, idx, got.data[i], x.data[off])
+			}
+		}
+	}
+}
