@@ -428,7 +428,7 @@ func GELU[T Float](t *Tensor[T]) *Tensor[T] {
 	if src, ok := any(t.data).([]float32); ok {
 		out := New[T](t.shape...)
 		dst := any(out.data).([]float32)
-		parallel.For(len(src), 8, func(lo, hi int) { gelu32Run(dst[lo:hi], src[lo:hi]) })
+		parallel.For(len(src), 8, func(lo, hi int) { gelu32Kernel(dst[lo:hi], src[lo:hi]) })
 		return out
 	}
 	return map64(t, gelu)
@@ -513,7 +513,7 @@ func GELUBackward[T Float](x, g *Tensor[T]) *Tensor[T] {
 	out := New[T](x.shape...)
 	if xs, ok := any(x.data).([]float32); ok {
 		gs, dst := any(g.data).([]float32), any(out.data).([]float32)
-		parallel.For(len(xs), 8, func(lo, hi int) { geluBackward32Run(dst[lo:hi], xs[lo:hi], gs[lo:hi]) })
+		parallel.For(len(xs), 8, func(lo, hi int) { geluBackward32Kernel(dst[lo:hi], xs[lo:hi], gs[lo:hi]) })
 		return out
 	}
 	d := map64(x, geluDerivative)
