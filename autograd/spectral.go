@@ -103,7 +103,7 @@ func mixModes[T tensor.Float](dst, src, w []T, sm spectralModes, bsz, cin, cout 
 	parallel.For(len(sm.offsets), 8*bsz*cin*cout, func(lo, hi int) {
 		xr, xi := make([]float64, bsz*cin), make([]float64, bsz*cin)
 		mr, mi := make([]float64, cin*cout), make([]float64, cin*cout)
-		accR, accI := make([]float64, cout), make([]float64, cout)
+		accR, accI := make([]float64, bsz*cout), make([]float64, bsz*cout)
 		for e := lo; e < hi; e++ {
 			off := sm.offsets[e]
 			blk, k := sm.weights[e]/sm.m, sm.weights[e]%sm.m
@@ -124,20 +124,11 @@ func mixModes[T tensor.Float](dst, src, w []T, sm spectralModes, bsz, cin, cout 
 					}
 				}
 			}
+			cmulRowsKernel(accR, accI, xr, xi, mr, mi, bsz, cin, cout)
 			for b := 0; b < bsz; b++ {
-				clear(accR)
-				clear(accI)
-				for i := 0; i < cin; i++ {
-					ar, ai := xr[b*cin+i], xi[b*cin+i]
-					rowR, rowI := mr[i*cout:(i+1)*cout], mi[i*cout:(i+1)*cout]
-					for o := range accR {
-						accR[o] += ar*rowR[o] - ai*rowI[o]
-						accI[o] += ar*rowI[o] + ai*rowR[o]
-					}
-				}
 				for o := 0; o < cout; o++ {
 					p := 2 * ((b*cout+o)*sm.plane + off)
-					dst[p], dst[p+1] = T(accR[o]), T(accI[o])
+					dst[p], dst[p+1] = T(accR[b*cout+o]), T(accI[b*cout+o])
 				}
 			}
 		}
@@ -166,19 +157,7 @@ func weightGrad[T tensor.Float](X, G []T, sm spectralModes, bsz, cin, cout int, 
 					gr[b*cout+o], gi[b*cout+o] = float64(G[p]), float64(G[p+1])
 				}
 			}
-			clear(accR)
-			clear(accI)
-			for b := 0; b < bsz; b++ {
-				rowR, rowI := gr[b*cout:(b+1)*cout], gi[b*cout:(b+1)*cout]
-				for i := 0; i < cin; i++ {
-					ar, ai := xr[b*cin+i], xi[b*cin+i]
-					dR, dI := accR[i*cout:(i+1)*cout], accI[i*cout:(i+1)*cout]
-					for o := range rowR {
-						dR[o] += ar*rowR[o] - ai*rowI[o]
-						dI[o] += ar*rowI[o] + ai*rowR[o]
-					}
-				}
-			}
+			cmulRowsTNKernel(accR, accI, xr, xi, gr, gi, bsz, cin, cout)
 			for i := 0; i < cin; i++ {
 				for o := 0; o < cout; o++ {
 					q := 2 * (((blk*cin+i)*cout+o)*sm.m + k)
