@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/surrogo/surrogo/tensor"
+	"github.com/surrogo/surrogo/tensor/parallel"
 )
 
 // OptimizerState is everything an optimizer needs to continue exactly:
@@ -231,23 +232,26 @@ func (o *Adam[T]) Step(params []Param[T]) error {
 		if o.AMSGrad {
 			vmax = o.state.get(p.Name, "max_exp_avg_sq", len(w))
 		}
-		for i := range w {
-			wi := float64(w[i])
-			gi := float64(g[i])
-			if o.Decoupled {
-				wi *= 1 - o.Rate*o.WeightDecay
-			} else {
-				gi += o.WeightDecay * wi
+		// Elementwise and independent: split over the workers.
+		parallel.For(len(w), 16, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				wi := float64(w[i])
+				gi := float64(g[i])
+				if o.Decoupled {
+					wi *= 1 - o.Rate*o.WeightDecay
+				} else {
+					gi += o.WeightDecay * wi
+				}
+				m[i] = o.Beta1*m[i] + (1-o.Beta1)*gi
+				v[i] = o.Beta2*v[i] + (1-o.Beta2)*gi*gi
+				denom := v[i]
+				if vmax != nil {
+					vmax[i] = math.Max(vmax[i], v[i])
+					denom = vmax[i]
+				}
+				w[i] = T(wi - stepSize*m[i]/(math.Sqrt(denom)/sq2+o.Eps))
 			}
-			m[i] = o.Beta1*m[i] + (1-o.Beta1)*gi
-			v[i] = o.Beta2*v[i] + (1-o.Beta2)*gi*gi
-			denom := v[i]
-			if vmax != nil {
-				vmax[i] = math.Max(vmax[i], v[i])
-				denom = vmax[i]
-			}
-			w[i] = T(wi - stepSize*m[i]/(math.Sqrt(denom)/sq2+o.Eps))
-		}
+		})
 	}
 	return nil
 }
