@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -347,9 +348,20 @@ type TrainSummary struct {
 // configured model with checkpoints in run_dir/checkpoints (resuming from
 // the last one when present), logs every epoch to run_dir/train_log.csv and
 // to log, and writes run_dir/train.json.
+// TrainGCPercent is the collector's heap growth target while training,
+// unless GOGC is set. Training keeps every activation of a step alive, and
+// Go's default (100: the heap may grow to twice the live data) measured
+// 25-35% more peak memory than 50 for 1-3% more time; inference and the
+// solvers, whose live data is small, keep the default, which there is
+// faster (FNO-2D inference at 64^2: 62 ms at 100, 74 ms at 50).
+const TrainGCPercent = 50
+
 func Train(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, error) {
 	if !cfg.hasModel {
 		return nil, fmt.Errorf("experiments: %s has no [model] and [train] sections", cfg.path)
+	}
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(TrainGCPercent))
 	}
 	if cfg.isPINN() {
 		return trainPINN(ctx, cfg, log)

@@ -166,8 +166,8 @@ func main() {
 	if *threads > 0 {
 		parallel.SetWorkers(*threads)
 	}
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(50) // as cmd/simulate
+	if os.Getenv("GOGC") == "" && !strings.Contains(*name, "infer") {
+		debug.SetGCPercent(50) // as experiments.TrainGCPercent while training
 	}
 	before := peakRSS()
 	step, err := w(tensor.NewRNG(1))

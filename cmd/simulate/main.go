@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 
 	"gonum.org/v1/hdf5"
 
@@ -51,16 +50,7 @@ commands:
   help                      print this message
 `
 
-// gcPercent is the collector's target heap growth unless GOGC is set:
-// training allocates large short-lived tensors, and Go's default (100:
-// the heap may grow to twice the live data) measured 25-35% more peak
-// memory than 50 for about 1-3% more time (docs/PERFORMANCE.md).
-const gcPercent = 50
-
 func main() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(gcPercent)
-	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
