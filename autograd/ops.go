@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/surrogo/surrogo/tensor"
+	"github.com/surrogo/surrogo/tensor/parallel"
 )
 
 // Every op below computes its value with tensor kernels and records a
@@ -350,6 +351,42 @@ func sumBatch[T tensor.Float](g *Var[T], shape []int) *Var[T] {
 		lead[i] = i
 	}
 	return SumAxes(g, lead, false)
+}
+
+// ChannelLinear returns y[b, o, n] = sum_i w[o, i] x[b, i, n] + bias[o] for
+// x [B, I, N], w [O, I], bias [O]: a 1x1 convolution on channels-first
+// data (FNO's pointwise layer), one op on the tape (the product without
+// the bias is never kept). Its backward is made of MatMul and sums.
+func ChannelLinear[T tensor.Float](x, w, bias *Var[T]) *Var[T] {
+	xs, ws := x.Shape(), w.Shape()
+	if len(xs) != 3 || len(ws) != 2 || ws[1] != xs[1] || bias.Value.Len() != ws[0] {
+		panic(fmt.Sprintf("autograd: ChannelLinear of x %v with weight %v and bias %v (want [B, I, N], [O, I], [O])", xs, ws, bias.Shape()))
+	}
+	y := tensor.MatMul(w.Value, x.Value, false, false) // [B, O, N]
+	yd, bd := y.Data(), bias.Value.Data()
+	o, n := ws[0], xs[2]
+	parallel.For(xs[0]*o, n, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			v := bd[r%o]
+			row := yd[r*n : (r+1)*n]
+			for k := range row {
+				row[k] += v
+			}
+		}
+	})
+	return recordMasked(y, "channel_linear", vars(x, w, bias), func(g *Var[T], need []bool) []*Var[T] {
+		var gx, gw, gb *Var[T]
+		if need[0] {
+			gx = MatMul(w, g, true, false)
+		}
+		if need[1] {
+			gw = sumBatch(MatMul(g, x, false, true), ws)
+		}
+		if need[2] {
+			gb = SumAxes(g, []int{0, 2}, false)
+		}
+		return vars(gx, gw, gb)
+	})
 }
 
 // Linear returns x W^T + b for x [..., in], W [out, in], b [out] (b may

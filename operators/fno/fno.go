@@ -193,8 +193,7 @@ func (m *FNO[T]) Forward(a *autograd.Var[T]) (*autograd.Var[T], error) {
 	for l := 0; l < cfg.Layers; l++ {
 		k := autograd.SpectralConv(x, m.Spectral[l], cfg.Modes)
 		flat := autograd.Reshape(x, b, cfg.Width, npts)
-		w := autograd.MatMul(m.Pointwise[l].W, flat, false, false) // [B, W, N]
-		w = autograd.Add(w, autograd.Reshape(m.Pointwise[l].B, cfg.Width, 1))
+		w := autograd.ChannelLinear(flat, m.Pointwise[l].W, m.Pointwise[l].B) // [B, W, N]
 		x = autograd.Add(k, autograd.Reshape(w, append([]int{b, cfg.Width}, padded...)...))
 		if l+1 < cfg.Layers {
 			x = nn.Apply(m.act, x)
