@@ -353,39 +353,62 @@ func sumBatch[T tensor.Float](g *Var[T], shape []int) *Var[T] {
 	return SumAxes(g, lead, false)
 }
 
-// ChannelLinear returns y[b, o, n] = sum_i w[o, i] x[b, i, n] + bias[o] for
-// x [B, I, N], w [O, I], bias [O]: a 1x1 convolution on channels-first
-// data (FNO's pointwise layer), one op on the tape (the product without
-// the bias is never kept). Its backward is made of MatMul and sums.
-func ChannelLinear[T tensor.Float](x, w, bias *Var[T]) *Var[T] {
+// ChannelLinear returns y[b, o, n] = sum_i w[o, i] x[b, i, n] + bias[o]
+// (+ add[b, o, n] when add is not nil) for x [B, I, N], w [O, I], bias [O],
+// add [B, O, N]: a 1x1 convolution on channels-first data plus a residual
+// (FNO's pointwise layer added to its spectral branch), one op on the tape:
+// neither the bare product nor the sum before the residual is kept. Its
+// backward is made of MatMul and sums.
+func ChannelLinear[T tensor.Float](x, w, bias, add *Var[T]) *Var[T] {
 	xs, ws := x.Shape(), w.Shape()
 	if len(xs) != 3 || len(ws) != 2 || ws[1] != xs[1] || bias.Value.Len() != ws[0] {
 		panic(fmt.Sprintf("autograd: ChannelLinear of x %v with weight %v and bias %v (want [B, I, N], [O, I], [O])", xs, ws, bias.Shape()))
 	}
+	o, n := ws[0], xs[2]
+	inputs := vars(x, w, bias)
+	if add != nil {
+		if !tensor.SameShape(add.Shape(), []int{xs[0], o, n}) {
+			panic(fmt.Sprintf("autograd: ChannelLinear residual %v (want [%d, %d, %d])", add.Shape(), xs[0], o, n))
+		}
+		inputs = append(inputs, add)
+	}
 	y := tensor.MatMul(w.Value, x.Value, false, false) // [B, O, N]
 	yd, bd := y.Data(), bias.Value.Data()
-	o, n := ws[0], xs[2]
+	var ad []T
+	if add != nil {
+		ad = add.Value.Data()
+	}
 	parallel.For(xs[0]*o, n, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			v := bd[r%o]
 			row := yd[r*n : (r+1)*n]
+			if ad == nil {
+				for k := range row {
+					row[k] += v
+				}
+				continue
+			}
+			res := ad[r*n : (r+1)*n]
 			for k := range row {
-				row[k] += v
+				row[k] = res[k] + (row[k] + v)
 			}
 		}
 	})
-	return recordMasked(y, "channel_linear", vars(x, w, bias), func(g *Var[T], need []bool) []*Var[T] {
-		var gx, gw, gb *Var[T]
+	return recordMasked(y, "channel_linear", inputs, func(g *Var[T], need []bool) []*Var[T] {
+		grads := make([]*Var[T], len(inputs))
 		if need[0] {
-			gx = MatMul(w, g, true, false)
+			grads[0] = MatMul(w, g, true, false)
 		}
 		if need[1] {
-			gw = sumBatch(MatMul(g, x, false, true), ws)
+			grads[1] = sumBatch(MatMul(g, x, false, true), ws)
 		}
 		if need[2] {
-			gb = SumAxes(g, []int{0, 2}, false)
+			grads[2] = SumAxes(g, []int{0, 2}, false)
 		}
-		return vars(gx, gw, gb)
+		if add != nil && need[3] {
+			grads[3] = g
+		}
+		return grads
 	})
 }
 

@@ -192,9 +192,10 @@ func (m *FNO[T]) Forward(a *autograd.Var[T]) (*autograd.Var[T], error) {
 	npts := tensor.Size(padded)
 	for l := 0; l < cfg.Layers; l++ {
 		k := autograd.SpectralConv(x, m.Spectral[l], cfg.Modes)
+		// x = K x + W x + b: the pointwise layer added to the spectral branch.
 		flat := autograd.Reshape(x, b, cfg.Width, npts)
-		w := autograd.ChannelLinear(flat, m.Pointwise[l].W, m.Pointwise[l].B) // [B, W, N]
-		x = autograd.Add(k, autograd.Reshape(w, append([]int{b, cfg.Width}, padded...)...))
+		sum := autograd.ChannelLinear(flat, m.Pointwise[l].W, m.Pointwise[l].B, autograd.Reshape(k, b, cfg.Width, npts))
+		x = autograd.Reshape(sum, append([]int{b, cfg.Width}, padded...)...)
 		if l+1 < cfg.Layers {
 			x = nn.Apply(m.act, x)
 		}
