@@ -66,6 +66,20 @@ __attribute__((target("avx2")))
 static void sg_gelu_backward_avx2(float *restrict dst, const float *restrict x, const float *restrict g, long n) { SG_GELU_BACKWARD_BODY }
 static void sg_gelu_backward_base(float *restrict dst, const float *restrict x, const float *restrict g, long n) { SG_GELU_BACKWARD_BODY }
 
+#define SG_ADD_ROWS \
+	for (long k = 0; k < rows; k++) { \
+		const float *row = data + k*inner; \
+		for (long i = 0; i < inner; i++) acc[i] += (double)row[i]; \
+	}
+
+__attribute__((target("avx2")))
+static void sg_add_rows_avx2(double *restrict acc, const float *restrict data, long rows, long inner) { SG_ADD_ROWS }
+static void sg_add_rows_base(double *restrict acc, const float *restrict data, long rows, long inner) { SG_ADD_ROWS }
+
+static void sg_add_rows(double *acc, const float *data, long rows, long inner, int level) {
+	if (level == 1) sg_add_rows_avx2(acc, data, rows, inner); else sg_add_rows_base(acc, data, rows, inner);
+}
+
 static int sg_simd_level(void) {
 	__builtin_cpu_init();
 	return __builtin_cpu_supports("avx2") ? 1 : 0;
@@ -111,4 +125,19 @@ func geluBackward32KernelAt(level int, dst, x, g []float32) {
 		return
 	}
 	C.sg_gelu_backward((*C.float)(unsafe.Pointer(&dst[0])), (*C.float)(unsafe.Pointer(&x[0])), (*C.float)(unsafe.Pointer(&g[0])), C.long(len(x)), C.int(level))
+}
+
+// addRowsKernel adds float32 rows to float64 sums in C (vectorised; the Go
+// loop converts inside its arithmetic loop, which chains every element to
+// the previous one): the same additions in the same order.
+func addRowsKernel(acc []float64, data []float32, inner int) bool {
+	if len(data) < 512 || inner < 16 { // short rows: the C loop's setup per row costs more
+		return false
+	}
+	addRowsKernelAt(simdLevel, acc, data, inner)
+	return true
+}
+
+func addRowsKernelAt(level int, acc []float64, data []float32, inner int) {
+	C.sg_add_rows((*C.double)(unsafe.Pointer(&acc[0])), (*C.float)(unsafe.Pointer(&data[0])), C.long(len(data)/inner), C.long(inner), C.int(level))
 }

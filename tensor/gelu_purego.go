@@ -15,3 +15,13 @@ const simdLevel = 0
 func gelu32KernelAt(_ int, dst, src []float32) { gelu32Run(dst, src) }
 
 func geluBackward32KernelAt(_ int, dst, x, g []float32) { geluBackward32Run(dst, x, g) }
+
+func addRowsKernel(acc []float64, data []float32, inner int) bool { return false }
+
+func addRowsKernelAt(_ int, acc []float64, data []float32, inner int) {
+	for k := 0; k+inner <= len(data); k += inner {
+		for i, v := range data[k : k+inner] {
+			acc[i] += float64(v)
+		}
+	}
+}

@@ -29,32 +29,84 @@ func splitAt(shape []int, axis int) (outer, n, inner int) {
 	return outer, shape[axis], inner
 }
 
-// sumAxis sums over one axis, keeping it with size 1.
+// sumAxis sums over one axis, keeping it with size 1, accumulating in
+// float64. Work is split without changing any column's order of additions
+// where it can: over outer slices and over blocks of 1024 columns. Only a
+// long axis with few, narrow outputs (a bias gradient over many points) is
+// cut into fixed chunks of rows summed in parallel, their partial sums
+// added in order; the chunks do not depend on the worker count, so neither
+// does the result.
 func sumAxis[T Float](t *Tensor[T], axis int) *Tensor[T] {
 	outer, n, inner := splitAt(t.shape, axis)
 	shape := cloneInts(t.shape)
 	shape[axis] = 1
 	out := New[T](shape...)
-	parallel.For(outer, n*inner, func(lo, hi int) {
-		acc := make([]float64, inner)
-		for o := lo; o < hi; o++ {
-			for i := range acc {
-				acc[i] = 0
-			}
-			base := o * n * inner
-			for k := 0; k < n; k++ {
-				row := t.data[base+k*inner : base+(k+1)*inner]
-				for i, v := range row {
-					acc[i] += float64(v)
+	if len(out.data) == 0 {
+		return out
+	}
+	const block = 1024
+	if inner >= block || outer*inner >= 1<<14 || n*inner < 1<<16 {
+		blocks := (inner + block - 1) / block
+		parallel.For(outer*blocks, n*min(inner, block), func(lo, hi int) {
+			acc := make([]float64, min(inner, block))
+			for u := lo; u < hi; u++ {
+				o, c := u/blocks, u%blocks
+				i0, i1 := c*block, min((c+1)*block, inner)
+				a := acc[:i1-i0]
+				clear(a)
+				base := o * n * inner
+				if blocks == 1 { // whole rows: one pass over the slice
+					addRows(a, t.data[base:base+n*inner], inner)
+				} else {
+					for k := 0; k < n; k++ {
+						addRows(a, t.data[base+k*inner+i0:base+k*inner+i1], i1-i0)
+					}
+				}
+				dst := out.data[o*inner+i0 : o*inner+i1]
+				for i := range dst {
+					dst[i] = T(a[i])
 				}
 			}
-			dst := out.data[o*inner : (o+1)*inner]
-			for i := range dst {
-				dst[i] = T(acc[i])
-			}
+		})
+		return out
+	}
+	rowsPerChunk := max(1, (1<<14)/inner)
+	chunks := (n + rowsPerChunk - 1) / rowsPerChunk
+	partial := make([]float64, outer*chunks*inner)
+	parallel.For(outer*chunks, min(n, rowsPerChunk)*inner, func(lo, hi int) {
+		for u := lo; u < hi; u++ {
+			o, c := u/chunks, u%chunks
+			k0, k1 := c*rowsPerChunk, min((c+1)*rowsPerChunk, n)
+			base := o * n * inner
+			addRows(partial[u*inner:(u+1)*inner], t.data[base+k0*inner:base+k1*inner], inner)
 		}
 	})
+	for o := 0; o < outer; o++ {
+		acc := partial[o*chunks*inner : (o*chunks+1)*inner]
+		for c := 1; c < chunks; c++ {
+			for i, v := range partial[(o*chunks+c)*inner : (o*chunks+c+1)*inner] {
+				acc[i] += v
+			}
+		}
+		dst := out.data[o*inner : (o+1)*inner]
+		for i := range dst {
+			dst[i] = T(acc[i])
+		}
+	}
 	return out
+}
+
+// addRows adds the rows of data (each inner long) to acc in float64, row
+// after row (the order the results depend on).
+func addRows[T Float](acc []float64, data []T, inner int) {
+	if f, ok := any(data).([]float32); ok && addRowsKernel(acc, f, inner) {
+		return
+	}
+	for k := 0; k+inner <= len(data); k += inner {
+		for i, v := range data[k : k+inner] {
+			acc[i] += float64(v)
+		}
+	}
 }
 
 // normAxes sorts and deduplicates axes (negative counts from the end); nil

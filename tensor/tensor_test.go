@@ -713,3 +713,45 @@ func TestGELUKernels(t *testing.T) {
 		}
 	}
 }
+
+// TestSumAxisChunks: sums over long axes (split into chunks summed in
+// parallel) match a plain float64 loop to rounding, give the same bits
+// for any worker count, and the C row accumulation equals the Go loop bit
+// for bit.
+func TestSumAxisChunks(t *testing.T) {
+	r := NewRNG(14)
+	x := RandN[float32](r, 20000, 7)
+	want := make([]float64, 7)
+	for k := 0; k < 20000; k++ {
+		for i := 0; i < 7; i++ {
+			want[i] += float64(x.data[k*7+i])
+		}
+	}
+	prev := parallel.SetWorkers(1)
+	one := SumAxes(x, []int{0}, false)
+	parallel.SetWorkers(4)
+	four := SumAxes(x, []int{0}, false)
+	parallel.SetWorkers(prev)
+	for i := range want {
+		if math.Abs(float64(one.data[i])-want[i]) > 1e-3 {
+			t.Fatalf("sum %d = %g, want %g", i, one.data[i], want[i])
+		}
+		if one.data[i] != four.data[i] {
+			t.Fatalf("sum %d: %g with 1 worker, %g with 4", i, one.data[i], four.data[i])
+		}
+	}
+	for level := 0; level <= simdLevel; level++ {
+		got, ref := make([]float64, 7), make([]float64, 7)
+		addRowsKernelAt(level, got, x.data[:7*1000], 7)
+		for k := 0; k < 1000; k++ {
+			for i := 0; i < 7; i++ {
+				ref[i] += float64(x.data[k*7+i])
+			}
+		}
+		for i := range ref {
+			if got[i] != ref[i] {
+				t.Fatalf("level %d: row sums %d = %g, want %g", level, i, got[i], ref[i])
+			}
+		}
+	}
+}
