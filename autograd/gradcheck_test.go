@@ -200,6 +200,7 @@ func TestGradients(t *testing.T) {
 		{"matmul shared right", func(x []*Var[float64]) *Var[float64] { return Square(MatMul(x[0], x[1], false, false)) }, []*tensor.Tensor[float64]{n(2, 3, 4), n(4, 2)}},
 		{"matmul shared left", func(x []*Var[float64]) *Var[float64] { return Square(MatMul(x[0], x[1], true, false)) }, []*tensor.Tensor[float64]{n(4, 3), n(2, 4, 2)}},
 		{"linear", func(x []*Var[float64]) *Var[float64] { return Tanh(Linear(x[0], x[1], x[2])) }, []*tensor.Tensor[float64]{n(2, 3, 4), n(5, 4), n(5)}},
+		{"product3", func(x []*Var[float64]) *Var[float64] { return Tanh(product3(x[0], x[1], x[2], -2)) }, []*tensor.Tensor[float64]{n(3, 4), n(3, 4), n(3, 4)}},
 		{"channel linear", func(x []*Var[float64]) *Var[float64] { return Tanh(ChannelLinear(x[0], x[1], x[2], nil)) }, []*tensor.Tensor[float64]{n(2, 3, 4), n(5, 3), n(5)}},
 		{"channel linear + residual", func(x []*Var[float64]) *Var[float64] { return Tanh(ChannelLinear(x[0], x[1], x[2], x[3])) }, []*tensor.Tensor[float64]{n(2, 3, 4), n(5, 3), n(5), n(2, 5, 4)}},
 		{"linear no bias", func(x []*Var[float64]) *Var[float64] { return Sin(Linear(x[0], x[1], nil)) }, []*tensor.Tensor[float64]{n(6, 4), n(1, 4)}},

@@ -128,7 +128,17 @@ func Tanh[T tensor.Float](a *Var[T]) *Var[T] {
 // y and 1 - y^2 with respect to g.
 func tanhGrad[T tensor.Float](y, g *Var[T]) *Var[T] {
 	return record(tensor.TanhBackward(y.Value, g.Value), "tanh_backward", vars(y, g), func(gg *Var[T]) []*Var[T] {
-		return vars(Scale(Mul(Mul(y, g), gg), -2), tanhGrad(y, gg))
+		return vars(product3(y, g, gg, -2), tanhGrad(y, gg))
+	})
+}
+
+// product3 is s a b c elementwise (equal shapes) as one op: one pass and
+// one tape entry instead of three (tanh's second derivative,
+// -2 y g gg). Its derivatives are products of the other two factors; in a
+// first-order pass they are single fused kernels as well.
+func product3[T tensor.Float](a, b, c *Var[T], s T) *Var[T] {
+	return record(tensor.Product3(a.Value, b.Value, c.Value, s), "product3", vars(a, b, c), func(u *Var[T]) []*Var[T] {
+		return vars(product3(b, c, u, s), product3(a, c, u, s), product3(a, b, u, s))
 	})
 }
 

@@ -363,6 +363,22 @@ func TanhBackward[T Float](y, g *Tensor[T]) *Tensor[T] {
 	return out
 }
 
+// Product3 returns s a b c elementwise for tensors of equal shape, in one
+// pass: ((a b) c) s, the rounding of Scale(Mul(Mul(a, b), c), s).
+func Product3[T Float](a, b, c *Tensor[T], s T) *Tensor[T] {
+	if len(a.data) != len(b.data) || len(a.data) != len(c.data) {
+		panic(fmt.Sprintf("tensor: Product3 shapes %v, %v, %v", a.shape, b.shape, c.shape))
+	}
+	out := New[T](a.shape...)
+	parallel.For(len(a.data), 3, func(lo, hi int) {
+		as, bs, cs := a.data[lo:hi], b.data[lo:hi], c.data[lo:hi]
+		for i, v := range as {
+			out.data[lo+i] = s * (v * bs[i] * cs[i])
+		}
+	})
+	return out
+}
+
 // Sqrt returns the square root.
 func Sqrt[T Float](t *Tensor[T]) *Tensor[T] { return map64(t, math.Sqrt) }
 
