@@ -45,7 +45,7 @@ fmt-check:
 # (needs python3-torch): medians, ratios and peak memory as a Markdown table.
 bench:
 	@scripts/setup.sh bench
-	bench/run.sh 3 2 5
+	bench/run.sh 5 2 5
 
 # bench-micro: the engine's micro-benchmarks (not part of make test).
 bench-micro: setup
