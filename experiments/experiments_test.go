@@ -414,3 +414,29 @@ func TestGenerateBurgersMovingShock(t *testing.T) {
 		}
 	}
 }
+
+// TestAddedZeroKeysKeepRunsValid: a setting a newer surrogo adds with a
+// zero default changes neither the changed-key list nor the stage hash of
+// an older run's resolved config; a real change does, and so does a new
+// key with a non-zero value.
+func TestAddedZeroKeysKeepRunsValid(t *testing.T) {
+	old := map[string]any{"seed": int64(1), "model": map[string]any{"width": int64(32), "kind": "fno"}}
+	cur := map[string]any{"seed": int64(1), "model": map[string]any{"width": int64(32), "kind": "fno",
+		"hard_curve_ic": false, "depth_x": int64(0), "modes": []any{}, "transform": ""}, "extra": map[string]any{"flag": false}}
+	if ch := ChangedKeys(old, cur); len(ch) != 0 {
+		t.Errorf("zero-valued additions reported as changes: %v", ch)
+	}
+	h1, err1 := hashTree(old)
+	h2, err2 := hashTree(cur)
+	if err1 != nil || err2 != nil || h1 != h2 {
+		t.Errorf("hashes %s vs %s (%v, %v)", h1, h2, err1, err2)
+	}
+	cur["model"].(map[string]any)["hard_curve_ic"] = true
+	cur["model"].(map[string]any)["width"] = int64(64)
+	if ch := ChangedKeys(old, cur); strings.Join(ch, ",") != "model.hard_curve_ic,model.width" {
+		t.Errorf("changes %v, want model.hard_curve_ic and model.width", ch)
+	}
+	if h3, _ := hashTree(cur); h3 == h1 {
+		t.Error("a real change kept the hash")
+	}
+}

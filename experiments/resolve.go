@@ -127,7 +127,9 @@ var stageKeys = map[string][]string{
 }
 
 // StageHash is the SHA-256 of the resolved settings a stage depends on:
-// a finished stage is reused only when its hash is unchanged.
+// a finished stage is reused only when its hash is unchanged. Settings at
+// their zero value (false, 0, "", []) are left out, so a key that a newer
+// surrogo adds with a zero default does not invalidate finished stages.
 func (c *Config) StageHash(stage string) (string, error) {
 	tree, err := c.Resolved()
 	if err != nil {
@@ -139,16 +141,61 @@ func (c *Config) StageHash(stage string) (string, error) {
 			sub[k] = v
 		}
 	}
+	return hashTree(sub)
+}
+
+// hashTree is the SHA-256 of a resolved tree without its zero values.
+func hashTree(tree map[string]any) (string, error) {
 	var buf bytes.Buffer
-	if err := toml.NewEncoder(&buf).Encode(sub); err != nil {
+	if err := toml.NewEncoder(&buf).Encode(withoutZeros(tree)); err != nil {
 		return "", err
 	}
 	sum := sha256.Sum256(buf.Bytes())
 	return hex.EncodeToString(sum[:]), nil
 }
 
+// withoutZeros copies a tree leaving out zero-valued settings and the
+// tables left empty.
+func withoutZeros(tree map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, v := range tree {
+		if sub, ok := v.(map[string]any); ok {
+			if pruned := withoutZeros(sub); len(pruned) > 0 {
+				out[k] = pruned
+			}
+			continue
+		}
+		if !isZero(v) {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// isZero reports whether a resolved TOML value is its type's zero value.
+func isZero(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case bool:
+		return !x
+	case int64:
+		return x == 0
+	case float64:
+		return x == 0
+	case string:
+		return x == ""
+	case []any:
+		return len(x) == 0
+	}
+	return false
+}
+
 // ChangedKeys lists the dotted keys whose values differ between two
-// resolved trees (added, removed or changed), sorted.
+// resolved trees (added, removed or changed), sorted. A key present on one
+// side only is a change unless its value there is the zero value (a key a
+// newer surrogo added with a zero default, which reproduces the old
+// behaviour).
 func ChangedKeys(old, cur map[string]any) []string {
 	var out []string
 	var walk func(prefix string, a, b map[string]any)
@@ -168,6 +215,11 @@ func ChangedKeys(old, cur map[string]any) []string {
 			switch {
 			case isTa && isTb:
 				walk(prefix+k+".", ta, tb)
+			case !oka && isTb: // a table on one side only: compare its keys
+				walk(prefix+k+".", map[string]any{}, tb)
+			case !okb && isTa:
+				walk(prefix+k+".", ta, map[string]any{})
+			case !oka && isZero(vb), !okb && isZero(va):
 			case !oka || !okb || fmt.Sprint(va) != fmt.Sprint(vb):
 				out = append(out, prefix+k)
 			}
