@@ -11,11 +11,13 @@ package tensor
 #include <stdint.h>
 #include <string.h>
 
-// The same arithmetic as erf32, expNeg32, gelu32Run and geluBackward32Run
-// in elementwise.go, operation for operation in float64 (the avx2 target
-// has no FMA, so nothing is contracted), so the results are identical
-// (TestGELUKernels); written as plain loops that GCC vectorises: 4 float64
-// lanes per AVX2 instruction.
+// Vectorised copies of the arithmetic-bound Go loops: float32 GELU and its
+// backward (erf32, expNeg32, gelu32Run, geluBackward32Run in
+// elementwise.go) and float32 row sums (addRows in reduce.go). The same
+// operations in the same order in float64 (the avx2 target has no FMA, so
+// nothing is contracted), so the results are identical (TestGELUKernels,
+// TestSumAxisChunks); plain loops that GCC vectorises, 4 float64 lanes per
+// AVX2 instruction.
 
 static inline double sg_erf32(double x) {
 	x = x > 4 ? 4 : x;
