@@ -8,7 +8,7 @@ package autograd
 // without changing any result.
 #pragma GCC optimize ("no-trapping-math")
 
-// cmulRows and cmulRowsTN of spectral_kernels.go, operation for operation
+// cmulRows of spectral_kernels.go, operation for operation
 // (the avx2 target has no FMA, so nothing is contracted): the inner loop
 // over o runs 4 float64 lanes per AVX2 instruction.
 
@@ -26,27 +26,9 @@ package autograd
 		} \
 	}
 
-#define SG_CMUL_ROWS_TN \
-	for (long k = 0; k < rows*cols; k++) { accR[k] = 0; accI[k] = 0; } \
-	for (long b = 0; b < n; b++) { \
-		const double *rowR = gr + b*cols, *rowI = gi + b*cols; \
-		for (long i = 0; i < rows; i++) { \
-			double ar = xr[b*rows+i], ai = xi[b*rows+i]; \
-			double *restrict dR = accR + i*cols, *restrict dI = accI + i*cols; \
-			for (long o = 0; o < cols; o++) { \
-				dR[o] += ar*rowR[o] - ai*rowI[o]; \
-				dI[o] += ar*rowI[o] + ai*rowR[o]; \
-			} \
-		} \
-	}
-
 __attribute__((target("avx2")))
 static void sg_cmul_rows_avx2(double *restrict accR, double *restrict accI, const double *xr, const double *xi, const double *mr, const double *mi, long rows, long inner, long cols) { SG_CMUL_ROWS }
 static void sg_cmul_rows_base(double *restrict accR, double *restrict accI, const double *xr, const double *xi, const double *mr, const double *mi, long rows, long inner, long cols) { SG_CMUL_ROWS }
-
-__attribute__((target("avx2")))
-static void sg_cmul_rows_tn_avx2(double *restrict accR, double *restrict accI, const double *xr, const double *xi, const double *gr, const double *gi, long n, long rows, long cols) { SG_CMUL_ROWS_TN }
-static void sg_cmul_rows_tn_base(double *restrict accR, double *restrict accI, const double *xr, const double *xi, const double *gr, const double *gi, long n, long rows, long cols) { SG_CMUL_ROWS_TN }
 
 static int sg_simd_level(void) {
 	__builtin_cpu_init();
@@ -58,10 +40,6 @@ static void sg_cmul_rows(double *accR, double *accI, const double *xr, const dou
 	else sg_cmul_rows_base(accR, accI, xr, xi, mr, mi, rows, inner, cols);
 }
 
-static void sg_cmul_rows_tn(double *accR, double *accI, const double *xr, const double *xi, const double *gr, const double *gi, long n, long rows, long cols, int level) {
-	if (level == 1) sg_cmul_rows_tn_avx2(accR, accI, xr, xi, gr, gi, n, rows, cols);
-	else sg_cmul_rows_tn_base(accR, accI, xr, xi, gr, gi, n, rows, cols);
-}
 */
 import "C"
 
@@ -74,18 +52,10 @@ func cmulRowsKernel(accR, accI, xr, xi, mr, mi []float64, rows, inner, cols int)
 	cmulRowsAt(simdLevel, accR, accI, xr, xi, mr, mi, rows, inner, cols)
 }
 
-func cmulRowsTNKernel(accR, accI, xr, xi, gr, gi []float64, n, rows, cols int) {
-	cmulRowsTNAt(simdLevel, accR, accI, xr, xi, gr, gi, n, rows, cols)
-}
-
 func f64p(v []float64) *C.double { return (*C.double)(unsafe.Pointer(&v[0])) }
 
-// cmulRowsAt and cmulRowsTNAt run the C loops of a given level (tests run
-// every level the CPU supports). All sizes are positive.
+// cmulRowsAt runs the C loop of a given level (tests run every level the
+// CPU supports). All sizes are positive.
 func cmulRowsAt(level int, accR, accI, xr, xi, mr, mi []float64, rows, inner, cols int) {
 	C.sg_cmul_rows(f64p(accR), f64p(accI), f64p(xr), f64p(xi), f64p(mr), f64p(mi), C.long(rows), C.long(inner), C.long(cols), C.int(level))
-}
-
-func cmulRowsTNAt(level int, accR, accI, xr, xi, gr, gi []float64, n, rows, cols int) {
-	C.sg_cmul_rows_tn(f64p(accR), f64p(accI), f64p(xr), f64p(xi), f64p(gr), f64p(gi), C.long(n), C.long(rows), C.long(cols), C.int(level))
 }

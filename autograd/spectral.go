@@ -136,7 +136,7 @@ func mixModes[T tensor.Float](dst, src, w []T, sm spectralModes, bsz, cin, cout 
 }
 
 // weightGrad returns dL/dW[blk, i, o, k] = sum_b conj(X[b, i, k]) G[b, o, k],
-// per mode as a sum of outer products over contiguous gathered rows.
+// per mode the product of the gathered conj(X)^T [cin, bsz] and G [bsz, cout].
 func weightGrad[T tensor.Float](X, G []T, sm spectralModes, bsz, cin, cout int, shape []int) *tensor.Tensor[T] {
 	out := tensor.New[T](shape...)
 	gw := out.Data()
@@ -148,16 +148,16 @@ func weightGrad[T tensor.Float](X, G []T, sm spectralModes, bsz, cin, cout int, 
 			off := sm.offsets[e]
 			blk, k := sm.weights[e]/sm.m, sm.weights[e]%sm.m
 			for b := 0; b < bsz; b++ {
-				for i := 0; i < cin; i++ {
+				for i := 0; i < cin; i++ { // conj(X) transposed: [cin, bsz]
 					p := 2 * ((b*cin+i)*sm.plane + off)
-					xr[b*cin+i], xi[b*cin+i] = float64(X[p]), -float64(X[p+1]) // conj
+					xr[i*bsz+b], xi[i*bsz+b] = float64(X[p]), -float64(X[p+1])
 				}
 				for o := 0; o < cout; o++ {
 					p := 2 * ((b*cout+o)*sm.plane + off)
 					gr[b*cout+o], gi[b*cout+o] = float64(G[p]), float64(G[p+1])
 				}
 			}
-			cmulRowsTNKernel(accR, accI, xr, xi, gr, gi, bsz, cin, cout)
+			cmulRowsKernel(accR, accI, xr, xi, gr, gi, cin, bsz, cout) // sum over b in order
 			for i := 0; i < cin; i++ {
 				for o := 0; o < cout; o++ {
 					q := 2 * (((blk*cin+i)*cout+o)*sm.m + k)
