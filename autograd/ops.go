@@ -220,44 +220,16 @@ func Mean[T tensor.Float](a *Var[T]) *Var[T] {
 
 // SumAxes sums over axes (nil: all); keepDims keeps them with size 1.
 func SumAxes[T tensor.Float](a *Var[T], axes []int, keepDims bool) *Var[T] {
-	out := tensor.SumAxes(a.Value, axes, true)
-	kept := out.Shape()
-	if !keepDims {
-		var dropped []int
-		for i, n := range kept {
-			if !reduced(axes, i, len(kept)) {
-				dropped = append(dropped, n)
-			}
-		}
-		out = out.Reshape(dropped...)
-	}
+	out := tensor.SumAxes(a.Value, axes, keepDims)
+	kept := tensor.ReducedShape(a.Shape(), axes, true)
 	return record(out, "sum_axes", vars(a), func(g *Var[T]) []*Var[T] {
 		return vars(BroadcastTo(Reshape(g, kept...), a.Shape()))
 	})
 }
 
-// reduced reports whether axis i (of rank r) is among axes (nil: all;
-// negative ones count from the end).
-func reduced(axes []int, i, r int) bool {
-	if axes == nil {
-		return true
-	}
-	for _, a := range axes {
-		if a == i || a+r == i {
-			return true
-		}
-	}
-	return false
-}
-
 // MeanAxes averages over axes (nil: all).
 func MeanAxes[T tensor.Float](a *Var[T], axes []int, keepDims bool) *Var[T] {
-	n := 1 // elements averaged per output
-	for i, d := range a.Shape() {
-		if reduced(axes, i, a.Value.Rank()) {
-			n *= d
-		}
-	}
+	n := a.Value.Len() / max(tensor.Size(tensor.ReducedShape(a.Shape(), axes, true)), 1)
 	return Scale(SumAxes(a, axes, keepDims), T(1/float64(max(n, 1))))
 }
 

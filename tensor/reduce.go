@@ -160,6 +160,21 @@ func MeanAxes[T Float](t *Tensor[T], axes []int, keepDims bool) *Tensor[T] {
 	return Scale(s, T(1/float64(n)))
 }
 
+// ReducedShape is the shape of a reduction of shape over axes (nil: all;
+// negative ones count from the end): with keepDims the reduced axes stay
+// with size 1, else they are removed.
+func ReducedShape(shape, axes []int, keepDims bool) []int {
+	axes = normAxes(axes, len(shape))
+	if !keepDims {
+		return dropAxes(shape, axes)
+	}
+	out := cloneInts(shape)
+	for _, a := range axes {
+		out[a] = 1
+	}
+	return out
+}
+
 func dropAxes(shape, axes []int) []int {
 	drop := map[int]bool{}
 	for _, a := range axes {

@@ -755,3 +755,17 @@ func TestSumAxisChunks(t *testing.T) {
 		}
 	}
 }
+
+// TestReducedShape: the shape of a reduction, as SumAxes produces it.
+func TestReducedShape(t *testing.T) {
+	x := New[float64](2, 3, 4)
+	for _, c := range []struct {
+		axes []int
+		keep bool
+	}{{[]int{0, 2}, false}, {[]int{-1}, true}, {nil, false}, {nil, true}, {[]int{1, 1}, true}} {
+		want := SumAxes(x, c.axes, c.keep).Shape()
+		if got := ReducedShape(x.Shape(), c.axes, c.keep); !SameShape(got, want) {
+			t.Errorf("axes %v keep %v: %v, want %v", c.axes, c.keep, got, want)
+		}
+	}
+}
