@@ -102,6 +102,11 @@ func addRows[T Float](acc []float64, data []T, inner int) {
 	if f, ok := any(data).([]float32); ok && addRowsKernel(acc, f, inner) {
 		return
 	}
+	addRowsGo(acc, data, inner)
+}
+
+// addRowsGo is addRows in Go (the reference of the C loop).
+func addRowsGo[T Float](acc []float64, data []T, inner int) {
 	for k := 0; k+inner <= len(data); k += inner {
 		for i, v := range data[k : k+inner] {
 			acc[i] += float64(v)

@@ -18,10 +18,4 @@ func geluBackward32KernelAt(_ int, dst, x, g []float32) { geluBackward32Run(dst,
 
 func addRowsKernel(acc []float64, data []float32, inner int) bool { return false }
 
-func addRowsKernelAt(_ int, acc []float64, data []float32, inner int) {
-	for k := 0; k+inner <= len(data); k += inner {
-		for i, v := range data[k : k+inner] {
-			acc[i] += float64(v)
-		}
-	}
-}
+func addRowsKernelAt(_ int, acc []float64, data []float32, inner int) { addRowsGo(acc, data, inner) }
