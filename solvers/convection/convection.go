@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/surrogo/surrogo/solvers/internal/march"
 	"github.com/surrogo/surrogo/tensor"
 )
 
@@ -102,7 +103,10 @@ func Solve(ctx context.Context, p Params, u0 []float64, times []float64) ([][]fl
 				u[j] = logistic(v, p.Rho, t)
 			}
 		default:
-			u = strang(p, u0, t)
+			var err error
+			if u, err = strang(p, u0, t); err != nil {
+				return nil, err
+			}
 		}
 		for j, v := range u {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
@@ -143,11 +147,14 @@ func logistic(u0, rho, t float64) float64 {
 
 // strang advances reaction-diffusion with Strang splitting in steps of at
 // most Dt, the last shortened to land on t.
-func strang(p Params, u0 []float64, t float64) []float64 {
+func strang(p Params, u0 []float64, t float64) ([]float64, error) {
 	u := append([]float64(nil), u0...)
-	steps := int(math.Ceil(t/p.Dt - 1e-9))
+	steps, err := march.Steps(t, p.Dt)
+	if err != nil {
+		return nil, fmt.Errorf("convection: splitting: %w", err)
+	}
 	if steps == 0 {
-		return u
+		return u, nil
 	}
 	dt := t / float64(steps)
 	diff := p
@@ -161,5 +168,5 @@ func strang(p Params, u0 []float64, t float64) []float64 {
 			u[j] = logistic(u[j], p.Rho, dt/2)
 		}
 	}
-	return u
+	return u, nil
 }

@@ -117,4 +117,11 @@ func TestBadParams(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "2 points, grid has 8") {
 		t.Errorf("short initial condition: %v", err)
 	}
+	// A splitting step so small its count overflows would take zero steps
+	// and return u0 as u(t): refused instead.
+	tiny := Params{Nu: 0.5, Rho: 3, N: 8, Dt: 1e-300}
+	_, err = Solve(context.Background(), tiny, make([]float64, 8), []float64{0, 1})
+	if err == nil || !strings.Contains(err.Error(), "steps") {
+		t.Errorf("dt = 1e-300: %v, want a step-count error", err)
+	}
 }
