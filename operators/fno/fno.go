@@ -209,3 +209,18 @@ func (m *FNO[T]) Forward(a *autograd.Var[T]) (*autograd.Var[T], error) {
 	x = nn.Apply(m.act, m.Proj1.Forward(x))
 	return m.Proj2.Forward(x), nil
 }
+
+// ParamCount is the number of parameters New builds for c (after
+// WithDefaults), computed without allocating them: in float64, so that a
+// configuration far too large to build gives a large number rather than an
+// overflow. Callers use it to refuse what cannot fit in memory.
+func (c Config) ParamCount() float64 {
+	c = c.WithDefaults()
+	kept := float64(autograd.SpectralBlocks(max(c.Dim, 1))) // one block of modes per corner
+	for _, m := range c.Modes {
+		kept *= float64(m)
+	}
+	w, in, out, p := float64(c.Width), float64(c.InChannels+c.Dim), float64(c.OutChannels), float64(c.ProjHidden)
+	perLayer := 2*w*w*kept + w*w + w // complex spectral weights, 1x1 convolution and its bias
+	return in*w + w + float64(c.Layers)*perLayer + w*p + p + p*out + out
+}

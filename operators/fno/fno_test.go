@@ -80,3 +80,25 @@ func TestBadConfigs(t *testing.T) {
 		t.Errorf("channel mismatch: %v", err)
 	}
 }
+
+func TestParamCountMatchesBuiltModels(t *testing.T) {
+	r := tensor.NewRNG(2)
+	for _, c := range []Config{
+		{Dim: 1, InChannels: 1, Width: 64, Modes: []int{16}},
+		{Dim: 2, InChannels: 10, Width: 8, Modes: []int{4, 3}, Layers: 2, ProjHidden: 16},
+		{Dim: 3, InChannels: 2, OutChannels: 3, Width: 4, Modes: []int{2, 3, 2}, Layers: 1, ProjHidden: 5},
+	} {
+		m, err := New[float32](c, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := c.ParamCount(), float64(nn.CountParams(m.Params())); got != want {
+			t.Errorf("%+v: ParamCount %v, the built model has %v", c, got, want)
+		}
+	}
+	// Far too large to build, and no overflow.
+	huge := Config{Dim: 2, InChannels: 1, Width: 100_000_000, Modes: []int{12, 12}, Layers: 1_000_000_000}
+	if n := huge.ParamCount(); !(n > 5e27) { // 2 * 1e16 * 288 * 1e9
+		t.Errorf("huge config: ParamCount %v", n)
+	}
+}

@@ -245,3 +245,24 @@ func (m *T1[T]) Forward(a *autograd.Var[T]) (*autograd.Var[T], error) {
 	}
 	return autograd.Permute(u, tensor.InversePermutation(perm)...), nil
 }
+
+// ParamCount is the number of parameters New builds for c (after
+// WithDefaults), computed without allocating them: in float64, so that a
+// configuration far too large to build gives a large number rather than an
+// overflow. Callers use it to refuse what cannot fit in memory.
+func (c Config) ParamCount() float64 {
+	c = c.WithDefaults()
+	w, h, out := float64(c.Width), float64(c.HeadHidden), float64(c.OutChannels)
+	lift := float64(c.InChannels+c.Dim)*w + w
+	kept := c.Modes
+	parts := 1.0 // real weights (dct), or (re, im) pairs (dft)
+	if c.Transform == "dft" {
+		kept, parts = c.dftKept(), 2
+	}
+	channel, axes := w*w*parts, 0.0
+	for _, k := range kept {
+		channel *= float64(k)
+		axes += float64(k) * float64(k) * w * parts
+	}
+	return lift + float64(c.Layers)*(channel+axes) + parts*(w*h+h*out)
+}

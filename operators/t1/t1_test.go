@@ -127,3 +127,20 @@ func TestBadConfigs(t *testing.T) {
 		t.Errorf("grid smaller than the modes: %v", err)
 	}
 }
+
+func TestParamCountMatchesBuiltModels(t *testing.T) {
+	r := tensor.NewRNG(2)
+	for _, c := range []Config{
+		{Dim: 2, InChannels: 1, Width: 6, Modes: []int{5, 3}, Layers: 2, HeadHidden: 8, SignalSize: []int{16, 12}},
+		{Dim: 1, InChannels: 3, Width: 5, Modes: []int{7}, SignalSize: []int{32}},
+		{Dim: 2, InChannels: 1, Width: 4, Modes: []int{3, 4}, Layers: 2, HeadHidden: 6, SignalSize: []int{16, 16}, Transform: "dft"},
+	} {
+		m, err := New[float32](c, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := c.ParamCount(), float64(nn.CountParams(m.Params())); got != want {
+			t.Errorf("%+v: ParamCount %v, the built model has %v", c, got, want)
+		}
+	}
+}
