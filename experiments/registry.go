@@ -128,8 +128,8 @@ func finiteCheck(key string, v float64) error {
 
 // BurgersParams are [data.params] for solver "burgers": FNO's Burgers
 // data, u_t + (u^2/2)_x = nu u_xx on [0, length), initial conditions from
-// N(0, sigma^2 (-Laplacian + tau^2)^-alpha) (FNO paper: 625 (-Laplacian +
-// 25)^-2, i.e. sigma 25, tau 5, alpha 2).
+// N(0, sigma^2 (-Laplacian + tau^2)^-alpha), grf.GRF1 as FNO's GRF1.m (FNO
+// paper: 625 (-Laplacian + 25)^-2, i.e. sigma 25, tau 5, alpha 2).
 type BurgersParams struct {
 	Nu       float64 `toml:"nu" json:"nu" doc:"viscosity (convection: diffusion coefficient)"`
 	Length   float64 `toml:"length" json:"length" doc:"domain length"`
@@ -172,7 +172,7 @@ func buildBurgers(c *Config, md toml.MetaData) (generator, error) {
 	if err := finiteCheck("ic_offset", p.ICOffset); err != nil {
 		return nil, err
 	}
-	ic := grf.Periodic{Dim: 1, N: d.Resolution, Alpha: p.ICAlpha, Tau: p.ICTau, Sigma: p.ICSigma}
+	ic := grf.Periodic{Dim: 1, N: d.Resolution, Alpha: p.ICAlpha, Tau: p.ICTau, Sigma: p.ICSigma, Law: grf.GRF1}
 	if err := ic.Validate(); p.IC == "grf" && err != nil {
 		return nil, &fieldError{"ic_alpha", err.Error()}
 	}
@@ -221,7 +221,8 @@ func (g *burgersGen) sample(ctx context.Context, seed uint64, i int) (map[string
 
 // ConvectionParams are [data.params] for solver "convection": the
 // PINN-failure-modes / LPINN problems on [0, 2 pi) with u0 = sin x
-// (ic = "sin") or a GRF (ic = "grf").
+// (ic = "sin") or a GRF (ic = "grf", grf.GRF1:
+// N(0, sigma^2 (-Laplacian + tau^2)^-alpha)).
 type ConvectionParams struct {
 	Beta        float64 `toml:"beta" json:"beta" doc:"convection speed"`
 	Nu          float64 `toml:"nu" json:"nu" doc:"viscosity (convection: diffusion coefficient)"`
@@ -265,7 +266,7 @@ func buildConvection(c *Config, md toml.MetaData) (generator, error) {
 	if p.IC != "sin" && p.IC != "grf" {
 		return nil, &fieldError{"ic", fmt.Sprintf("must be \"sin\" or \"grf\", got %q", p.IC)}
 	}
-	ic := grf.Periodic{Dim: 1, N: d.Resolution, Alpha: p.ICAlpha, Tau: p.ICTau, Sigma: p.ICSigma}
+	ic := grf.Periodic{Dim: 1, N: d.Resolution, Alpha: p.ICAlpha, Tau: p.ICTau, Sigma: p.ICSigma, Law: grf.GRF1}
 	if p.IC == "grf" {
 		if err := ic.Validate(); err != nil {
 			return nil, &fieldError{"ic_alpha", err.Error()}
@@ -312,7 +313,9 @@ func (g *convectionGen) sample(ctx context.Context, seed uint64, i int) (map[str
 // NavierStokesParams are [data.params] for solver "navierstokes": FNO's
 // vorticity datasets on the unit torus (forcing "fno") or Kolmogorov flow
 // (forcing "kolmogorov", length 2 pi, drag), initial vorticity from
-// N(0, sigma^2 (-Laplacian + tau^2)^-alpha) (FNO: alpha 2.5, tau 7).
+// N(0, 2 sigma^2 (-Laplacian + tau^2)^-alpha), grf.GaussianRF2020 as the
+// random_fields.py that made FNO's data (FNO: alpha 2.5, tau 7, sigma
+// 7^1.5).
 type NavierStokesParams struct {
 	Nu         float64 `toml:"nu" json:"nu" doc:"viscosity (convection: diffusion coefficient)"`
 	Length     float64 `toml:"length" json:"length" doc:"domain length"`
@@ -362,7 +365,7 @@ func buildNavierStokes(c *Config, md toml.MetaData) (generator, error) {
 	if err := sp.Validate(); err != nil {
 		return nil, err
 	}
-	ic := grf.Periodic{Dim: 2, N: d.Resolution, Alpha: p.ICAlpha, Tau: p.ICTau, Sigma: p.ICSigma}
+	ic := grf.Periodic{Dim: 2, N: d.Resolution, Alpha: p.ICAlpha, Tau: p.ICTau, Sigma: p.ICSigma, Law: grf.GaussianRF2020}
 	if err := ic.Validate(); err != nil {
 		return nil, &fieldError{"ic_alpha", err.Error()}
 	}

@@ -14,7 +14,7 @@ func BenchmarkStep8192(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	u0 := grf.Periodic{Dim: 1, N: n, Alpha: 2, Tau: 5, Sigma: 25}.Sample(1, 0)
+	u0 := grf.Periodic{Dim: 1, N: n, Alpha: 2, Tau: 5, Sigma: 25, Law: grf.GRF1}.Sample(1, 0)
 	v := make([]complex128, n/2+1)
 	s.fft.Forward(v, u0)
 	b.ResetTimer()

@@ -1,28 +1,3 @@
-// Package grf draws Gaussian random fields, the random initial conditions
-// and coefficients of surrogo's datasets, exactly as the FNO data
-// generators define them (Li et al., 2021, data_generation/):
-//
-// Periodic fields on [0, 1)^d (Burgers and Navier-Stokes initial
-// conditions), N(0, sigma^2 (-Laplacian + tau^2 I)^-alpha) with zero mean:
-//
-//	u(x) = Re sum_{k != 0} c_k (xi_k + i eta_k) e^{2 pi i k.x},
-//	c_k = sqrt(2) sigma (4 pi^2 |k|^2 + tau^2)^(-alpha/2),  xi, eta ~ N(0, 1),
-//
-// over the n^d integer wavenumbers of the grid (FFT order), evaluated with
-// one inverse FFT. sigma defaults to tau^(alpha - d/2) (FNO's choice).
-//
-// Neumann fields on the unit square (Darcy coefficients), the MATLAB
-// GRF.m of the FNO Darcy generator: u = idct2(n c_k xi_k) with the
-// orthonormal DCT, c_k = tau^(alpha-1) (pi^2 |k|^2 + tau^2)^(-alpha/2),
-// k = (k1, k2) in {0..n-1}^2, c_0 = 0; thresholded to a piecewise-constant
-// coefficient (12 where u >= 0, 3 or 4 elsewhere).
-//
-// Sample i depends only on (seed, i): shards generated apart are identical
-// to one large run. The normal draws are assigned to wavenumbers in an
-// order that does not depend on the grid (by max-norm shell, then
-// lexicographically), so sample i on a finer grid is the same random
-// function with more (tiny) high modes: the coarse field is its band-limited
-// version, which is what zero-shot super-resolution tests need.
 package grf
 
 import (
@@ -33,14 +8,37 @@ import (
 	"github.com/surrogo/surrogo/tensor"
 )
 
+// Law names the covariance that the parameters (Alpha, Tau, Sigma) of a
+// Periodic field stand for. FNO's two periodic generators take the same
+// parameters but differ by a factor 2 in covariance; each dataset uses the
+// law of the generator that made the data it reproduces.
+type Law string
+
+// The laws of periodic fields, with lambda_k = (4 pi^2 |k|^2 + tau^2)^-alpha:
+const (
+	// GRF1 is N(0, sigma^2 (-Laplacian + tau^2)^-alpha): each Fourier
+	// coefficient has E|u_k|^2 = sigma^2 lambda_k, truncated to
+	// |k_a| <= n/2. In 1D it is FNO's data_generation/burgers/GRF1.m
+	// (N = n/2 modes), which made the Burgers data.
+	GRF1 Law = "grf1"
+	// GaussianRF2020 is N(0, 2 sigma^2 (-Laplacian + tau^2)^-alpha) on the
+	// grid's Fourier modes: FNO's data_generation/random_fields.py as it
+	// made the Navier-Stokes data (2020: two standard normals per mode,
+	// torch.ifft, real part kept).
+	GaussianRF2020 Law = "gaussianrf-2020"
+)
+
 // Periodic describes a periodic Gaussian random field.
 type Periodic struct {
 	Dim   int     // 1, 2 or 3
 	N     int     // grid points per axis
 	Alpha float64 // smoothness exponent (FNO: 2 for Burgers' paper data, 2.5 for NS)
 	Tau   float64 // inverse length scale (FNO: 5 for Burgers, 7 for NS)
-	// Sigma is the amplitude; 0 means tau^(alpha - d/2).
+	// Sigma is the amplitude; 0 means tau^(alpha - d/2) (the default of
+	// FNO's GaussianRF).
 	Sigma float64
+	// Law says which covariance the parameters define; it has no default.
+	Law Law
 }
 
 // Validate checks the parameters.
@@ -56,6 +54,8 @@ func (p Periodic) Validate() error {
 		return fmt.Errorf("grf: tau must be positive and finite, got %v", p.Tau)
 	case p.Sigma < 0 || math.IsNaN(p.Sigma) || math.IsInf(p.Sigma, 0):
 		return fmt.Errorf("grf: sigma must be non-negative and finite, got %v", p.Sigma)
+	case p.Law != GRF1 && p.Law != GaussianRF2020:
+		return fmt.Errorf("grf: law must be %q or %q, got %q", GRF1, GaussianRF2020, p.Law)
 	}
 	return nil
 }
@@ -84,19 +84,36 @@ func wavevector(flat, n int, k []int) {
 	}
 }
 
-// Coefficient returns c_k for the wavenumber vector k.
+// Coefficient returns c_k for the signed wavenumber vector k of a grid
+// mode (components in (-n/2, n/2]): the field's discrete Fourier
+// coefficient at k has E|U_k|^2 = n^(2d) c_k^2. It is
+//
+//	GRF1:           c_k = 2^(m/2) sigma lambda_k^(1/2), m = #{a : |k_a| = n/2},
+//	GaussianRF2020: c_k = sqrt(2) sigma lambda_k^(1/2),
+//
+// and c_0 = 0. Under GRF1 the 2^m wavenumbers (+-n/2, ...) of the
+// truncated series fall on one grid mode, hence the 2^m; GaussianRF2020
+// counts each grid mode once.
 func (p Periodic) Coefficient(k []int) float64 {
 	k2 := 0
+	nyquist := 0
 	for _, x := range k {
 		k2 += x * x
+		if 2*x == p.N || -2*x == p.N {
+			nyquist++
+		}
 	}
 	if k2 == 0 {
 		return 0
 	}
+	if p.Law == GRF1 {
+		return math.Sqrt(math.Ldexp(1, nyquist)) * p.sigma() * math.Pow(4*math.Pi*math.Pi*float64(k2)+p.Tau*p.Tau, -p.Alpha/2)
+	}
 	return math.Sqrt2 * p.sigma() * math.Pow(4*math.Pi*math.Pi*float64(k2)+p.Tau*p.Tau, -p.Alpha/2)
 }
 
-// Variance returns the pointwise variance sum_k c_k^2 of the field.
+// Variance returns the pointwise variance sum_k c_k^2 of the field on the
+// grid (sum over the grid's modes).
 func (p Periodic) Variance() float64 {
 	total := tensor.Size(p.shape())
 	k := make([]int, p.Dim)
@@ -118,7 +135,12 @@ func (p Periodic) shape() []int {
 }
 
 // Sample returns field number i of the stream seeded by seed, row-major
-// on the n^d grid x_j = j / n.
+// on the n^d grid x_j = j / n:
+//
+//	u(x_j) = Re sum_k c_k (xi_k + i eta_k) e^{2 pi i k.j / n},
+//
+// one independent pair of standard normals per grid mode, drawn in
+// drawOrder from the stream (seed, i). p must be valid.
 func (p Periodic) Sample(seed uint64, i int) []float64 {
 	r := tensor.NewRNGStream(seed, uint64(i))
 	shape := p.shape()
@@ -198,7 +220,9 @@ func inverseFFTN(data []complex128, shape []int) {
 	}
 }
 
-// Neumann describes the DCT-based field of the FNO Darcy generator.
+// Neumann describes the DCT-based field of the FNO Darcy generator,
+// N(0, tau^(2 alpha - 2) (-Laplacian + tau^2)^-alpha) with zero Neumann
+// boundary conditions on the unit square, without its constant mode.
 type Neumann struct {
 	N     int     // grid points per axis (FNO: 421, or 241/85 subsampled)
 	Alpha float64 // 2 in FNO
@@ -218,8 +242,19 @@ func (p Neumann) Validate() error {
 	return nil
 }
 
+// Coefficient returns c_k = tau^(alpha-1) (pi^2 |k|^2 + tau^2)^(-alpha/2)
+// for k = (k1, k2), k != 0, and c_0 = 0: the orthonormal 2D DCT-II of a
+// sample is L_k = n c_k xi_k, so E L_k^2 = n^2 c_k^2.
+func (p Neumann) Coefficient(k1, k2 int) float64 {
+	if k1 == 0 && k2 == 0 {
+		return 0
+	}
+	return math.Pow(p.Tau, p.Alpha-1) * math.Pow(math.Pi*math.Pi*float64(k1*k1+k2*k2)+p.Tau*p.Tau, -p.Alpha/2)
+}
+
 // Sample returns field i of the stream seeded by seed on the N x N grid
-// (row-major).
+// (row-major): u = idct2(L), L_k = n c_k xi_k with one standard normal
+// per k in {0..n-1}^2 (xi_0 drawn and discarded, as GRF.m).
 func (p Neumann) Sample(seed uint64, i int) []float64 {
 	r := tensor.NewRNGStream(seed, uint64(i))
 	n := p.N
@@ -228,11 +263,7 @@ func (p Neumann) Sample(seed uint64, i int) []float64 {
 	for k1 := 0; k1 < n; k1++ {
 		for k2 := 0; k2 < n; k2++ {
 			xi := r.Normal()
-			if k1 == 0 && k2 == 0 {
-				continue
-			}
-			c := math.Pow(p.Tau, p.Alpha-1) * math.Pow(math.Pi*math.Pi*float64(k1*k1+k2*k2)+p.Tau*p.Tau, -p.Alpha/2)
-			d[k1*n+k2] = float64(n) * c * xi
+			d[k1*n+k2] = float64(n) * p.Coefficient(k1, k2) * xi
 		}
 	}
 	u := tensor.DCT3(tensor.DCT3(l, 0), 1)

@@ -17,7 +17,7 @@ func BenchmarkStep(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				w0 := grf.Periodic{Dim: 2, N: n, Alpha: 2.5, Tau: 7}.Sample(1, 0)
+				w0 := grf.Periodic{Dim: 2, N: n, Alpha: 2.5, Tau: 7, Law: grf.GaussianRF2020}.Sample(1, 0)
 				wh := make([]complex128, n*(n/2+1))
 				s.fft.Forward(wh, w0)
 				b.ResetTimer()

@@ -101,7 +101,7 @@ func TestLaminarKolmogorov(t *testing.T) {
 // TestTemporalOrders measures the convergence order of both schemes on a
 // nonlinear flow from a GRF initial condition (FNO's alpha 2.5, tau 7).
 func TestTemporalOrders(t *testing.T) {
-	g := grf.Periodic{Dim: 2, N: 32, Alpha: 2.5, Tau: 7}
+	g := grf.Periodic{Dim: 2, N: 32, Alpha: 2.5, Tau: 7, Law: grf.GaussianRF2020}
 	w0 := g.Sample(5, 0)
 	base := Params{Nu: 1e-2, Length: 1, N: 32, Forcing: ForcingFNO}
 	run := func(s Scheme, dt float64) []float64 {
@@ -134,7 +134,7 @@ func TestTemporalOrders(t *testing.T) {
 }
 
 func TestDiagnostics(t *testing.T) {
-	g := grf.Periodic{Dim: 2, N: 32, Alpha: 2.5, Tau: 7}
+	g := grf.Periodic{Dim: 2, N: 32, Alpha: 2.5, Tau: 7, Law: grf.GaussianRF2020}
 	w := g.Sample(6, 0)
 	s, err := New(Params{Nu: 1e-3, Length: 1, N: 32, Dt: 1e-3})
 	if err != nil {
@@ -199,7 +199,7 @@ func TestResolutionIndependence(t *testing.T) {
 	if testing.Short() {
 		t.Skip("long")
 	}
-	g := grf.Periodic{Dim: 2, N: 256, Alpha: 2.5, Tau: 7}
+	g := grf.Periodic{Dim: 2, N: 256, Alpha: 2.5, Tau: 7, Law: grf.GaussianRF2020}
 	fine := g.Sample(1, 0)
 	coarse := make([]float64, 128*128)
 	for i := 0; i < 128; i++ {
