@@ -12,6 +12,11 @@
 //
 // Reference solutions: ColeHopf evaluates the exact solution for a sine
 // initial condition by quadrature of the heat kernel.
+//
+// Random initial conditions (FNO's Burgers data, drawn by the experiments
+// registry) follow grf.GRF1, the law of FNO's GRF1.m:
+// N(0, sigma^2 (-Laplacian + tau^2)^-alpha) on [0, 1), by default
+// N(0, 625 (-Laplacian + 25)^-2) as in the FNO paper.
 package burgers
 
 import (

@@ -20,6 +20,12 @@
 // Forcings: FNO's 0.1 (sin 2 pi (x+y) + cos 2 pi (x+y)) on the unit box,
 // Kolmogorov n cos(n y) (with drag alpha, FactFormer's / Kochkov et al.'s
 // setting on the 2 pi box), or none.
+//
+// Random initial vorticity (FNO's datasets, drawn by the experiments
+// registry) follows grf.GaussianRF2020, the law of the random_fields.py
+// that made FNO's Navier-Stokes data: N(0, 2 sigma^2 (-Laplacian +
+// tau^2)^-alpha) with alpha 2.5, tau 7, sigma 7^1.5, i.e. covariance
+// 2 * 7^3 (-Laplacian + 49)^-2.5.
 package navierstokes
 
 import (
