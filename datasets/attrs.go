@@ -6,6 +6,7 @@ import "C"
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"unsafe"
 )
@@ -44,6 +45,8 @@ type AttrInfo struct {
 	Dtype  Dtype
 	Len    int
 	Scalar bool
+
+	elemSize int // bytes per stored element (a fixed-length string's length)
 }
 
 // Attrs lists the object's attributes in name order.
@@ -52,7 +55,7 @@ func (o *object) Attrs() ([]AttrInfo, error) {
 		return nil, err
 	}
 	lockH5()
-	defer h5mu.Unlock()
+	defer unlockH5()
 	id := hid(o.id())
 	n := int(C.sg_attr_count(id))
 	if n < 0 {
@@ -62,6 +65,11 @@ func (o *object) Attrs() ([]AttrInfo, error) {
 	buf := make([]byte, 1024)
 	for i := 0; i < n; i++ {
 		got := int(C.sg_attr_name(id, C.int(i), (*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf))))
+		if got >= len(buf) && got < 1<<20 {
+			// A long name: ask again with room for it.
+			buf = make([]byte, got+1)
+			got = int(C.sg_attr_name(id, C.int(i), (*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf))))
+		}
 		if got < 0 {
 			return nil, h5Err("list attributes of", o.f.name, o.path, fmt.Sprintf("reading attribute name %d", i))
 		}
@@ -98,7 +106,7 @@ func (o *object) HasAttr(name string) bool {
 		return false
 	}
 	lockH5()
-	defer h5mu.Unlock()
+	defer unlockH5()
 	cn := cString(name)
 	defer freeC(cn)
 	return C.sg_attr_exists(hid(o.id()), cn) > 0
@@ -125,12 +133,31 @@ func (o *object) attrInfoLocked(name string) (AttrInfo, error) {
 		// Multi-dimensional attributes are read flattened.
 		rank = 1
 	}
+	if uint64(np) > math.MaxInt32 {
+		return AttrInfo{}, newErr("read attribute", o.f.name, o.attrObject(name), ErrCorrupt,
+			"the attribute claims %d values; HDF5 attributes hold at most 64 KiB unless stored densely, and this count is not plausible", uint64(np))
+	}
 	return AttrInfo{
 		Name:   name,
 		Dtype:  dtypeFromInfo(typeClass(cls), int(size), signed != 0),
 		Len:    int(np),
 		Scalar: rank == 0,
+
+		elemSize: int(min(uint64(size), math.MaxInt32)),
 	}, nil
+}
+
+// checkAttrAlloc refuses to read an attribute whose values would not fit
+// ReadLimit (elemSize bytes each in memory).
+func (o *object) checkAttrAlloc(info AttrInfo, elemSize int) error {
+	need := byteCount(max(info.Len, 1), elemSize)
+	if need <= ReadLimit() {
+		return nil
+	}
+	mem, src := MemoryAvailable()
+	return newErr("read attribute", o.f.name, o.attrObject(info.Name), ErrTooLarge,
+		"reading its %d values needs %s, more than the %s one read may use (%s)",
+		info.Len, humanBytes(need), humanBytes(ReadLimit()), limitSource(ReadLimit(), mem, src))
 }
 
 // SetAttr writes (or replaces) an attribute. Supported values: string,
@@ -148,7 +175,7 @@ func (o *object) SetAttr(name string, value any) error {
 		return newErr("write attribute", o.f.name, o.path, ErrArgument, "attribute name is empty")
 	}
 	lockH5()
-	defer h5mu.Unlock()
+	defer unlockH5()
 	cn := cString(name)
 	defer freeC(cn)
 	id := hid(o.id())
@@ -238,9 +265,12 @@ func (o *object) Attr(name string) (any, error) {
 		return nil, err
 	}
 	lockH5()
-	defer h5mu.Unlock()
+	defer unlockH5()
 	info, err := o.attrInfoLocked(name)
 	if err != nil {
+		return nil, err
+	}
+	if err := o.checkAttrAlloc(info, max(8, info.elemSize)); err != nil {
 		return nil, err
 	}
 	switch {
@@ -250,6 +280,9 @@ func (o *object) Attr(name string) (any, error) {
 			return nil, err
 		}
 		if info.Scalar {
+			if len(s) == 0 {
+				return "", nil // a null dataspace holds no value
+			}
 			return s[0], nil
 		}
 		return s, nil
@@ -419,7 +452,7 @@ func (o *object) DeleteAttr(name string) error {
 		return newErr("delete attribute", o.f.name, o.attrObject(name), ErrReadOnly, "cannot delete attributes")
 	}
 	lockH5()
-	defer h5mu.Unlock()
+	defer unlockH5()
 	cn := cString(name)
 	defer freeC(cn)
 	if C.sg_attr_delete(hid(o.id()), cn) < 0 {

@@ -130,14 +130,14 @@ func TestLayoutMismatches(t *testing.T) {
 	// A file whose coordinates disagree with the field, as a hand-edited
 	// file might: write the pieces directly.
 	Write(f.Group, "tensor", []int{2, 4, 8}, make([]float32, 64), nil)
-	Write(f.Group, "x-coordinate", []int{8}, make([]float32, 8), nil)
-	Write(f.Group, "t-coordinate", []int{9}, make([]float32, 9), nil)
+	Write(f.Group, "x-coordinate", []int{8}, axis(8), nil)
+	Write(f.Group, "t-coordinate", []int{9}, axis(9), nil)
 	r := reopen(t, f)
 	_, err = ReadTensorSet(r, 0, -1)
 	if !errors.Is(err, ErrLayout) {
 		t.Fatalf("bad t-coordinate: %v", err)
 	}
-	assertMentions(t, err, "bad1d.h5", "/tensor", "t-coordinate has 9 values, expected 4 or 5")
+	assertMentions(t, err, "bad1d.h5", "/t-coordinate", "has 9 values, expected 4 or 5", "grid of /tensor")
 }
 
 func TestClosedHandles(t *testing.T) {

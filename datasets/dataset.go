@@ -6,6 +6,7 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/surrogo/surrogo/tensor"
 )
@@ -83,6 +84,8 @@ type Dataset struct {
 	shape    []int
 	maxShape []int
 	chunks   []int
+	layout   C.int   // SG_LAYOUT_*
+	store    storage // what the file holds of it, see storageLocked
 }
 
 // Dtype returns the stored element type.
@@ -103,16 +106,17 @@ func (d *Dataset) Len() int {
 	return d.shape[0]
 }
 
-// Size returns the number of elements.
-func (d *Dataset) Size() int { return tensor.Size(d.shape) }
+// Size returns the number of elements (math.MaxInt64 when a damaged
+// file's shape claims more).
+func (d *Dataset) Size() int { return elements(d.shape) }
 
 // SampleSize returns the number of elements of one entry along the leading
-// axis.
+// axis (math.MaxInt64 when a damaged file's shape claims more).
 func (d *Dataset) SampleSize() int {
 	if len(d.shape) == 0 {
 		return 1
 	}
-	return tensor.Size(d.shape[1:])
+	return elements(d.shape[1:])
 }
 
 // MaxShape returns the maximum dimensions; -1 marks an unlimited axis.
@@ -128,7 +132,7 @@ func (d *Dataset) StoredBytes() int64 {
 		return 0
 	}
 	lockH5()
-	defer h5mu.Unlock()
+	defer unlockH5()
 	return int64(C.sg_storage_size(hid(d.hid)))
 }
 
@@ -153,7 +157,7 @@ func (d *Dataset) Filters() ([]Filter, error) {
 		return nil, err
 	}
 	lockH5()
-	defer h5mu.Unlock()
+	defer unlockH5()
 	var ids [16]C.int
 	var params [16]C.uint
 	n := int(C.sg_dataset_filters(hid(d.hid), &ids[0], &params[0], 16))
@@ -162,28 +166,33 @@ func (d *Dataset) Filters() ([]Filter, error) {
 	}
 	out := make([]Filter, 0, n)
 	for i := 0; i < n && i < 16; i++ {
-		f := Filter{ID: int(ids[i])}
-		switch f.ID {
-		case filterDeflate:
-			f.Name, f.Level = "gzip", int(params[i])
-		case filterShuffle:
-			f.Name = "shuffle"
-		case filterFletch:
-			f.Name = "fletcher32"
-		case filterSzip:
-			f.Name = "szip"
-		case filterNbit:
-			f.Name = "nbit"
-		case filterScale:
-			f.Name = "scaleoffset"
-		case filterLZF:
-			f.Name = "lzf"
-		default:
-			f.Name = fmt.Sprintf("filter%d", f.ID)
-		}
-		out = append(out, f)
+		out = append(out, filterName(int(ids[i]), int(params[i])))
 	}
 	return out, nil
+}
+
+// filterName names filter id; param is its first parameter.
+func filterName(id, param int) Filter {
+	f := Filter{ID: id}
+	switch f.ID {
+	case filterDeflate:
+		f.Name, f.Level = "gzip", param
+	case filterShuffle:
+		f.Name = "shuffle"
+	case filterFletch:
+		f.Name = "fletcher32"
+	case filterSzip:
+		f.Name = "szip"
+	case filterNbit:
+		f.Name = "nbit"
+	case filterScale:
+		f.Name = "scaleoffset"
+	case filterLZF:
+		f.Name = "lzf"
+	default:
+		f.Name = fmt.Sprintf("filter%d", f.ID)
+	}
+	return f
 }
 
 func (d *Dataset) closeLocked() {
@@ -199,7 +208,7 @@ func (d *Dataset) Close() error {
 		return nil
 	}
 	lockH5()
-	defer h5mu.Unlock()
+	defer unlockH5()
 	d.f.untrack(&d.object)
 	d.closeLocked()
 	return nil
@@ -217,19 +226,31 @@ func (d *Dataset) refreshLocked() error {
 	d.shape = make([]int, rank)
 	d.maxShape = make([]int, rank)
 	d.chunks = nil
+	d.store = storage{}
 	for i := 0; i < int(rank); i++ {
+		if uint64(dims[i]) > math.MaxInt64 {
+			return newErr("describe", d.f.name, d.path, ErrCorrupt,
+				"dimension %d of the dataset's shape is %d, more than any file can hold", i, uint64(dims[i]))
+		}
 		d.shape[i] = int(dims[i])
 		if uint64(maxdims[i]) == ^uint64(0) {
 			d.maxShape[i] = -1
 		} else {
-			d.maxShape[i] = int(maxdims[i])
+			d.maxShape[i] = int(min(uint64(maxdims[i]), math.MaxInt64))
 		}
 	}
 	if chunked != 0 {
 		d.chunks = make([]int, rank)
 		for i := range d.chunks {
 			d.chunks[i] = int(chunk[i])
+			if d.chunks[i] <= 0 {
+				return newErr("describe", d.f.name, d.path, ErrCorrupt,
+					"chunk shape %v has a zero dimension", d.chunks)
+			}
 		}
+	}
+	if d.layout = C.sg_dataset_layout(hid(d.hid)); d.layout < 0 {
+		return h5Err("describe", d.f.name, d.path, "reading the storage layout")
 	}
 	return nil
 }
@@ -241,7 +262,7 @@ func (g *Group) OpenDataset(name string) (*Dataset, error) {
 	}
 	p := g.abs(name)
 	lockH5()
-	defer h5mu.Unlock()
+	defer unlockH5()
 	switch k := g.f.kindLocked(p); k {
 	case KindDataset:
 	case KindNone:
@@ -342,7 +363,7 @@ func (g *Group) CreateDataset(name string, dtype Dtype, shape []int, opts *Optio
 	}
 
 	lockH5()
-	defer h5mu.Unlock()
+	defer unlockH5()
 	if k := g.f.kindLocked(p); k != KindNone {
 		return fail(ErrExists, "a %s already exists at this path", k)
 	}

@@ -58,7 +58,7 @@ func Open(path string) (*File, error) {
 		return nil, err
 	}
 	lockH5()
-	defer h5mu.Unlock()
+	defer unlockH5()
 	h, err := hdf5.OpenFile(path, hdf5.F_ACC_RDONLY)
 	if err != nil {
 		return nil, newErr("open", path, "", ErrCorrupt, "cannot open (%s)", lastH5Error())
@@ -87,7 +87,7 @@ func checkReadable(path string) error {
 	if !ok {
 		lastH5Error() // clear the stack
 	}
-	h5mu.Unlock()
+	unlockH5()
 	if !ok {
 		return newErr("open", path, "", ErrNotHDF5, "no HDF5 signature in %d bytes", st.Size())
 	}
@@ -107,15 +107,20 @@ func Create(path string) (*File, error) {
 	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, &Error{Op: "create", File: path, Msg: "removing stale " + tmp, Err: err}
 	}
+	return createAt(path, tmp)
+}
+
+// createAt starts file path written as disk (NAME.tmp).
+func createAt(path, disk string) (*File, error) {
 	lockH5()
-	h, err := hdf5.CreateFile(tmp, hdf5.F_ACC_TRUNC)
+	h, err := hdf5.CreateFile(disk, hdf5.F_ACC_TRUNC)
 	if err != nil {
-		e := newErr("create", path, "", ErrHDF5, "cannot create %s (%s)", tmp, lastH5Error())
-		h5mu.Unlock()
+		e := stackErr("create", path, "", "creating the file", lastH5Stack())
+		unlockH5()
 		return nil, e
 	}
-	f, ferr := newFile(path, tmp, h, true)
-	h5mu.Unlock()
+	f, ferr := newFile(path, disk, h, true)
+	unlockH5()
 	if ferr != nil {
 		return nil, ferr
 	}
@@ -140,13 +145,13 @@ func Resume(path string) (f *File, resumed bool, err error) {
 		h, err := hdf5.OpenFile(tmp, hdf5.F_ACC_RDWR)
 		if err == nil {
 			f, ferr := newFile(path, tmp, h, true)
-			h5mu.Unlock()
+			unlockH5()
 			if ferr == nil {
 				return f, true, nil
 			}
 		} else {
 			lastH5Error()
-			h5mu.Unlock()
+			unlockH5()
 		}
 	}
 	f, err = Create(path)
@@ -215,7 +220,7 @@ func (f *File) Flush() error {
 		return nil
 	}
 	lockH5()
-	defer h5mu.Unlock()
+	defer unlockH5()
 	if err := f.h.Flush(hdf5.F_SCOPE_GLOBAL); err != nil {
 		return h5Err("flush", f.name, "", "flushing")
 	}
@@ -265,7 +270,7 @@ func (f *File) Abort() error {
 
 func (f *File) closeHandle() error {
 	lockH5()
-	defer h5mu.Unlock()
+	defer unlockH5()
 	for _, closeFn := range f.handles {
 		closeFn()
 	}

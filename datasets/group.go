@@ -70,7 +70,7 @@ func (g *Group) Close() error {
 		return nil
 	}
 	lockH5()
-	defer h5mu.Unlock()
+	defer unlockH5()
 	g.f.untrack(&g.object)
 	g.closeLocked()
 	return nil
@@ -108,7 +108,7 @@ func (g *Group) Kind(name string) Kind {
 		return KindNone
 	}
 	lockH5()
-	defer h5mu.Unlock()
+	defer unlockH5()
 	return g.f.kindLocked(g.abs(name))
 }
 
@@ -122,7 +122,7 @@ func (g *Group) OpenGroup(name string) (*Group, error) {
 	}
 	p := g.abs(name)
 	lockH5()
-	defer h5mu.Unlock()
+	defer unlockH5()
 	switch k := g.f.kindLocked(p); k {
 	case KindGroup:
 	case KindNone:
@@ -149,10 +149,10 @@ func (g *Group) CreateGroup(name string) (*Group, error) {
 	}
 	lockH5()
 	if err := g.f.mkdirLocked(p); err != nil {
-		h5mu.Unlock()
+		unlockH5()
 		return nil, err
 	}
-	h5mu.Unlock()
+	unlockH5()
 	return g.OpenGroup(p)
 }
 
@@ -195,7 +195,7 @@ func (g *Group) Entries() ([]Entry, error) {
 		return nil, err
 	}
 	lockH5()
-	defer h5mu.Unlock()
+	defer unlockH5()
 	n, err := g.g.NumObjects()
 	if err != nil {
 		return nil, h5Err("list", g.f.name, g.path, "counting members")

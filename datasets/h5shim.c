@@ -15,8 +15,42 @@ struct sg_walk {
 	char first[256];
 	char last[256];
 	char minor[128];
+	char file[512];
 	int count;
+	int flags;
 };
+
+/* sg_is_nospace reports whether an HDF5 error description carries the
+ * operating system's ENOSPC, as the sec2 driver writes it ("errno = 28,
+ * error message = 'No space left on device'"). */
+static int sg_is_nospace(const char *desc)
+{
+	char pat[32];
+	snprintf(pat, sizeof(pat), "errno = %d,", ENOSPC);
+	return strstr(desc, pat) != NULL || strstr(desc, strerror(ENOSPC)) != NULL;
+}
+
+/* sg_desc_file copies the "filename = '...'" part of a driver error, if any. */
+static void sg_desc_file(const char *desc, char *out, size_t n)
+{
+	const char *p = strstr(desc, "filename = '");
+	const char *q;
+	size_t len;
+	if (p == NULL) {
+		return;
+	}
+	p += strlen("filename = '");
+	q = strchr(p, '\'');
+	if (q == NULL) {
+		return;
+	}
+	len = (size_t)(q - p);
+	if (len >= n) {
+		len = n - 1;
+	}
+	memcpy(out, p, len);
+	out[len] = 0;
+}
 
 static herr_t sg_walk_cb(unsigned n, const H5E_error2_t *e, void *data)
 {
@@ -27,6 +61,10 @@ static herr_t sg_walk_cb(unsigned n, const H5E_error2_t *e, void *data)
 			strncpy(w->first, e->desc, sizeof(w->first) - 1);
 		}
 		strncpy(w->last, e->desc, sizeof(w->last) - 1);
+		if (sg_is_nospace(e->desc)) {
+			w->flags |= SG_ERR_NOSPACE;
+			sg_desc_file(e->desc, w->file, sizeof(w->file));
+		}
 	}
 	w->minor[0] = 0;
 	H5Eget_msg(e->min_num, NULL, w->minor, sizeof(w->minor));
@@ -42,24 +80,60 @@ void sg_quiet(void)
 }
 
 /* sg_error_message writes a one-line summary of the current HDF5 error stack
- * (the outermost and the innermost description) into buf and clears the stack. */
-void sg_error_message(char *buf, size_t n)
+ * (the outermost and the innermost description) into buf, the file named by
+ * a driver error into file and the innermost description alone into inner
+ * (both may be NULL), and clears the stack. It returns
+ * flags: SG_ERR_NOSPACE when the operating system reported ENOSPC, and
+ * SG_ERR_EMPTY when the stack held nothing. */
+int sg_error_message(char *buf, size_t n, char *file, size_t nfile,
+		     char *inner, size_t ninner)
 {
 	struct sg_walk w;
 	memset(&w, 0, sizeof(w));
 	buf[0] = 0;
+	if (file != NULL && nfile > 0) {
+		file[0] = 0;
+	}
+	if (inner != NULL && ninner > 0) {
+		inner[0] = 0;
+	}
 	H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, sg_walk_cb, &w);
 	if (w.count == 0) {
 		strncpy(buf, "unknown HDF5 error", n - 1);
 		buf[n - 1] = 0;
-		return;
+		return SG_ERR_EMPTY;
 	}
 	if (strcmp(w.first, w.last) == 0) {
 		snprintf(buf, n, "%s (%s)", w.last, w.minor);
 	} else {
 		snprintf(buf, n, "%s: %s (%s)", w.first, w.last, w.minor);
 	}
+	if (file != NULL && nfile > 0) {
+		strncpy(file, w.file, nfile - 1);
+		file[nfile - 1] = 0;
+	}
+	if (inner != NULL && ninner > 0) {
+		strncpy(inner, w.last, ninner - 1);
+		inner[ninner - 1] = 0;
+	}
 	H5Eclear2(H5E_DEFAULT);
+	return w.flags;
+}
+
+/* Every HDF5 API call clears the error stack on entry, so closing the
+ * handles a failed call leaves behind would erase its error before Go reads
+ * it (inspect said "unknown HDF5 error" for a corrupt chunk). sg_keep saves
+ * the stack after a failure; sg_restore puts it back after the cleanup. */
+static hid_t sg_keep(int failed)
+{
+	return failed ? H5Eget_current_stack() : -1;
+}
+
+static void sg_restore(hid_t saved)
+{
+	if (saved >= 0) {
+		H5Eset_current_stack(saved);
+	}
 }
 
 /* ------------------------------------------------------------------- LZF */
@@ -207,7 +281,7 @@ hid_t sg_create_dataset(hid_t loc, const char *name, int kind, int rank,
 			const hsize_t *dims, const hsize_t *maxdims,
 			const hsize_t *chunk, int shuffle, int gzip, int lzf)
 {
-	hid_t space = -1, dcpl = -1, lcpl = -1, dset = -1;
+	hid_t space = -1, dcpl = -1, lcpl = -1, dset = -1, saved;
 	hid_t ftype = sg_file_type(kind);
 	if (ftype < 0) {
 		return -1;
@@ -249,9 +323,11 @@ hid_t sg_create_dataset(hid_t loc, const char *name, int kind, int rank,
 	}
 	dset = H5Dcreate2(loc, name, ftype, space, lcpl, dcpl, H5P_DEFAULT);
 done:
+	saved = sg_keep(dset < 0);
 	if (space >= 0) H5Sclose(space);
 	if (dcpl >= 0) H5Pclose(dcpl);
 	if (lcpl >= 0) H5Pclose(lcpl);
+	sg_restore(saved);
 	return dset;
 }
 
@@ -260,6 +336,7 @@ int sg_dataset_info(hid_t dset, int *cls, size_t *size, int *is_signed,
 		    int *chunked, hsize_t *chunk)
 {
 	int vl = 0, rc = -1;
+	hid_t saved;
 	hid_t type = H5Dget_type(dset);
 	hid_t space = H5Dget_space(dset);
 	hid_t dcpl = H5Dget_create_plist(dset);
@@ -282,9 +359,11 @@ int sg_dataset_info(hid_t dset, int *cls, size_t *size, int *is_signed,
 	}
 	rc = 0;
 done:
+	saved = sg_keep(rc < 0);
 	if (type >= 0) H5Tclose(type);
 	if (space >= 0) H5Sclose(space);
 	if (dcpl >= 0) H5Pclose(dcpl);
+	sg_restore(saved);
 	return rc;
 }
 
@@ -298,6 +377,12 @@ int sg_dataset_filters(hid_t dset, int *ids, unsigned *params, int nmax)
 		return -1;
 	}
 	nf = H5Pget_nfilters(dcpl);
+	if (nf < 0) {
+		hid_t saved = sg_keep(1);
+		H5Pclose(dcpl);
+		sg_restore(saved);
+		return -1;
+	}
 	for (int i = 0; i < nf && i < nmax; i++) {
 		unsigned flags = 0, conf = 0, cd[8];
 		size_t ncd = 8;
@@ -317,6 +402,101 @@ long long sg_storage_size(hid_t dset)
 	return (long long)H5Dget_storage_size(dset);
 }
 
+/* sg_dataset_layout returns SG_LAYOUT_COMPACT, _CONTIGUOUS, _CHUNKED or
+ * _OTHER (virtual), or -1 on failure. */
+int sg_dataset_layout(hid_t dset)
+{
+	hid_t dcpl = H5Dget_create_plist(dset);
+	H5D_layout_t l;
+	if (dcpl < 0) {
+		return -1;
+	}
+	l = H5Pget_layout(dcpl);
+	{
+		hid_t saved = sg_keep(l < 0);
+		H5Pclose(dcpl);
+		sg_restore(saved);
+	}
+	switch (l) {
+	case H5D_COMPACT: return SG_LAYOUT_COMPACT;
+	case H5D_CONTIGUOUS: return SG_LAYOUT_CONTIGUOUS;
+	case H5D_CHUNKED: return SG_LAYOUT_CHUNKED;
+	default: break;
+	}
+	return l < 0 ? -1 : SG_LAYOUT_OTHER;
+}
+
+/* sg_num_chunks stores the number of chunks the file holds for a chunked
+ * dataset (those ever written). */
+int sg_num_chunks(hid_t dset, unsigned long long *n)
+{
+	hsize_t k = 0;
+	herr_t r;
+	/* HDF5 1.10 wants the dataset's own dataspace, not H5S_ALL. */
+	hid_t space = H5Dget_space(dset);
+	if (space < 0) {
+		return -1;
+	}
+	r = H5Dget_num_chunks(dset, space, &k);
+	{
+		hid_t saved = sg_keep(r < 0);
+		H5Sclose(space);
+		sg_restore(saved);
+	}
+	if (r < 0) {
+		return -1;
+	}
+	*n = (unsigned long long)k;
+	return 0;
+}
+
+/* sg_chunk_at looks up the chunk whose first element is at offset (chunk
+ * aligned): 1 when the file stores it (its address and stored size are
+ * set), 0 when it was never written, -1 on failure. */
+int sg_chunk_at(hid_t dset, const hsize_t *offset, unsigned long long *addr,
+		unsigned long long *size)
+{
+	unsigned mask = 0;
+	haddr_t a = HADDR_UNDEF;
+	hsize_t sz = 0;
+	if (H5Dget_chunk_info_by_coord(dset, offset, &mask, &a, &sz) < 0) {
+		return -1;
+	}
+	if (a == HADDR_UNDEF) {
+		return 0;
+	}
+	*addr = (unsigned long long)a;
+	*size = (unsigned long long)sz;
+	return 1;
+}
+
+/* sg_chunk_by_index describes the idx-th stored chunk (index order): its
+ * offset in the dataset (rank values), address and stored size. */
+int sg_chunk_by_index(hid_t dset, unsigned long long idx, hsize_t *offset,
+		      unsigned long long *addr, unsigned long long *size)
+{
+	unsigned mask = 0;
+	haddr_t a = HADDR_UNDEF;
+	hsize_t sz = 0;
+	herr_t r;
+	hid_t space = H5Dget_space(dset);
+	if (space < 0) {
+		return -1;
+	}
+	r = H5Dget_chunk_info(dset, space, (hsize_t)idx, offset, &mask, &a, &sz);
+	{
+		hid_t saved = sg_keep(r < 0);
+		H5Sclose(space);
+		sg_restore(saved);
+	}
+	if (r < 0) {
+		return -1;
+	}
+	*addr = (unsigned long long)a;
+	*size = (unsigned long long)sz;
+	return 0;
+}
+
 int sg_set_extent(hid_t dset, int rank, const hsize_t *dims)
 {
 	(void)rank;
@@ -327,7 +507,7 @@ static int sg_transfer(hid_t dset, int kind, int rank, const hsize_t *start,
 		       const hsize_t *count, void *buf, int write)
 {
 	hid_t mtype = sg_native_type(kind);
-	hid_t fspace = H5S_ALL, mspace = H5S_ALL;
+	hid_t fspace = H5S_ALL, mspace = H5S_ALL, saved;
 	herr_t r = -1;
 	if (mtype < 0) {
 		return -1;
@@ -338,12 +518,16 @@ static int sg_transfer(hid_t dset, int kind, int rank, const hsize_t *start,
 			return -1;
 		}
 		if (H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL) < 0) {
+			saved = sg_keep(1);
 			H5Sclose(fspace);
+			sg_restore(saved);
 			return -1;
 		}
 		mspace = H5Screate_simple(rank, count, NULL);
 		if (mspace < 0) {
+			saved = sg_keep(1);
 			H5Sclose(fspace);
+			sg_restore(saved);
 			return -1;
 		}
 	}
@@ -352,8 +536,10 @@ static int sg_transfer(hid_t dset, int kind, int rank, const hsize_t *start,
 	} else {
 		r = H5Dread(dset, mtype, mspace, fspace, H5P_DEFAULT, buf);
 	}
+	saved = sg_keep(r < 0);
 	if (fspace != H5S_ALL) H5Sclose(fspace);
 	if (mspace != H5S_ALL) H5Sclose(mspace);
+	sg_restore(saved);
 	return r < 0 ? -1 : 0;
 }
 
@@ -408,7 +594,7 @@ int sg_attr_info(hid_t obj, const char *name, int *cls, size_t *size,
 {
 	int rc = -1;
 	hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
-	hid_t type = -1, space = -1;
+	hid_t type = -1, space = -1, saved;
 	if (attr < 0) {
 		return -1;
 	}
@@ -424,21 +610,26 @@ int sg_attr_info(hid_t obj, const char *name, int *cls, size_t *size,
 	*npoints = (hsize_t)H5Sget_simple_extent_npoints(space);
 	rc = (*rank < 0) ? -1 : 0;
 done:
+	saved = sg_keep(rc < 0);
 	if (type >= 0) H5Tclose(type);
 	if (space >= 0) H5Sclose(space);
 	H5Aclose(attr);
+	sg_restore(saved);
 	return rc;
 }
 
 int sg_attr_read_num(hid_t obj, const char *name, int kind, void *buf)
 {
 	hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
+	hid_t saved;
 	herr_t r;
 	if (attr < 0) {
 		return -1;
 	}
 	r = H5Aread(attr, sg_native_type(kind), buf);
+	saved = sg_keep(r < 0);
 	H5Aclose(attr);
+	sg_restore(saved);
 	return r < 0 ? -1 : 0;
 }
 
@@ -448,7 +639,7 @@ int sg_attr_read_strings(hid_t obj, const char *name, char **out, size_t n)
 {
 	int rc = -1;
 	hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
-	hid_t ftype = -1, mtype = -1, space = -1;
+	hid_t ftype = -1, mtype = -1, space = -1, saved;
 	if (attr < 0) {
 		return -1;
 	}
@@ -478,7 +669,11 @@ int sg_attr_read_strings(hid_t obj, const char *name, char **out, size_t n)
 	} else {
 		size_t sz = H5Tget_size(ftype);
 		H5T_str_t pad = H5Tget_strpad(ftype);
-		char *raw = calloc(n * sz + 1, 1);
+		char *raw;
+		if (sz == 0 || n > (((size_t)-1) - 1) / sz) {
+			goto done; /* a damaged type: the buffer size would overflow */
+		}
+		raw = calloc(n * sz + 1, 1);
 		if (raw == NULL) {
 			goto done;
 		}
@@ -504,10 +699,12 @@ int sg_attr_read_strings(hid_t obj, const char *name, char **out, size_t n)
 	}
 	rc = 0;
 done:
+	saved = sg_keep(rc < 0);
 	if (mtype >= 0) H5Tclose(mtype);
 	if (ftype >= 0) H5Tclose(ftype);
 	if (space >= 0) H5Sclose(space);
 	H5Aclose(attr);
+	sg_restore(saved);
 	return rc;
 }
 
@@ -526,7 +723,7 @@ int sg_attr_delete(hid_t obj, const char *name)
 static int sg_attr_write(hid_t obj, const char *name, hid_t ftype, hid_t mtype,
 			 int rank, hsize_t n, const void *buf)
 {
-	hid_t space, attr;
+	hid_t space, attr, saved;
 	herr_t r;
 	if (sg_attr_delete(obj, name) < 0) {
 		return -1;
@@ -536,12 +733,16 @@ static int sg_attr_write(hid_t obj, const char *name, hid_t ftype, hid_t mtype,
 		return -1;
 	}
 	attr = H5Acreate2(obj, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT);
+	saved = sg_keep(attr < 0);
 	H5Sclose(space);
+	sg_restore(saved);
 	if (attr < 0) {
 		return -1;
 	}
 	r = H5Awrite(attr, mtype, buf);
+	saved = sg_keep(r < 0);
 	H5Aclose(attr);
+	sg_restore(saved);
 	return r < 0 ? -1 : 0;
 }
 
@@ -570,7 +771,11 @@ int sg_attr_write_strings(hid_t obj, const char *name, int rank,
 		return -1;
 	}
 	rc = sg_attr_write(obj, name, t, t, rank, (hsize_t)n, strs);
-	H5Tclose(t);
+	{
+		hid_t saved = sg_keep(rc < 0);
+		H5Tclose(t);
+		sg_restore(saved);
+	}
 	return rc;
 }
 

@@ -37,9 +37,16 @@ enum {
 /* The HDF5 filter id registered for LZF (the same id h5py and PyTables use). */
 #define SG_FILTER_LZF 32000
 
+/* Flags returned by sg_error_message. */
+enum {
+	SG_ERR_NOSPACE = 1, /* the operating system reported ENOSPC */
+	SG_ERR_EMPTY = 2    /* the error stack was empty */
+};
+
 int sg_init(void);
 void sg_quiet(void);
-void sg_error_message(char *buf, size_t n);
+int sg_error_message(char *buf, size_t n, char *file, size_t nfile,
+		     char *inner, size_t ninner);
 
 /* Type descriptions. */
 int sg_type_info(hid_t type, int *cls, size_t *size, int *is_signed, int *is_vlstr);
@@ -55,6 +62,20 @@ int sg_dataset_info(hid_t dset, int *cls, size_t *size, int *is_signed,
 int sg_dataset_filters(hid_t dset, int *ids, unsigned *params, int nmax);
 long long sg_storage_size(hid_t dset);
 int sg_set_extent(hid_t dset, int rank, const hsize_t *dims);
+
+/* Storage layout and the chunks a file actually holds. */
+enum {
+	SG_LAYOUT_COMPACT = 0,
+	SG_LAYOUT_CONTIGUOUS = 1,
+	SG_LAYOUT_CHUNKED = 2,
+	SG_LAYOUT_OTHER = 3
+};
+int sg_dataset_layout(hid_t dset);
+int sg_num_chunks(hid_t dset, unsigned long long *n);
+int sg_chunk_at(hid_t dset, const hsize_t *offset, unsigned long long *addr,
+		unsigned long long *size);
+int sg_chunk_by_index(hid_t dset, unsigned long long idx, hsize_t *offset,
+		      unsigned long long *addr, unsigned long long *size);
 
 /* Reads and writes of a box [start, start+count) in memory type kind. */
 int sg_read(hid_t dset, int kind, int rank, const hsize_t *start,

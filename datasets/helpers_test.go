@@ -43,3 +43,12 @@ func reopen(t *testing.T, f *File) *File {
 	t.Cleanup(func() { r.Close() })
 	return r
 }
+
+// axis returns n increasing coordinates in [0, 1).
+func axis(n int) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(i) / float32(n)
+	}
+	return v
+}

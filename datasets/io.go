@@ -59,9 +59,17 @@ func Read[T Number](g *Group, name string) ([]T, []int, error) {
 
 // ReadAll reads the whole dataset, converted to T (see convertible: a
 // float64 dataset reads into float32 and back; integers never narrow and
-// floats never become integers).
+// floats never become integers). A dataset whose buffer would exceed
+// ReadLimit is refused before allocating (ErrTooLarge), and so is one
+// whose storage the file never wrote (ErrUnwritten).
 func ReadAll[T Number](d *Dataset) ([]T, error) {
 	if err := d.check("read"); err != nil {
+		return nil, err
+	}
+	if err := checkConvert[T](d, "read", false); err != nil {
+		return nil, err
+	}
+	if err := checkAlloc(d, "read", nil, dtypeOf[T]().Size(), dtypeOf[T]()); err != nil {
 		return nil, err
 	}
 	dst := make([]T, d.Size())
@@ -78,7 +86,7 @@ func ReadInto[T Number](d *Dataset, dst []T) error {
 		return newErr("read", d.f.name, d.path, ErrShape,
 			"dataset of shape %v has %d elements, buffer holds %d", d.shape, n, len(dst))
 	}
-	return transfer(d, "read", nil, nil, dst, false)
+	return readChecked(d, "read", nil, nil, dst)
 }
 
 // ReadSlab reads the box [start, start+count) into dst (len(dst) must be
@@ -87,7 +95,19 @@ func ReadSlab[T Number](d *Dataset, start, count []int, dst []T) error {
 	if err := checkSlab(d, "read", start, count, len(dst)); err != nil {
 		return err
 	}
-	return transfer(d, "read", start, count, dst, false)
+	return readChecked(d, "read", start, count, dst)
+}
+
+// readChecked reads after checking the conversion and that the file holds
+// the selection's storage.
+func readChecked[T Number](d *Dataset, op string, start, count []int, dst []T) error {
+	if err := checkConvert[T](d, op, false); err != nil {
+		return err
+	}
+	if err := d.checkReadable(op, start, count); err != nil {
+		return err
+	}
+	return transfer(d, op, start, count, dst, false)
 }
 
 // WriteSlab writes data into the box [start, start+count).
@@ -107,7 +127,14 @@ func ReadSamples[T Number](d *Dataset, start, n int) ([]T, error) {
 	if err := checkSamples(d, "read", start, n); err != nil {
 		return nil, err
 	}
-	dst := make([]T, n*d.SampleSize())
+	if err := checkConvert[T](d, "read", false); err != nil {
+		return nil, err
+	}
+	_, count := sampleBox(d, start, n)
+	if err := checkAlloc(d, "read", count, dtypeOf[T]().Size(), dtypeOf[T]()); err != nil {
+		return nil, err
+	}
+	dst := make([]T, elements(count))
 	return dst, ReadSamplesInto(d, start, n, dst)
 }
 
@@ -124,7 +151,7 @@ func ReadSamplesInto[T Number](d *Dataset, start, n int, dst []T) error {
 	if err := checkSlab(d, "read", st, ct, len(dst)); err != nil {
 		return err
 	}
-	return transfer(d, "read", st, ct, dst, false)
+	return readChecked(d, "read", st, ct, dst)
 }
 
 // WriteSamples writes len(data)/SampleSize entries of the leading axis
@@ -173,11 +200,11 @@ func Append[T Number](d *Dataset, data []T) error {
 	dims := hsizes(newShape)
 	if C.sg_set_extent(hid(d.hid), C.int(len(dims)), hsizePtr(dims)) < 0 {
 		e := h5Err("append", d.f.name, d.path, fmt.Sprintf("extending to %v", newShape))
-		h5mu.Unlock()
+		unlockH5()
 		return e
 	}
 	err = d.refreshLocked()
-	h5mu.Unlock()
+	unlockH5()
 	if err != nil {
 		return err
 	}
@@ -208,7 +235,7 @@ func checkSamples(d *Dataset, op string, start, n int) error {
 	if len(d.shape) == 0 {
 		return newErr(op, d.f.name, d.path, ErrShape, "a scalar dataset has no samples")
 	}
-	if start < 0 || n < 0 || start+n > d.shape[0] {
+	if start < 0 || n < 0 || start > d.shape[0]-n {
 		return newErr(op, d.f.name, d.path, ErrRange,
 			"samples [%d, %d) requested, the dataset holds %d (shape %v)", start, start+n, d.shape[0], d.shape)
 	}
@@ -231,21 +258,20 @@ func checkSlab(d *Dataset, op string, start, count []int, buf int) error {
 			"selection start %v count %v must have rank %d like shape %v", start, count, len(d.shape), d.shape)
 	}
 	for i := range start {
-		if start[i] < 0 || count[i] < 0 || start[i]+count[i] > d.shape[i] {
+		if start[i] < 0 || count[i] < 0 || start[i] > d.shape[i]-count[i] {
 			return newErr(op, d.f.name, d.path, ErrRange,
 				"selection [%d, %d) on axis %d is outside the dataset's shape %v", start[i], start[i]+count[i], i, d.shape)
 		}
 	}
-	if n := tensor.Size(count); n != buf {
+	if n := elements(count); n != buf {
 		return newErr(op, d.f.name, d.path, ErrShape,
 			"selection %v has %d elements, buffer holds %d", count, n, buf)
 	}
 	return nil
 }
 
-// transfer moves buf to or from the selection (nil start: everything),
-// converting between the Go type and the stored type.
-func transfer[T Number](d *Dataset, op string, start, count []int, buf []T, write bool) error {
+// checkConvert refuses a lossy conversion between the stored type and T.
+func checkConvert[T Number](d *Dataset, op string, write bool) error {
 	mem := dtypeOf[T]()
 	from, to := d.dtype, mem
 	if write {
@@ -258,6 +284,17 @@ func transfer[T Number](d *Dataset, op string, start, count []int, buf []T, writ
 		}
 		return newErr(op, d.f.name, d.path, ErrDtype, "%s", msg)
 	}
+	return nil
+}
+
+// transfer moves buf to or from the selection (nil start: everything),
+// converting between the Go type and the stored type. A read that fails is
+// retried chunk by chunk to name the chunk that cannot be decoded.
+func transfer[T Number](d *Dataset, op string, start, count []int, buf []T, write bool) error {
+	if err := checkConvert[T](d, op, write); err != nil {
+		return err
+	}
+	mem := dtypeOf[T]()
 	if len(buf) == 0 {
 		return nil
 	}
@@ -266,7 +303,7 @@ func transfer[T Number](d *Dataset, op string, start, count []int, buf []T, writ
 	}
 	st, ct := hsizes(start), hsizes(count)
 	lockH5()
-	defer h5mu.Unlock()
+	defer unlockH5()
 	var rc C.int
 	ptr := unsafe.Pointer(&buf[0])
 	if write {
@@ -275,8 +312,21 @@ func transfer[T Number](d *Dataset, op string, start, count []int, buf []T, writ
 		rc = C.sg_read(hid(d.hid), mem.kind(), C.int(len(d.shape)), hsizePtr(st), hsizePtr(ct), ptr)
 	}
 	if rc < 0 {
-		msg := lastH5Error()
-		if !write && initErr != nil {
+		st := lastH5Stack()
+		if write {
+			return stackErr(op, d.f.name, d.path, "writing", st)
+		}
+		if loc := d.locateBadChunkLocked(start, count); loc != "" {
+			if initErr != nil {
+				loc += "; " + initErr.Error()
+			}
+			return newErr(op, d.f.name, d.path, ErrCorrupt, "%s", loc)
+		}
+		msg := st.msg
+		if st.empty {
+			msg = "HDF5 failed without saying why"
+		}
+		if initErr != nil {
 			msg += "; " + initErr.Error()
 		}
 		return newErr(op, d.f.name, d.path, ErrHDF5, "%s", msg)

@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 )
@@ -138,33 +139,123 @@ func WriteTensorSet(f *File, s *TensorSet) error {
 	return writeParams(f.Group, s.Params)
 }
 
+// Axis layouts named in messages.
+const (
+	axesTimeField   = "[N, T, X(, Y(, Z))]"
+	axesDarcyU      = "[N, 1, X, Y]"
+	axesDarcyNu     = "[N, X, Y]"
+	axesSampleGroup = "[T, X(, Y(, Z)), C]"
+)
+
+// checkField verifies a field dataset before reading it: its rank (between
+// lo and hi, axes naming the layout) and a floating-point type.
+func checkField(d *Dataset, lo, hi int, axes string) error {
+	if r := d.Rank(); r < lo || r > hi {
+		return newErr("read", d.f.name, d.path, ErrLayout, "has rank %d (shape %v), expected %s", r, d.shape, axes)
+	}
+	if !d.dtype.IsFloat() {
+		hint := ""
+		if d.dtype.IsInt() {
+			hint = " (a field stored as integers has lost its fractional part)"
+		}
+		return newErr("read", d.f.name, d.path, ErrDtype, "stores %s values, expected a float32 or float64 field%s", d.dtype, hint)
+	}
+	for i, n := range d.shape[1:] {
+		if n == 0 {
+			return newErr("read", d.f.name, d.path, ErrLayout, "axis %d of shape %v is empty, expected %s with every axis at least 1", i+1, d.shape, axes)
+		}
+	}
+	return nil
+}
+
+// checkFinite refuses field values that are NaN or infinite, naming how
+// many there are and the first one's sample (counted from first) and
+// position in it (sample has the per-sample shape); with first < 0 the
+// data is one sample (a sample group's) and only the position is named.
+func checkFinite(d *Dataset, data []float32, sample []int, first int) error {
+	nan, inf, at := 0, 0, -1
+	for i, v := range data {
+		switch {
+		case v != v:
+			nan++
+		case v > math.MaxFloat32 || v < -math.MaxFloat32:
+			inf++
+		default:
+			continue
+		}
+		if at < 0 {
+			at = i
+		}
+	}
+	if at < 0 {
+		return nil
+	}
+	var what []string
+	if nan > 0 {
+		what = append(what, fmt.Sprintf("%d NaN", nan))
+	}
+	if inf > 0 {
+		what = append(what, fmt.Sprintf("%d infinite", inf))
+	}
+	if first < 0 {
+		return newErr("read", d.f.name, d.path, ErrNonFinite, "%s values, first at %v (of shape %v)",
+			strings.Join(what, " and "), unravel(at, sample), sample)
+	}
+	per := max(elements(sample), 1)
+	return newErr("read", d.f.name, d.path, ErrNonFinite, "%s values, first in sample %d at %v (of a sample shaped %v)",
+		strings.Join(what, " and "), first+at/per, unravel(at%per, sample), sample)
+}
+
+// unravel turns a row-major offset into an index of shape.
+func unravel(k int, shape []int) []int {
+	idx := make([]int, len(shape))
+	for i := len(shape) - 1; i >= 0; i-- {
+		if shape[i] > 0 {
+			idx[i] = k % shape[i]
+			k /= shape[i]
+		}
+	}
+	return idx
+}
+
+// readFieldSamples reads samples [start, start+n) (n < 0: all from start)
+// of a checked field and refuses non-finite values; it returns the data
+// and the shape read.
+func readFieldSamples(d *Dataset, start, n int) ([]float32, []int, error) {
+	if n < 0 {
+		n = max(d.Len()-start, 0)
+	}
+	data, err := ReadSamples[float32](d, start, n)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkFinite(d, data, d.shape[1:], start); err != nil {
+		return nil, nil, err
+	}
+	shape := d.Shape()
+	shape[0] = n
+	return data, shape, nil
+}
+
 // ReadTensorSet reads n samples starting at start (n < 0: all from start)
-// from a file in the tensor layout, checking that the coordinates match the
-// field's shape.
+// from a file in the tensor layout. It refuses a tensor of another rank, of
+// integers, or holding NaN or infinite values, and coordinates that are
+// not one finite, strictly monotone value per grid point.
 func ReadTensorSet(f *File, start, n int) (*TensorSet, error) {
 	d, err := f.OpenDataset(keyTensor)
 	if err != nil {
 		return nil, err
 	}
 	defer d.Close()
-	if d.Rank() < 3 || d.Rank() > 5 {
-		return nil, newErr("read", f.name, d.path, ErrLayout,
-			"expected tensor of shape [N, T, X(, Y(, Z))], found %v", d.shape)
+	if err := checkField(d, 3, 5, axesTimeField); err != nil {
+		return nil, err
 	}
-	if n < 0 {
-		n = d.Len() - start
-	}
-	data, err := ReadSamples[float32](d, start, n)
+	c, err := readCoords(f, d.path, d.shape[1:])
 	if err != nil {
 		return nil, err
 	}
-	shape := d.Shape()
-	shape[0] = n
-	c, err := readCoords(f, len(shape)-2)
+	data, shape, err := readFieldSamples(d, start, n)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkCoords(f, "read", d.path, shape[1:], c); err != nil {
 		return nil, err
 	}
 	params, err := readParams(f.Group)
@@ -222,25 +313,31 @@ func ReadDarcy(f *File, start, n int) (*DarcySet, error) {
 		return nil, err
 	}
 	defer nu.Close()
+	if err := checkField(u, 4, 4, axesDarcyU); err != nil {
+		return nil, err
+	}
+	if err := checkField(nu, 3, 3, axesDarcyNu); err != nil {
+		return nil, err
+	}
 	us, ns := u.Shape(), nu.Shape()
-	if len(us) != 4 || us[1] != 1 || len(ns) != 3 || ns[0] != us[0] || ns[1] != us[2] || ns[2] != us[3] {
-		return nil, newErr("read", f.name, "/"+keyTensor, ErrLayout,
-			"expected tensor [N, 1, X, Y] and nu [N, X, Y], found %v and %v", us, ns)
+	if us[1] != 1 {
+		return nil, newErr("read", f.name, u.path, ErrLayout,
+			"has shape %v: %d values on its second axis, expected %s (one steady solution per sample)", us, us[1], axesDarcyU)
 	}
-	if n < 0 {
-		n = us[0] - start
+	if ns[0] != us[0] || ns[1] != us[2] || ns[2] != us[3] {
+		return nil, newErr("read", f.name, nu.path, ErrLayout,
+			"has shape %v, expected [%d %d %d] to match %s %v", ns, us[0], us[2], us[3], u.path, us)
 	}
-	s := &DarcySet{N: n, X: us[2], Y: us[3]}
-	if s.U, err = ReadSamples[float32](u, start, n); err != nil {
+	s := &DarcySet{X: us[2], Y: us[3]}
+	if s.Coords, err = readCoords(f, u.path, []int{-1, s.X, s.Y}); err != nil {
 		return nil, err
 	}
-	if s.Nu, err = ReadSamples[float32](nu, start, n); err != nil {
+	var shape []int
+	if s.U, shape, err = readFieldSamples(u, start, n); err != nil {
 		return nil, err
 	}
-	if s.Coords, err = readCoords(f, 2); err != nil {
-		return nil, err
-	}
-	if err := checkCoords(f, "read", "/"+keyTensor, []int{-1, s.X, s.Y}, s.Coords); err != nil {
+	s.N = shape[0]
+	if s.Nu, _, err = readFieldSamples(nu, start, n); err != nil {
 		return nil, err
 	}
 	if s.Params, err = readParams(f.Group); err != nil {
@@ -325,27 +422,41 @@ func ReadSampleGroup(f *File, name string) (*SampleGroup, error) {
 		return nil, err
 	}
 	defer g.Close()
-	data, shape, err := Read[float32](g, "data")
+	d, err := g.OpenDataset("data")
 	if err != nil {
 		return nil, err
 	}
-	if len(shape) < 3 || len(shape) > 5 {
-		return nil, newErr("read", f.name, g.path+"/data", ErrLayout, "expected shape [T, X(, Y(, Z)), C], found %v", shape)
+	defer d.Close()
+	if err := checkField(d, 3, 5, axesSampleGroup); err != nil {
+		return nil, err
 	}
-	s := &SampleGroup{Name: strings.TrimPrefix(g.path, "/"), Shape: shape, Data: data}
-	for _, c := range []struct {
+	shape := d.Shape()
+	spatial := append([]int{shape[0]}, shape[1:len(shape)-1]...)
+	s := &SampleGroup{Name: strings.TrimPrefix(g.path, "/"), Shape: shape}
+	axes := []struct {
 		name string
 		dst  *[]float64
-	}{{"grid/x", &s.Grid.X}, {"grid/y", &s.Grid.Y}, {"grid/z", &s.Grid.Z}, {"grid/t", &s.Grid.T}} {
-		if g.Kind(c.name) != KindDataset {
+		n    int // expected values; T may also be T+1
+	}{{"grid/x", &s.Grid.X, 0}, {"grid/y", &s.Grid.Y, 0}, {"grid/z", &s.Grid.Z, 0}, {"grid/t", &s.Grid.T, spatial[0]}}
+	for i, a := range axes {
+		if g.Kind(a.name) != KindDataset {
 			continue
 		}
-		if *c.dst, _, err = Read[float64](g, c.name); err != nil {
+		n := a.n
+		if i < 3 {
+			if i >= len(spatial)-1 {
+				return nil, newErr("read", f.name, g.abs(a.name), ErrLayout, "given for a %dD field %s %v", len(spatial)-1, d.path, shape)
+			}
+			n = spatial[i+1]
+		}
+		if *a.dst, err = readAxis(g, a.name, d.path, n, i == 3); err != nil {
 			return nil, err
 		}
 	}
-	spatial := append([]int{shape[0]}, shape[1:len(shape)-1]...)
-	if err := checkCoords(f, "read", g.path+"/data", spatial, s.Grid); err != nil {
+	if s.Data, err = ReadAll[float32](d); err != nil {
+		return nil, err
+	}
+	if err := checkFinite(d, s.Data, shape, -1); err != nil {
 		return nil, err
 	}
 	if g.HasAttr("config") {
@@ -397,37 +508,36 @@ func ReadCFD(f *File, start, n int) (*CFDSet, error) {
 	if err != nil {
 		return nil, err
 	}
+	err = checkField(d, 3, 5, axesTimeField)
 	shape := d.Shape()
 	d.Close()
-	if len(shape) < 3 || len(shape) > 5 {
-		return nil, newErr("read", f.name, "/density", ErrLayout, "expected shape [N, T, X(, Y(, Z))], found %v", shape)
-	}
-	if n < 0 {
-		n = shape[0] - start
+	if err != nil {
+		return nil, err
 	}
 	s := &CFDSet{Fields: map[string][]float32{}}
+	if s.Coords, err = readCoords(f, "/density", shape[1:]); err != nil {
+		return nil, err
+	}
 	for _, name := range cfdFieldsFor(len(shape) - 2) {
 		d, err := f.OpenDataset(name)
 		if err != nil {
 			return nil, err
 		}
-		if got := d.Shape(); fmt.Sprint(got) != fmt.Sprint(shape) {
+		if got := d.Shape(); !sameInts(got, shape) {
 			d.Close()
-			return nil, newErr("read", f.name, d.path, ErrLayout, "expected shape %v like /density, found %v", shape, got)
+			return nil, newErr("read", f.name, d.path, ErrLayout, "has shape %v, expected %v like /density", got, shape)
 		}
-		v, err := ReadSamples[float32](d, start, n)
+		if err := checkField(d, 3, 5, axesTimeField); err != nil {
+			d.Close()
+			return nil, err
+		}
+		v, got, err := readFieldSamples(d, start, n)
 		d.Close()
 		if err != nil {
 			return nil, err
 		}
 		s.Fields[name] = v
-	}
-	s.Shape = append([]int{n}, shape[1:]...)
-	if s.Coords, err = readCoords(f, len(shape)-2); err != nil {
-		return nil, err
-	}
-	if err := checkCoords(f, "read", "/density", shape[1:], s.Coords); err != nil {
-		return nil, err
+		s.Shape = got
 	}
 	if s.Params, err = readParams(f.Group); err != nil {
 		return nil, err
@@ -455,6 +565,44 @@ func checkCoords(f *File, op, object string, dims []int, c Coordinates) error {
 	if dims[0] >= 0 && c.T != nil && len(c.T) != dims[0] && len(c.T) != dims[0]+1 {
 		return newErr(op, f.name, object, ErrLayout, "%s has %d values, expected %d or %d (the field's time axis)", keyT, len(c.T), dims[0], dims[0]+1)
 	}
+	for _, a := range []struct {
+		name string
+		v    []float64
+	}{{keyX, c.X}, {keyY, c.Y}, {keyZ, c.Z}, {keyT, c.T}} {
+		if err := checkAxisValues(f.name, op, "/"+a.name, a.v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkAxisValues refuses coordinates that are not finite or not strictly
+// monotone (increasing or decreasing), naming the first offending index.
+func checkAxisValues(file, op, object string, v []float64) error {
+	for i, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return newErr(op, file, object, ErrNonFinite, "coordinate %d of %d is %v, expected finite values", i, len(v), x)
+		}
+	}
+	if len(v) < 2 {
+		return nil
+	}
+	up := v[1] > v[0]
+	for i := 1; i < len(v); i++ {
+		if (up && v[i] > v[i-1]) || (!up && v[i] < v[i-1]) {
+			continue
+		}
+		if v[i] == v[i-1] {
+			return newErr(op, file, object, ErrLayout,
+				"coordinates are not strictly monotone: values %d and %d are both %v", i-1, i, v[i])
+		}
+		dir := "increasing"
+		if !up {
+			dir = "decreasing"
+		}
+		return newErr(op, file, object, ErrLayout,
+			"coordinates are not monotone: value %d is %v after %v, but the axis starts %s", i, v[i], v[i-1], dir)
+	}
 	return nil
 }
 
@@ -473,30 +621,61 @@ func writeCoords(f *File, c Coordinates) error {
 	return nil
 }
 
-// readCoords reads the coordinates present for a field of spatial
-// dimension dim.
-func readCoords(f *File, dim int) (Coordinates, error) {
+// readCoords reads the coordinates present for a field of dims = [T,
+// X(, Y(, Z))] (T < 0: no time axis), checking each axis's shape against
+// the field before reading it and its values after.
+func readCoords(f *File, field string, dims []int) (Coordinates, error) {
 	var c Coordinates
 	dst := []*[]float64{&c.X, &c.Y, &c.Z}
 	names := []string{keyX, keyY, keyZ}
-	for i := 0; i < dim && i < 3; i++ {
+	spatial := dims[1:]
+	for i := range names {
 		if f.Kind(names[i]) != KindDataset {
 			continue
 		}
-		v, _, err := Read[float64](f.Group, names[i])
+		if i >= len(spatial) {
+			return c, newErr("read", f.name, "/"+names[i], ErrLayout, "given for a %dD field %s %v", len(spatial), field, dims)
+		}
+		v, err := readAxis(f.Group, names[i], field, spatial[i], false)
 		if err != nil {
 			return c, err
 		}
 		*dst[i] = v
 	}
-	if f.Kind(keyT) == KindDataset {
-		v, _, err := Read[float64](f.Group, keyT)
+	if dims[0] >= 0 && f.Kind(keyT) == KindDataset {
+		v, err := readAxis(f.Group, keyT, field, dims[0], true)
 		if err != nil {
 			return c, err
 		}
 		c.T = v
 	}
 	return c, nil
+}
+
+// readAxis reads the coordinate dataset name under g, which must be
+// one-dimensional with n values (or n+1 for a time axis, as PDEBench's 1D
+// sets store), finite and strictly monotone.
+func readAxis(g *Group, name, field string, n int, time bool) ([]float64, error) {
+	d, err := g.OpenDataset(name)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	want := fmt.Sprint(n)
+	if time {
+		want = fmt.Sprintf("%d or %d", n, n+1)
+	}
+	if d.Rank() != 1 {
+		return nil, newErr("read", d.f.name, d.path, ErrLayout, "has shape %v, expected one axis of %s values (the grid of %s)", d.shape, want, field)
+	}
+	if l := d.shape[0]; l != n && !(time && l == n+1) {
+		return nil, newErr("read", d.f.name, d.path, ErrLayout, "has %d values, expected %s (the grid of %s)", l, want, field)
+	}
+	v, err := ReadAll[float64](d)
+	if err != nil {
+		return nil, err
+	}
+	return v, checkAxisValues(d.f.name, "read", d.path, v)
 }
 
 func writeParams(g *Group, params map[string]float64) error {

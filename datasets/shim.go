@@ -9,6 +9,7 @@ import "C"
 import (
 	"bytes"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"unsafe"
@@ -21,14 +22,23 @@ import (
 // concurrent goroutines (data loaders, generators).
 var h5mu sync.Mutex
 
-// lockH5 takes h5mu and silences HDF5's automatic error printing on the
-// calling OS thread: a thread-safe libhdf5 keeps that setting per thread,
-// and Go runs calls on whichever thread is free, so one call at start-up
-// is not enough (a full disk printed a 40-line stack otherwise). Errors
-// reach the user through lastH5Error.
+// lockH5 takes h5mu, pins the goroutine to its OS thread and silences
+// HDF5's automatic error printing on that thread. A thread-safe libhdf5
+// (Debian's is one) keeps the error stack and that setting per thread, and
+// Go runs cgo calls on whichever thread the goroutine is on: unpinned, a
+// failed call and the lastH5Error that follows could run on different
+// threads, and the error read back was "unknown HDF5 error". Errors reach
+// the user through lastH5Error. Release with unlockH5.
 func lockH5() {
 	h5mu.Lock()
+	runtime.LockOSThread()
 	C.sg_quiet()
+}
+
+// unlockH5 releases what lockH5 took.
+func unlockH5() {
+	runtime.UnlockOSThread()
+	h5mu.Unlock()
 }
 
 // initErr records whether the LZF codec could be registered; reading an
@@ -51,16 +61,45 @@ func init() {
 	}
 }
 
+// h5Stack is the HDF5 error stack summed up: one line of text, and what
+// the operating system reported underneath it.
+type h5Stack struct {
+	msg     string
+	inner   string // the innermost description alone
+	noSpace bool   // a write failed with ENOSPC
+	file    string // the file a driver error names ("" if none)
+	empty   bool   // HDF5 recorded no error
+}
+
+// lastH5Stack reads the current HDF5 error stack and clears it. Callers
+// hold h5mu.
+func lastH5Stack() h5Stack {
+	buf := make([]byte, 640)
+	file := make([]byte, 512)
+	inner := make([]byte, 256)
+	flags := C.sg_error_message((*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)),
+		(*C.char)(unsafe.Pointer(&file[0])), C.size_t(len(file)),
+		(*C.char)(unsafe.Pointer(&inner[0])), C.size_t(len(inner)))
+	return h5Stack{
+		// Some HDF5 messages span lines; errors here are one line.
+		msg:     strings.Join(strings.Fields(cText(buf)), " "),
+		inner:   strings.Join(strings.Fields(cText(inner)), " "),
+		noSpace: flags&C.SG_ERR_NOSPACE != 0,
+		file:    cText(file),
+		empty:   flags&C.SG_ERR_EMPTY != 0,
+	}
+}
+
 // lastH5Error returns the current HDF5 error stack as one line and clears it.
 // Callers hold h5mu.
-func lastH5Error() string {
-	buf := make([]byte, 640)
-	C.sg_error_message((*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)))
+func lastH5Error() string { return lastH5Stack().msg }
+
+// cText is the NUL-terminated text at the start of buf.
+func cText(buf []byte) string {
 	if i := bytes.IndexByte(buf, 0); i >= 0 {
 		buf = buf[:i]
 	}
-	// Some HDF5 messages span lines; errors here are one line.
-	return strings.Join(strings.Fields(string(buf)), " ")
+	return string(buf)
 }
 
 // cString converts s for a C call; the caller frees it.
