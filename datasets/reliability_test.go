@@ -385,12 +385,11 @@ func corruptChunk(t *testing.T, p string, k int) uint64 {
 		t.Fatal(err)
 	}
 	d, _ := f.OpenDataset("tensor")
-	lockH5()
-	ok, addr, size, err := d.chunkAtLocked([]int{k, 0, 0})
-	unlockH5()
+	c, err := d.ChunkAt([]int{k, 0, 0})
 	f.Close()
-	if err != nil || !ok || size < 40 {
-		t.Fatalf("chunk %d: stored %v, %d bytes at %d, %v", k, ok, size, addr, err)
+	addr := c.Offset
+	if err != nil || !c.Stored || c.Size < 40 {
+		t.Fatalf("chunk %d: %+v, %v", k, c, err)
 	}
 	raw, err := os.ReadFile(p)
 	if err != nil {

@@ -69,6 +69,37 @@ func (d *Dataset) Storage() (Storage, error) {
 		ClaimedBytes: byteCount(d.Size(), d.dtype.Size())}, nil
 }
 
+// ChunkInfo says where the file stores one chunk of a dataset.
+type ChunkInfo struct {
+	Stored bool   // false: never written (reads as fill values)
+	Offset uint64 // byte offset in the file
+	Size   uint64 // stored (compressed) bytes
+}
+
+// ChunkAt describes the chunk at position coord of the chunk grid (chunk
+// k along an axis covers elements [k*c, (k+1)*c) for chunk dimension c).
+func (d *Dataset) ChunkAt(coord []int) (ChunkInfo, error) {
+	if err := d.check("describe"); err != nil {
+		return ChunkInfo{}, err
+	}
+	if d.chunks == nil {
+		return ChunkInfo{}, newErr("describe", d.f.name, d.path, ErrLayout, "the dataset is not chunked")
+	}
+	grid := d.chunkGrid()
+	if len(coord) != len(grid) {
+		return ChunkInfo{}, newErr("describe", d.f.name, d.path, ErrShape, "chunk position %v has rank %d, expected %d", coord, len(coord), len(grid))
+	}
+	for i, c := range coord {
+		if c < 0 || c >= grid[i] {
+			return ChunkInfo{}, newErr("describe", d.f.name, d.path, ErrRange, "chunk position %v is outside the chunk grid %v", coord, grid)
+		}
+	}
+	lockH5()
+	defer unlockH5()
+	ok, addr, size, err := d.chunkAtLocked(coord)
+	return ChunkInfo{Stored: ok, Offset: addr, Size: size}, err
+}
+
 // chunkGrid is the number of chunks along each axis.
 func (d *Dataset) chunkGrid() []int {
 	g := make([]int, len(d.shape))

@@ -40,7 +40,11 @@ func (p *pairs) ySize() int { return p.y.Len() / p.y.Dim(0) }
 // loadPairs reads the data file: for the tensor layout the first stored
 // time is the input and the last the output; for Darcy the coefficient nu
 // is the input and the solution the output. Every spatial axis is
-// subsampled by sub.
+// subsampled by sub. The file is checked against the configuration before
+// its data are read (layout, rank, snapshots, grid: checkStoredGrid), and
+// the datasets readers refuse what would crash or mislead training (a
+// shape beyond memory, storage never written, NaN or infinite values,
+// integer fields, bad coordinates), each error naming the file and dataset.
 func loadPairs(cfg *Config, sub int) (*pairs, error) {
 	path := cfg.Data.Output
 	f, err := datasets.Open(path)
@@ -54,23 +58,15 @@ func loadPairs(cfg *Config, sub int) (*pairs, error) {
 	if err := checkStoredGrid(cfg, f); err != nil {
 		return nil, err
 	}
-	layout, err := datasets.DetectLayout(f)
-	if err != nil {
-		return nil, err
-	}
 	var in, out []float32
 	var shape []int // [N, s...]
-	switch layout {
+	switch layout := cfg.gen.layout(); layout {
 	case datasets.LayoutTensor:
-		d, err := f.OpenDataset("tensor")
+		set, err := datasets.ReadTensorSet(f, 0, -1)
 		if err != nil {
 			return nil, err
 		}
-		s := d.Shape()
-		all, err := datasets.ReadAll[float32](d)
-		if err != nil {
-			return nil, err
-		}
+		s, all := set.Shape, set.Data
 		if cfg.Model.Task == "rollout" {
 			return loadRollout(cfg, f, tensor.FromSlice(all, s...), sub)
 		}
@@ -90,7 +86,7 @@ func loadPairs(cfg *Config, sub int) (*pairs, error) {
 		in, out = ds.Nu, ds.U
 		shape = []int{ds.N, ds.X, ds.Y}
 	default:
-		return nil, fmt.Errorf("experiments: %s has layout %s; training needs a tensor or Darcy layout", path, layout)
+		return nil, fmt.Errorf("experiments: solver %s stores layout %s; training needs a tensor or Darcy layout", cfg.Data.Solver, layout)
 	}
 	nTrain, nTest, err := split(cfg, f, shape[0])
 	if err != nil {
@@ -106,36 +102,86 @@ func loadPairs(cfg *Config, sub int) (*pairs, error) {
 	return &pairs{x: x.Reshape(full...), y: y.Reshape(full...), spatial: append([]int{}, s[1:]...), nTrain: nTrain, nTest: nTest}, nil
 }
 
-// checkStoredGrid verifies that the file holds the grid the [data]
-// section describes, so a model is never trained on other data than the
-// configuration says.
+// checkStoredGrid verifies that the file holds what the [data] section
+// describes, from the shapes alone (nothing is read): the solver's layout,
+// /tensor of rank 2 + dim ([N, T, X(, Y)], or [N, 1, X, Y] for Darcy), the
+// configured number of snapshots (a file with one snapshot would train
+// u(0) -> u(0)), and the grid. A model is never trained on other data than
+// the configuration says.
 func checkStoredGrid(cfg *Config, f *datasets.File) error {
+	wantLayout := cfg.gen.layout()
+	layout, err := datasets.DetectLayout(f)
+	if err != nil {
+		return err
+	}
+	if layout != wantLayout {
+		return fmt.Errorf("experiments: %s has layout %s, solver %s writes %s (docs/DATA.md): regenerate or fix data.output: %w",
+			f.Name(), layout, cfg.Data.Solver, wantLayout, datasets.ErrLayout)
+	}
 	d, err := f.OpenDataset("tensor")
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	_, want := cfg.storedGrid()
-	got := d.Shape()[d.Rank()-1]
-	if got != want {
-		return fmt.Errorf("experiments: %s stores fields on %d points per axis, the [data] section describes %d (data.resolution %d, data.subsample %d): regenerate or fix the config",
-			f.Name(), got, want, cfg.Data.Resolution, cfg.Data.Subsample)
+	dim, n := cfg.storedGrid()
+	s := d.Shape()
+	spatial := []string{"X", "Y", "Z"}[:min(dim, 3)]
+	axes := "[N, T, " + strings.Join(spatial, ", ") + "]"
+	if wantLayout == datasets.LayoutDarcy {
+		axes = "[N, 1, " + strings.Join(spatial, ", ") + "]"
+	}
+	if len(s) != 2+dim {
+		return fmt.Errorf("experiments: %s /tensor has rank %d (shape %v), expected %s for %s data: %w",
+			f.Name(), len(s), s, axes, cfg.Data.Solver, datasets.ErrLayout)
+	}
+	if wantLayout == datasets.LayoutDarcy && s[1] != 1 {
+		return fmt.Errorf("experiments: %s /tensor has shape %v: %d values on its second axis, expected %s (one steady solution per sample): %w",
+			f.Name(), s, s[1], axes, datasets.ErrLayout)
+	}
+	if wantLayout == datasets.LayoutTensor && s[1] != cfg.Data.Snapshots {
+		need := "t = 0 is the input and t_end the target"
+		if cfg.Model.Task == "rollout" {
+			need = fmt.Sprintf("the rollout needs t_in + t_out = %d", cfg.Model.TIn+cfg.Model.TOut)
+		}
+		return fmt.Errorf("experiments: %s /tensor stores %d snapshots per sample (shape %v), expected %d (data.snapshots; %s): regenerate or fix the config: %w",
+			f.Name(), s[1], s, cfg.Data.Snapshots, need, datasets.ErrLayout)
+	}
+	for i, got := range s[2:] {
+		if got != n {
+			return fmt.Errorf("experiments: %s stores fields on %d points per axis, the [data] section describes %d (data.resolution %d, data.subsample %d; /tensor shape %v, axis %s): regenerate or fix the config: %w",
+				f.Name(), got, n, cfg.Data.Resolution, cfg.Data.Subsample, s, spatial[i], datasets.ErrLayout)
+		}
+	}
+	if s[0] < 1 {
+		return fmt.Errorf("experiments: %s /tensor holds no samples (shape %v): %w", f.Name(), s, datasets.ErrLayout)
 	}
 	return nil
 }
 
 // split returns the numbers of training and test samples recorded in the
-// file (or configured) and checks they fit.
+// file (its n_train and n_test attributes, else the configuration) and
+// checks they fit the n samples it holds.
 func split(cfg *Config, f *datasets.File, n int) (nTrain, nTest int, err error) {
 	nTrain, nTest = cfg.Data.Train, cfg.Data.Test
-	if v, err := f.AttrInt64("n_train"); err == nil {
-		nTrain = int(v)
-	}
-	if v, err := f.AttrInt64("n_test"); err == nil {
-		nTest = int(v)
+	for _, a := range []struct {
+		name string
+		dst  *int
+	}{{"n_train", &nTrain}, {"n_test", &nTest}} {
+		if !f.HasAttr(a.name) {
+			continue
+		}
+		v, err := f.AttrInt64(a.name)
+		if err != nil {
+			return 0, 0, err
+		}
+		if v < 1 || v > int64(n) {
+			return 0, 0, fmt.Errorf("experiments: %s attribute %s is %d, expected 1 to %d (the samples /tensor holds): %w",
+				f.Name(), a.name, v, n, datasets.ErrRange)
+		}
+		*a.dst = int(v)
 	}
 	if nTrain+nTest > n || nTrain < 1 || nTest < 1 {
-		return 0, 0, fmt.Errorf("experiments: %s holds %d samples, the split needs %d train + %d test", f.Name(), n, nTrain, nTest)
+		return 0, 0, fmt.Errorf("experiments: %s holds %d samples, the split needs %d train + %d test: %w", f.Name(), n, nTrain, nTest, datasets.ErrRange)
 	}
 	return nTrain, nTest, nil
 }
@@ -146,8 +192,9 @@ func split(cfg *Config, f *datasets.File, n int) (nTrain, nTest int, err error) 
 func loadRollout(cfg *Config, f *datasets.File, frames *tensor.Tensor[float32], sub int) (*pairs, error) {
 	s := frames.Shape()
 	tin, tout := cfg.Model.TIn, cfg.Model.TOut
-	if s[1] < tin+tout {
-		return nil, fmt.Errorf("experiments: %s stores %d frames, the rollout needs t_in + t_out = %d", f.Name(), s[1], tin+tout)
+	if len(s) < 3 || s[1] < tin+tout {
+		return nil, fmt.Errorf("experiments: %s /tensor has shape %v: the rollout needs [N, T, X(, Y)] with T >= t_in + t_out = %d: %w",
+			f.Name(), s, tin+tout, datasets.ErrLayout)
 	}
 	nTrain, nTest, err := split(cfg, f, s[0])
 	if err != nil {
