@@ -123,7 +123,7 @@ func runVersion(w io.Writer) error {
 func runInspect(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	stats := fs.Bool("stats", false, "also print min, max, mean and non-finite count of every dataset (reads all data)")
+	stats := fs.Bool("stats", false, "also print min, max, mean and non-finite count of every dataset (reads all data in pieces of bounded size; progress on stderr for big datasets)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: simulate inspect [-stats] FILE.h5 [FILE.h5 ...]")
 		fs.PrintDefaults()
@@ -140,7 +140,7 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 		if i > 0 {
 			fmt.Fprintln(stdout)
 		}
-		if err := inspectFile(path, *stats, stdout); err != nil {
+		if err := inspectFile(path, *stats, stdout, stderr); err != nil {
 			fmt.Fprintln(stderr, "simulate inspect:", err)
 			failures++
 		}
@@ -151,11 +151,16 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func inspectFile(path string, stats bool, w io.Writer) error {
+// inspectFile writes the tree of one file to w. With stats, datasets are
+// read in pieces of bounded size (whatever shape the file claims), a big
+// one reporting progress on progress, and a dataset that cannot be read
+// is reported where it is listed; the listing goes on and the first such
+// error is returned at the end.
+func inspectFile(path string, stats bool, w, progress io.Writer) error {
 	f, err := datasets.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	return datasets.Describe(w, f, datasets.DescribeOptions{Stats: stats})
+	return datasets.Describe(w, f, datasets.DescribeOptions{Stats: stats, Progress: progress})
 }
