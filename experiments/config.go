@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/BurntSushi/toml"
 )
@@ -16,7 +18,7 @@ import (
 // stage), and optionally [model], [train] and [eval] (the train and
 // evaluate stages).
 type Config struct {
-	Name         string      `toml:"name" doc:"study name: the run directory is runs/<name> (no path separators)"`
+	Name         string      `toml:"name" doc:"study name: the run directory is runs/<name> (one directory name: no separators, control characters or dots only; at most 100 bytes)"`
 	Seed         uint64      `toml:"seed" doc:"seed of every random draw (initial conditions, weights, batch order)"`
 	RunDirectory string      `toml:"run_dir" doc:"run directory (default runs/<name>, relative to the working directory)"`
 	Data         DataConfig  `toml:"data"`
@@ -24,9 +26,10 @@ type Config struct {
 	Train        TrainConfig `toml:"train"`
 	Eval         EvalConfig  `toml:"eval"`
 
-	path string    // the file it was loaded from
-	text string    // its contents, recorded as provenance
-	gen  generator // the configured solver, built by validation
+	path string         // the file it was loaded from
+	text string         // its contents, recorded as provenance
+	tree map[string]any // its contents as a TOML tree
+	gen  generator      // the configured solver, built by validation
 
 	hasModel bool
 }
@@ -84,13 +87,17 @@ func Load(path string) (*Config, error) {
 // Parse decodes configuration text (path is used in messages).
 func Parse(path string, raw []byte) (*Config, error) {
 	cfg := &Config{path: path, text: string(raw)}
+	tree := map[string]any{}
+	if _, err := toml.Decode(string(raw), &tree); err != nil {
+		return nil, syntaxError(path, err)
+	}
+	if te := checkTypes(tree, reflect.TypeOf(*cfg), ""); te != nil {
+		return nil, cfg.typeFail(raw, te)
+	}
+	cfg.tree = tree
 	md, err := toml.NewDecoder(bytes.NewReader(raw)).Decode(cfg)
 	if err != nil {
-		var pe toml.ParseError
-		if errors.As(err, &pe) {
-			return nil, &ConfigError{File: path, Line: pe.Position.Line, Key: pe.LastKey, Msg: pe.Message}
-		}
-		return nil, &ConfigError{File: path, Msg: err.Error()}
+		return nil, syntaxError(path, err)
 	}
 	for _, k := range md.Undecoded() {
 		key := k.String()
@@ -105,6 +112,22 @@ func Parse(path string, raw []byte) (*Config, error) {
 	return cfg, nil
 }
 
+// syntaxError reports a TOML decoding error at its line.
+func syntaxError(path string, err error) error {
+	var pe toml.ParseError
+	if errors.As(err, &pe) {
+		return &ConfigError{File: path, Line: pe.Position.Line, Key: pe.LastKey, Msg: pe.Message}
+	}
+	return &ConfigError{File: path, Msg: err.Error()}
+}
+
+// typeFail reports a value of the wrong type or domain at its key's line
+// (list elements are located by their list's key).
+func (c *Config) typeFail(raw []byte, te *typeError) error {
+	key, _, _ := strings.Cut(te.key, "[")
+	return &ConfigError{File: c.path, Line: keyLine(raw, strings.Split(key, ".")), Key: te.key, Msg: te.msg}
+}
+
 // Path returns the file the config came from.
 func (c *Config) Path() string { return c.path }
 
@@ -116,11 +139,11 @@ func (c *Config) fail(raw []byte, key, format string, args ...any) error {
 }
 
 func (c *Config) validate(md toml.MetaData, raw []byte) error {
-	if c.Name == "" {
-		return c.fail(raw, "name", "missing: give the study a name (used for the run directory)")
+	if err := checkName(c.Name); err != nil {
+		return c.fail(raw, "name", "%v", err)
 	}
-	if strings.ContainsAny(c.Name, `/\`) {
-		return c.fail(raw, "name", "must not contain path separators, got %q", c.Name)
+	if err := checkRunDir(c.RunDir()); err != nil {
+		return c.fail(raw, "run_dir", "%v", err)
 	}
 	d := &c.Data
 	spec, ok := registry[d.Solver]
@@ -155,13 +178,26 @@ func (c *Config) validate(md toml.MetaData, raw []byte) error {
 			return c.fail(raw, "data.dt", "must be positive for %s, got %v", d.Solver, d.Dt)
 		case d.Dt > d.TEnd:
 			return c.fail(raw, "data.dt", "%v exceeds data.t_end %v", d.Dt, d.TEnd)
+		case d.TEnd/d.Dt > maxSolverSteps:
+			return c.fail(raw, "data.dt", "t_end / dt = %.3g time steps per sample, more than the %.0g a run can take: increase dt", d.TEnd/d.Dt, float64(maxSolverSteps))
 		}
 	}
+	outputKey := "data.output"
 	if d.Output == "" {
 		d.Output = filepath.Join(c.RunDir(), "data", "data.h5")
+		outputKey = "run_dir" // the data goes under the run directory
+		if c.RunDirectory == "" {
+			outputKey = "name"
+		}
 	}
 	if err := checkWritable(d.Output); err != nil {
-		return c.fail(raw, "data.output", "%v", err)
+		return c.fail(raw, outputKey, "%v", err)
+	}
+	data, _ := c.tree["data"].(map[string]any)
+	if params, ok := data["params"].(map[string]any); ok {
+		if te := checkTypes(params, reflect.TypeOf(spec.defaults()), "data.params."); te != nil {
+			return c.typeFail(raw, te)
+		}
 	}
 	gen, err := spec.build(c, md)
 	if err != nil {
@@ -179,7 +215,63 @@ func (c *Config) validate(md toml.MetaData, raw []byte) error {
 		return &ConfigError{File: c.path, Line: keyLine(raw, k), Key: k.String(), Msg: fmt.Sprintf("unknown key for solver %s (known: %s)", d.Solver, strings.Join(spec.paramKeys, ", "))}
 	}
 	c.gen = gen
-	return c.validateModel(md, raw)
+	if err := c.checkGenerateFootprint(raw); err != nil {
+		return err
+	}
+	if err := c.validateModel(md, raw); err != nil {
+		return err
+	}
+	if c.hasModel {
+		return c.checkModelFootprint(raw)
+	}
+	return nil
+}
+
+// maxSolverSteps bounds the time steps of one sample (the solvers refuse
+// more per output interval: solvers/internal/march.MaxSteps).
+const maxSolverSteps = 1e9
+
+// maxNameLength bounds a study name (a directory name on every file
+// system, with room for the files surrogo puts beside it).
+const maxNameLength = 100
+
+// checkName accepts a study name that is one ordinary path component: not
+// empty, not made of dots only ("." and ".." would make the run directory
+// runs/ itself or the working directory), without separators or control
+// characters, at most maxNameLength bytes.
+func checkName(name string) error {
+	switch {
+	case name == "":
+		return errors.New("missing: give the study a name (used for the run directory)")
+	case len(name) > maxNameLength:
+		return fmt.Errorf("must be at most %d bytes (it names the run directory), got %d", maxNameLength, len(name))
+	case strings.Trim(name, ".") == "":
+		return fmt.Errorf("must be a directory name, not %q", name)
+	case strings.ContainsAny(name, `/\`):
+		return fmt.Errorf("must not contain path separators, got %q", name)
+	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+		return fmt.Errorf("must not contain control characters, got %q", name)
+	case strings.TrimSpace(name) != name:
+		return fmt.Errorf("must not start or end with white space, got %q", name)
+	}
+	return nil
+}
+
+// checkRunDir refuses a run directory that is the working directory or one
+// of its ancestors: -force empties a run directory before starting over.
+func checkRunDir(dir string) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return fmt.Errorf("cannot resolve %q: %w", dir, err)
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil // nothing to compare with
+	}
+	if rel, err := filepath.Rel(abs, wd); err == nil && (rel == "." || !strings.HasPrefix(rel, "..")) {
+		return fmt.Errorf("%q is the working directory or above it; give a directory of its own (e.g. runs/<name>)", dir)
+	}
+	return nil
 }
 
 // checkWritable verifies that the output's directory, or its nearest

@@ -2,6 +2,8 @@ package experiments
 
 import (
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/BurntSushi/toml"
 
@@ -35,7 +37,7 @@ type TrainConfig struct {
 	Epochs          int       `toml:"epochs" doc:"training epochs"`
 	Batch           int       `toml:"batch" doc:"samples per batch"`
 	Optimizer       string    `toml:"optimizer" doc:"adam (L2 weight decay, as FNO) | adamw"`
-	LR              float64   `toml:"lr" doc:"initial learning rate"`
+	LR              float64   `toml:"lr" doc:"initial learning rate (default: the optimizer's usual 1e-3 for adam and adamw)"`
 	WeightDecay     float64   `toml:"weight_decay" doc:"weight decay (L2 for adam, decoupled for adamw)"`
 	Schedule        string    `toml:"schedule" doc:"step | cosine | none"`
 	StepSize        int       `toml:"step_size" doc:"epochs between learning-rate drops (schedule step)"`
@@ -68,6 +70,100 @@ type EvalConfig struct {
 	SolverSamples int `toml:"solver_samples" doc:"samples the solver re-solves to time it against the model"`
 }
 
+// checkCounters refuses negative counts and intervals before the defaults
+// replace zeros: 0 means "the default", a negative number is a mistake.
+func (c *Config) checkCounters(md toml.MetaData, raw []byte) error {
+	counters := []struct {
+		key string
+		v   int
+	}{
+		{"model.t_in", c.Model.TIn}, {"model.t_out", c.Model.TOut}, {"model.init", c.Model.Init},
+		{"model.depth_x", c.Model.DepthX},
+		{"train.epochs", c.Train.Epochs}, {"train.step_size", c.Train.StepSize},
+		{"train.checkpoint_every", c.Train.CheckpointEvery}, {"train.eval_every", c.Train.EvalEvery},
+		{"train.lbfgs_iters", c.Train.LBFGSIters}, {"train.collocation", c.Train.Collocation},
+		{"eval.superres_samples", c.Eval.SuperresSamples}, {"eval.solver_samples", c.Eval.SolverSamples},
+	}
+	for _, n := range counters {
+		if n.v < 0 {
+			return c.fail(raw, n.key, "must be >= 0 (0 or no key: the default), got %d", n.v)
+		}
+	}
+	for _, w := range c.Train.LossWeights {
+		if w < 0 {
+			return c.fail(raw, "train.loss_weights", "weights must be >= 0, got %v", c.Train.LossWeights)
+		}
+	}
+	if md.IsDefined("train", "gamma") && !(c.Train.Gamma > 0) {
+		return c.fail(raw, "train.gamma", "must be positive (the learning rate is multiplied by it every step_size epochs), got %v", c.Train.Gamma)
+	}
+	if md.IsDefined("train", "lr") && !(c.Train.LR > 0) {
+		return c.fail(raw, "train.lr", "must be positive (or omitted for the optimizer's default), got %v", c.Train.LR)
+	}
+	return nil
+}
+
+// familyKeys lists the keys that only some model kinds read; a key given
+// for another kind is refused rather than silently ignored.
+var familyKeys = []struct {
+	key   []string
+	kinds []string
+}{
+	{[]string{"model", "transform"}, []string{"t1"}},
+	{[]string{"model", "init"}, []string{"t1"}},
+	{[]string{"model", "pad_fraction"}, []string{"fno"}},
+	{[]string{"model", "depth_x"}, []string{"lpinn"}},
+	{[]string{"model", "shared_layers"}, []string{"lpinn"}},
+	{[]string{"model", "hard_curve_ic"}, []string{"lpinn"}},
+	{[]string{"train", "lbfgs_iters"}, []string{"pinn", "lpinn"}},
+	{[]string{"train", "amsgrad"}, []string{"pinn", "lpinn"}},
+	{[]string{"train", "collocation"}, []string{"pinn", "lpinn"}},
+	{[]string{"train", "loss_weights"}, []string{"pinn", "lpinn"}},
+	{[]string{"model", "task"}, []string{"fno", "t1"}},
+	{[]string{"model", "t_in"}, []string{"fno", "t1"}},
+	{[]string{"model", "t_out"}, []string{"fno", "t1"}},
+	{[]string{"train", "normalize"}, []string{"fno", "t1"}},
+	{[]string{"train", "subsample"}, []string{"fno", "t1"}},
+	{[]string{"eval", "subsamples"}, []string{"fno", "t1"}},
+	{[]string{"eval", "resolutions"}, []string{"fno", "t1"}},
+	{[]string{"eval", "superres_samples"}, []string{"fno", "t1"}},
+	{[]string{"model", "proj_hidden"}, []string{"fno", "t1"}},
+	{[]string{"model", "activation"}, []string{"fno", "t1"}},
+	{[]string{"train", "batch"}, []string{"fno", "t1"}},
+	{[]string{"train", "optimizer"}, []string{"fno", "t1"}},
+	{[]string{"train", "weight_decay"}, []string{"fno", "t1"}},
+	{[]string{"train", "schedule"}, []string{"fno", "t1"}},
+	{[]string{"train", "step_size"}, []string{"fno", "t1"}},
+	{[]string{"train", "gamma"}, []string{"fno", "t1"}},
+	{[]string{"train", "loss"}, []string{"fno", "t1"}},
+	{[]string{"train", "checkpoint_every"}, []string{"fno", "t1"}},
+	{[]string{"train", "eval_every"}, []string{"fno", "t1"}},
+}
+
+// checkKindKeys refuses, at its line, a key that the model kind does not
+// read (a PINN-only key on an FNO, a T1 key on a PINN).
+func (c *Config) checkKindKeys(md toml.MetaData, raw []byte) error {
+	for _, fk := range familyKeys {
+		if !md.IsDefined(fk.key...) || slices.Contains(fk.kinds, c.Model.Kind) {
+			continue
+		}
+		key := strings.Join(fk.key, ".")
+		if !slices.Contains(knownKinds, c.Model.Kind) {
+			continue // the unknown kind is reported by name
+		}
+		return c.fail(raw, key, "kind %s does not use this key (it applies to kind %s): remove it", c.Model.Kind, strings.Join(fk.kinds, ", "))
+	}
+	return nil
+}
+
+// knownKinds are the model kinds of [model] kind.
+var knownKinds = []string{"fno", "t1", "pinn", "lpinn"}
+
+// defaultLR is the learning rate each optimizer starts from when train.lr
+// is not given: Adam's and AdamW's usual 1e-3 (Kingma and Ba; PyTorch's
+// default; FNO's scripts), also the PINN references' Adam rate.
+var defaultLR = map[string]float64{"adam": 1e-3, "adamw": 1e-3}
+
 // defaults fills the task; the architecture's defaults (layers, hidden
 // sizes, activation) are the operator's own (fno.Config.WithDefaults,
 // t1.Config.WithDefaults), so zero values are passed through.
@@ -80,6 +176,9 @@ func (m *ModelConfig) defaults() {
 func (t *TrainConfig) defaults() {
 	if t.Optimizer == "" {
 		t.Optimizer = "adam"
+	}
+	if t.LR == 0 {
+		t.LR = defaultLR[t.Optimizer]
 	}
 	if t.Schedule == "" {
 		t.Schedule = "step"
@@ -138,9 +237,15 @@ func (c *Config) validateModel(md toml.MetaData, raw []byte) error {
 	}
 	c.hasModel = true
 	m, t, e := &c.Model, &c.Train, &c.Eval
+	if err := c.checkCounters(md, raw); err != nil {
+		return err
+	}
 	m.defaults()
 	t.defaults()
 	e.defaults()
+	if err := c.checkKindKeys(md, raw); err != nil {
+		return err
+	}
 	switch m.Kind {
 	case "fno", "t1":
 	case "pinn", "lpinn":
@@ -207,6 +312,8 @@ func (c *Config) validateModel(md toml.MetaData, raw []byte) error {
 		return c.fail(raw, "train.batch", "must be at least 1, got %d", t.Batch)
 	case !(t.LR > 0):
 		return c.fail(raw, "train.lr", "must be positive, got %v", t.LR)
+	case t.Schedule == "step" && !(t.Gamma > 0):
+		return c.fail(raw, "train.gamma", "must be positive (the learning rate is multiplied by it every step_size epochs), got %v", t.Gamma)
 	case t.WeightDecay < 0:
 		return c.fail(raw, "train.weight_decay", "must be >= 0, got %v", t.WeightDecay)
 	case t.Optimizer != "adam" && t.Optimizer != "adamw":
@@ -232,8 +339,8 @@ func (c *Config) validateModel(md toml.MetaData, raw []byte) error {
 		return c.fail(raw, "data.test", "training needs data.train >= 1 and data.test >= 1, got %d and %d", c.Data.Train, c.Data.Test)
 	}
 	for _, k := range e.Subsamples {
-		if k < 1 {
-			return c.fail(raw, "eval.subsamples", "factors must be at least 1, got %v", e.Subsamples)
+		if k < 1 || k > c.Data.Resolution {
+			return c.fail(raw, "eval.subsamples", "factors must be between 1 and data.resolution %d, got %v", c.Data.Resolution, e.Subsamples)
 		}
 	}
 	for _, r := range e.Resolutions {

@@ -7,7 +7,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/surrogo/surrogo/datasets"
@@ -71,22 +70,6 @@ func (c *Config) validatePINN(raw []byte) error {
 	arch := c.pinnArch()
 	if err := arch.Validate(); err != nil {
 		return c.fail(raw, "model.shared_layers", "%v", err)
-	}
-	if m.Kind == "pinn" {
-		var set []string // LPINN-only keys given a value
-		if m.DepthX != 2 {
-			set = append(set, fmt.Sprintf("model.depth_x = %d", m.DepthX))
-		}
-		if m.SharedLayers {
-			set = append(set, "model.shared_layers = true")
-		}
-		if m.HardCurveIC {
-			set = append(set, "model.hard_curve_ic = true")
-		}
-		if len(set) > 0 {
-			key, _, _ := strings.Cut(set[0], " ")
-			return c.fail(raw, key, "kind pinn has no characteristic-curve branch, found %s (these keys apply to kind lpinn: remove them)", strings.Join(set, ", "))
-		}
 	}
 	return nil
 }

@@ -18,24 +18,32 @@ import (
 // The registry: every solver the generate stage knows, in one table.
 var registry = map[string]solverSpec{
 	"burgers": {
+		dim:           1,
+		workspace:     60,
 		defaults:      func() any { return defaultBurgersParams() },
 		timeDependent: true,
 		paramKeys:     []string{"nu", "length", "ic", "ic_offset", "ic_alpha", "ic_tau", "ic_sigma"},
 		build:         buildBurgers,
 	},
 	"convection": {
+		dim:           1,
+		workspace:     20,
 		defaults:      func() any { return defaultConvectionParams() },
 		timeDependent: true,
 		paramKeys:     []string{"beta", "nu", "rho", "ic", "ic_alpha", "ic_tau", "ic_sigma", "splitting_dt"},
 		build:         buildConvection,
 	},
 	"navierstokes": {
+		dim:           2,
+		workspace:     80,
 		defaults:      func() any { return defaultNavierStokesParams() },
 		timeDependent: true,
 		paramKeys:     []string{"nu", "length", "scheme", "forcing", "amplitude", "wavenumber", "drag", "ic_alpha", "ic_tau", "ic_sigma"},
 		build:         buildNavierStokes,
 	},
 	"darcy": {
+		dim:           2,
+		workspace:     30,
 		defaults:      func() any { return defaultDarcyParams() },
 		timeDependent: false,
 		paramKeys:     []string{"alpha", "tau", "high", "low", "forcing", "mean"},
@@ -44,6 +52,8 @@ var registry = map[string]solverSpec{
 }
 
 type solverSpec struct {
+	dim           int        // spatial dimension of the grid
+	workspace     float64    // the solver's working float64 values per grid point, an estimate (footprint.go)
 	defaults      func() any // the [data.params] struct with its defaults
 	timeDependent bool
 	paramKeys     []string

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -44,6 +45,13 @@ func (c *Config) Resolved() (map[string]any, error) {
 		delete(tree, "model")
 		delete(tree, "train")
 		delete(tree, "eval")
+	}
+	for _, fk := range familyKeys {
+		if !slices.Contains(fk.kinds, c.Model.Kind) {
+			if section, ok := tree[fk.key[0]].(map[string]any); ok {
+				delete(section, fk.key[1]) // the kind does not read it
+			}
+		}
 	}
 	return tree, nil
 }
@@ -242,7 +250,17 @@ func ParseOverride(s string) (Override, error) {
 	if !ok || k == "" {
 		return Override{}, fmt.Errorf("-set %q: expected KEY=VALUE, e.g. train.lr=3e-4", s)
 	}
+	for _, part := range strings.Split(k, ".") {
+		if part == "" || strings.TrimFunc(part, isKeyRune) != "" {
+			return Override{}, fmt.Errorf("-set %q: key %q must be dotted names of letters, digits, _ and -, e.g. train.lr", s, k)
+		}
+	}
 	return Override{Key: k, Value: strings.TrimSpace(v)}, nil
+}
+
+// isKeyRune reports whether r may appear in a bare TOML key.
+func isKeyRune(r rune) bool {
+	return r == '_' || r == '-' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9')
 }
 
 // LoadWithOverrides reads a config and applies -set overrides before the
@@ -297,14 +315,35 @@ func LoadWithOverrides(path string, sets []Override) (*Config, error) {
 	return cfg, nil
 }
 
+// overrideValue reads the value of a -set as TOML. A bare word that is
+// not TOML is taken as a string (-set model.activation=gelu), but a value
+// that starts like a TOML array, table or quoted string and does not parse
+// is an error: "[1,2," is a typo, not the string "[1,2,".
+func overrideValue(o Override) (any, error) {
+	probe := map[string]any{}
+	_, err := toml.Decode("v = "+o.Value, &probe)
+	if err == nil {
+		return probe["v"], nil
+	}
+	if strings.ContainsAny(o.Value, "\n\r") {
+		return nil, &ConfigError{File: "-set", Key: o.Key, Msg: fmt.Sprintf("value %q spans lines: give one TOML value", o.Value)}
+	}
+	if strings.HasPrefix(o.Value, "[") || strings.HasPrefix(o.Value, "{") || strings.HasPrefix(o.Value, `"`) || strings.HasPrefix(o.Value, "'") {
+		msg := err.Error()
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			msg = pe.Message
+		}
+		return nil, &ConfigError{File: "-set", Key: o.Key, Msg: fmt.Sprintf("value %s is not valid TOML: %s", o.Value, msg)}
+	}
+	return o.Value, nil
+}
+
 // setKey sets a dotted key in a TOML tree.
 func setKey(tree map[string]any, o Override) error {
-	var v any
-	probe := map[string]any{}
-	if _, err := toml.Decode("v = "+o.Value, &probe); err == nil {
-		v = probe["v"]
-	} else {
-		v = o.Value
+	v, err := overrideValue(o)
+	if err != nil {
+		return err
 	}
 	parts := strings.Split(o.Key, ".")
 	node := tree

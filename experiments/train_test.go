@@ -167,7 +167,7 @@ func TestModelConfigErrors(t *testing.T) {
 		{"no train", "[train]", "[trainx]", []string{"trainx"}},
 		{"batch", `batch = 8`, `batch = 100`, []string{"train.batch", "exceeds the 24 training samples"}},
 		{"optimizer", `lr = 5e-3`, "lr = 5e-3\noptimizer = \"sgd\"", []string{"train.optimizer"}},
-		{"transform on fno", `width = 8`, "width = 8\ntransform = \"dft\"", []string{"model.transform", "only kind t1"}},
+		{"transform on fno", `width = 8`, "width = 8\ntransform = \"dft\"", []string{"model.transform", "kind fno does not use this key", "kind t1"}},
 		{"unknown transform", `kind = "fno"`, "kind = \"t1\"\ntransform = \"fft\"", []string{"model.transform", `unknown transform "fft"`}},
 	}
 	for _, c := range cases {

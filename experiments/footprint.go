@@ -1,0 +1,327 @@
+package experiments
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// The footprint check: before anything is allocated, estimate the memory
+// each stage needs (and the disk the generated data takes) from the
+// configuration alone, and refuse at load what cannot fit, naming the key
+// most responsible, the estimate and the machine's memory. The estimates
+// are deliberately coarse (within a factor of about two of the measured
+// peaks in docs/PERFORMANCE.md): they exist to turn "resolution = 1e12"
+// or "width = 1e8" into one clear error instead of an out-of-memory crash
+// hours later, not to pack a machine to the last byte.
+
+// footprint is one stage's estimate in bytes, by part.
+type footprint struct {
+	stage string
+	parts []part
+}
+
+type part struct {
+	what  string
+	bytes float64
+	key   string // the config key that scales this part most
+}
+
+func (f footprint) total() float64 {
+	s := 0.0
+	for _, p := range f.parts {
+		s += p.bytes
+	}
+	return s
+}
+
+// largest is the part that dominates the estimate.
+func (f footprint) largest() part {
+	best := f.parts[0]
+	for _, p := range f.parts[1:] {
+		if p.bytes > best.bytes {
+			best = p
+		}
+	}
+	return best
+}
+
+func (f footprint) String() string {
+	items := make([]string, len(f.parts))
+	for i, p := range f.parts {
+		items[i] = fmt.Sprintf("%s %s", p.what, formatBytes(p.bytes))
+	}
+	return fmt.Sprintf("%s needs about %s of memory (%s)", f.stage, formatBytes(f.total()), strings.Join(items, ", "))
+}
+
+// formatBytes prints a byte count with a binary unit: 23.4 GiB.
+func formatBytes(b float64) string {
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
+	i := 0
+	for b >= 1024 && i < len(units)-1 {
+		b /= 1024
+		i++
+	}
+	if i == 0 {
+		return fmt.Sprintf("%.0f B", b)
+	}
+	return fmt.Sprintf("%.3g %s", b, units[i])
+}
+
+// machineMemory is the memory this process may use: the smaller of the
+// machine's MemTotal and the cgroup limit (v2 memory.max or v1
+// memory.limit_in_bytes); 0 when neither can be read.
+func machineMemory() float64 {
+	total := 0.0
+	if raw, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for _, line := range strings.Split(string(raw), "\n") {
+			if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+				kib, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 64)
+				if err == nil {
+					total = kib * 1024
+				}
+			}
+		}
+	}
+	for _, f := range []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"} {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		limit, err := strconv.ParseFloat(strings.TrimSpace(string(raw)), 64)
+		if err == nil && limit > 0 && (total == 0 || limit < total) {
+			total = limit
+		}
+	}
+	return total
+}
+
+// freeDisk is the space available to this user on the file system that
+// holds path (or its nearest existing ancestor); 0 when unknown.
+func freeDisk(path string) float64 {
+	dir := filepath.Dir(path)
+	for {
+		var st syscall.Statfs_t
+		if err := syscall.Statfs(dir, &st); err == nil {
+			return float64(st.Bavail) * float64(st.Bsize)
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return 0
+		}
+		dir = parent
+	}
+}
+
+// workspaceBytes is an estimate of a solver's working floats per grid
+// point (float64 state, spectra, ETDRK4 stages and coefficients, CG
+// vectors), beside the stored frames.
+func (s solverSpec) workspaceBytes(points float64) float64 {
+	return 8 * s.workspace * points
+}
+
+// generateFootprint estimates the generate stage: per worker, the solver's
+// workspace and one sample's frames in float64 and float32.
+func (c *Config) generateFootprint() footprint {
+	d := c.Data
+	spec := registry[d.Solver]
+	points := math.Pow(float64(d.Resolution), float64(spec.dim))
+	perSample := c.storedFloats()
+	workers := float64(runtime.GOMAXPROCS(0))
+	frames := float64(max(d.Snapshots, 1)) * points * 8
+	return footprint{stage: "generate", parts: []part{
+		{fmt.Sprintf("solver workspace for %.0f workers", workers), workers * spec.workspaceBytes(points), "data.resolution"},
+		{"frames of one sample per worker", workers * (frames + 4*perSample), "data.snapshots"},
+	}}
+}
+
+// storedFloats is the number of values stored per sample.
+func (c *Config) storedFloats() float64 {
+	n := 0.0
+	for _, f := range c.gen.fields() {
+		m := 1.0
+		for _, s := range f.shape {
+			m *= float64(s)
+		}
+		n += m
+	}
+	return n
+}
+
+// dataBytes is the size of the generated file (float32 values, before
+// compression).
+func (c *Config) dataBytes() float64 {
+	return 4 * c.storedFloats() * float64(c.Data.Samples())
+}
+
+// checkGenerateFootprint refuses a generate stage that cannot fit in
+// memory, or whose data cannot fit on the disk that will hold it.
+func (c *Config) checkGenerateFootprint(raw []byte) error {
+	mem := machineMemory()
+	if f := c.generateFootprint(); mem > 0 && f.total() > mem {
+		return c.fail(raw, f.largest().key, "%s, more than this machine's %s", f, formatBytes(mem))
+	}
+	if _, err := os.Stat(c.Data.Output); err == nil {
+		return nil // generated already: nothing more to write
+	}
+	need := c.dataBytes()
+	if st, err := os.Stat(c.Data.Output + ".tmp"); err == nil {
+		need -= float64(st.Size()) // an interrupted run resumes in place
+	}
+	key := "data.train"
+	if c.storedFloats() > 1e8 {
+		key = "data.resolution"
+	}
+	if free := freeDisk(c.Data.Output); free > 0 && need > free {
+		return c.fail(raw, key, "the generated data takes about %s (%d samples of %.3g values in float32), more than the %s free on the disk of %s",
+			formatBytes(need), c.Data.Samples(), c.storedFloats(), formatBytes(free), filepath.Dir(c.Data.Output))
+	}
+	return nil
+}
+
+// activationFactor is the floats a grid operator keeps per hidden channel
+// and grid point of one sample in a training step, per layer and for the
+// lifting and projection: fitted to the peaks in docs/PERFORMANCE.md
+// (FNO-2D at 128^2: 46 measured per channel-point at 4 layers, 40
+// estimated; FNO-1D: 36 and 40; T1 at 8 layers: 27 and 36).
+func (c *Config) activationFactor() float64 {
+	l := float64(c.Model.Layers)
+	if c.Model.Kind == "t1" {
+		if l == 0 {
+			l = 8
+		}
+		return 4*l + 4
+	}
+	if l == 0 {
+		l = 4
+	}
+	return 8*l + 8
+}
+
+// trainFootprint estimates the train stage of a grid operator: parameters
+// with their gradients and Adam's two float64 slots, the activations of
+// one batch, and the data held in memory (raw and paired, float32).
+func (c *Config) trainFootprint() footprint {
+	dim, n := c.storedGrid()
+	m, t := c.Model, c.Train
+	points := math.Pow(math.Ceil(float64(n)/float64(t.Subsample)), float64(dim))
+	var params float64
+	if m.Kind == "t1" {
+		params = c.t1Config(make([]int, dim)).ParamCount()
+	} else {
+		params = c.fnoConfig(dim).ParamCount()
+		points *= math.Pow(1+m.PadFraction, float64(dim))
+	}
+	width := float64(m.Width)
+	batch := float64(t.Batch)
+	act := 4 * batch * c.activationFactor() * width * points
+	data := 2 * 4 * c.storedFloats() * float64(c.Data.Samples())
+	return footprint{stage: "training", parts: []part{
+		{"parameters with gradients and Adam state", 24 * params, c.dominantModelKey(dim)},
+		{fmt.Sprintf("activations of a batch of %d", t.Batch), act, dominant(map[string]float64{
+			"train.batch": batch / 20, "model.width": width / 64, "data.resolution": points / math.Pow(64, float64(dim)),
+			"model.layers": c.activationFactor() / 40})},
+		{"training and test data", data, c.dataKey()},
+	}}
+}
+
+// pinnFootprint estimates the train stage of a PINN or LPINN: float64
+// parameters and Adam state, and the activations of the second-order
+// residual graph over every grid point (L-BFGS uses them all), about 16
+// floats per neuron and point (docs/PERFORMANCE.md: the PINN step on
+// 25,600 points at width 50, depth 5 peaks at 757 MiB).
+func (c *Config) pinnFootprint() footprint {
+	_, g, _ := c.pinnProblem()
+	m := c.Model
+	depth := float64(m.Layers + m.DepthX)
+	width := float64(m.Width)
+	points := float64(g.NX) * float64(g.NT)
+	return footprint{stage: "training", parts: []part{
+		{"parameters and Adam state", 32 * depth * width * (width + 1), dominant(map[string]float64{"model.width": width * width / 2500, "model.layers": depth / 7})},
+		{fmt.Sprintf("residual graph over %.0f points", points), 8 * 16 * depth * width * points, dominant(map[string]float64{
+			"model.width": width / 50, "model.layers": depth / 7, "data.resolution": float64(g.NX) / 256, "data.snapshots": float64(g.NT) / 100})},
+	}}
+}
+
+// evalFootprint estimates re-solving and predicting at the largest
+// eval.resolutions: the solver's workspace per worker and the model's
+// forward pass (no gradients: a quarter of a training step's activations).
+func (c *Config) evalFootprint() (footprint, bool) {
+	res := 0
+	for _, r := range c.Eval.Resolutions {
+		res = max(res, r)
+	}
+	if res == 0 || c.isPINN() {
+		return footprint{}, false
+	}
+	spec := registry[c.Data.Solver]
+	points := math.Pow(float64(res), float64(spec.dim))
+	workers := float64(runtime.GOMAXPROCS(0))
+	act := 4 * float64(c.Train.Batch) * c.activationFactor() / 4 * float64(c.Model.Width) * points
+	return footprint{stage: fmt.Sprintf("evaluation at resolution %d", res), parts: []part{
+		{fmt.Sprintf("solver workspace for %.0f workers", workers), workers * spec.workspaceBytes(points), "eval.resolutions"},
+		{fmt.Sprintf("the model on a batch of %d", c.Train.Batch), act, "eval.resolutions"},
+	}}, true
+}
+
+// dominantModelKey names the [model] key that makes the parameter count
+// largest relative to a typical operator (width 64, 4 layers, 16 modes per
+// axis, projection 128).
+func (c *Config) dominantModelKey(dim int) string {
+	m := c.Model
+	modes := 1.0
+	for _, k := range m.Modes {
+		modes *= float64(k) / 16
+	}
+	return dominant(map[string]float64{
+		"model.width": float64(m.Width) * float64(m.Width) / (64 * 64), "model.layers": float64(m.Layers) / 4,
+		"model.modes": modes, "model.proj_hidden": float64(m.ProjHidden) / 128})
+}
+
+// dataKey names the [data] key that makes the data largest.
+func (c *Config) dataKey() string {
+	if c.storedFloats() > 1e7 {
+		return "data.resolution"
+	}
+	return "data.train"
+}
+
+// dominant returns the key with the largest ratio (ties: the first in
+// sorted order, so messages are reproducible).
+func dominant(ratios map[string]float64) string {
+	best, bestRatio := "", math.Inf(-1)
+	for k, r := range ratios {
+		if r > bestRatio || (r == bestRatio && k < best) {
+			best, bestRatio = k, r
+		}
+	}
+	return best
+}
+
+// checkModelFootprint refuses training (and evaluation at the largest
+// eval.resolutions) that cannot fit in memory.
+func (c *Config) checkModelFootprint(raw []byte) error {
+	mem := machineMemory()
+	if mem == 0 {
+		return nil
+	}
+	f := c.trainFootprint
+	if c.isPINN() {
+		f = c.pinnFootprint
+	}
+	checks := []footprint{f()}
+	if e, ok := c.evalFootprint(); ok {
+		checks = append(checks, e)
+	}
+	for _, f := range checks {
+		if f.total() > mem {
+			return c.fail(raw, f.largest().key, "%s, more than this machine's %s", f, formatBytes(mem))
+		}
+	}
+	return nil
+}
