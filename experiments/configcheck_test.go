@@ -51,6 +51,8 @@ func TestBadValuesRefusedAtTheirLine(t *testing.T) {
 		{"weight decay nan", `lr = 5e-3`, "lr = 5e-3\nweight_decay = nan", []string{":30:", "train.weight_decay", "finite number, found NaN"}},
 		{"t_end inf", `t_end = 0.5`, `t_end = inf`, []string{":12:", "data.t_end", "finite"}},
 		{"ic_sigma inf", `nu = 0.1`, "nu = 0.1\nic_sigma = inf", []string{":18:", "data.params.ic_sigma", "finite"}},
+		{"ic_tau negative", `nu = 0.1`, "nu = 0.1\nic_tau = -1.0", []string{":18:", "data.params.ic_tau", "must be positive"}},
+		{"ic_sigma negative", `nu = 0.1`, "nu = 0.1\nic_sigma = -1.0", []string{":18:", "data.params.ic_sigma", "non-negative"}},
 		{"gamma zero", `step_size = 3`, "step_size = 3\ngamma = 0.0", []string{":32:", "train.gamma", "must be positive"}},
 		{"gamma negative", `step_size = 3`, "step_size = 3\ngamma = -0.5", []string{"train.gamma", "must be positive"}},
 		{"checkpoint_every negative", `checkpoint_every = 2`, `checkpoint_every = -2`, []string{":33:", "train.checkpoint_every", ">= 0"}},

@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -127,6 +128,16 @@ func subsampleFrames(frames [][]float64, n, k, dim int) []float32 {
 	return v
 }
 
+// grfFieldError points a random field's parameter error at its key
+// (prefix + alpha, tau or sigma).
+func grfFieldError(prefix string, err error) error {
+	var pe *grf.ParamError
+	if errors.As(err, &pe) {
+		return &fieldError{prefix + pe.Param, pe.Msg}
+	}
+	return err
+}
+
 func finiteCheck(key string, v float64) error {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return &fieldError{key, fmt.Sprintf("must be finite, got %v", v)}
@@ -184,7 +195,7 @@ func buildBurgers(c *Config, md toml.MetaData) (generator, error) {
 	}
 	ic := grf.Periodic{Dim: 1, N: d.Resolution, Alpha: p.ICAlpha, Tau: p.ICTau, Sigma: p.ICSigma, Law: grf.GRF1}
 	if err := ic.Validate(); p.IC == "grf" && err != nil {
-		return nil, &fieldError{"ic_alpha", err.Error()}
+		return nil, grfFieldError("ic_", err)
 	}
 	if d.Resolution%d.Subsample != 0 {
 		return nil, &fieldError{"data.subsample", fmt.Sprintf("resolution %d is not a multiple of subsample %d", d.Resolution, d.Subsample)}
@@ -279,7 +290,7 @@ func buildConvection(c *Config, md toml.MetaData) (generator, error) {
 	ic := grf.Periodic{Dim: 1, N: d.Resolution, Alpha: p.ICAlpha, Tau: p.ICTau, Sigma: p.ICSigma, Law: grf.GRF1}
 	if p.IC == "grf" {
 		if err := ic.Validate(); err != nil {
-			return nil, &fieldError{"ic_alpha", err.Error()}
+			return nil, grfFieldError("ic_", err)
 		}
 	}
 	if d.Resolution%d.Subsample != 0 {
@@ -377,7 +388,7 @@ func buildNavierStokes(c *Config, md toml.MetaData) (generator, error) {
 	}
 	ic := grf.Periodic{Dim: 2, N: d.Resolution, Alpha: p.ICAlpha, Tau: p.ICTau, Sigma: p.ICSigma, Law: grf.GaussianRF2020}
 	if err := ic.Validate(); err != nil {
-		return nil, &fieldError{"ic_alpha", err.Error()}
+		return nil, grfFieldError("ic_", err)
 	}
 	if d.Resolution%d.Subsample != 0 {
 		return nil, &fieldError{"data.subsample", fmt.Sprintf("resolution %d is not a multiple of subsample %d", d.Resolution, d.Subsample)}
@@ -456,7 +467,7 @@ func buildDarcy(c *Config, md toml.MetaData) (generator, error) {
 	}
 	ic := grf.Neumann{N: d.Resolution, Alpha: p.Alpha, Tau: p.Tau}
 	if err := ic.Validate(); err != nil {
-		return nil, &fieldError{"alpha", err.Error()}
+		return nil, grfFieldError("", err)
 	}
 	if (d.Resolution-1)%d.Subsample != 0 {
 		return nil, &fieldError{"data.subsample", fmt.Sprintf("resolution - 1 = %d is not a multiple of subsample %d (FNO: 421 with 2, 4, 5, ...)", d.Resolution-1, d.Subsample)}

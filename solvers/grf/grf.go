@@ -41,21 +41,34 @@ type Periodic struct {
 	Law Law
 }
 
-// Validate checks the parameters.
+// ParamError is a parameter out of its domain: Param names the field in
+// lower case (alpha, tau, sigma, law, n, dim), so that callers can point at
+// their own key for it.
+type ParamError struct {
+	Param, Msg string
+}
+
+func (e *ParamError) Error() string { return "grf: " + e.Param + " " + e.Msg }
+
+func paramError(param, format string, args ...any) error {
+	return &ParamError{Param: param, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Validate checks the parameters; errors are *ParamError.
 func (p Periodic) Validate() error {
 	switch {
 	case p.Dim < 1 || p.Dim > 3:
-		return fmt.Errorf("grf: dim must be 1, 2 or 3, got %d", p.Dim)
+		return paramError("dim", "must be 1, 2 or 3, got %d", p.Dim)
 	case p.N < 2:
-		return fmt.Errorf("grf: n must be at least 2, got %d", p.N)
+		return paramError("n", "must be at least 2, got %d", p.N)
 	case !(p.Alpha > 0) || math.IsInf(p.Alpha, 0):
-		return fmt.Errorf("grf: alpha must be positive and finite, got %v", p.Alpha)
+		return paramError("alpha", "must be positive and finite, got %v", p.Alpha)
 	case !(p.Tau > 0) || math.IsInf(p.Tau, 0):
-		return fmt.Errorf("grf: tau must be positive and finite, got %v", p.Tau)
+		return paramError("tau", "must be positive and finite, got %v", p.Tau)
 	case p.Sigma < 0 || math.IsNaN(p.Sigma) || math.IsInf(p.Sigma, 0):
-		return fmt.Errorf("grf: sigma must be non-negative and finite, got %v", p.Sigma)
+		return paramError("sigma", "must be non-negative and finite, got %v", p.Sigma)
 	case p.Law != GRF1 && p.Law != GaussianRF2020:
-		return fmt.Errorf("grf: law must be %q or %q, got %q", GRF1, GaussianRF2020, p.Law)
+		return paramError("law", "must be %q or %q, got %q", GRF1, GaussianRF2020, p.Law)
 	}
 	return nil
 }
@@ -229,15 +242,15 @@ type Neumann struct {
 	Tau   float64 // 3 in FNO
 }
 
-// Validate checks the parameters.
+// Validate checks the parameters; errors are *ParamError.
 func (p Neumann) Validate() error {
 	switch {
 	case p.N < 2:
-		return fmt.Errorf("grf: n must be at least 2, got %d", p.N)
+		return paramError("n", "must be at least 2, got %d", p.N)
 	case !(p.Alpha > 0) || math.IsInf(p.Alpha, 0):
-		return fmt.Errorf("grf: alpha must be positive and finite, got %v", p.Alpha)
+		return paramError("alpha", "must be positive and finite, got %v", p.Alpha)
 	case !(p.Tau > 0) || math.IsInf(p.Tau, 0):
-		return fmt.Errorf("grf: tau must be positive and finite, got %v", p.Tau)
+		return paramError("tau", "must be positive and finite, got %v", p.Tau)
 	}
 	return nil
 }
