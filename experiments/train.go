@@ -1,7 +1,6 @@
 package experiments
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -413,6 +412,8 @@ func Train(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, erro
 	if cfg.isPINN() {
 		return trainPINN(ctx, cfg, log)
 	}
+	// Everything that can refuse (data, model, checkpoint) is checked
+	// before anything in the run directory is written.
 	p, err := loadPairs(cfg, cfg.Train.Subsample)
 	if err != nil {
 		return nil, err
@@ -420,8 +421,27 @@ func Train(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, erro
 	if err := cfg.checkModel(p.spatial); err != nil {
 		return nil, fmt.Errorf("experiments: model and data %s do not fit: %w", cfg.Data.Output, err)
 	}
-	if err := os.MkdirAll(filepath.Join(cfg.RunDir(), "checkpoints"), 0o755); err != nil {
+	model, modelCfg, err := buildModel(cfg, p.spatial)
+	if err != nil {
 		return nil, err
+	}
+	params := model.Params()
+	t := cfg.Train
+	modelJSON, err := json.Marshal(map[string]any{"kind": cfg.Model.Kind, "config": modelCfg})
+	if err != nil {
+		return nil, fmt.Errorf("experiments: encoding the model configuration: %w", err)
+	}
+	ck, err := checkResumable(cfg, params, string(modelJSON))
+	if err != nil {
+		return nil, err
+	}
+	logPath := filepath.Join(cfg.RunDir(), "train_log.csv")
+	if ck != nil && ck.Epoch == t.Epochs {
+		// Finished earlier: nothing to train, nothing to rewrite.
+		return finishedSummary(cfg, ck, nn.CountParams(params), logPath)
+	}
+	if err := os.MkdirAll(filepath.Join(cfg.RunDir(), "checkpoints"), 0o755); err != nil {
+		return nil, fmt.Errorf("experiments: %w", err)
 	}
 	norm, err := fitNormalizers(cfg, p)
 	if err != nil {
@@ -431,25 +451,7 @@ func Train(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, erro
 	if err != nil {
 		return nil, err
 	}
-	model, modelCfg, err := buildModel(cfg, p.spatial)
-	if err != nil {
-		return nil, err
-	}
-	params := model.Params()
-	t := cfg.Train
-	var opt nn.Optimizer[float32]
-	if t.Optimizer == "adamw" {
-		opt = nn.NewAdamW[float32](t.LR, t.WeightDecay)
-	} else {
-		opt = nn.NewAdam[float32](t.LR, t.WeightDecay)
-	}
-	var sched nn.Schedule
-	switch t.Schedule {
-	case "step":
-		sched = &nn.StepLR{Base: t.LR, Gamma: t.Gamma, Size: t.StepSize}
-	case "cosine":
-		sched = &nn.CosineLR{Base: t.LR, Total: t.Epochs}
-	}
+	opt, sched := newOptimizer(t), newSchedule(t)
 	train := make([]int, p.nTrain)
 	for i := range train {
 		train[i] = i
@@ -513,8 +515,6 @@ func Train(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, erro
 	}
 	// The epoch's batch order is drawn once, not once per batch.
 	cachedEpoch, batches := -1, [][]int(nil)
-	logPath := filepath.Join(cfg.RunDir(), "train_log.csv")
-	modelJSON, _ := json.Marshal(map[string]any{"kind": cfg.Model.Kind, "config": modelCfg})
 	tr := &nn.Trainer[float32]{
 		Params: params, Optimizer: opt, Schedule: sched,
 		Epochs: t.Epochs, BatchesPerEpoch: sampler.Batches(),
@@ -544,15 +544,44 @@ func Train(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, erro
 	if t.Loss == "mse" {
 		perSample = float64(cfg.steps())
 	}
+	// The log is opened at the first finished epoch, when training has
+	// really resumed: its lines after the checkpoint's epoch belong to a run
+	// that died before its next checkpoint and are dropped then (an atomic
+	// rewrite), so a run that fails before that leaves the log as it was.
+	trainCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var csv *os.File
+	var logErr error
+	var prevSeconds float64 // of the epochs kept from earlier runs
+	defer func() {
+		if csv != nil {
+			csv.Close()
+		}
+	}()
 	var epochSeconds []float64
 	tr.Report = func(r nn.EpochReport) {
+		if logErr != nil {
+			return
+		}
+		if csv == nil {
+			if csv, prevSeconds, logErr = truncateLog(logPath, r.Epoch-1); logErr != nil {
+				cancel() // stop training: its epochs could not be logged
+				return
+			}
+		}
 		test := ""
 		if v, ok := r.Metrics["test_rel_l2"]; ok {
 			test = strconv.FormatFloat(v, 'g', 6, 64)
 		}
-		fmt.Fprintf(csv, "%d,%d,%g,%g,%s,%.3f\n", r.Epoch, r.Step, r.LR, r.TrainLoss/perSample, test, r.Seconds)
-		csv.Sync()
+		if _, err := fmt.Fprintf(csv, "%d,%d,%g,%g,%s,%.3f\n", r.Epoch, r.Step, r.LR, r.TrainLoss/perSample, test, r.Seconds); err != nil {
+			logErr = err
+		} else if err := csv.Sync(); err != nil {
+			logErr = err
+		}
+		if logErr != nil {
+			cancel()
+			return
+		}
 		if log != nil {
 			epochSeconds = append(epochSeconds, r.Seconds)
 			// ETA from the mean of the last (up to) five epochs.
@@ -565,55 +594,187 @@ func Train(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, erro
 				r.Seconds, time.Duration(mean*float64(t.Epochs-r.Epoch)*float64(time.Second)).Round(time.Second))
 		}
 	}
-	// The log keeps the epochs the checkpoint covers; later lines belong to
-	// a run that died before its next checkpoint and will be redone.
-	done := 0
-	if _, err := os.Stat(checkpointPath(cfg)); err == nil {
-		if ck, err := nn.LoadCheckpoint(checkpointPath(cfg), params); err == nil {
-			done = ck.Epoch
-		}
+	res, err := tr.Run(trainCtx)
+	if logErr != nil {
+		return nil, fmt.Errorf("experiments: writing the training log %s: %w", logPath, logErr)
 	}
-	if csv, err = truncateLog(logPath, done); err != nil {
-		return nil, err
-	}
-	defer csv.Close()
-	res, err := tr.Run(ctx)
 	if err != nil {
 		return nil, err
 	}
-	sum := &TrainSummary{Params: nn.CountParams(params), Epochs: res.Epochs, Steps: res.Steps,
-		Seconds: time.Since(start).Seconds(), ResumedFrom: res.ResumedFrom, TrainLoss: res.Final.TrainLoss / perSample,
-		TestRelL2: res.Final.Metrics["test_rel_l2"]}
-	if prev, err := readTrainSummary(cfg); err == nil && res.ResumedFrom > 0 {
-		sum.Seconds += prev.Seconds
+	if csv != nil {
+		err := csv.Close()
+		csv = nil
+		if err != nil {
+			return nil, fmt.Errorf("experiments: writing the training log %s: %w", logPath, err)
+		}
 	}
+	sum := &TrainSummary{Params: nn.CountParams(params), Epochs: res.Epochs, Steps: res.Steps,
+		Seconds: prevSeconds + time.Since(start).Seconds(), ResumedFrom: res.ResumedFrom, TrainLoss: res.Final.TrainLoss / perSample,
+		TestRelL2: res.Final.Metrics["test_rel_l2"]}
 	return sum, writeJSON(filepath.Join(cfg.RunDir(), "train.json"), sum)
 }
 
-// truncateLog opens the CSV log for appending, keeping the header and the
-// lines of epochs <= keep.
-func truncateLog(path string, keep int) (*os.File, error) {
-	var lines []string
-	if f, err := os.Open(path); err == nil {
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			l := sc.Text()
-			if e, err := strconv.Atoi(strings.SplitN(l, ",", 2)[0]); err == nil && e > keep {
-				continue
-			}
-			lines = append(lines, l)
+// newOptimizer returns the [train] section's optimizer.
+func newOptimizer(t TrainConfig) nn.Optimizer[float32] {
+	if t.Optimizer == "adamw" {
+		return nn.NewAdamW[float32](t.LR, t.WeightDecay)
+	}
+	return nn.NewAdam[float32](t.LR, t.WeightDecay)
+}
+
+// newSchedule returns the [train] section's learning-rate schedule (nil:
+// constant).
+func newSchedule(t TrainConfig) nn.Schedule {
+	switch t.Schedule {
+	case "step":
+		return &nn.StepLR{Base: t.LR, Gamma: t.Gamma, Size: t.StepSize}
+	case "cosine":
+		return &nn.CosineLR{Base: t.LR, Total: t.Epochs}
+	}
+	return nil
+}
+
+// checkResumable loads the run directory's checkpoint, when there is one,
+// the way training will resume from it (parameters into params, optimizer
+// and schedule state into fresh ones), and checks that it belongs to the
+// configured model and is not past train.epochs. It returns nil when there
+// is no checkpoint. Nothing is written.
+func checkResumable(cfg *Config, params []nn.Param[float32], modelJSON string) (*nn.Checkpoint, error) {
+	path := checkpointPath(cfg)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("experiments: checkpoint %s: %w", path, err)
+	}
+	hint := "train into another run_dir, or remove " + filepath.Dir(path) + " to start over"
+	ck, err := nn.LoadCheckpoint(path, params)
+	if err != nil {
+		return nil, fmt.Errorf("experiments: cannot resume from %s (%s): %w", path, hint, err)
+	}
+	if changed := modelChanges(ck.ModelConfig, modelJSON); len(changed) > 0 {
+		return nil, fmt.Errorf("experiments: cannot resume from %s: it holds a model of another configuration, changed keys: %s (%s): %w",
+			path, strings.Join(changed, ", "), hint, nn.ErrCheckpointMismatch)
+	}
+	t := cfg.Train
+	if err := newOptimizer(t).LoadState(ck.Optimizer); err != nil {
+		return nil, fmt.Errorf("experiments: cannot resume from %s with train.optimizer = %q (%s): %w", path, t.Optimizer, hint, err)
+	}
+	if s := newSchedule(t); s != nil {
+		if err := s.LoadState(ck.Schedule); err != nil {
+			return nil, fmt.Errorf("experiments: cannot resume from %s with train.schedule = %q (%s): %w", path, t.Schedule, hint, err)
 		}
-		f.Close()
-	} else if !errors.Is(err, fs.ErrNotExist) {
+	}
+	if ck.Epoch > t.Epochs {
+		return nil, fmt.Errorf("experiments: cannot resume from %s: it is at epoch %d, past train.epochs = %d (raise train.epochs, or %s)",
+			path, ck.Epoch, t.Epochs, hint)
+	}
+	return ck, nil
+}
+
+// modelChanges lists the model settings that differ between a
+// checkpoint's model_config and the configured model's (both JSON; keys
+// added with a zero value are not changes). A model_config that is not
+// JSON is not compared: parameter names and shapes were checked already.
+func modelChanges(stored, current string) []string {
+	var a, b map[string]any
+	if json.Unmarshal([]byte(stored), &a) != nil || json.Unmarshal([]byte(current), &b) != nil || a == nil {
+		return nil
+	}
+	return ChangedKeys(a, b)
+}
+
+// finishedSummary is Train's answer when the checkpoint is already at
+// train.epochs: train.json as written when training finished, or, when the
+// run was stopped before writing it, one rebuilt from the checkpoint and
+// the log (and written).
+func finishedSummary(cfg *Config, ck *nn.Checkpoint, params int, logPath string) (*TrainSummary, error) {
+	if s, err := readTrainSummary(cfg); err == nil && s.Epochs == ck.Epoch {
+		s.ResumedFrom = ck.Epoch
+		return s, nil
+	}
+	s := &TrainSummary{Params: params, Epochs: ck.Epoch, Steps: ck.Step, ResumedFrom: ck.Epoch,
+		TestRelL2: ck.Metrics["test_rel_l2"]}
+	if rows, err := readLogRows(logPath); err == nil {
+		for _, r := range rows {
+			if r.epoch <= ck.Epoch {
+				s.Seconds += r.seconds
+			}
+			if r.epoch == ck.Epoch {
+				s.TrainLoss = r.trainLoss
+			}
+		}
+	}
+	return s, writeJSON(filepath.Join(cfg.RunDir(), "train.json"), s)
+}
+
+// trainLogHeader is the first line of train_log.csv.
+const trainLogHeader = "epoch,step,lr,train_loss,test_rel_l2,seconds"
+
+// logRow is one parsed line of train_log.csv.
+type logRow struct {
+	line      string
+	epoch     int
+	trainLoss float64
+	seconds   float64
+}
+
+// readLogRows parses the epoch lines of train_log.csv, skipping the header
+// and any line that is not a whole epoch line (one cut short when a run
+// was killed while writing it).
+func readLogRows(path string) ([]logRow, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
 		return nil, err
 	}
-	if len(lines) == 0 {
-		lines = []string{"epoch,step,lr,train_loss,test_rel_l2,seconds"}
+	var rows []logRow
+	for _, l := range strings.Split(string(raw), "\n") {
+		f := strings.Split(l, ",")
+		if len(f) != 6 {
+			continue
+		}
+		e, err := strconv.Atoi(f[0])
+		if err != nil || e < 1 {
+			continue
+		}
+		loss, err1 := strconv.ParseFloat(f[3], 64)
+		sec, err2 := strconv.ParseFloat(f[5], 64)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		rows = append(rows, logRow{line: l, epoch: e, trainLoss: loss, seconds: sec})
 	}
-	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
-		return nil, err
+	return rows, nil
+}
+
+// truncateLog opens the CSV log for appending, keeping the header and the
+// lines of epochs <= keep (a missing log starts with the header). When
+// lines are dropped the log is rewritten atomically (train_log.csv.tmp,
+// fsync, rename), so it holds either the old lines or the kept ones. It
+// returns the seconds of the kept epochs.
+func truncateLog(path string, keep int) (*os.File, float64, error) {
+	rows, err := readLogRows(path)
+	var old []byte
+	switch {
+	case err == nil:
+		old, _ = os.ReadFile(path)
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, 0, err
 	}
-	return os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0o644)
+	text := trainLogHeader + "\n"
+	seconds := 0.0
+	for _, r := range rows {
+		if r.epoch <= keep {
+			text += r.line + "\n"
+			seconds += r.seconds
+		}
+	}
+	if string(old) != text {
+		if err := writeAtomic(path, []byte(text)); err != nil {
+			return nil, 0, err
+		}
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0o644)
+	return f, seconds, err
 }
 
 func readTrainSummary(cfg *Config) (*TrainSummary, error) {
