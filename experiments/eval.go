@@ -2,8 +2,10 @@ package experiments
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -45,6 +47,9 @@ func Evaluate(ctx context.Context, cfg *Config) (*Metrics, error) {
 	}
 	if cfg.isPINN() {
 		return evaluatePINN(ctx, cfg)
+	}
+	if err := checkEvalCounts(cfg); err != nil {
+		return nil, err
 	}
 	p, err := loadPairs(cfg, cfg.Train.Subsample)
 	if err != nil {
@@ -103,6 +108,9 @@ func Evaluate(ctx context.Context, cfg *Config) (*Metrics, error) {
 		return nil, err
 	}
 	infer := time.Since(start).Seconds() / float64(p.nTest)
+	if err := checkFinitePredictions(pred.Data(), p.nTest, ""); err != nil {
+		return nil, fmt.Errorf("experiments: %w", err)
+	}
 	errs := nn.RelL2PerSample(pred, truth)
 	m := &Metrics{TestSamples: p.nTest, Resolution: p.spatial, Params: nn.CountParams(model.Params()), InferenceSecondsPerSample: infer}
 	m.TestRelL2, m.TestRelL2Std, m.TestRelL2Max = stats(errs)
@@ -118,15 +126,19 @@ func Evaluate(ctx context.Context, cfg *Config) (*Metrics, error) {
 		m.TrainSeconds = s.Seconds
 	}
 	// The solver on the same test samples.
-	k := min(cfg.Eval.SolverSamples, p.nTest)
+	k := min(cfg.Eval.SolverSamples, len(idx))
 	t0 := time.Now()
 	for j := 0; j < k; j++ {
 		if _, err := cfg.gen.sample(ctx, cfg.Seed, idx[j]); err != nil {
 			return nil, err
 		}
 	}
-	m.SolverSecondsPerSample = time.Since(t0).Seconds() / float64(k)
-	m.Speedup = m.SolverSecondsPerSample / infer
+	if k > 0 {
+		m.SolverSecondsPerSample = time.Since(t0).Seconds() / float64(k)
+	}
+	if infer > 0 {
+		m.Speedup = m.SolverSecondsPerSample / infer
+	}
 	// Zero-shot on finer stored grids of the same test samples.
 	for _, k := range cfg.Eval.Subsamples {
 		q, err := loadPairs(cfg, k)
@@ -148,6 +160,9 @@ func Evaluate(ctx context.Context, cfg *Config) (*Metrics, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := checkFinitePredictions(qp.Data(), len(idx), fmt.Sprintf("on the stored grid subsampled by %d", k)); err != nil {
+			return nil, fmt.Errorf("experiments: eval.subsamples: %w", err)
+		}
 		mean, _, _ := stats(nn.RelL2PerSample(qp, qy))
 		if m.SuperResolution == nil {
 			m.SuperResolution = map[string]float64{}
@@ -167,10 +182,24 @@ func Evaluate(ctx context.Context, cfg *Config) (*Metrics, error) {
 		}
 		m.SuperResolution[fmt.Sprint(res)] = e
 	}
-	if err := writePredictions(cfg, xs, truth, pred); err != nil {
+	if err := commitEvaluation(cfg, xs, truth, pred, m); err != nil {
 		return nil, err
 	}
-	return m, writeJSON(filepath.Join(cfg.RunDir(), "metrics.json"), m)
+	return m, nil
+}
+
+// checkEvalCounts refuses sample counts that would make evaluation index
+// outside the test set (config validation should catch them first).
+func checkEvalCounts(cfg *Config) error {
+	e := cfg.Eval
+	if len(e.Resolutions) > 0 && e.SuperresSamples < 1 {
+		return fmt.Errorf("experiments: %s: eval.superres_samples must be at least 1 to evaluate eval.resolutions %v, found %d",
+			cfg.path, e.Resolutions, e.SuperresSamples)
+	}
+	if e.SolverSamples < 0 {
+		return fmt.Errorf("experiments: %s: eval.solver_samples must be at least 0, found %d", cfg.path, e.SolverSamples)
+	}
+	return nil
 }
 
 func stats(v []float64) (mean, std, mx float64) {
@@ -206,6 +235,9 @@ func superResolution(ctx context.Context, cfg *Config, res int, idx []int, norm 
 		return 0, err
 	}
 	n := min(cfg.Eval.SuperresSamples, len(idx))
+	if n < 1 {
+		return 0, fmt.Errorf("no samples to regenerate: eval.superres_samples = %d, %d test samples", cfg.Eval.SuperresSamples, len(idx))
+	}
 	var fields []fieldSpec = gen.fields()
 	per := 1
 	for _, s := range fields[len(fields)-1].shape[1:] {
@@ -241,18 +273,67 @@ func superResolution(ctx context.Context, cfg *Config, res int, idx []int, norm 
 	if err != nil {
 		return 0, err
 	}
+	if err := checkFinitePredictions(pred.Data(), n, ""); err != nil {
+		return 0, err
+	}
 	mean, _, _ := stats(nn.RelL2PerSample(pred, y))
 	return mean, nil
 }
 
-// writePredictions stores inputs, truth and predictions of the test set.
-func writePredictions(cfg *Config, x, y, pred *tensor.Tensor[float32]) error {
-	f, err := datasets.Create(filepath.Join(cfg.RunDir(), "predictions.h5"))
+// commitEvaluation replaces predictions.h5 and metrics.json together:
+// both are written completely under staging names first (the metrics
+// checked finite before anything is written), then renamed into place,
+// metrics.json last. A failure at any point leaves the previous outputs
+// byte-identical and removes the staged files.
+func commitEvaluation(cfg *Config, x, y, pred *tensor.Tensor[float32], m *Metrics) (err error) {
+	if err := checkFiniteMetrics(m); err != nil {
+		return err
+	}
+	raw, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return fmt.Errorf("experiments: encoding metrics.json: %w", err)
+	}
+	dir := cfg.RunDir()
+	predPath, metricsPath := filepath.Join(dir, "predictions.h5"), filepath.Join(dir, "metrics.json")
+	predNew, metricsNew := predPath+stagedSuffix, metricsPath+stagedSuffix
+	defer func() {
+		if err != nil {
+			os.Remove(predNew)
+			os.Remove(metricsNew)
+		}
+	}()
+	if err := writePredictions(cfg, predNew, x, y, pred); err != nil {
+		return err
+	}
+	if err := writeSynced(metricsNew, append(raw, '\n')); err != nil {
+		return fmt.Errorf("experiments: writing %s: %w", metricsPath, err)
+	}
+	if err := os.Rename(predNew, predPath); err != nil {
+		return fmt.Errorf("experiments: replacing %s: %w", predPath, err)
+	}
+	if err := os.Rename(metricsNew, metricsPath); err != nil {
+		return fmt.Errorf("experiments: replacing %s: %w", metricsPath, err)
+	}
+	syncDir(dir)
+	return nil
+}
+
+// stagedSuffix names an output written completely but not yet put in
+// place (predictions.h5.new, metrics.json.new).
+const stagedSuffix = ".new"
+
+// writePredictions stores inputs, truth and predictions of the test set in
+// path (through path.tmp, renamed when complete).
+func writePredictions(cfg *Config, path string, x, y, pred *tensor.Tensor[float32]) error {
+	f, err := datasets.Create(path)
 	if err != nil {
 		return err
 	}
-	for name, t := range map[string]*tensor.Tensor[float32]{"input": x, "truth": y, "prediction": pred} {
-		if err := datasets.Write(f.Group, name, t.Shape(), t.Data(), nil); err != nil {
+	for _, d := range []struct {
+		name string
+		t    *tensor.Tensor[float32]
+	}{{"input", x}, {"truth", y}, {"prediction", pred}} {
+		if err := datasets.Write(f.Group, d.name, d.t.Shape(), d.t.Data(), nil); err != nil {
 			f.Abort()
 			return err
 		}

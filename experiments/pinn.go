@@ -261,8 +261,12 @@ func evaluatePINN(ctx context.Context, cfg *Config) (*Metrics, error) {
 	for i, v := range u0 {
 		in.Data()[i] = float32(v)
 	}
-	if err := writePredictions(cfg, in, flat(ref), flat(pred)); err != nil {
+	fp := flat(pred)
+	if err := checkFinitePredictions(fp.Data(), 1, "over the (t, x) grid"); err != nil {
+		return nil, fmt.Errorf("experiments: %w", err)
+	}
+	if err := commitEvaluation(cfg, in, flat(ref), fp, m); err != nil {
 		return nil, err
 	}
-	return m, writeJSON(filepath.Join(cfg.RunDir(), "metrics.json"), m)
+	return m, nil
 }

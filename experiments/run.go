@@ -240,28 +240,52 @@ func writeRunRecord(dir string, rec *RunRecord) error {
 	return writeJSON(filepath.Join(dir, "run.json"), rec)
 }
 
-// writeAtomic writes data to path through path.tmp and a rename.
+// writeAtomic writes data to path through path.tmp, fsync and a rename:
+// path holds either its old content or all of data, never a part.
 func writeAtomic(path string, data []byte) error {
 	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
+	if err := writeSynced(tmp, data); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	syncDir(filepath.Dir(path))
+	return nil
+}
+
+// writeSynced creates (or truncates) path, writes data and fsyncs it,
+// removing it again on failure.
+func writeSynced(path string, data []byte) error {
+	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
 	if _, err := f.Write(data); err != nil {
 		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("writing %s: %w", path, err)
+		os.Remove(path)
+		return err
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("writing %s: %w", path, err)
+		os.Remove(path)
+		return err
 	}
 	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("writing %s: %w", path, err)
+		os.Remove(path)
+		return err
 	}
-	return os.Rename(tmp, path)
+	return nil
+}
+
+// syncDir fsyncs a directory so renames into it survive a crash (best
+// effort: not every file system supports it).
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
 }
 
 // probeWritable checks that files can be created in dir.
