@@ -2,9 +2,9 @@ package experiments
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -20,6 +20,9 @@ import (
 // PlotOptions steer Plot.
 type PlotOptions struct {
 	Formats []string // png, svg, pdf (default png and svg)
+	// Log receives a note for each figure left out because it has
+	// nothing to draw (nil: silent).
+	Log io.Writer
 }
 
 // Plot draws a run directory's figures into RUN_DIR/figures from its saved
@@ -33,7 +36,9 @@ type PlotOptions struct {
 //	rollout_error    relative L2 per rollout step (time-dependent tasks)
 //	resolution_error relative L2 vs test resolution (zero-shot super-resolution)
 //
-// It returns the files written.
+// A figure with nothing to draw (a train_log.csv without epochs, values
+// that are all zero on a log axis) is left out with a note to opts.Log. It
+// returns the files written.
 func Plot(runDir string, opts PlotOptions) ([]string, error) {
 	figs := filepath.Join(runDir, "figures")
 	var written []string
@@ -41,14 +46,16 @@ func Plot(runDir string, opts PlotOptions) ([]string, error) {
 		written = append(written, files...)
 		return err
 	}
-	if err := add(plotLoss(runDir, figs, opts.Formats)); err != nil {
-		return written, err
-	}
-	m, err := readMetrics(runDir)
+	// Read what the figures need first: a damaged input leaves the old
+	// figures in place.
+	m, err := ReadMetrics(runDir)
 	if err != nil {
+		return written, fmt.Errorf("experiments: plot needs the evaluate stage's metrics: %w", err)
+	}
+	if err := add(plotLoss(runDir, figs, opts)); err != nil {
 		return written, err
 	}
-	if err := add(plotPredictions(runDir, figs, opts.Formats)); err != nil {
+	if err := add(plotPredictions(runDir, figs, opts)); err != nil {
 		return written, err
 	}
 	if len(m.RolloutRelL2) > 0 {
@@ -56,10 +63,10 @@ func Plot(runDir string, opts PlotOptions) ([]string, error) {
 		for i := range steps {
 			steps[i] = float64(i + 1)
 		}
-		if err := add(plotting.WriteCurves(filepath.Join(figs, "rollout_error"), plotting.Curves{
+		if err := add(writeCurves(filepath.Join(figs, "rollout_error"), plotting.Curves{
 			XLabel: "rollout step", YLabel: "relative L2 error", LogY: true, XTicksAtData: len(steps) <= 12,
 			Series: []plotting.Series{{Name: "test mean", X: steps, Y: m.RolloutRelL2, Points: true}},
-		}, opts.Formats)); err != nil {
+		}, opts)); err != nil {
 			return written, err
 		}
 	}
@@ -78,40 +85,31 @@ func Plot(runDir string, opts PlotOptions) ([]string, error) {
 		for _, x := range xs {
 			ys = append(ys, pts[x])
 		}
-		if err := add(plotting.WriteCurves(filepath.Join(figs, "resolution_error"), plotting.Curves{
+		if err := add(writeCurves(filepath.Join(figs, "resolution_error"), plotting.Curves{
 			XLabel: "test resolution (points per axis)", YLabel: "relative L2 error", LogX: true, LogY: true, XTicksAtData: true,
 			Series: []plotting.Series{{Name: fmt.Sprintf("trained at %d", m.Resolution[0]), X: xs, Y: ys, Points: true}},
-		}, opts.Formats)); err != nil {
+		}, opts)); err != nil {
 			return written, err
 		}
 	}
 	return written, nil
 }
 
-func readMetrics(runDir string) (*Metrics, error) {
-	raw, err := os.ReadFile(filepath.Join(runDir, "metrics.json"))
-	if err != nil {
-		return nil, fmt.Errorf("experiments: plot needs the evaluate stage's metrics.json: %w", err)
-	}
-	var m Metrics
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("experiments: %s: %w", filepath.Join(runDir, "metrics.json"), err)
-	}
-	return &m, nil
-}
-
-// plotLoss draws train_log.csv.
-func plotLoss(runDir, figs string, formats []string) ([]string, error) {
+// plotLoss draws train_log.csv. A log without epochs (header only, or
+// empty) has nothing to draw: the figure is left out with a note.
+func plotLoss(runDir, figs string, opts PlotOptions) ([]string, error) {
 	path := filepath.Join(runDir, "train_log.csv")
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("experiments: plot needs the train stage's train_log.csv: %w", err)
 	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("experiments: plot: %w", err)
 	}
 	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
+	r := csv.NewReader(f)
+	r.FieldsPerRecord = -1 // a line cut short by a killed run is skipped, not fatal
+	rows, err := r.ReadAll()
 	if err != nil {
 		return nil, fmt.Errorf("experiments: %s: %w", path, err)
 	}
@@ -120,13 +118,20 @@ func plotLoss(runDir, figs string, formats []string) ([]string, error) {
 		if i == 0 || len(r) < 5 {
 			continue
 		}
-		e, _ := strconv.ParseFloat(r[0], 64)
-		tr, _ := strconv.ParseFloat(r[3], 64)
+		e, err1 := strconv.ParseFloat(r[0], 64)
+		tr, err2 := strconv.ParseFloat(r[3], 64)
+		if err1 != nil || err2 != nil {
+			continue
+		}
 		te, err := strconv.ParseFloat(r[4], 64)
 		if err != nil {
 			te = math.NaN() // no test evaluation that epoch
 		}
 		epochs, train, test = append(epochs, e), append(train, tr), append(test, te)
+	}
+	if len(epochs) == 0 {
+		notef(opts.Log, "plot: loss figure left out: %s holds no epochs (expected a header and one line per epoch, found %d lines)", path, len(rows))
+		return nil, nil
 	}
 	evaluated := 0
 	for _, v := range test {
@@ -134,15 +139,68 @@ func plotLoss(runDir, figs string, formats []string) ([]string, error) {
 			evaluated++
 		}
 	}
-	return plotting.WriteCurves(filepath.Join(figs, "loss"), plotting.Curves{
+	return writeCurves(filepath.Join(figs, "loss"), plotting.Curves{
 		XLabel: "epoch (pinn, lpinn: optimizer step)", YLabel: "train loss; test relative L2", LogY: true,
 		Series: []plotting.Series{{Name: "train loss", X: epochs, Y: train}, {Name: "test error", X: epochs, Y: test, Points: evaluated <= 60}},
-	}, formats)
+	}, opts)
+}
+
+// writeCurves is plotting.WriteCurves for Plot's figures: a figure whose
+// series hold no point that its axes can show (on a log axis: no positive
+// finite value) is left out with a note instead of being drawn empty, and
+// a failure inside the plotting library becomes an error naming the
+// figure.
+func writeCurves(base string, c plotting.Curves, opts PlotOptions) (files []string, err error) {
+	shown, dropped := 0, 0
+	for _, s := range c.Series {
+		for i := range s.X {
+			x, y := s.X[i], s.Y[i]
+			if math.IsNaN(x) || math.IsInf(x, 0) || math.IsNaN(y) || math.IsInf(y, 0) || (c.LogY && y <= 0) || (c.LogX && x <= 0) {
+				dropped++
+				continue
+			}
+			shown++
+		}
+	}
+	name := filepath.Base(base)
+	if shown == 0 {
+		axis := ""
+		if c.LogX || c.LogY {
+			axis = " (a log axis shows only positive values)"
+		}
+		notef(opts.Log, "plot: %s figure left out: none of its %d values can be drawn%s", name, dropped, axis)
+		return nil, nil
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("experiments: drawing the %s figure: %v", name, r)
+		}
+	}()
+	return plotting.WriteCurves(base, c, opts.Formats)
+}
+
+// writeFieldPanels is plotting.WriteFieldPanels with a failure inside the
+// plotting library turned into an error.
+func writeFieldPanels(base, title string, truth, pred plotting.Field, formats []string) (files []string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("experiments: drawing the %s figure: %v", filepath.Base(base), r)
+		}
+	}()
+	return plotting.WriteFieldPanels(base, title, truth, pred, formats)
+}
+
+// notef writes one note line to w (nil: nowhere).
+func notef(w io.Writer, format string, args ...any) {
+	if w != nil {
+		fmt.Fprintf(w, format+"\n", args...)
+	}
 }
 
 // plotPredictions draws predictions.h5: sample curves (1-D) or field
 // panels (2-D), and the energy spectra.
-func plotPredictions(runDir, figs string, formats []string) ([]string, error) {
+func plotPredictions(runDir, figs string, opts PlotOptions) ([]string, error) {
+	formats := opts.Formats
 	path := filepath.Join(runDir, "predictions.h5")
 	f, err := datasets.Open(path)
 	if err != nil {
@@ -165,6 +223,9 @@ func plotPredictions(runDir, figs string, formats []string) ([]string, error) {
 	n, ch := shape[0], shape[len(shape)-1]
 	spatial := shape[1 : len(shape)-1]
 	size := tensor.Size(spatial)
+	if n < 1 || ch < 1 || size < 1 {
+		return nil, fmt.Errorf("experiments: %s: truth and prediction %v hold no values, expected [samples >= 1, x, (y,) channels >= 1]", path, shape)
+	}
 	// channel c of sample i (the last channel: the final rollout frame).
 	field := func(v []float64, i int) []float64 {
 		out := make([]float64, size)
@@ -185,8 +246,8 @@ func plotPredictions(runDir, figs string, formats []string) ([]string, error) {
 				plotting.Series{X: x, Y: field(truth, i)},
 				plotting.Series{X: x, Y: field(pred, i), Dashed: true})
 		}
-		files, err := plotting.WriteCurves(filepath.Join(figs, "samples"), plotting.Curves{XLabel: "x", YLabel: "u",
-			Series: series, Legend: []string{"truth", "prediction"}}, formats)
+		files, err := writeCurves(filepath.Join(figs, "samples"), plotting.Curves{XLabel: "x", YLabel: "u",
+			Series: series, Legend: []string{"truth", "prediction"}}, opts)
 		written = append(written, files...)
 		if err != nil {
 			return written, err
@@ -200,7 +261,7 @@ func plotPredictions(runDir, figs string, formats []string) ([]string, error) {
 			// Stored [t, x]: draw t along the horizontal axis.
 			title, xl, yl = producer+" vs the solver over (t, x)", "t / T", "x / 2 pi"
 		}
-		files, err := plotting.WriteFieldPanels(filepath.Join(figs, "fields"), title,
+		files, err := writeFieldPanels(filepath.Join(figs, "fields"), title,
 			plotting.Field{NX: spatial[0], NY: spatial[1], Values: field(truth, 0), XLabel: xl, YLabel: yl},
 			plotting.Field{NX: spatial[0], NY: spatial[1], Values: field(pred, 0)}, formats)
 		written = append(written, files...)
@@ -224,10 +285,10 @@ func plotPredictions(runDir, figs string, formats []string) ([]string, error) {
 		}
 	}
 	// Leave out k = 0 (the mean) on log axes.
-	files, err := plotting.WriteCurves(filepath.Join(figs, "spectrum"), plotting.Curves{
+	files, err := writeCurves(filepath.Join(figs, "spectrum"), plotting.Curves{
 		XLabel: "wavenumber k", YLabel: "energy E(k)", LogX: true, LogY: true, YDecades: 12,
 		Series: []plotting.Series{{Name: "truth", X: kt[1:], Y: et[1:]}, {Name: "prediction", X: kt[1:], Y: ep[1:], Dashed: true}},
-	}, formats)
+	}, opts)
 	return append(written, files...), err
 }
 

@@ -119,7 +119,7 @@ func Run(ctx context.Context, cfg *Config, opts RunOptions) (*RunRecord, error) 
 				return err
 			}},
 			stage{StagePlot, []string{filepath.Join(dir, "figures")}, func() error {
-				_, err := Plot(cfg.RunDir(), PlotOptions{})
+				_, err := Plot(cfg.RunDir(), PlotOptions{Log: opts.Log})
 				return err
 			}})
 	}

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -133,7 +131,7 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 			return usageError{fmt.Sprintf("-formats: unknown format %q (expected png, svg or pdf)", f)}
 		}
 	}
-	files, err := experiments.Plot(fs.Arg(0), experiments.PlotOptions{Formats: fm})
+	files, err := experiments.Plot(fs.Arg(0), experiments.PlotOptions{Formats: fm, Log: stderr})
 	for _, f := range files {
 		fmt.Fprintln(stdout, "wrote", f)
 	}
@@ -186,20 +184,20 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 
 // printCompare writes a markdown table of the runs' metrics.
 func printCompare(w io.Writer, dirs []string) error {
-	fmt.Fprintln(w, "| run | model | params | test rel L2 | std | max | train s | inference s/sample | solver s/sample | speedup |")
-	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-	for _, dir := range dirs {
-		raw, err := os.ReadFile(filepath.Join(dir, "metrics.json"))
+	// Every run's metrics are read (and checked) before the table starts,
+	// so a bad one does not leave half a table.
+	metrics := make([]*experiments.Metrics, len(dirs))
+	for i, dir := range dirs {
+		m, err := experiments.ReadMetrics(dir)
 		if err != nil {
-			if errors.Is(err, os.ErrNotExist) {
-				return fmt.Errorf("%s: no metrics.json (has the eval stage run?)", dir)
-			}
 			return err
 		}
-		var m experiments.Metrics
-		if err := json.Unmarshal(raw, &m); err != nil {
-			return fmt.Errorf("%s: %w", filepath.Join(dir, "metrics.json"), err)
-		}
+		metrics[i] = m
+	}
+	fmt.Fprintln(w, "| run | model | params | test rel L2 | std | max | train s | inference s/sample | solver s/sample | speedup |")
+	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for i, dir := range dirs {
+		m := metrics[i]
 		name, model := filepath.Base(filepath.Clean(dir)), "?"
 		if cfgRaw, err := os.ReadFile(filepath.Join(dir, "config.toml")); err == nil {
 			name, model = runSummary(string(cfgRaw), name)
