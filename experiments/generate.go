@@ -56,7 +56,8 @@ func SampleRange(total, shard, shards int) (lo, hi int) {
 // the PDEBench-compatible layout of docs/DATA.md, with coordinates,
 // parameters and provenance. The file appears under its final name only
 // when complete; cancellation (Ctrl-C) or a failed sample leaves nothing.
-// It returns the path written.
+// While it runs it holds the lock NAME.lock, so a second generation of the
+// same file is refused, naming this one. It returns the path written.
 func Generate(ctx context.Context, cfg *Config, opts GenerateOptions) (string, error) {
 	if cfg.gen == nil {
 		return "", fmt.Errorf("experiments: config %s was not validated", cfg.path)
@@ -75,6 +76,11 @@ func Generate(ctx context.Context, cfg *Config, opts GenerateOptions) (string, e
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return "", fmt.Errorf("experiments: output directory for %s: %w", path, err)
 	}
+	lock, err := AcquireLock(path+".lock", "generate "+cfg.path)
+	if err != nil {
+		return "", fmt.Errorf("experiments: data file %s: %w", path, err)
+	}
+	defer lock.Release()
 	hash, err := cfg.StageHash(StageGenerate)
 	if err != nil {
 		return "", err

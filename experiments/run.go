@@ -67,7 +67,9 @@ var runFiles = []string{"config.toml", "run.json", "checkpoints", "train_log.csv
 // settings (its StageHash) and whose outputs are present; training
 // continues from the newest checkpoint. The resolved configuration is
 // written to config.toml and the stages' status to run.json after every
-// change, atomically.
+// change, atomically. Run holds the run directory's lock (LockRunDir)
+// throughout, so a second Run, or a train, eval or plot command, on the
+// same directory is refused, naming this one.
 func Run(ctx context.Context, cfg *Config, opts RunOptions) (*RunRecord, error) {
 	dir := cfg.RunDir()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -76,6 +78,13 @@ func Run(ctx context.Context, cfg *Config, opts RunOptions) (*RunRecord, error) 
 	if err := probeWritable(dir); err != nil {
 		return nil, err
 	}
+	// One writer per run directory: a second run (or train, eval, plot)
+	// would interleave the log and replace files the first is reading.
+	lock, err := LockRunDir(dir, "run "+cfg.path)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Release()
 	resolved, err := cfg.ResolvedTOML()
 	if err != nil {
 		return nil, err

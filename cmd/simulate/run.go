@@ -131,6 +131,11 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 			return usageError{fmt.Sprintf("-formats: unknown format %q (expected png, svg or pdf)", f)}
 		}
 	}
+	unlock, err := lockExistingRunDir(fs.Arg(0), "plot")
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	files, err := experiments.Plot(fs.Arg(0), experiments.PlotOptions{Formats: fm, Log: stderr})
 	for _, f := range files {
 		fmt.Fprintln(stdout, "wrote", f)
@@ -206,6 +211,21 @@ func printCompare(w io.Writer, dirs []string) error {
 			m.Params, m.TestRelL2, m.TestRelL2Std, m.TestRelL2Max, m.TrainSeconds, m.InferenceSecondsPerSample, m.SolverSecondsPerSample, m.Speedup)
 	}
 	return nil
+}
+
+// lockExistingRunDir takes the lock of a run directory that exists, for a
+// command that writes into it (a directory that does not exist holds
+// nothing to protect; the command reports what it lacks). It returns the
+// function that releases the lock.
+func lockExistingRunDir(dir, command string) (func(), error) {
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return func() {}, nil
+	}
+	l, err := experiments.LockRunDir(dir, command)
+	if err != nil {
+		return nil, err
+	}
+	return func() { l.Release() }, nil
 }
 
 // runSummary reads the study name and "kind width modes" from a resolved

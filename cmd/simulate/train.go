@@ -78,6 +78,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer stopProfile()
+	lock, err := experiments.LockRunDir(cfg.RunDir(), "train "+cfg.Path())
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
 	quiet := opts.quiet
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -103,6 +108,11 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer stopProfile()
+	unlock, err := lockExistingRunDir(cfg.RunDir(), "eval "+cfg.Path())
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	m, err := experiments.Evaluate(ctx, cfg)

@@ -1,0 +1,130 @@
+package experiments
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestLockConflictsInOneProcess: flock locks belong to an open file
+// description, so a second acquisition from the same process conflicts
+// and names the holder; after Release the next one succeeds.
+func TestLockConflictsInOneProcess(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	first, err := LockRunDir(dir, "run first.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, _ := os.Hostname()
+	for _, cmd := range []string{"run second.toml", "train second.toml", "plot"} {
+		_, err = LockRunDir(dir, cmd)
+		if !errors.Is(err, ErrLocked) {
+			t.Fatalf("%s: second lock: %v, want ErrLocked", cmd, err)
+		}
+		for _, want := range []string{dir, fmt.Sprintf("pid %d", os.Getpid()), "on host " + host, "started 20", "(run first.toml)",
+			filepath.Join(dir, LockFileName)} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: error %q lacks %q", cmd, err, want)
+			}
+		}
+	}
+	h, err := ReadLockHolder(filepath.Join(dir, LockFileName))
+	if err != nil || h.PID != os.Getpid() || h.Host != host || h.Started.IsZero() || h.Command != "run first.toml" {
+		t.Errorf("recorded holder %+v (%v)", h, err)
+	}
+	if err := first.Release(); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Release(); err != nil {
+		t.Fatalf("second Release: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, LockFileName)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Release left the lock file: %v", err)
+	}
+	again, err := LockRunDir(dir, "run third.toml")
+	if err != nil {
+		t.Fatalf("after Release: %v", err)
+	}
+	again.Release()
+}
+
+// TestStaleLockDoesNotBlock: a lock file left by a process that is gone
+// (no flock held) is taken over, whatever it holds.
+func TestStaleLockDoesNotBlock(t *testing.T) {
+	cases := []struct{ name, content string }{
+		{"dead holder", "pid: 999999\nhost: elsewhere\nstarted: 2020-01-01T00:00:00Z\ncommand: run old.toml\n"},
+		{"empty", ""},
+		{"garbage", "\x00\x01not a lock file"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, LockFileName)
+			if err := os.WriteFile(path, []byte(c.content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			l, err := LockRunDir(dir, "run new.toml")
+			if err != nil {
+				t.Fatalf("stale lock blocked: %v", err)
+			}
+			defer l.Release()
+			h, err := ReadLockHolder(path)
+			if err != nil || h.PID != os.Getpid() || h.Command != "run new.toml" {
+				t.Errorf("holder after takeover %+v (%v)", h, err)
+			}
+		})
+	}
+}
+
+// TestLockReplacedFile: a lock whose file was removed and recreated under
+// it (as Release does) is not shared: the new file's holder wins.
+func TestLockReplacedFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, LockFileName)
+	a, err := AcquireLock(path, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Someone removes the file while a holds it; b creates a new one.
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	b, err := AcquireLock(path, "b")
+	if err != nil {
+		t.Fatalf("b on a fresh file: %v", err)
+	}
+	a.Release() // must not remove b's file
+	if h, err := ReadLockHolder(path); err != nil || h.Command != "b" {
+		t.Errorf("after a's release: holder %+v (%v), want b", h, err)
+	}
+	if _, err := AcquireLock(path, "c"); !errors.Is(err, ErrLocked) {
+		t.Errorf("c while b holds: %v", err)
+	}
+	b.Release()
+}
+
+// TestGenerateLocksItsOutput: a second generation of the same file while
+// one runs is refused, naming the holder.
+func TestGenerateLocksItsOutput(t *testing.T) {
+	cfg, err := loadText(t, burgersConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Dir(cfg.Data.Output), 0o755)
+	held, err := AcquireLock(cfg.Data.Output+".lock", "generate other.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Generate(context.Background(), cfg, GenerateOptions{})
+	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "generate other.toml") || !strings.Contains(err.Error(), cfg.Data.Output) {
+		t.Errorf("generation while locked: %v", err)
+	}
+	held.Release()
+	if _, err := Generate(context.Background(), cfg, GenerateOptions{}); err != nil {
+		t.Errorf("after release: %v", err)
+	}
+}
