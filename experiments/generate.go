@@ -55,10 +55,12 @@ func SampleRange(total, shard, shards int) (lo, hi int) {
 // (seed, i)), in parallel, and streams them in order to an HDF5 file in
 // the PDEBench-compatible layout of docs/DATA.md, with coordinates,
 // parameters and provenance. The file appears under its final name only
-// when complete; cancellation (Ctrl-C) or a failed sample leaves nothing.
-// While it runs it holds the lock NAME.lock, so a second generation of the
-// same file is refused, naming this one. It returns the path written.
-func Generate(ctx context.Context, cfg *Config, opts GenerateOptions) (string, error) {
+// when complete. Cancellation (Ctrl-C, SIGTERM) keeps the samples written
+// so far in NAME.tmp, flushed, for a later run with Resume to continue; a
+// failed sample leaves nothing. While it runs it holds the lock NAME.lock,
+// so a second generation of the same file is refused, naming this one.
+// It returns the path written.
+func Generate(ctx context.Context, cfg *Config, opts GenerateOptions) (path string, err error) {
 	if cfg.gen == nil {
 		return "", fmt.Errorf("experiments: config %s was not validated", cfg.path)
 	}
@@ -71,7 +73,7 @@ func Generate(ctx context.Context, cfg *Config, opts GenerateOptions) (string, e
 		return "", fmt.Errorf("experiments: %d shards for %d samples", shards, cfg.Data.Samples())
 	}
 	lo, hi := SampleRange(cfg.Data.Samples(), shard, shards)
-	path := ShardPath(cfg.Data.Output, shard, shards)
+	path = ShardPath(cfg.Data.Output, shard, shards)
 	gen := cfg.gen
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return "", fmt.Errorf("experiments: output directory for %s: %w", path, err)
@@ -91,10 +93,19 @@ func Generate(ctx context.Context, cfg *Config, opts GenerateOptions) (string, e
 		return "", err
 	}
 	done := false
+	parent := ctx
 	defer func() {
-		if !done {
-			f.Abort()
+		if done {
+			return
 		}
+		if parent.Err() != nil {
+			// Cancelled: keep what is written for Resume.
+			if kerr := suspend(f); kerr != nil {
+				err = errors.Join(err, fmt.Errorf("experiments: keeping the samples written so far: %w", kerr))
+			}
+			return
+		}
+		f.Abort()
 	}()
 	if resumedAt > 0 && opts.Resumed != nil {
 		opts.Resumed(resumedAt, hi-lo)
@@ -185,6 +196,10 @@ func Generate(ctx context.Context, cfg *Config, opts GenerateOptions) (string, e
 		}
 	}
 	if err := ctx.Err(); err != nil {
+		if parent.Err() != nil {
+			return "", fmt.Errorf("experiments: generation stopped after %d of %d samples, kept in %s%s for a rerun to resume: %w",
+				next-lo+resumedAt, hi-lo+resumedAt, path, datasets.TmpSuffix, err)
+		}
 		return "", fmt.Errorf("experiments: generation stopped after %d of %d samples: %w", next-lo+resumedAt, hi-lo+resumedAt, err)
 	}
 	if next != hi {
@@ -228,6 +243,30 @@ func Generate(ctx context.Context, cfg *Config, opts GenerateOptions) (string, e
 	}
 	done = true
 	return path, nil
+}
+
+// suspend closes a file being written without renaming or deleting it:
+// NAME.tmp stays, flushed and closed, for datasets.Resume. (datasets.File
+// offers Close, which publishes NAME, and Abort, which deletes NAME.tmp;
+// the file is moved aside while Abort closes it and then moved back. A
+// crash between the two renames leaves NAME.tmp.closing, and the next run
+// starts over.)
+func suspend(f *datasets.File) error {
+	if err := f.Flush(); err != nil {
+		f.Abort()
+		return err
+	}
+	tmp := f.Name() + datasets.TmpSuffix
+	aside := tmp + ".closing"
+	if err := os.Rename(tmp, aside); err != nil {
+		f.Abort()
+		return err
+	}
+	if err := f.Abort(); err != nil {
+		os.Remove(aside) // not closed cleanly: not resumable
+		return err
+	}
+	return os.Rename(aside, tmp)
 }
 
 // openGenerated starts the output file, or with resume reopens an

@@ -52,10 +52,15 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	lo, hi := experiments.SampleRange(cfg.Data.Samples(), k, n)
-	opts := experiments.GenerateOptions{Shard: k, Shards: n, Workers: *workers}
+	// Resume: a generation of the same settings stopped by Ctrl-C, SIGTERM
+	// or a kill continues from the samples its NAME.tmp holds.
+	opts := experiments.GenerateOptions{Shard: k, Shards: n, Workers: *workers, Resume: true}
 	start := time.Now()
 	if !*quiet {
 		opts.Progress = progressReporter(stdout, fmt.Sprintf("generate %s", cfg.Data.Solver), hi-lo)
+		opts.Resumed = func(done, total int) {
+			fmt.Fprintf(stdout, "resuming after %d of %d samples\n", done, total)
+		}
 	}
 	path, err := experiments.Generate(ctx, cfg, opts)
 	if err != nil {
