@@ -340,8 +340,8 @@ func (g *convectionGen) sample(ctx context.Context, seed uint64, i int) (map[str
 type NavierStokesParams struct {
 	Nu         float64 `toml:"nu" json:"nu" doc:"viscosity (convection: diffusion coefficient)"`
 	Length     float64 `toml:"length" json:"length" doc:"domain length"`
-	Scheme     string  `toml:"scheme" json:"scheme" doc:"time stepper: fno (Crank-Nicolson/Euler as FNO) or etdrk4"`
-	Forcing    string  `toml:"forcing" json:"forcing" doc:"navierstokes: fno or kolmogorov; darcy: the constant right-hand side"`
+	Scheme     string  `toml:"scheme" json:"scheme" doc:"time stepper: fno-cn (Crank-Nicolson/Euler as FNO's ns_2d.py) or etdrk4"`
+	Forcing    string  `toml:"forcing" json:"forcing" doc:"none, fno (amplitude (sin 2 pi (x+y) + cos 2 pi (x+y)), FNO's, amplitude 0.1) or kolmogorov (amplitude cos(wavenumber y), on a 2 pi box)"`
 	Amplitude  float64 `toml:"amplitude" json:"amplitude" doc:"forcing amplitude (kolmogorov)"`
 	Wavenumber int     `toml:"wavenumber" json:"wavenumber" doc:"forcing wavenumber (kolmogorov)"`
 	Drag       float64 `toml:"drag" json:"drag" doc:"linear drag coefficient"`
@@ -435,7 +435,7 @@ type DarcyParams struct {
 	Tau     float64 `toml:"tau" json:"tau" doc:"coefficient GRF parameter tau"`
 	High    float64 `toml:"high" json:"high" doc:"coefficient value where the GRF is positive"`
 	Low     float64 `toml:"low" json:"low" doc:"coefficient value where the GRF is negative"`
-	Forcing float64 `toml:"forcing" json:"forcing" doc:"navierstokes: fno or kolmogorov; darcy: the constant right-hand side"`
+	Forcing float64 `toml:"forcing" json:"forcing" doc:"the constant right-hand side f"`
 	Mean    string  `toml:"mean" json:"mean" doc:"face coefficient average: arithmetic or harmonic"`
 }
 

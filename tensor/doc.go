@@ -10,7 +10,9 @@
 //     (Exp, Tanh, GELU, ...), reductions (SumAxes, MeanAxes, MaxAxis, SumTo),
 //     layout (Permute, Transpose, Slice, Pad, Concat, Stack), Gather and
 //     ScatterAdd along an axis (graph message passing), Softmax.
-//   - MatMul and batched MatMul through gonum's BLAS (blas32 / blas64).
+//   - MatMul and batched MatMul through OpenBLAS (cgo, single-threaded,
+//     split over surrogo's own workers), or gonum's blas32 / blas64 when
+//     built with -tags purego.
 //   - RFFTN / IRFFTN over the last 1-3 axes (torch.fft conventions:
 //     X_k = sum_j x_j exp(-2 pi i jk/n), inverse scaled by 1/n, half
 //     spectrum on the last axis), FFT along any axis, and the orthonormal

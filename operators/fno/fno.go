@@ -59,7 +59,7 @@ func (c Config) WithDefaults() Config {
 	return c
 }
 
-// Validate checks the configuration against nothing but itself; CheckInput
+// Validate checks the configuration against nothing but itself; CheckGrid
 // checks it against a grid.
 func (c Config) Validate() error {
 	switch {
