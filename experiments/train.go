@@ -12,7 +12,6 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/surrogo/surrogo/autograd"
 	"github.com/surrogo/surrogo/datasets"
@@ -516,19 +515,21 @@ func Train(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, erro
 	// The epoch's batch order is drawn once, not once per batch.
 	cachedEpoch, batches := -1, [][]int(nil)
 	tr := &nn.Trainer[float32]{
-		Params: params, Optimizer: opt, Schedule: sched,
-		Epochs: t.Epochs, BatchesPerEpoch: sampler.Batches(),
-		Loss: func(ctx context.Context, epoch, b int, _ *tensor.RNG) (*autograd.Var[float32], error) {
-			if epoch != cachedEpoch {
-				batches, cachedEpoch = sampler.Epoch(epoch), epoch
-			}
-			idx := batches[b]
-			pred, err := forward(idx)
-			if err != nil {
-				return nil, err
-			}
-			return lossOf(pred, autograd.Const(batchOf(p.y, idx)), len(idx)), nil
-		},
+		Params: params,
+		Phases: []nn.Phase[float32]{{
+			Name: t.Optimizer, Optimizer: opt, Schedule: sched, Epochs: t.Epochs, BatchesPerEpoch: sampler.Batches(),
+			Loss: func(ctx context.Context, epoch, b int, _ *tensor.RNG) (*autograd.Var[float32], error) {
+				if epoch != cachedEpoch {
+					batches, cachedEpoch = sampler.Epoch(epoch), epoch
+				}
+				idx := batches[b]
+				pred, err := forward(idx)
+				if err != nil {
+					return nil, err
+				}
+				return lossOf(pred, autograd.Const(batchOf(p.y, idx)), len(idx)), nil
+			},
+		}},
 		Evaluate: func(ctx context.Context, epoch int) (map[string]float64, error) {
 			e, err := testRelL2()
 			return map[string]float64{"test_rel_l2": e}, err
@@ -539,79 +540,12 @@ func Train(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, erro
 		ModelConfig:     string(modelJSON),
 		Seed:            cfg.Seed,
 	}
-	start := time.Now()
 	perSample := float64(t.Batch * cfg.steps()) // the summed rel-L2 loss, reported per sample and step
 	if t.Loss == "mse" {
 		perSample = float64(cfg.steps())
 	}
-	// The log is opened at the first finished epoch, when training has
-	// really resumed: its lines after the checkpoint's epoch belong to a run
-	// that died before its next checkpoint and are dropped then (an atomic
-	// rewrite), so a run that fails before that leaves the log as it was.
-	trainCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var csv *os.File
-	var logErr error
-	var prevSeconds float64 // of the epochs kept from earlier runs
-	defer func() {
-		if csv != nil {
-			csv.Close()
-		}
-	}()
-	var epochSeconds []float64
-	tr.Report = func(r nn.EpochReport) {
-		if logErr != nil {
-			return
-		}
-		if csv == nil {
-			if csv, prevSeconds, logErr = truncateLog(logPath, r.Epoch-1); logErr != nil {
-				cancel() // stop training: its epochs could not be logged
-				return
-			}
-		}
-		test := ""
-		if v, ok := r.Metrics["test_rel_l2"]; ok {
-			test = strconv.FormatFloat(v, 'g', 6, 64)
-		}
-		if _, err := fmt.Fprintf(csv, "%d,%d,%g,%g,%s,%.3f\n", r.Epoch, r.Step, r.LR, r.TrainLoss/perSample, test, r.Seconds); err != nil {
-			logErr = err
-		} else if err := csv.Sync(); err != nil {
-			logErr = err
-		}
-		if logErr != nil {
-			cancel()
-			return
-		}
-		if log != nil {
-			epochSeconds = append(epochSeconds, r.Seconds)
-			// ETA from the mean of the last (up to) five epochs.
-			recent := epochSeconds[max(0, len(epochSeconds)-5):]
-			var mean float64
-			for _, v := range recent {
-				mean += v / float64(len(recent))
-			}
-			fmt.Fprintf(log, "epoch %d/%d  lr %.3g  train %.5f  test %s  (%.1fs, eta %s)\n", r.Epoch, t.Epochs, r.LR, r.TrainLoss/perSample, test,
-				r.Seconds, time.Duration(mean*float64(t.Epochs-r.Epoch)*float64(time.Second)).Round(time.Second))
-		}
-	}
-	res, err := tr.Run(trainCtx)
-	if logErr != nil {
-		return nil, fmt.Errorf("experiments: writing the training log %s: %w", logPath, logErr)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if csv != nil {
-		err := csv.Close()
-		csv = nil
-		if err != nil {
-			return nil, fmt.Errorf("experiments: writing the training log %s: %w", logPath, err)
-		}
-	}
-	sum := &TrainSummary{Params: nn.CountParams(params), Epochs: res.Epochs, Steps: res.Steps,
-		Seconds: prevSeconds + time.Since(start).Seconds(), ResumedFrom: res.ResumedFrom, TrainLoss: res.Final.TrainLoss / perSample,
-		TestRelL2: res.Final.Metrics["test_rel_l2"]}
-	return sum, writeJSON(filepath.Join(cfg.RunDir(), "train.json"), sum)
+	l := &trainLog{path: logPath, out: log, unit: "epoch", total: t.Epochs, every: 1, scale: perSample}
+	return runTrainer(ctx, cfg, tr, l, nn.CountParams(params))
 }
 
 // newOptimizer returns the [train] section's optimizer.
@@ -640,22 +574,11 @@ func newSchedule(t TrainConfig) nn.Schedule {
 // configured model and is not past train.epochs. It returns nil when there
 // is no checkpoint. Nothing is written.
 func checkResumable(cfg *Config, params []nn.Param[float32], modelJSON string) (*nn.Checkpoint, error) {
-	path := checkpointPath(cfg)
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	} else if err != nil {
-		return nil, fmt.Errorf("experiments: checkpoint %s: %w", path, err)
+	ck, hint, err := loadRunCheckpoint(cfg, params, modelJSON)
+	if ck == nil || err != nil {
+		return nil, err
 	}
-	hint := "train into another run_dir, or remove " + filepath.Dir(path) + " to start over"
-	ck, err := nn.LoadCheckpoint(path, params)
-	if err != nil {
-		return nil, fmt.Errorf("experiments: cannot resume from %s (%s): %w", path, hint, err)
-	}
-	if changed := modelChanges(ck.ModelConfig, modelJSON); len(changed) > 0 {
-		return nil, fmt.Errorf("experiments: cannot resume from %s: it holds a model of another configuration, changed keys: %s (%s): %w",
-			path, strings.Join(changed, ", "), hint, nn.ErrCheckpointMismatch)
-	}
-	t := cfg.Train
+	path, t := checkpointPath(cfg), cfg.Train
 	if err := newOptimizer(t).LoadState(ck.Optimizer); err != nil {
 		return nil, fmt.Errorf("experiments: cannot resume from %s with train.optimizer = %q (%s): %w", path, t.Optimizer, hint, err)
 	}
@@ -669,6 +592,29 @@ func checkResumable(cfg *Config, params []nn.Param[float32], modelJSON string) (
 			path, ck.Epoch, t.Epochs, hint)
 	}
 	return ck, nil
+}
+
+// loadRunCheckpoint loads the run directory's checkpoint, when there is
+// one, into params and checks that it holds a model of the configured
+// settings (modelJSON). It returns nil when there is no checkpoint, and the
+// hint its callers add to errors.
+func loadRunCheckpoint[T tensor.Float](cfg *Config, params []nn.Param[T], modelJSON string) (*nn.Checkpoint, string, error) {
+	path := checkpointPath(cfg)
+	hint := "train into another run_dir, or remove " + filepath.Dir(path) + " to start over"
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, hint, nil
+	} else if err != nil {
+		return nil, hint, fmt.Errorf("experiments: checkpoint %s: %w", path, err)
+	}
+	ck, err := nn.LoadCheckpoint(path, params)
+	if err != nil {
+		return nil, hint, fmt.Errorf("experiments: cannot resume from %s (%s): %w", path, hint, err)
+	}
+	if changed := modelChanges(ck.ModelConfig, modelJSON); len(changed) > 0 {
+		return nil, hint, fmt.Errorf("experiments: cannot resume from %s: it holds a model of another configuration, changed keys: %s (%s): %w",
+			path, strings.Join(changed, ", "), hint, nn.ErrCheckpointMismatch)
+	}
+	return ck, hint, nil
 }
 
 // modelChanges lists the model settings that differ between a
@@ -698,9 +644,7 @@ func finishedSummary(cfg *Config, ck *nn.Checkpoint, params int, logPath string)
 		for _, r := range rows {
 			if r.epoch <= ck.Epoch {
 				s.Seconds += r.seconds
-			}
-			if r.epoch == ck.Epoch {
-				s.TrainLoss = r.trainLoss
+				s.TrainLoss = r.trainLoss // of the last epoch logged (an L-BFGS run may end before its phase)
 			}
 		}
 	}

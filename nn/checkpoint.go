@@ -12,10 +12,23 @@ import (
 )
 
 // Checkpoint is a training state that resumes bit-identically: every
-// parameter by name, the optimizer's moments and step, the schedule, the
-// epoch and global step, the training RNG, and the model's configuration.
+// parameter by name, the optimizer's state (Adam's moments and step, or an
+// L-BFGS run's curvature pairs and point), the schedule, the position in
+// the training (phase, epoch, batch, step), the training RNG, and the
+// model's configuration.
 type Checkpoint struct {
-	Epoch, Step int // completed epochs and optimizer steps
+	Epoch, Step int // completed epochs (over all phases) and optimizer steps
+	// Batch counts the completed batches of epoch Epoch+1 (0 at an epoch's
+	// end); EpochLoss sums their losses and EpochSeconds their time, so a
+	// checkpoint taken inside an epoch (on cancellation, or every k steps)
+	// resumes it exactly.
+	Batch        int
+	EpochLoss    float64
+	EpochSeconds float64
+	// Phase is the index of the Trainer phase whose optimizer state this
+	// is; PhaseRNG is the RNG as that phase began (for Phase.Begin).
+	Phase       int
+	PhaseRNG    tensor.RNGState
 	Optimizer   OptimizerState
 	Schedule    map[string]float64
 	RNG         tensor.RNGState
@@ -27,11 +40,18 @@ type Checkpoint struct {
 //
 //	/params/<name>                 the parameter, its own dtype and shape
 //	/optimizer@kind, @<scalar>     optimizer kind and scalars (lr, step)
-//	/optimizer/<param>/<slot>      float64 moment buffers
+//	/optimizer/<param>/<slot>      float64 moment buffers (L-BFGS: /optimizer/lbfgs/{x,g,s,y})
 //	/schedule@<key>                schedule state
-//	/@epoch, @step, @rng_state, @rng_spare, @rng_has_spare, @model_config,
-//	/@metric.<name>
-const checkpointFormat = "surrogo-checkpoint/1"
+//	/@epoch, @step, @batch, @epoch_loss, @epoch_seconds, @phase,
+//	/@rng_state, @rng_spare, @rng_has_spare, @phase_rng_state,
+//	/@phase_rng_spare, @phase_rng_has_spare, @model_config, @metric.<name>
+//
+// Format 1 (before phases) lacks batch, epoch_loss, epoch_seconds, phase
+// and phase_rng_*: it reads as phase 0 at the end of an epoch.
+const checkpointFormat = "surrogo-checkpoint/2"
+
+// checkpointFormat1 is the format before phases and in-epoch positions.
+const checkpointFormat1 = "surrogo-checkpoint/1"
 
 // SaveCheckpoint writes params and ck to path atomically.
 func SaveCheckpoint[T tensor.Float](path string, params []Param[T], ck *Checkpoint) (err error) {
@@ -83,20 +103,19 @@ func SaveCheckpoint[T tensor.Float](path string, params []Param[T], ck *Checkpoi
 			return err
 		}
 	}
-	words := make([]int64, 4)
-	for i, w := range ck.RNG.S {
-		words[i] = int64(w)
-	}
 	attrs := map[string]any{
 		"checkpoint_format": checkpointFormat,
 		"epoch":             ck.Epoch,
 		"step":              ck.Step,
-		"rng_state":         words,
-		"rng_spare":         ck.RNG.Spare,
-		"rng_has_spare":     ck.RNG.HasSpare,
+		"batch":             ck.Batch,
+		"epoch_loss":        ck.EpochLoss,
+		"epoch_seconds":     ck.EpochSeconds,
+		"phase":             ck.Phase,
 		"model_config":      ck.ModelConfig,
 		"n_params":          len(params),
 	}
+	rngAttrs(attrs, "rng", ck.RNG)
+	rngAttrs(attrs, "phase_rng", ck.PhaseRNG)
 	for k, v := range ck.Metrics {
 		attrs["metric."+k] = v
 	}
@@ -106,6 +125,18 @@ func SaveCheckpoint[T tensor.Float](path string, params []Param[T], ck *Checkpoi
 		}
 	}
 	return f.Close()
+}
+
+// rngAttrs adds an RNG state as the attributes <prefix>_state (4 x int64),
+// <prefix>_spare and <prefix>_has_spare.
+func rngAttrs(attrs map[string]any, prefix string, st tensor.RNGState) {
+	words := make([]int64, 4)
+	for i, w := range st.S {
+		words[i] = int64(w)
+	}
+	attrs[prefix+"_state"] = words
+	attrs[prefix+"_spare"] = st.Spare
+	attrs[prefix+"_has_spare"] = st.HasSpare
 }
 
 // ErrCheckpointMismatch marks a checkpoint that does not fit the model.
@@ -120,8 +151,9 @@ func LoadCheckpoint[T tensor.Float](path string, params []Param[T]) (*Checkpoint
 		return nil, err
 	}
 	defer f.Close()
-	if format, err := f.AttrString("checkpoint_format"); err != nil || format != checkpointFormat {
-		return nil, fmt.Errorf("nn: %s is not a surrogo checkpoint (format %q): %w", path, format, ErrCheckpointMismatch)
+	format, err := f.AttrString("checkpoint_format")
+	if err != nil || (format != checkpointFormat && format != checkpointFormat1) {
+		return nil, fmt.Errorf("nn: %s is not a surrogo checkpoint (format %q, expected %q or %q): %w", path, format, checkpointFormat, checkpointFormat1, ErrCheckpointMismatch)
 	}
 	pg, err := f.OpenGroup("params")
 	if err != nil {
@@ -160,37 +192,12 @@ func LoadCheckpoint[T tensor.Float](path string, params []Param[T]) (*Checkpoint
 		return nil, fmt.Errorf("nn: %s: checkpoint has parameters the model lacks: %s: %w", path, strings.Join(extra, ", "), ErrCheckpointMismatch)
 	}
 	ck := &Checkpoint{Metrics: map[string]float64{}, Schedule: map[string]float64{}}
-	epoch, err := f.AttrInt64("epoch")
-	if err != nil {
-		return nil, err
+	if err := readPosition(f, ck, format == checkpointFormat1); err != nil {
+		return nil, fmt.Errorf("nn: %s: %w", path, err)
 	}
-	step, err := f.AttrInt64("step")
-	if err != nil {
-		return nil, err
-	}
-	ck.Epoch, ck.Step = int(epoch), int(step)
 	if ck.ModelConfig, err = f.AttrString("model_config"); err != nil {
 		return nil, err
 	}
-	words, err := f.Attr("rng_state")
-	if err != nil {
-		return nil, err
-	}
-	w, ok := words.([]int64)
-	if !ok || len(w) != 4 {
-		return nil, fmt.Errorf("nn: %s: rng_state is not 4 integers: %w", path, ErrCheckpointMismatch)
-	}
-	for i := range w {
-		ck.RNG.S[i] = uint64(w[i])
-	}
-	if ck.RNG.Spare, err = f.AttrFloat64("rng_spare"); err != nil {
-		return nil, err
-	}
-	has, err := f.AttrInt64("rng_has_spare")
-	if err != nil {
-		return nil, err
-	}
-	ck.RNG.HasSpare = has == 1
 	infos, err := f.Attrs()
 	if err != nil {
 		return nil, err
@@ -224,6 +231,64 @@ func LoadCheckpoint[T tensor.Float](path string, params []Param[T]) (*Checkpoint
 		copy(p.Var.Value.Data(), values[i])
 	}
 	return ck, nil
+}
+
+// readPosition reads where the checkpoint stands: epoch, step, the
+// in-epoch position and phase (absent in format 1: zeros), and the RNGs.
+func readPosition(f *datasets.File, ck *Checkpoint, format1 bool) error {
+	ints := []struct {
+		name string
+		dst  *int
+	}{{"epoch", &ck.Epoch}, {"step", &ck.Step}, {"batch", &ck.Batch}, {"phase", &ck.Phase}}
+	floats := []struct {
+		name string
+		dst  *float64
+	}{{"epoch_loss", &ck.EpochLoss}, {"epoch_seconds", &ck.EpochSeconds}}
+	if format1 {
+		ints, floats = ints[:2], nil
+	}
+	for _, a := range ints {
+		v, err := f.AttrInt64(a.name)
+		if err != nil {
+			return err
+		}
+		*a.dst = int(v)
+	}
+	for _, a := range floats {
+		v, err := f.AttrFloat64(a.name)
+		if err != nil {
+			return err
+		}
+		*a.dst = v
+	}
+	var err error
+	if ck.RNG, err = readRNG(f, "rng"); err != nil || format1 {
+		return err
+	}
+	ck.PhaseRNG, err = readRNG(f, "phase_rng")
+	return err
+}
+
+// readRNG reads the RNG state written by rngAttrs.
+func readRNG(f *datasets.File, prefix string) (tensor.RNGState, error) {
+	var st tensor.RNGState
+	words, err := f.Attr(prefix + "_state")
+	if err != nil {
+		return st, err
+	}
+	w, ok := words.([]int64)
+	if !ok || len(w) != 4 {
+		return st, fmt.Errorf("%s_state is %v, expected 4 integers: %w", prefix, words, ErrCheckpointMismatch)
+	}
+	for i := range w {
+		st.S[i] = uint64(w[i])
+	}
+	if st.Spare, err = f.AttrFloat64(prefix + "_spare"); err != nil {
+		return st, err
+	}
+	has, err := f.AttrInt64(prefix + "_has_spare")
+	st.HasSpare = has == 1
+	return st, err
 }
 
 func readOptimizer(f *datasets.File) (OptimizerState, error) {

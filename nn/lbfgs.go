@@ -12,19 +12,33 @@ import (
 // Optimization, Alg. 7.4) with a strong-Wolfe line search (Alg. 3.5/3.6,
 // cubic interpolation), full batch, as PINNs use to finish training.
 // Defaults follow torch.optim.LBFGS with line_search_fn="strong_wolfe".
+//
+// A run of at most MaxIter iterations and MaxEval loss evaluations is
+// Minimize, or Begin followed by Iterate until it reports done; State
+// captures a run between iterations (curvature pairs, the current point,
+// loss and gradient, the counters), so nn.Trainer checkpoints it and a
+// resumed run continues bit-identically.
 type LBFGS[T tensor.Float] struct {
 	Rate      float64 // initial step (1)
-	MaxIter   int     // iterations per Minimize call (20)
-	MaxEval   int     // function evaluations per call (MaxIter * 5/4)
+	MaxIter   int     // iterations per run (20)
+	MaxEval   int     // function evaluations per run (MaxIter * 5/4)
 	TolGrad   float64 // stop when max |g| <= TolGrad (1e-7)
 	TolChange float64 // stop when steps or loss changes fall below (1e-9)
 	History   int     // stored (s, y) pairs (100)
 
 	s, y   [][]float64
 	hDiag  float64
-	evals  int
-	iters  int
-	loaded bool
+	evals  int  // evaluations over all runs (for messages)
+	iters  int  // iterations over all runs
+	loaded bool // an iteration was taken: later runs start from step Rate
+
+	// The run in progress: the point (float64, whatever T is), its loss
+	// and gradient, its counters; x is nil before Begin.
+	x, g     []float64
+	f        float64
+	runEvals int
+	runIters int
+	done     bool
 }
 
 // NewLBFGS returns L-BFGS with PyTorch's defaults.
@@ -95,107 +109,256 @@ func maxAbs(a []float64) float64 {
 // current values and returns the final loss. Calling it again continues
 // with the stored curvature pairs.
 func (o *LBFGS[T]) Minimize(params []Param[T], closure Closure) (float64, error) {
-	maxEval := o.MaxEval
-	if maxEval == 0 {
-		maxEval = o.MaxIter * 5 / 4
+	f, done, err := o.Begin(params, closure)
+	for err == nil && !done {
+		f, done, err = o.Iterate(params, closure)
 	}
-	eval := func(x []float64) (float64, []float64, error) {
+	return f, err
+}
+
+// maxEval is the evaluation budget of a run.
+func (o *LBFGS[T]) maxEval() int {
+	if o.MaxEval == 0 {
+		return o.MaxIter * 5 / 4
+	}
+	return o.MaxEval
+}
+
+// evaluator returns the function that sets the parameters to x and
+// evaluates the closure there, counting evaluations in *n.
+func (o *LBFGS[T]) evaluator(params []Param[T], closure Closure, n *int) evalFn {
+	return func(x []float64) (float64, []float64, error) {
 		setFlat(params, x)
 		ZeroGrad(params)
 		f, err := closure()
 		if err != nil {
 			return 0, nil, err
 		}
-		o.evals++
+		*n++
 		g := flatGrad(params)
 		if math.IsNaN(f) || math.IsInf(f, 0) || math.IsNaN(maxAbs(g)) || math.IsInf(maxAbs(g), 0) {
-			return f, g, fmt.Errorf("L-BFGS evaluation %d: loss %v: %w", o.evals, f, ErrNonFinite)
+			return f, g, fmt.Errorf("L-BFGS evaluation %d: loss %v: %w", o.evals+*n, f, ErrNonFinite)
 		}
 		return f, g, nil
 	}
+}
+
+// Begin starts a run from the parameters' current values: it evaluates
+// the closure there and returns the loss, and done when the run has
+// nothing to do (the gradient already vanishes, or MaxIter < 1).
+func (o *LBFGS[T]) Begin(params []Param[T], closure Closure) (float64, bool, error) {
+	n := 0
 	x := flatten(params)
-	f, g, err := eval(x)
+	f, g, err := o.evaluator(params, closure, &n)(x)
+	o.evals += n
 	if err != nil {
-		return f, err
+		return f, false, err
 	}
-	evals := 1
-	if maxAbs(g) <= o.TolGrad {
-		return f, nil
+	o.x, o.g, o.f, o.runEvals, o.runIters = x, g, f, n, 0
+	o.done = maxAbs(g) <= o.TolGrad || o.MaxIter < 1
+	return f, o.done, nil
+}
+
+// Begun reports whether a run is in progress or finished (Begin was
+// called, here or before the state was saved).
+func (o *LBFGS[T]) Begun() bool { return o.x != nil }
+
+// Done reports whether the run has ended (iterations, evaluations or a
+// tolerance).
+func (o *LBFGS[T]) Done() bool { return o.done }
+
+// Iterate takes one iteration of the run Begin started: the two-loop
+// recursion for the direction, a strong-Wolfe line search, the curvature
+// pair. It leaves the parameters at the new point and returns its loss,
+// and done when the run has ended (MaxIter, MaxEval or a tolerance). On an
+// error the run is as before the call and the parameters are back at its
+// point, so it can be saved or retried.
+func (o *LBFGS[T]) Iterate(params []Param[T], closure Closure) (float64, bool, error) {
+	if o.x == nil {
+		return 0, false, errors.New("nn: L-BFGS Iterate called before Begin")
 	}
-	d := make([]float64, len(x))
-	for it := 0; it < o.MaxIter; it++ {
+	if n := CountParams(params); n != len(o.x) {
+		return 0, false, fmt.Errorf("nn: L-BFGS run is over %d values, the parameters hold %d: %w", len(o.x), n, ErrCheckpointMismatch)
+	}
+	if o.done {
+		return o.f, true, nil
+	}
+	d := o.direction()
+	gtd := dot(o.g, d)
+	if gtd > -o.TolChange {
 		o.iters++
-		// Two-loop recursion: d = -H g.
-		q := append([]float64(nil), g...)
-		k := len(o.s)
-		alpha := make([]float64, k)
-		for i := k - 1; i >= 0; i-- {
-			rho := 1 / dot(o.y[i], o.s[i])
-			alpha[i] = rho * dot(o.s[i], q)
-			for j := range q {
-				q[j] -= alpha[i] * o.y[i][j]
-			}
+		o.runIters++
+		o.done = true
+		setFlat(params, o.x)
+		return o.f, true, nil
+	}
+	t := o.Rate
+	if len(o.s) == 0 && !o.loaded {
+		l1 := 0.0
+		for _, v := range o.g {
+			l1 += math.Abs(v)
 		}
-		h := o.hDiag
-		if k == 0 {
-			h = 1
-		}
+		t = math.Min(1, 1/l1) * o.Rate
+	}
+	n := 0
+	fNew, gNew, tNew, ls, err := o.strongWolfe(o.evaluator(params, closure, &n), o.x, t, d, o.f, o.g, gtd)
+	if err != nil {
+		setFlat(params, o.x)
+		return o.f, false, err
+	}
+	o.evals += n
+	o.iters++
+	o.runIters++
+	o.runEvals += ls
+	o.accept(tNew, d, fNew, gNew)
+	setFlat(params, o.x)
+	return o.f, o.done, nil
+}
+
+// direction returns -H g by the two-loop recursion over the stored pairs.
+func (o *LBFGS[T]) direction() []float64 {
+	q := append([]float64(nil), o.g...)
+	k := len(o.s)
+	alpha := make([]float64, k)
+	for i := k - 1; i >= 0; i-- {
+		rho := 1 / dot(o.y[i], o.s[i])
+		alpha[i] = rho * dot(o.s[i], q)
 		for j := range q {
-			q[j] *= h
-		}
-		for i := 0; i < k; i++ {
-			rho := 1 / dot(o.y[i], o.s[i])
-			beta := rho * dot(o.y[i], q)
-			for j := range q {
-				q[j] += o.s[i][j] * (alpha[i] - beta)
-			}
-		}
-		for j := range d {
-			d[j] = -q[j]
-		}
-		gtd := dot(g, d)
-		if gtd > -o.TolChange {
-			break
-		}
-		t := o.Rate
-		if k == 0 && !o.loaded {
-			l1 := 0.0
-			for _, v := range g {
-				l1 += math.Abs(v)
-			}
-			t = math.Min(1, 1/l1) * o.Rate
-		}
-		fNew, gNew, tNew, n, err := o.strongWolfe(eval, x, t, d, f, g, gtd)
-		evals += n
-		if err != nil {
-			return f, err
-		}
-		s := make([]float64, len(x))
-		yv := make([]float64, len(x))
-		for j := range x {
-			s[j] = tNew * d[j]
-			yv[j] = gNew[j] - g[j]
-		}
-		if ys := dot(yv, s); ys > 1e-10 {
-			if len(o.s) == o.History {
-				o.s, o.y = o.s[1:], o.y[1:]
-			}
-			o.s = append(o.s, s)
-			o.y = append(o.y, yv)
-			o.hDiag = ys / dot(yv, yv)
-		}
-		for j := range x {
-			x[j] += s[j]
-		}
-		fOld := f
-		f, g = fNew, gNew
-		o.loaded = true
-		if evals >= maxEval || maxAbs(g) <= o.TolGrad || maxAbs(s) <= o.TolChange || math.Abs(f-fOld) < o.TolChange {
-			break
+			q[j] -= alpha[i] * o.y[i][j]
 		}
 	}
-	setFlat(params, x)
-	return f, nil
+	h := o.hDiag
+	if k == 0 {
+		h = 1
+	}
+	for j := range q {
+		q[j] *= h
+	}
+	for i := 0; i < k; i++ {
+		rho := 1 / dot(o.y[i], o.s[i])
+		beta := rho * dot(o.y[i], q)
+		for j := range q {
+			q[j] += o.s[i][j] * (alpha[i] - beta)
+		}
+	}
+	for j := range q {
+		q[j] = -q[j]
+	}
+	return q
+}
+
+// accept moves the run to x + t d with loss fNew and gradient gNew,
+// stores the curvature pair when it is positive enough, and decides
+// whether the run has ended.
+func (o *LBFGS[T]) accept(t float64, d []float64, fNew float64, gNew []float64) {
+	x := o.x
+	s := make([]float64, len(x))
+	yv := make([]float64, len(x))
+	for j := range x {
+		s[j] = t * d[j]
+		yv[j] = gNew[j] - o.g[j]
+	}
+	if ys := dot(yv, s); ys > 1e-10 {
+		if len(o.s) == o.History {
+			o.s, o.y = o.s[1:], o.y[1:]
+		}
+		o.s = append(o.s, s)
+		o.y = append(o.y, yv)
+		o.hDiag = ys / dot(yv, yv)
+	}
+	for j := range x {
+		x[j] += s[j]
+	}
+	fOld := o.f
+	o.f, o.g = fNew, gNew
+	o.loaded = true
+	o.done = o.runEvals >= o.maxEval() || maxAbs(o.g) <= o.TolGrad || maxAbs(s) <= o.TolChange ||
+		math.Abs(o.f-fOld) < o.TolChange || o.runIters >= o.MaxIter
+}
+
+// lbfgsSlots is the name OptimizerState.Slots files L-BFGS's vectors
+// under: they span all parameters, flattened in their order.
+const lbfgsSlots = "lbfgs"
+
+// State returns the run between iterations: the counters and the loss as
+// scalars, and the point x, its gradient g and the curvature pairs s and
+// y (pairs concatenated, oldest first) as slots.
+func (o *LBFGS[T]) State() OptimizerState {
+	b := func(v bool) float64 {
+		if v {
+			return 1
+		}
+		return 0
+	}
+	st := OptimizerState{Kind: "lbfgs", Scalars: map[string]float64{
+		"lr": o.Rate, "h_diag": o.hDiag, "evals": float64(o.evals), "iters": float64(o.iters), "loaded": b(o.loaded),
+		"begun": b(o.x != nil), "f": o.f, "run_evals": float64(o.runEvals), "run_iters": float64(o.runIters),
+		"done": b(o.done), "pairs": float64(len(o.s)),
+	}, Slots: map[string]map[string][]float64{}}
+	if o.x != nil {
+		st.Slots[lbfgsSlots] = map[string][]float64{"x": append([]float64(nil), o.x...), "g": append([]float64(nil), o.g...)}
+		if len(o.s) > 0 {
+			st.Slots[lbfgsSlots]["s"] = concat(o.s)
+			st.Slots[lbfgsSlots]["y"] = concat(o.y)
+		}
+	}
+	return st
+}
+
+// LoadState restores a state from State.
+func (o *LBFGS[T]) LoadState(st OptimizerState) error {
+	if st.Kind != "lbfgs" {
+		return fmt.Errorf("nn: optimizer state is for %q, this optimizer is \"lbfgs\"", st.Kind)
+	}
+	sc := map[string]float64{}
+	for _, k := range []string{"lr", "h_diag", "evals", "iters", "loaded", "begun", "f", "run_evals", "run_iters", "done", "pairs"} {
+		v, err := scalar(st, k)
+		if err != nil {
+			return err
+		}
+		sc[k] = v
+	}
+	x, g, s, y, err := lbfgsVectors(st, sc["begun"] == 1, int(sc["pairs"]))
+	if err != nil {
+		return err
+	}
+	o.Rate, o.hDiag, o.f = sc["lr"], sc["h_diag"], sc["f"]
+	o.evals, o.iters, o.runEvals, o.runIters = int(sc["evals"]), int(sc["iters"]), int(sc["run_evals"]), int(sc["run_iters"])
+	o.loaded, o.done = sc["loaded"] == 1, sc["done"] == 1
+	o.x, o.g, o.s, o.y = x, g, s, y
+	return nil
+}
+
+// lbfgsVectors reads and checks the slots of an L-BFGS state: x and g of
+// one length n, s and y of pairs * n values.
+func lbfgsVectors(st OptimizerState, begun bool, pairs int) (x, g []float64, s, y [][]float64, err error) {
+	if !begun {
+		return nil, nil, nil, nil, nil
+	}
+	v := st.Slots[lbfgsSlots]
+	x, g = append([]float64(nil), v["x"]...), append([]float64(nil), v["g"]...)
+	n := len(x)
+	if n == 0 || len(g) != n || len(v["s"]) != pairs*n || len(v["y"]) != pairs*n {
+		return nil, nil, nil, nil, fmt.Errorf("nn: L-BFGS state holds x of %d values, g of %d, s of %d and y of %d; expected x and g of one length n >= 1 and %d pairs of n: %w",
+			n, len(g), len(v["s"]), len(v["y"]), pairs, ErrCheckpointMismatch)
+	}
+	return x, g, split(v["s"], pairs, n), split(v["y"], pairs, n), nil
+}
+
+func concat(vs [][]float64) []float64 {
+	var out []float64
+	for _, v := range vs {
+		out = append(out, v...)
+	}
+	return out
+}
+
+func split(v []float64, k, n int) [][]float64 {
+	out := make([][]float64, k)
+	for i := range out {
+		out[i] = append([]float64(nil), v[i*n:(i+1)*n]...)
+	}
+	return out
 }
 
 // cubicMin returns the minimiser of the cubic through (x1, f1, g1) and

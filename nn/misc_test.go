@@ -102,8 +102,8 @@ func TestTrainerCancellation(t *testing.T) {
 	tr, _ := quadTask(t, t.TempDir(), 100, -1)
 	ctx, cancel := context.WithCancel(context.Background())
 	calls := 0
-	inner := tr.Loss
-	tr.Loss = func(c context.Context, e, b int, r *tensor.RNG) (*autograd.Var[float64], error) {
+	inner := tr.Phases[0].Loss
+	tr.Phases[0].Loss = func(c context.Context, e, b int, r *tensor.RNG) (*autograd.Var[float64], error) {
 		calls++
 		if calls == 7 {
 			cancel()

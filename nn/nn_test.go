@@ -210,27 +210,30 @@ func quadTask(t *testing.T, dir string, epochs int, nanAt int) (*Trainer[float64
 	xs := tensor.Linspace[float64](-1, 1, 16).Reshape(16, 1)
 	ys := tensor.AddScalar(tensor.Scale(xs, 2), -1)
 	tr := &Trainer[float64]{
-		Params:          Prefixed("lin", l.Params()),
-		Optimizer:       NewAdam[float64](0.1, 0),
-		Schedule:        &StepLR{Base: 0.1, Gamma: 0.9, Size: 5},
-		Epochs:          epochs,
-		BatchesPerEpoch: 4,
+		Params: Prefixed("lin", l.Params()),
+		Phases: []Phase[float64]{{
+			Name:            "adam",
+			Optimizer:       NewAdam[float64](0.1, 0),
+			Schedule:        &StepLR{Base: 0.1, Gamma: 0.9, Size: 5},
+			Epochs:          epochs,
+			BatchesPerEpoch: 4,
+			Loss: func(ctx context.Context, epoch, batch int, rng *tensor.RNG) (*autograd.Var[float64], error) {
+				if epoch*4+batch == nanAt {
+					return autograd.Scalar(math.NaN()), nil
+				}
+				idx := []int{}
+				for i := 0; i < 4; i++ {
+					idx = append(idx, (batch*4+i+rng.Intn(16))%16)
+				}
+				x := autograd.Const(tensor.Gather(xs, 0, idx))
+				y := autograd.Const(tensor.Gather(ys, 0, idx))
+				return MSE(l.Forward(x), y), nil
+			},
+		}},
 		CheckpointPath:  filepath.Join(dir, "ck.h5"),
 		CheckpointEvery: 1,
 		ModelConfig:     `{"kind":"linear"}`,
 		Seed:            9,
-		Loss: func(ctx context.Context, epoch, batch int, rng *tensor.RNG) (*autograd.Var[float64], error) {
-			if epoch*4+batch == nanAt {
-				return autograd.Scalar(math.NaN()), nil
-			}
-			idx := []int{}
-			for i := 0; i < 4; i++ {
-				idx = append(idx, (batch*4+i+rng.Intn(16))%16)
-			}
-			x := autograd.Const(tensor.Gather(xs, 0, idx))
-			y := autograd.Const(tensor.Gather(ys, 0, idx))
-			return MSE(l.Forward(x), y), nil
-		},
 	}
 	return tr, l
 }

@@ -35,18 +35,26 @@ type History struct {
 	Seconds   float64
 }
 
-// Fit trains m on collocation points c and the initial condition ic.
-func Fit(ctx context.Context, m Model, c Points, ic IC, w Weights, opts FitOptions) (*History, error) {
+// RNG returns the generator the collocation batches are drawn from:
+// stream 7 of seed. Pass it as nn.Trainer.RNG with Phases, so that the
+// trainer's checkpoints hold its state.
+func RNG(seed uint64) *tensor.RNG { return tensor.NewRNGStream(seed, 7) }
+
+// Phases returns the training of m as nn.Trainer phases, one step per
+// epoch: "adam", opts.AdamSteps Adam steps (AMSGrad as opts says), each on
+// opts.Batch collocation points drawn from the trainer's RNG (all of c
+// when Batch is 0 or not below their number); then "lbfgs", up to
+// opts.LBFGSIters L-BFGS iterations on one such draw made as the phase
+// begins. A phase with no steps is left out. With RNG(opts.Seed) as the
+// trainer's RNG the draws are those Fit has always made.
+func Phases(m Model, c Points, ic IC, w Weights, opts FitOptions) ([]nn.Phase[float64], error) {
 	if len(c.X) == 0 || len(c.X) != len(c.T) {
 		return nil, fmt.Errorf("pinn: %d x and %d t collocation points (expected equal, at least one)", len(c.X), len(c.T))
 	}
-	if opts.AdamSteps < 0 || opts.LBFGSIters < 0 || opts.Batch < 0 {
-		return nil, fmt.Errorf("pinn: adam steps, L-BFGS iterations and batch must be >= 0, got %d, %d, %d", opts.AdamSteps, opts.LBFGSIters, opts.Batch)
+	if opts.AdamSteps < 0 || opts.LBFGSIters < 0 || opts.Batch < 0 || opts.AdamSteps+opts.LBFGSIters == 0 {
+		return nil, fmt.Errorf("pinn: adam steps, L-BFGS iterations and batch must be >= 0 with some steps, got %d, %d, %d", opts.AdamSteps, opts.LBFGSIters, opts.Batch)
 	}
-	start := time.Now()
-	params := m.Params()
-	r := tensor.NewRNGStream(opts.Seed, 7)
-	draw := func() Points {
+	draw := func(r *tensor.RNG) Points {
 		if opts.Batch <= 0 || opts.Batch >= len(c.X) {
 			return c
 		}
@@ -57,64 +65,61 @@ func Fit(ctx context.Context, m Model, c Points, ic IC, w Weights, opts FitOptio
 		}
 		return b
 	}
-	evaluate := func(pts Points) (float64, error) {
-		nn.ZeroGrad(params)
-		loss, err := m.Loss(pts, ic, w)
-		if err != nil {
-			return 0, err
-		}
-		if err := autograd.Backward(loss); err != nil {
-			return 0, err
-		}
-		v := loss.Value.Data()[0]
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return v, fmt.Errorf("pinn: loss is %v: %w", v, nn.ErrNonFinite)
-		}
-		return v, nil
+	var phases []nn.Phase[float64]
+	if opts.AdamSteps > 0 {
+		adam := nn.NewAdam[float64](opts.LR, 0)
+		adam.AMSGrad = opts.AMSGrad
+		phases = append(phases, nn.Phase[float64]{Name: "adam", Optimizer: adam, Epochs: opts.AdamSteps, BatchesPerEpoch: 1,
+			Loss: func(_ context.Context, _, _ int, r *tensor.RNG) (*autograd.Var[float64], error) {
+				return m.Loss(draw(r), ic, w)
+			}})
 	}
+	if opts.LBFGSIters > 0 {
+		lb := nn.NewLBFGS[float64]()
+		lb.MaxIter = opts.LBFGSIters
+		var fixed Points
+		phases = append(phases, nn.Phase[float64]{Name: "lbfgs", LBFGS: lb, Epochs: opts.LBFGSIters, BatchesPerEpoch: 1,
+			Begin: func(_ context.Context, r *tensor.RNG) error {
+				fixed = draw(r)
+				return nil
+			},
+			Loss: func(context.Context, int, int, *tensor.RNG) (*autograd.Var[float64], error) {
+				return m.Loss(fixed, ic, w)
+			}})
+	}
+	return phases, nil
+}
+
+// Fit trains m on collocation points c and the initial condition ic: the
+// Phases run by an nn.Trainer without checkpoints (experiments trains with
+// them).
+func Fit(ctx context.Context, m Model, c Points, ic IC, w Weights, opts FitOptions) (*History, error) {
+	phases, err := Phases(m, c, ic, w, opts)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
 	h := &History{LBFGSLoss: math.NaN()}
-	adam := nn.NewAdam[float64](opts.LR, 0)
-	adam.AMSGrad = opts.AMSGrad
 	every := opts.LogEvery
 	if every <= 0 {
 		every = max(opts.AdamSteps/10, 1)
 	}
-	for s := 0; s < opts.AdamSteps; s++ {
-		if err := ctx.Err(); err != nil {
-			return h, err
+	tr := &nn.Trainer[float64]{Params: m.Params(), Phases: phases, RNG: RNG(opts.Seed), Report: func(r nn.EpochReport) {
+		if r.Phase == "lbfgs" {
+			h.LBFGSLoss = r.TrainLoss
+			return
 		}
-		v, err := evaluate(draw())
-		if err != nil {
-			return h, fmt.Errorf("adam step %d: %w", s+1, err)
+		h.AdamLoss = append(h.AdamLoss, r.TrainLoss)
+		if opts.Log != nil && (r.Epoch%every == 0 || r.Epoch == 1) {
+			fmt.Fprintf(opts.Log, "adam %d/%d  loss %.4g  (%.1fs)\n", r.Epoch, opts.AdamSteps, r.TrainLoss, time.Since(start).Seconds())
 		}
-		if err := adam.Step(params); err != nil {
-			return h, err
-		}
-		h.AdamLoss = append(h.AdamLoss, v)
-		if opts.Log != nil && ((s+1)%every == 0 || s == 0) {
-			fmt.Fprintf(opts.Log, "adam %d/%d  loss %.4g  (%.1fs)\n", s+1, opts.AdamSteps, v, time.Since(start).Seconds())
-		}
-	}
-	if opts.LBFGSIters > 0 {
-		pts := draw()
-		lb := nn.NewLBFGS[float64]()
-		lb.MaxIter = opts.LBFGSIters
-		v, err := lb.Minimize(params, func() (float64, error) {
-			if err := ctx.Err(); err != nil {
-				return 0, err
-			}
-			return evaluate(pts)
-		})
-		if err != nil {
-			return h, fmt.Errorf("L-BFGS: %w", err)
-		}
-		h.LBFGSLoss = v
-		if opts.Log != nil {
-			fmt.Fprintf(opts.Log, "lbfgs %d iterations  loss %.4g  (%.1fs)\n", opts.LBFGSIters, v, time.Since(start).Seconds())
-		}
-	}
+	}}
+	res, err := tr.Run(ctx)
 	h.Seconds = time.Since(start).Seconds()
-	return h, nil
+	if err == nil && opts.Log != nil && opts.LBFGSIters > 0 {
+		fmt.Fprintf(opts.Log, "lbfgs %d iterations  loss %.4g  (%.1fs)\n", res.Steps-opts.AdamSteps, h.LBFGSLoss, h.Seconds)
+	}
+	return h, err
 }
 
 // RelL2 is ||ref - pred||_2 / ||ref||_2 over all grid values.
