@@ -45,7 +45,7 @@ type TrainConfig struct {
 	Normalize       string    `toml:"normalize" doc:"none | gaussian-pointwise | gaussian-global | minmax"`
 	Loss            string    `toml:"loss" doc:"rel_l2 (summed over the batch, as FNO) | mse"`
 	Subsample       int       `toml:"subsample" doc:"train on every k-th stored point per axis"`
-	CheckpointEvery int       `toml:"checkpoint_every" doc:"epochs between checkpoints (the last epoch is always saved)"`
+	CheckpointEvery int       `toml:"checkpoint_every" doc:"epochs (fno, t1) or steps (pinn, lpinn: Adam steps and L-BFGS iterations) between checkpoints; the last is always saved, and Ctrl-C or SIGTERM saves the last completed step"`
 	EvalEvery       int       `toml:"eval_every" doc:"epochs between test evaluations"`
 	LBFGSIters      int       `toml:"lbfgs_iters" doc:"pinn/lpinn: L-BFGS (strong Wolfe) iterations after the Adam steps (train.epochs)"`
 	AMSGrad         bool      `toml:"amsgrad" doc:"Adam with amsgrad (pinn/lpinn reference code: true)"`
@@ -136,7 +136,7 @@ var familyKeys = []struct {
 	{[]string{"train", "step_size"}, []string{"fno", "t1"}},
 	{[]string{"train", "gamma"}, []string{"fno", "t1"}},
 	{[]string{"train", "loss"}, []string{"fno", "t1"}},
-	{[]string{"train", "checkpoint_every"}, []string{"fno", "t1"}},
+	{[]string{"train", "checkpoint_every"}, []string{"fno", "t1", "pinn", "lpinn"}},
 	{[]string{"train", "eval_every"}, []string{"fno", "t1"}},
 }
 

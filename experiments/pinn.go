@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -147,7 +148,10 @@ func (c *Config) pinnWeights() pinn.Weights {
 	return pinn.Weights{RX: w[0], RU: w[1], IC: w[2]}
 }
 
-// trainPINN is Train for pinn / lpinn.
+// trainPINN is Train for pinn / lpinn: pinn.Phases (Adam on collocation
+// batches, then L-BFGS) run by nn.Trainer, one step per epoch, with a
+// checkpoint every train.checkpoint_every steps, the CSV log (a line per
+// step) and the test error against the stored solution after the last.
 func trainPINN(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, error) {
 	ref, err := cfg.pinnReference()
 	if err != nil {
@@ -158,52 +162,50 @@ func trainPINN(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, 
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Join(cfg.RunDir(), "checkpoints"), 0o755); err != nil {
+	params, tr := model.Params(), cfg.Train
+	modelJSON, err := json.Marshal(map[string]any{"kind": cfg.Model.Kind, "config": cfg.pinnArch()})
+	if err != nil {
+		return nil, fmt.Errorf("experiments: encoding the model configuration: %w", err)
+	}
+	total := tr.Epochs + tr.LBFGSIters
+	ck, hint, err := loadRunCheckpoint(cfg, params, string(modelJSON))
+	switch {
+	case err != nil:
 		return nil, err
+	case ck != nil && (ck.Optimizer.Kind == "" || ck.Epoch == total):
+		// Finished (a checkpoint without optimizer state is the final one of
+		// surrogo before PINN training had phases).
+		return finishedSummary(cfg, ck, nn.CountParams(params), filepath.Join(cfg.RunDir(), "train_log.csv"))
+	case ck != nil && ck.Epoch > total:
+		return nil, fmt.Errorf("experiments: cannot resume from %s: it is at step %d, past train.epochs + train.lbfgs_iters = %d (raise them, or %s)",
+			checkpointPath(cfg), ck.Epoch, total, hint)
+	}
+	if err := os.MkdirAll(filepath.Join(cfg.RunDir(), "checkpoints"), 0o755); err != nil {
+		return nil, fmt.Errorf("experiments: %w", err)
 	}
 	x, t := g.Points()
-	ic := pinn.IC{X: g.X(), U: ref[0]}
-	tr := cfg.Train
-	var lines []string
-	h, err := pinn.Fit(ctx, model, pinn.Points{X: x, T: t}, ic, cfg.pinnWeights(), pinn.FitOptions{
-		AdamSteps: tr.Epochs, LR: tr.LR, AMSGrad: tr.AMSGrad, LBFGSIters: tr.LBFGSIters,
-		Batch: tr.Collocation, Seed: cfg.Seed, Log: log})
+	phases, err := pinn.Phases(model, pinn.Points{X: x, T: t}, pinn.IC{X: g.X(), U: ref[0]}, cfg.pinnWeights(),
+		pinn.FitOptions{AdamSteps: tr.Epochs, LR: tr.LR, AMSGrad: tr.AMSGrad, LBFGSIters: tr.LBFGSIters, Batch: tr.Collocation})
 	if err != nil {
 		return nil, err
 	}
-	// train_log.csv: one line per Adam step (epoch = step), then L-BFGS.
-	lines = append(lines, "epoch,step,lr,train_loss,test_rel_l2,seconds")
-	for i, v := range h.AdamLoss {
-		lines = append(lines, fmt.Sprintf("%d,%d,%g,%g,,", i+1, i+1, tr.LR, v))
+	trainer := &nn.Trainer[float64]{
+		Params: params, Phases: phases,
+		Evaluate: func(context.Context, int) (map[string]float64, error) {
+			pred, err := model.Predict(g)
+			if err != nil {
+				return nil, err
+			}
+			rel, err := pinn.RelL2(ref, pred)
+			return map[string]float64{"test_rel_l2": rel}, err
+		},
+		CheckpointPath:       checkpointPath(cfg),
+		CheckpointEverySteps: tr.CheckpointEvery,
+		ModelConfig:          string(modelJSON),
+		RNG:                  pinn.RNG(cfg.Seed),
 	}
-	pred, err := model.Predict(g)
-	if err != nil {
-		return nil, err
-	}
-	rel, err := pinn.RelL2(ref, pred)
-	if err != nil {
-		return nil, err
-	}
-	final := h.LBFGSLoss
-	if math.IsNaN(final) && len(h.AdamLoss) > 0 {
-		final = h.AdamLoss[len(h.AdamLoss)-1]
-	}
-	lines = append(lines, fmt.Sprintf("%d,%d,%g,%g,%g,%.3f", len(h.AdamLoss)+1, len(h.AdamLoss)+tr.LBFGSIters, tr.LR, final, rel, h.Seconds))
-	text := ""
-	for _, l := range lines {
-		text += l + "\n"
-	}
-	if err := writeAtomic(filepath.Join(cfg.RunDir(), "train_log.csv"), []byte(text)); err != nil {
-		return nil, err
-	}
-	params := model.Params()
-	if err := nn.SaveCheckpoint(checkpointPath(cfg), params, &nn.Checkpoint{Epoch: tr.Epochs, Step: tr.Epochs + tr.LBFGSIters,
-		ModelConfig: cfg.Model.Kind, Metrics: map[string]float64{"test_rel_l2": rel}}); err != nil {
-		return nil, err
-	}
-	sum := &TrainSummary{Params: nn.CountParams(params), Epochs: tr.Epochs, Steps: tr.Epochs + tr.LBFGSIters,
-		Seconds: h.Seconds, TrainLoss: final, TestRelL2: rel}
-	return sum, writeJSON(filepath.Join(cfg.RunDir(), "train.json"), sum)
+	l := &trainLog{path: filepath.Join(cfg.RunDir(), "train_log.csv"), out: log, unit: "step", total: total, every: max(total/20, 1), scale: 1}
+	return runTrainer(ctx, cfg, trainer, l, nn.CountParams(params))
 }
 
 // evaluatePINN is Evaluate for pinn / lpinn: the relative L2 against the

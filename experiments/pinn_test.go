@@ -2,8 +2,13 @@ package experiments
 
 import (
 	"context"
+	"errors"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/surrogo/surrogo/nn"
 )
 
 const lpinnConfig = `
@@ -104,5 +109,86 @@ func TestPINNConfigErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// cancelOn cancels a context when a progress line contains want.
+type cancelOn struct {
+	want   string
+	cancel context.CancelFunc
+}
+
+func (c *cancelOn) Write(p []byte) (int, error) {
+	if strings.Contains(string(p), c.want) {
+		c.cancel()
+	}
+	return len(p), nil
+}
+
+// TestPINNTrainingStopsAndResumes stops an LPINN's training by
+// cancellation (as Ctrl-C and SIGTERM do) once inside the Adam phase and
+// once inside the L-BFGS phase, with no periodic checkpoint in between:
+// each stop writes the checkpoint of the last completed step, and the
+// resumed training ends with the train_log.csv, losses, test error and
+// weights of an uninterrupted one.
+func TestPINNTrainingStopsAndResumes(t *testing.T) {
+	mk := setupRun(t, strings.Replace(lpinnConfig, "lbfgs_iters = 100", "lbfgs_iters = 100\ncollocation = 128\ncheckpoint_every = 1000", 1))
+	ref := mk()
+	want, err := Train(context.Background(), ref, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := mk()
+	for _, stop := range []struct {
+		at    string
+		epoch int
+		phase int
+	}{{"step 100/500", 100, 0}, {"step 425/500", 425, 1}} {
+		ctx, cancel := context.WithCancel(context.Background())
+		_, err := Train(ctx, cfg, &cancelOn{want: stop.at, cancel: cancel})
+		cancel()
+		var in *nn.Interrupted
+		if !errors.As(err, &in) || !errors.Is(err, context.Canceled) || in.Checkpoint != checkpointPath(cfg) {
+			t.Fatalf("stopped at %s: %v", stop.at, err)
+		}
+		model, _ := cfg.pinnModel()
+		ck, err := nn.LoadCheckpoint(checkpointPath(cfg), model.Params())
+		if err != nil || ck.Epoch != stop.epoch || ck.Phase != stop.phase || ck.Batch != 0 {
+			t.Fatalf("stopped at %s: checkpoint %+v, %v", stop.at, ck, err)
+		}
+	}
+	got, err := Train(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.TestRelL2 != want.TestRelL2 || got.TrainLoss != want.TrainLoss || got.Steps != want.Steps || got.ResumedFrom != 425 {
+		t.Errorf("resumed: %+v\nuninterrupted: %+v", got, want)
+	}
+	logOf := func(c *Config) []string {
+		rows, err := readLogRows(filepath.Join(c.RunDir(), "train_log.csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, r := range rows {
+			out = append(out, r.line[:strings.LastIndex(r.line, ",")]) // without the seconds
+		}
+		return out
+	}
+	if a, b := logOf(cfg), logOf(ref); !reflect.DeepEqual(a, b) {
+		t.Errorf("train_log.csv of the resumed run (%d lines) differs from the uninterrupted one's (%d)", len(a), len(b))
+	}
+	ma, _ := ref.pinnModel()
+	mb, _ := cfg.pinnModel()
+	if _, err := nn.LoadCheckpoint(checkpointPath(ref), ma.Params()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := nn.LoadCheckpoint(checkpointPath(cfg), mb.Params()); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range ma.Params() {
+		if !reflect.DeepEqual(p.Var.Value.Data(), mb.Params()[i].Var.Value.Data()) {
+			t.Fatalf("weights %s differ", p.Name)
+		}
 	}
 }
