@@ -95,7 +95,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		opts.Progress = progressReporter(stdout, "generate "+cfg.Data.Solver, cfg.Data.Samples())
 	}
 	if _, err := experiments.Run(ctx, cfg, opts); err != nil {
-		return err
+		return stopped(ctx, err, "simulate run "+strings.Join(args, " "))
 	}
 	if *quiet {
 		return nil

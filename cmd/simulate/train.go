@@ -3,15 +3,18 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strings"
 	"syscall"
 
 	"github.com/surrogo/surrogo/experiments"
+	"github.com/surrogo/surrogo/nn"
 )
 
 // stageOptions are the flags shared by train and eval.
@@ -92,10 +95,25 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	s, err := experiments.Train(ctx, cfg, log)
 	if err != nil {
-		return err
+		return stopped(ctx, err, "simulate train "+strings.Join(args, " "))
 	}
 	fmt.Fprintf(stdout, "trained %s: %d parameters, %d epochs in %.1fs, test rel L2 %.4g\n", cfg.Name, s.Params, s.Epochs, s.Seconds, s.TestRelL2)
 	return nil
+}
+
+// stopped explains a training that a signal stopped (Ctrl-C, SIGTERM:
+// ctx was cancelled and the trainer wrote a checkpoint of its last
+// completed step): which signal, and the command that resumes. Other
+// errors pass unchanged.
+func stopped(ctx context.Context, err error, rerun string) error {
+	var in *nn.Interrupted
+	if ctx.Err() == nil || !errors.As(err, &in) {
+		return err
+	}
+	if in.Checkpoint == "" {
+		return fmt.Errorf("%w (%v before the first step: nothing to keep)", err, context.Cause(ctx))
+	}
+	return fmt.Errorf("%w (%v; `%s` resumes)", err, context.Cause(ctx), rerun)
 }
 
 func runEval(args []string, stdout, stderr io.Writer) error {
