@@ -7,7 +7,10 @@
 // momentum/Nesterov, Adam, AdamW, Adamax, and L-BFGS with a strong-Wolfe
 // line search), gradient clipping by global norm, learning-rate schedules
 // (step, multistep, exponential, cosine with warmup, one-cycle,
-// reduce-on-plateau), HDF5 checkpoints through datasets, and a generic
-// training loop (Trainer) with evaluation, cancellation, NaN/Inf detection
-// and bit-identical resumption.
+// reduce-on-plateau), HDF5 checkpoints through datasets, and the training
+// loop of every model family (Trainer): phases run in order (a first-order
+// optimizer, or L-BFGS, as a PINN's Adam then L-BFGS), evaluation,
+// checkpoints every k epochs or steps, NaN/Inf detection, cancellation
+// that writes a checkpoint of the last completed step, and bit-identical
+// resumption (L-BFGS's curvature pairs included).
 package nn

@@ -31,4 +31,9 @@
 //
 // Evaluation maps the Lagrangian prediction back to the Eulerian grid at
 // each time by periodic linear interpolation of (x_L mod 2 pi, u).
+//
+// Training is Phases run by nn.Trainer (Adam, AMSGrad as the reference
+// code, on random collocation batches, then L-BFGS on one fixed draw), so
+// it checkpoints and resumes like every model; Fit runs them without
+// checkpoints.
 package pinn
