@@ -170,7 +170,7 @@ func Generate(ctx context.Context, cfg *Config, opts GenerateOptions) (path stri
 			return "", fmt.Errorf("experiments: %s sample %d: %w", cfg.Data.Solver, r.i, r.err)
 		}
 		pending[r.i] = r.fields
-		for {
+		for ctx.Err() == nil { // once cancelled, nothing more is appended
 			fields, ok := pending[next]
 			if !ok {
 				break
