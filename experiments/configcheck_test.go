@@ -192,3 +192,44 @@ func TestParseOverrideKeys(t *testing.T) {
 		}
 	}
 }
+
+// The checkpoint interval changes how training runs, not what it makes:
+// neither the stage hashes nor the changed keys see it.
+func TestCheckpointIntervalIsNeutral(t *testing.T) {
+	a, err := loadFNOVariant(t, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := loadFNOVariant(t, `checkpoint_every = 2`, `checkpoint_every = 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := loadFNOVariant(t, `lr = 5e-3`, `lr = 4e-3`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stage := range []string{StageGenerate, StageTrain, StageEval} {
+		ha, _ := a.StageHash(stage)
+		hb, _ := b.StageHash(stage)
+		if ha != hb {
+			t.Errorf("%s: checkpoint_every changes the stage hash", stage)
+		}
+	}
+	ta, _ := a.Resolved()
+	tb, _ := b.Resolved()
+	tc, _ := c.Resolved()
+	delete(tb, "run_dir")
+	delete(ta, "run_dir")
+	delete(tc, "run_dir")
+	if k := ChangedKeys(ta, tb); len(k) != 0 {
+		t.Errorf("checkpoint_every counted as a change: %v", k)
+	}
+	if k := ChangedKeys(ta, tc); len(k) != 1 || k[0] != "train.lr" {
+		t.Errorf("lr change: changed keys %v, want [train.lr]", k)
+	}
+	ha, _ := a.StageHash(StageTrain)
+	hc, _ := c.StageHash(StageTrain)
+	if ha == hc {
+		t.Error("lr does not change the train stage hash")
+	}
+}

@@ -45,7 +45,7 @@ type TrainConfig struct {
 	Normalize       string    `toml:"normalize" doc:"none | gaussian-pointwise | gaussian-global | minmax"`
 	Loss            string    `toml:"loss" doc:"rel_l2 (summed over the batch, as FNO) | mse"`
 	Subsample       int       `toml:"subsample" doc:"train on every k-th stored point per axis"`
-	CheckpointEvery int       `toml:"checkpoint_every" doc:"epochs (fno, t1) or steps (pinn, lpinn: Adam steps and L-BFGS iterations) between checkpoints; the last is always saved, and Ctrl-C or SIGTERM saves the last completed step"`
+	CheckpointEvery int       `toml:"checkpoint_every" doc:"epochs (fno, t1; default 10) or steps (pinn, lpinn: Adam steps and L-BFGS iterations; default 100) between checkpoints; the last is always saved, and Ctrl-C or SIGTERM saves the last completed step; changing it does not change results"`
 	EvalEvery       int       `toml:"eval_every" doc:"epochs between test evaluations"`
 	LBFGSIters      int       `toml:"lbfgs_iters" doc:"pinn/lpinn: L-BFGS (strong Wolfe) iterations after the Adam steps (train.epochs)"`
 	AMSGrad         bool      `toml:"amsgrad" doc:"Adam with amsgrad (pinn/lpinn reference code: true)"`
@@ -252,7 +252,7 @@ func (c *Config) validateModel(md toml.MetaData, raw []byte) error {
 		if c.Data.Solver == "convection" && !md.IsDefined("data", "params", "beta") {
 			return c.fail(raw, "data.params", "missing beta: %s trains on the equation, give the convection speed explicitly", m.Kind)
 		}
-		return c.validatePINN(raw)
+		return c.validatePINN(md, raw)
 	default:
 		return c.fail(raw, "model.kind", "unknown model %q (expected fno, t1, pinn or lpinn)", m.Kind)
 	}

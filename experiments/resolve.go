@@ -143,6 +143,12 @@ func (c *Config) StageHash(stage string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	for _, k := range neutralKeys {
+		section, key, _ := strings.Cut(k, ".")
+		if t, ok := tree[section].(map[string]any); ok {
+			delete(t, key)
+		}
+	}
 	sub := map[string]any{}
 	for _, k := range stageKeys[stage] {
 		if v, ok := tree[k]; ok {
@@ -234,9 +240,16 @@ func ChangedKeys(old, cur map[string]any) []string {
 		}
 	}
 	walk("", old, cur)
+	out = slices.DeleteFunc(out, func(k string) bool { return slices.Contains(neutralKeys, k) })
 	sort.Strings(out)
 	return out
 }
+
+// neutralKeys change how a stage runs but not what it produces (a resumed
+// training is bit-identical whatever the checkpoint interval): changing
+// them neither invalidates a finished stage nor counts as a changed
+// config, so a preempted job can be rerun with checkpoints more often.
+var neutralKeys = []string{"train.checkpoint_every"}
 
 // Override is one -set KEY=VALUE.
 type Override struct {
