@@ -23,6 +23,29 @@
 //     what was expected versus found, wrapping a sentinel (ErrNotFound,
 //     ErrNotHDF5, ErrCorrupt, ErrDtype, ErrShape, ErrRange, ...).
 //
+// A file's bytes are not trusted (limits.go, storage.go, preflight.go):
+//
+//   - a read whose buffer would exceed ReadLimit (half the memory the
+//     process may use: MemTotal, the cgroup limit, GOMEMLIMIT) is refused
+//     before allocating (ErrTooLarge), whatever shape a file claims, and so
+//     are chunks larger than that;
+//   - a selection whose chunks the file never wrote is refused
+//     (ErrUnwritten) instead of reading as fill values;
+//   - a read that fails is retried chunk by chunk to name the chunk that
+//     cannot be decoded, its file offset and the cause (ErrCorrupt);
+//   - the PDEBench readers refuse NaN and infinite values (ErrNonFinite,
+//     naming the first sample), integer fields, ranks other than the
+//     layout's, and coordinates that are not finite, strictly monotone and
+//     of the grid's length;
+//   - libhdf5 1.10 itself crashes or loops on some damaged metadata, which
+//     no check in this process can catch: Preflight walks a file in a
+//     child process first (simulate inspect and the training loaders use
+//     it);
+//   - Describe streams statistics in pieces of bounded size.
+//
+// A full disk is reported as syscall.ENOSPC, the message leading with "no
+// space left on device" and the file being written.
+//
 // On top of the store: PDEBench layouts (pdebench.go), normalizers that
 // save to HDF5 (normalize.go) and a seeded mini-batch sampler (batch.go).
 //

@@ -59,6 +59,7 @@ func init() {
 	case 1:
 		lzfBuiltin = true
 	}
+	maybePreflightChild()
 }
 
 // h5Stack is the HDF5 error stack summed up: one line of text, and what

@@ -239,3 +239,27 @@ func TestLoadPairsCorruptChunk(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadPairsLibHDF5Crasher: a data file on which libhdf5 1.10 itself
+// crashes is refused by the train/eval loader (Preflight's child process
+// takes the crash).
+func TestLoadPairsLibHDF5Crasher(t *testing.T) {
+	dir := t.TempDir()
+	cfg := dataConfig(t, dir, fnoConfig)
+	raw, err := os.ReadFile(filepath.Join("..", "datasets", "testdata", "hdf5-crashers", "attr-vlen-heap-segv-1.h5"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg.Data.Output, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = loadPairs(cfg, 1)
+	if !errors.Is(err, datasets.ErrCorrupt) {
+		t.Fatalf("error %v is not ErrCorrupt", err)
+	}
+	for _, m := range []string{cfg.Data.Output, "libhdf5 crashed (SIGSEGV)", "in a child process"} {
+		if !strings.Contains(err.Error(), m) {
+			t.Errorf("error %q does not mention %q", err, m)
+		}
+	}
+}

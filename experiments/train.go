@@ -42,10 +42,17 @@ func (p *pairs) ySize() int { return p.y.Len() / p.y.Dim(0) }
 // its data are read (layout, rank, snapshots, grid: checkStoredGrid), and
 // the datasets readers refuse what would crash or mislead training (a
 // shape beyond memory, storage never written, NaN or infinite values,
-// integer fields, bad coordinates), each error naming the file and dataset.
+// integer fields, bad coordinates, metadata libhdf5 crashes on), each error
+// naming the file and dataset.
 func loadPairs(cfg *Config, sub int) (*pairs, error) {
 	path := cfg.Data.Output
-	f, err := datasets.Open(path)
+	// libhdf5 walks the file in a child process first: a damaged file on
+	// which it crashes or loops is refused instead of killing this one.
+	err := datasets.Preflight(path)
+	var f *datasets.File
+	if err == nil {
+		f, err = datasets.Open(path)
+	}
 	if err != nil {
 		if errors.Is(err, datasets.ErrNotFound) {
 			return nil, fmt.Errorf("%w (run `simulate generate %s` first)", err, cfg.path)

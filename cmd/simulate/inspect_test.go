@@ -104,3 +104,19 @@ func TestInspectCorruptChunk(t *testing.T) {
 		t.Errorf("inspect lost HDF5's cause:\n%s", errOut)
 	}
 }
+
+// TestInspectLibHDF5Crasher: a damaged file on which libhdf5 1.10 itself
+// crashes (found by datasets' fuzz targets) is refused with an error; the
+// crash happens in a child process, not in inspect.
+func TestInspectLibHDF5Crasher(t *testing.T) {
+	p := filepath.Join("..", "..", "datasets", "testdata", "hdf5-crashers", "attr-vlen-heap-segv-1.h5")
+	code, _, errOut := runCLI("inspect", "-stats", p)
+	if code != 1 {
+		t.Errorf("inspect exit %d, want 1", code)
+	}
+	for _, want := range []string{p, "libhdf5 crashed (SIGSEGV)", "in a child process", "not opened here"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("inspect stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+}

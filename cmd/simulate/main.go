@@ -157,6 +157,12 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 // is reported where it is listed; the listing goes on and the first such
 // error is returned at the end.
 func inspectFile(path string, stats bool, w, progress io.Writer) error {
+	// inspect is for any file, damaged ones included: libhdf5 walks it in
+	// a child process first, so one it crashes or loops on is refused with
+	// an error instead of taking this process down.
+	if err := datasets.Preflight(path); err != nil {
+		return err
+	}
 	f, err := datasets.Open(path)
 	if err != nil {
 		return err
