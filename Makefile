@@ -8,7 +8,7 @@ LDFLAGS := -X github.com/surrogo/surrogo/internal/buildinfo.version=$(VERSION)
 BIN     := bin/simulate
 DEMO    := examples/quickstart.toml
 
-.PHONY: all setup setup-test build demo test vet fmt-check bench bench-micro golden docs clean
+.PHONY: all setup setup-test build demo test vet fmt-check fuzz bench bench-micro golden docs clean
 
 all: build
 
@@ -33,6 +33,21 @@ test: setup-test vet fmt-check
 	SURROGO_REQUIRE_H5PY=1 $(GO) test -count=1 -timeout 10m ./...
 	# the pure-Go GEMM fallback (no OpenBLAS) stays tested too
 	$(GO) test -count=1 -tags purego ./tensor/ ./autograd/
+	# every fuzz target, briefly (go test above ran their saved corpora)
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
+
+# fuzz: run every fuzz target (testing.F) for FUZZTIME each. New crashers
+# land in the package's testdata/fuzz/ and are replayed by every go test:
+# commit them with the fix.
+FUZZTIME      ?= 5m
+TEST_FUZZTIME ?= 8s
+FUZZ_TARGETS  := $(shell grep -rl --include='*_test.go' '^func Fuzz' . | xargs -r grep -H -o '^func Fuzz[A-Za-z0-9_]*' | sed 's|^\./||; s|/[^/]*_test.go:func | |' | sort -u | tr ' ' ':')
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$name in ./$$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) ./$$pkg/ >/tmp/fuzz-$$name.log 2>&1 || { tail -40 /tmp/fuzz-$$name.log; exit 1; }; \
+	done
 
 vet:
 	$(GO) vet ./...
