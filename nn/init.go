@@ -1,7 +1,6 @@
 package nn
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/surrogo/surrogo/tensor"
@@ -75,40 +74,4 @@ func KaimingNormal[T tensor.Float](r *tensor.RNG, a float64, fanOut bool, shape 
 		fan = fo
 	}
 	return Normal[T](r, 0, math.Sqrt(2/(1+a*a))/math.Sqrt(float64(fan)), shape...)
-}
-
-// FNOSpectralInit is the original FNO scripts' complex weight init:
-// scale * U[0, 1) on both real and imaginary parts, scale = 1/(Cin Cout).
-// shape is the interleaved weight shape [..., 2].
-func FNOSpectralInit[T tensor.Float](r *tensor.RNG, cin, cout int, shape ...int) *tensor.Tensor[T] {
-	return Uniform[T](r, 0, 1/float64(cin*cout), shape...)
-}
-
-// T1Init selects a standard deviation for T1's spectral weights
-// (kairos src/utils/init_fn.py, weight_init codes 1-4).
-type T1Init int
-
-// T1 initialisation schemes.
-const (
-	T1InitNaive   T1Init = 1 // 1 / (fan_in fan_out), FNO-like
-	T1InitVP      T1Init = 2 // gain sqrt(N / (fan_in m)), variance preserving
-	T1InitTiny    T1Init = 3 // 1e-8
-	T1InitKaiming T1Init = 4 // sqrt(1 / fan_in)
-)
-
-// T1InitStd returns the standard deviation of T1's N(0, std^2) init for
-// the given scheme: fanIn, fanOut channels, signal length n (N1 N2), kept
-// modes m (m1 m2), gain 1 for DCT and 1/2 for DFT.
-func T1InitStd(scheme T1Init, fanIn, fanOut, n, m int, gain float64) (float64, error) {
-	switch scheme {
-	case T1InitNaive:
-		return 1 / float64(fanIn*fanOut), nil
-	case T1InitVP:
-		return gain * math.Sqrt(float64(n)/float64(fanIn*m)), nil
-	case T1InitTiny:
-		return 1e-8, nil
-	case T1InitKaiming:
-		return math.Sqrt(1 / float64(fanIn)), nil
-	}
-	return 0, fmt.Errorf("nn: unknown T1 init scheme %d (expected 1 naive, 2 vp, 3 tiny, 4 kaiming)", int(scheme))
 }

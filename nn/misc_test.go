@@ -34,26 +34,12 @@ func TestInitialisersHaveTheirVariance(t *testing.T) {
 		{"xavier normal", XavierNormal[float64](r, 1, shape...), 2 / float64(fi+fo)},
 		{"kaiming uniform", KaimingUniform[float64](r, 0, false, shape...), 2 / float64(fi)},
 		{"kaiming normal fan out", KaimingNormal[float64](r, 0, true, shape...), 2 / float64(fo)},
-		{"fno spectral", FNOSpectralInit[float64](r, 4, 5, 4, 5, 6, 2), 1 / 12.0 / 400},
 	}
 	for _, c := range cases {
 		mean, v := moments(c.t.Data())
-		if c.name == "fno spectral" {
-			if math.Abs(mean-1/40.0) > 0.002 || math.Abs(v-c.want) > 0.1*c.want {
-				t.Errorf("%s: mean %v variance %v, want U[0, 1/20): mean 0.025 variance %v", c.name, mean, v, c.want)
-			}
-			continue
-		}
 		if math.Abs(mean) > 0.01*math.Sqrt(c.want)*10 || math.Abs(v-c.want) > 0.03*c.want {
 			t.Errorf("%s: mean %v variance %v, want 0 and %v", c.name, mean, v, c.want)
 		}
-	}
-	std, err := T1InitStd(T1InitVP, 48, 48, 64*64, 24*24, 1)
-	if err != nil || math.Abs(std-math.Sqrt(4096.0/(48*576))) > 1e-15 {
-		t.Errorf("T1 VP std %v %v", std, err)
-	}
-	if _, err := T1InitStd(9, 1, 1, 1, 1, 1); err == nil {
-		t.Error("unknown T1 init accepted")
 	}
 }
 

@@ -140,7 +140,7 @@ func New[T tensor.Float](cfg Config, r *tensor.RNG) (*FNO[T], error) {
 	shape := append([]int{blocks, cfg.Width, cfg.Width}, cfg.Modes...)
 	shape = append(shape, 2)
 	for l := 0; l < cfg.Layers; l++ {
-		m.Spectral = append(m.Spectral, autograd.Param(nn.FNOSpectralInit[T](r, cfg.Width, cfg.Width, shape...)))
+		m.Spectral = append(m.Spectral, autograd.Param(SpectralInit[T](r, cfg.Width, cfg.Width, shape...)))
 		m.Pointwise = append(m.Pointwise, nn.NewLinear[T](r, cfg.Width, cfg.Width, true))
 	}
 	m.Proj1 = nn.NewLinear[T](r, cfg.Width, cfg.ProjHidden, true)

@@ -241,7 +241,7 @@ func (m *T1[T]) forwardDFT(x *autograd.Var[T], spatial []int) *autograd.Var[T] {
 func (m *T1[T]) initDFT(r *tensor.RNG) {
 	cfg := m.Cfg
 	kept := cfg.dftKept()
-	std, _ := nn.T1InitStd(nn.T1Init(cfg.Init), cfg.Width, cfg.Width, tensor.Size(cfg.SignalSize), tensor.Size(kept), 0.5)
+	std, _ := InitStd(InitScheme(cfg.Init), cfg.Width, cfg.Width, tensor.Size(cfg.SignalSize), tensor.Size(kept), 0.5)
 	for l := 0; l < cfg.Layers; l++ {
 		shape := append(append([]int{cfg.Width, cfg.Width}, kept...), 2)
 		m.Channel = append(m.Channel, autograd.Param(nn.Normal[T](r, 0, std, shape...)))

@@ -48,7 +48,7 @@ type Config struct {
 	Layers      int    `json:"layers"`       // 8 in the NS configs
 	HeadHidden  int    `json:"head_hidden"`  // 128
 	Activation  string `json:"activation"`   // gelu (the NS/DFP configs) or sin
-	Init        int    `json:"init"`         // kairos weight_init: 2 = variance preserving (default)
+	Init        int    `json:"init"`         // an InitScheme (kairos weight_init): 2 = variance preserving (default)
 	SignalSize  []int  `json:"signal_size"`  // grid the VP init is computed for
 	Transform   string `json:"transform"`    // "dct" (default) or "dft" (rFFT, complex weights)
 }
@@ -71,7 +71,7 @@ func (c Config) WithDefaults() Config {
 		c.OutChannels = 1
 	}
 	if c.Init == 0 {
-		c.Init = int(nn.T1InitVP)
+		c.Init = int(InitVP)
 	}
 	return c
 }
@@ -114,7 +114,7 @@ func (c Config) Validate() error {
 	default:
 		return fmt.Errorf("t1: transform must be dct or dft, got %q", c.Transform)
 	}
-	if _, err := nn.T1InitStd(nn.T1Init(c.Init), 1, 1, 1, 1, 1); err != nil {
+	if _, err := InitStd(InitScheme(c.Init), 1, 1, 1, 1, 1); err != nil {
 		return err
 	}
 	return nil
@@ -149,7 +149,7 @@ func New[T tensor.Float](cfg Config, r *tensor.RNG) (*T1[T], error) {
 		return m, nil
 	}
 	kept := tensor.Size(cfg.Modes)
-	std, _ := nn.T1InitStd(nn.T1Init(cfg.Init), cfg.Width, cfg.Width, tensor.Size(cfg.SignalSize), kept, 1)
+	std, _ := InitStd(InitScheme(cfg.Init), cfg.Width, cfg.Width, tensor.Size(cfg.SignalSize), kept, 1)
 	for l := 0; l < cfg.Layers; l++ {
 		shape := append([]int{cfg.Width, cfg.Width}, cfg.Modes...)
 		m.Channel = append(m.Channel, autograd.Param(nn.Normal[T](r, 0, std, shape...)))
