@@ -1,18 +1,21 @@
 // Command simulate is surrogo's command-line interface: one binary for every
-// stage of a study. This first cut has the verbs
+// stage of a study, a thin shell over package experiments. The verbs:
 //
-//	simulate version              the surrogo, Go and HDF5 versions
-//	simulate inspect [-stats] F   the tree of an HDF5 file (h5ls -rv on one screen)
-//	simulate generate CONFIG.toml run a solver over seeded samples into HDF5
-//	simulate run CONFIG.toml      the whole study into runs/<name>/ (resumable)
-//	simulate config CONFIG.toml   the resolved config (-schema: every key)
-//	simulate plot RUN_DIR         redraw a run's figures
-//	simulate compare RUN_DIR...   the runs' metrics as a markdown table
+//	simulate run CONFIG.toml      the whole study, generate -> train -> eval -> plot,
+//	                              into runs/<name>/, skipping finished stages and
+//	                              resuming the rest
+//	simulate config CONFIG.toml   the resolved config with -set overrides applied
+//	                              (config -schema: every key, documented)
+//	simulate plot RUN_DIR         redraw a run's figures from its saved outputs
+//	simulate compare RUN_DIR...   the runs' metrics side by side as a markdown table
+//	simulate generate CONFIG.toml run the [data] section's solver over seeded samples
+//	                              into HDF5 (-shard k/n for one shard)
 //	simulate train CONFIG.toml    train the [model] on the generated data
 //	simulate eval CONFIG.toml     evaluate it: metrics.json, predictions.h5
-//	simulate smoke [-out DIR]     write, re-read and verify a small field file
+//	simulate inspect [-stats] F   the tree of an HDF5 file (h5ls -rv on one screen)
+//	simulate version              the surrogo, Go and HDF5 versions and the GEMM backend
 //
-// `smoke` is the stand-in demo until the quickstart (Burgers -> FNO) lands.
+// Exit codes: 0 success, 1 failure, 2 a command line to fix.
 package main
 
 import (
@@ -32,7 +35,7 @@ import (
 const usage = `usage: simulate <command> [arguments]
 
 commands:
-  version                   print the surrogo, Go and HDF5 versions
+  version                   print the surrogo, Go and HDF5 versions and the GEMM backend
   inspect [-stats] FILE...  print the groups, datasets and attributes of HDF5 files
   generate [-shard k/n] [-workers n] [-out FILE] [-q] CONFIG.toml
                             generate the [data] section's samples into HDF5
@@ -46,7 +49,6 @@ commands:
   compare RUN_DIR...        a markdown table of the runs' metrics side by side
   train [-q] CONFIG.toml    train the [model] section's operator on the generated data
   eval CONFIG.toml          evaluate the trained model: metrics.json, predictions.h5
-  smoke [-out DIR]          write, re-read and verify a small field file (demo)
   help                      print this message
 `
 
@@ -81,8 +83,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runConfig(args[1:], stdout, stderr)
 	case "compare":
 		err = runCompare(args[1:], stdout, stderr)
-	case "smoke":
-		err = runSmoke(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
