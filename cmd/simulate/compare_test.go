@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,5 +37,72 @@ func TestCompareRefusesIncompleteMetrics(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCompareLabelsRowsByRunDirectory: each row is labelled by its run
+// directory as given (cleaned, pipes escaped), with the study name added
+// when it differs from the directory's base name, so two runs of one
+// config are told apart; speed-ups keep three significant digits below
+// 100 (0.0213x, not 0x) and are whole numbers from 100 up.
+func TestCompareLabelsRowsByRunDirectory(t *testing.T) {
+	t.Chdir(t.TempDir())
+	cases := []struct {
+		arg       string // the run directory as given on the command line
+		study     string // name in its config.toml; "" writes no config.toml
+		speedup   float64
+		wantLabel string
+		wantModel string
+		wantSpeed string
+	}{
+		{"runs/burgers-fno", "burgers-fno", 0.0213, "runs/burgers-fno", "fno w64 m[16]", "0.0213x"},
+		{"runs/burgers-fno-lr3e-4/", "burgers-fno", 1275.9, "runs/burgers-fno-lr3e-4 (burgers-fno)", "fno w64 m[16]", "1276x"},
+		{"./sweep/a", "burgers-fno", 45.67, "sweep/a (burgers-fno)", "fno w64 m[16]", "45.7x"},
+		{"sweep/b", "burgers-fno", 0.5, "sweep/b (burgers-fno)", "fno w64 m[16]", "0.5x"},
+		{"odd|name", "odd|name", 2.5, `odd\|name`, "fno w64 m[16]", "2.5x"},
+		{"bare", "", 0, "bare", "?", "0x"},
+	}
+	var args []string
+	for _, c := range cases {
+		writeCompareRun(t, c.arg, c.study, c.speedup)
+		args = append(args, c.arg)
+	}
+	code, out, errOut := runCLI(append([]string{"compare"}, args...)...)
+	if code != 0 {
+		t.Fatalf("compare exit %d: %s", code, errOut)
+	}
+	rows := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(rows) != 2+len(cases) {
+		t.Fatalf("%d lines, want a header, a rule and %d rows:\n%s", len(rows), len(cases), out)
+	}
+	for i, c := range cases {
+		row := rows[2+i]
+		wantStart := "| " + c.wantLabel + " | " + c.wantModel + " | 1000 | "
+		if !strings.HasPrefix(row, wantStart) || !strings.HasSuffix(row, " | "+c.wantSpeed+" |") {
+			t.Errorf("%s: row\n%s\nwant it to start %q and end %q", c.arg, row, wantStart, " | "+c.wantSpeed+" |")
+		}
+	}
+}
+
+// writeCompareRun writes a run directory holding a complete metrics.json
+// with the given speed-up and, unless study is "", a config.toml naming the
+// study and an FNO of width 64 with 16 modes.
+func writeCompareRun(t *testing.T, dir, study string, speedup float64) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	metrics := fmt.Sprintf(`{"test_rel_l2": 0.001, "test_rel_l2_std": 0.0002, "test_rel_l2_max": 0.004, "test_samples": 20,
+		"resolution": [256], "params": 1000, "train_seconds": 12, "inference_seconds_per_sample": 0.01,
+		"solver_seconds_per_sample": %g, "speedup": %g}`, 0.01*speedup, speedup)
+	if err := os.WriteFile(filepath.Join(dir, "metrics.json"), []byte(metrics), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if study == "" {
+		return
+	}
+	config := fmt.Sprintf("name = %q\n\n[model]\nkind = \"fno\"\nwidth = 64\nmodes = [16]\n", study)
+	if err := os.WriteFile(filepath.Join(dir, "config.toml"), []byte(config), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

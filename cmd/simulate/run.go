@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -187,7 +188,8 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	return printCompare(stdout, args)
 }
 
-// printCompare writes a markdown table of the runs' metrics.
+// printCompare writes a markdown table of the runs' metrics, one row per
+// run directory, labelled by compareLabel.
 func printCompare(w io.Writer, dirs []string) error {
 	// Every run's metrics are read (and checked) before the table starts,
 	// so a bad one does not leave half a table.
@@ -203,14 +205,37 @@ func printCompare(w io.Writer, dirs []string) error {
 	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for i, dir := range dirs {
 		m := metrics[i]
-		name, model := filepath.Base(filepath.Clean(dir)), "?"
+		name, model := "", "?"
 		if cfgRaw, err := os.ReadFile(filepath.Join(dir, "config.toml")); err == nil {
 			name, model = runSummary(string(cfgRaw), name)
 		}
-		fmt.Fprintf(w, "| %s | %s | %d | %.4g | %.2g | %.3g | %.0f | %.3g | %.3g | %.0fx |\n", name, model,
-			m.Params, m.TestRelL2, m.TestRelL2Std, m.TestRelL2Max, m.TrainSeconds, m.InferenceSecondsPerSample, m.SolverSecondsPerSample, m.Speedup)
+		fmt.Fprintf(w, "| %s | %s | %d | %.4g | %.2g | %.3g | %.0f | %.3g | %.3g | %s |\n", compareLabel(dir, name), model,
+			m.Params, m.TestRelL2, m.TestRelL2Std, m.TestRelL2Max, m.TrainSeconds, m.InferenceSecondsPerSample, m.SolverSecondsPerSample, formatSpeedup(m.Speedup))
 	}
 	return nil
+}
+
+// compareLabel names a run in compare's table by its directory as given
+// (cleaned), so two runs of one config are told apart, followed by the
+// study name in parentheses when it differs from the directory's base
+// name. Pipes are escaped so the markdown table keeps its columns.
+func compareLabel(dir, study string) string {
+	dir = filepath.Clean(dir)
+	label := dir
+	if study != "" && study != filepath.Base(dir) {
+		label = fmt.Sprintf("%s (%s)", dir, study)
+	}
+	return strings.ReplaceAll(label, "|", `\|`)
+}
+
+// formatSpeedup writes a speed-up s = solver time / model time with three
+// significant digits (0.0213x, 2.5x, 45.7x), and from 100 up as a whole
+// number (1276x) rather than in exponent notation.
+func formatSpeedup(s float64) string {
+	if math.Abs(s) >= 100 {
+		return fmt.Sprintf("%.0fx", s)
+	}
+	return fmt.Sprintf("%.3gx", s)
 }
 
 // lockExistingRunDir takes the lock of a run directory that exists, for a

@@ -150,7 +150,7 @@ func TestRunEndToEnd(t *testing.T) {
 	if !(m.TestRelL2 > 0 && m.TestRelL2 < 10) || m.Params == 0 || !(m.Speedup > 0) || m.SuperResolution["64"] <= 0 {
 		t.Errorf("metrics: %+v", m)
 	}
-	if !strings.Contains(out, "| tiny | fno w8 m[6] |") {
+	if !strings.Contains(out, "| "+runDir+" (tiny) | fno w8 m[6] |") {
 		t.Errorf("run summary table missing:\n%s", out)
 	}
 	if !strings.Contains(out, "level=INFO msg=\"train: started\"") || !strings.Contains(out, "eta ") {
@@ -172,7 +172,7 @@ func TestRunEndToEnd(t *testing.T) {
 	}
 	// compare, config, plot.
 	code, out, _ = runCLI("compare", runDir, runDir)
-	if code != 0 || strings.Count(out, "| run | model |") != 1 || strings.Count(out, "| tiny | fno w8 m[6] |") != 2 || strings.Count(out, "\n") != 4 {
+	if code != 0 || strings.Count(out, "| run | model |") != 1 || strings.Count(out, "| "+runDir+" (tiny) | fno w8 m[6] |") != 2 || strings.Count(out, "\n") != 4 {
 		t.Errorf("compare exit %d:\n%s", code, out)
 	}
 	code, out, _ = runCLI("config", "-set", "train.epochs=7", cfg)
