@@ -10,8 +10,8 @@
 // Backward functions are written with the same Var ops, so with createGraph
 // the backward pass is itself recorded and its results can be
 // differentiated again: u_x, u_xx of a PINN with respect to its inputs and
-// then the gradient of a residual loss with respect to the weights; the
-// Hessian of a potential inside DMM's Monge-Ampere loss. Without
+// then the gradient of a residual loss with respect to the weights, or the
+// Hessian of a potential that a Monge-Ampere loss needs. Without
 // createGraph the backward pass runs under NoGrad and records nothing.
 //
 // Fused ops with hand-written first-order VJPs on raw tensors (the spectral

@@ -55,8 +55,8 @@ func topoOrder[T tensor.Float](outputs []*Var[T]) []*Var[T] {
 // that output. Inputs the outputs do not depend on get zero gradients.
 //
 // With createGraph the backward pass is recorded, so the returned
-// gradients can be differentiated again (u_xx of a PINN, the Hessian in
-// DMM's Monge-Ampere loss). Without it, nothing is recorded.
+// gradients can be differentiated again (u_xx of a PINN, the Hessian of a
+// potential). Without it, nothing is recorded.
 func Grad[T tensor.Float](outputs, inputs, gradOutputs []*Var[T], createGraph bool) ([]*Var[T], error) {
 	if gradOutputs != nil && len(gradOutputs) != len(outputs) {
 		return nil, fmt.Errorf("autograd: %d gradient outputs for %d outputs", len(gradOutputs), len(outputs))

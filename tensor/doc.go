@@ -2,8 +2,10 @@
 // N-d arrays of float32 or float64 (one generic implementation, type
 // parameter T) and the numeric kernels the layers above need.
 //
-//   - Tensor[T]: contiguous data with a shape; Reshape shares data, every
-//     other operation allocates its result.
+//   - Tensor[T]: contiguous data with a shape; Reshape shares data (and
+//     FromSlice wraps the caller's slice), and every operation allocates
+//     its result except the few that say they work in place (Set, Fill,
+//     CopyFrom, AddInPlace, Axpy, SliceAdd).
 //   - CTensor[T]: complex values stored interleaved (re, im) in a []T, so
 //     spectra need no second element type.
 //   - Elementwise ops with NumPy broadcasting (Add, Mul, ...), unary maths
@@ -18,10 +20,17 @@
 //     spectrum on the last axis), FFT along any axis, and the orthonormal
 //     DCT-II/DCT-III along any axis (DCTMatrix, ApplyAlongAxis), which T1
 //     uses; truncated DCT matrices give pruned transforms.
+//   - RealFFT, RealFFT2, ComplexFFT: the same FFT on plain []float64 and
+//     []complex128 slices, without tensors, for the solvers' inner loops.
 //   - RNG: xoshiro256** seeded by SplitMix64, normal by Box-Muller; the
-//     stream depends only on the seed.
+//     stream depends only on the seed (NewRNGStream: on seed and stream
+//     number), and RNGState saves and restores it for checkpoints.
 //
-// Kernels split large loops over goroutines with tensor/parallel. Shape
+// Kernels split large loops over goroutines with tensor/parallel. The
+// arithmetic-bound float32 loops (GELU and its backward, row sums) also
+// exist as plain C loops that GCC vectorises, AVX2 chosen at run time
+// (simd_cgo.go); they perform the same operations in the same order, so
+// results are bit-identical, and -tags purego builds use the Go loops. Shape
 // mismatches inside kernels are programmer errors and panic with the
 // shapes named; user input is validated on higher floors.
 package tensor

@@ -6,13 +6,14 @@ import (
 )
 
 // Float is the set of element types: float32 (operators train in it) and
-// float64 (PINNs and mesh movers default to it). Every kernel is written
-// once, generically.
+// float64 (PINNs train in it). Every kernel is written once,
+// generically.
 type Float interface{ float32 | float64 }
 
 // Tensor is a dense, contiguous, row-major N-d array. The zero-rank
-// tensor holds one value. Tensors share data only through Reshape and
-// View; every other operation allocates its result.
+// tensor holds one value. Tensors share data only through Reshape (and
+// FromSlice, which wraps the caller's slice); every other operation
+// allocates its result, except the few that say they work in place.
 type Tensor[T Float] struct {
 	shape []int
 	data  []T
