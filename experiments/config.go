@@ -30,6 +30,7 @@ type Config struct {
 	text string         // its contents, recorded as provenance
 	tree map[string]any // its contents as a TOML tree
 	gen  generator      // the configured solver, built by validation
+	fam  *modelFamily   // the configured model family, looked up by validation
 
 	hasModel bool
 }

@@ -61,7 +61,7 @@ func TestBadValuesRefusedAtTheirLine(t *testing.T) {
 		{"solver_samples negative", `solver_samples = 2`, `solver_samples = -1`, []string{":39:", "eval.solver_samples", ">= 0"}},
 		{"subsample factor beyond the grid", `subsamples = [1]`, `subsamples = [100]`, []string{":36:", "eval.subsamples", "between 1 and"}},
 		// Keys of another model kind.
-		{"pinn key on fno", `step_size = 3`, "step_size = 3\nlbfgs_iters = 10", []string{":32:", "train.lbfgs_iters", "kind fno does not use this key", "pinn, lpinn"}},
+		{"pinn key on fno", `step_size = 3`, "step_size = 3\nlbfgs_iters = 10", []string{":32:", "train.lbfgs_iters", "kind fno does not use this key", "lpinn, pinn"}},
 		{"lpinn key on fno", `layers = 2`, "layers = 2\ndepth_x = 3", []string{":24:", "model.depth_x", "kind fno"}},
 		// Names that are not one ordinary directory name.
 		{"name dot", `name = "fno-test"`, `name = "."`, []string{":2:", "name", "directory name"}},

@@ -45,9 +45,12 @@ func Evaluate(ctx context.Context, cfg *Config) (*Metrics, error) {
 	if !cfg.hasModel {
 		return nil, fmt.Errorf("experiments: %s has no [model] and [train] sections", cfg.path)
 	}
-	if cfg.isPINN() {
-		return evaluatePINN(ctx, cfg)
-	}
+	return cfg.family().evaluate(ctx, cfg)
+}
+
+// evaluateGrid is Evaluate for a grid operator: the test pairs, the
+// subsampled grids, the re-solved resolutions and the solver's time.
+func evaluateGrid(ctx context.Context, cfg *Config) (*Metrics, error) {
 	if err := checkEvalCounts(cfg); err != nil {
 		return nil, err
 	}

@@ -184,50 +184,29 @@ func (c *Config) checkGenerateFootprint(raw []byte) error {
 	return nil
 }
 
-// activationFactor is the floats a grid operator keeps per hidden channel
-// and grid point of one sample in a training step, per layer and for the
-// lifting and projection: fitted to the peaks in docs/PERFORMANCE.md
-// (FNO-2D at 128^2: 46 measured per channel-point at 4 layers, 40
-// estimated; FNO-1D: 36 and 40; T1 at 8 layers: 27 and 36).
-func (c *Config) activationFactor() float64 {
-	l := float64(c.Model.Layers)
-	if c.Model.Kind == "t1" {
-		if l == 0 {
-			l = 8
-		}
-		return 4*l + 4
-	}
-	if l == 0 {
-		l = 4
-	}
-	return 8*l + 8
-}
-
-// trainFootprint estimates the train stage of a grid operator: parameters
-// with their gradients and Adam's two float64 slots, the activations of
-// one batch, and the data held in memory (raw and paired, float32).
-func (c *Config) trainFootprint() footprint {
+// gridFootprints estimates the train stage of a grid operator
+// (parameters with their gradients and Adam's two float64 slots, the
+// activations of one batch, the data held in memory, raw and paired, in
+// float32) and its evaluation at the largest eval.resolutions.
+func (c *Config) gridFootprints(a gridArch) []footprint {
 	dim, n := c.storedGrid()
 	m, t := c.Model, c.Train
 	points := math.Pow(math.Ceil(float64(n)/float64(t.Subsample)), float64(dim))
-	var params float64
-	if m.Kind == "t1" {
-		params = c.t1Config(make([]int, dim)).ParamCount()
-	} else {
-		params = c.fnoConfig(dim).ParamCount()
-		points *= math.Pow(1+m.PadFraction, float64(dim))
-	}
-	width := float64(m.Width)
-	batch := float64(t.Batch)
-	act := 4 * batch * c.activationFactor() * width * points
+	points *= math.Pow(1+m.PadFraction, float64(dim))
+	width, batch, factor := float64(m.Width), float64(t.Batch), a.activationFactor(m.Layers)
+	act := 4 * batch * factor * width * points
 	data := 2 * 4 * c.storedFloats() * float64(c.Data.Samples())
-	return footprint{stage: "training", parts: []part{
-		{"parameters with gradients and Adam state", 24 * params, c.dominantModelKey(dim)},
+	train := footprint{stage: "training", parts: []part{
+		{"parameters with gradients and Adam state", 24 * a.params(c, dim), c.dominantModelKey()},
 		{fmt.Sprintf("activations of a batch of %d", t.Batch), act, dominant(map[string]float64{
 			"train.batch": batch / 20, "model.width": width / 64, "data.resolution": points / math.Pow(64, float64(dim)),
-			"model.layers": c.activationFactor() / 40})},
+			"model.layers": factor / 40})},
 		{"training and test data", data, c.dataKey()},
 	}}
+	if e, ok := c.evalFootprint(factor); ok {
+		return []footprint{train, e}
+	}
+	return []footprint{train}
 }
 
 // pinnFootprint estimates the train stage of a PINN or LPINN: float64
@@ -251,18 +230,18 @@ func (c *Config) pinnFootprint() footprint {
 // evalFootprint estimates re-solving and predicting at the largest
 // eval.resolutions: the solver's workspace per worker and the model's
 // forward pass (no gradients: a quarter of a training step's activations).
-func (c *Config) evalFootprint() (footprint, bool) {
+func (c *Config) evalFootprint(factor float64) (footprint, bool) {
 	res := 0
 	for _, r := range c.Eval.Resolutions {
 		res = max(res, r)
 	}
-	if res == 0 || c.isPINN() {
+	if res == 0 {
 		return footprint{}, false
 	}
 	spec := registry[c.Data.Solver]
 	points := math.Pow(float64(res), float64(spec.dim))
 	workers := float64(runtime.GOMAXPROCS(0))
-	act := 4 * float64(c.Train.Batch) * c.activationFactor() / 4 * float64(c.Model.Width) * points
+	act := float64(c.Train.Batch) * factor * float64(c.Model.Width) * points // 4 bytes, a quarter of training's floats
 	return footprint{stage: fmt.Sprintf("evaluation at resolution %d", res), parts: []part{
 		{fmt.Sprintf("solver workspace for %.0f workers", workers), workers * spec.workspaceBytes(points), "eval.resolutions"},
 		{fmt.Sprintf("the model on a batch of %d", c.Train.Batch), act, "eval.resolutions"},
@@ -272,7 +251,7 @@ func (c *Config) evalFootprint() (footprint, bool) {
 // dominantModelKey names the [model] key that makes the parameter count
 // largest relative to a typical operator (width 64, 4 layers, 16 modes per
 // axis, projection 128).
-func (c *Config) dominantModelKey(dim int) string {
+func (c *Config) dominantModelKey() string {
 	m := c.Model
 	modes := 1.0
 	for _, k := range m.Modes {
@@ -310,15 +289,7 @@ func (c *Config) checkModelFootprint(raw []byte) error {
 	if mem == 0 {
 		return nil
 	}
-	f := c.trainFootprint
-	if c.isPINN() {
-		f = c.pinnFootprint
-	}
-	checks := []footprint{f()}
-	if e, ok := c.evalFootprint(); ok {
-		checks = append(checks, e)
-	}
-	for _, f := range checks {
+	for _, f := range c.family().footprints(c) {
 		if f.total() > mem {
 			return c.fail(raw, f.largest().key, "%s, more than this machine's %s", f, formatBytes(mem))
 		}

@@ -2,20 +2,17 @@ package experiments
 
 import (
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/BurntSushi/toml"
 
 	"github.com/surrogo/surrogo/datasets"
 	"github.com/surrogo/surrogo/nn"
-	"github.com/surrogo/surrogo/operators/fno"
-	"github.com/surrogo/surrogo/operators/t1"
 )
 
 // ModelConfig is the [model] section.
 type ModelConfig struct {
-	Kind         string  `toml:"kind" doc:"'fno' or 't1'"`
+	Kind         string  `toml:"kind" doc:"model family: fno, t1, pinn or lpinn (each family's keys: Model families below)"`
 	Task         string  `toml:"task" doc:"'map': first stored field -> last (default); 'rollout': t_in frames -> next, fed back t_out times"`
 	TIn          int     `toml:"t_in" doc:"rollout: input frames (FNO NS: 10)"`
 	TOut         int     `toml:"t_out" doc:"rollout: predicted frames (FNO NS: 10)"`
@@ -103,62 +100,6 @@ func (c *Config) checkCounters(md toml.MetaData, raw []byte) error {
 	return nil
 }
 
-// familyKeys lists the keys that only some model kinds read; a key given
-// for another kind is refused rather than silently ignored.
-var familyKeys = []struct {
-	key   []string
-	kinds []string
-}{
-	{[]string{"model", "transform"}, []string{"t1"}},
-	{[]string{"model", "init"}, []string{"t1"}},
-	{[]string{"model", "pad_fraction"}, []string{"fno"}},
-	{[]string{"model", "depth_x"}, []string{"lpinn"}},
-	{[]string{"model", "shared_layers"}, []string{"lpinn"}},
-	{[]string{"model", "hard_curve_ic"}, []string{"lpinn"}},
-	{[]string{"train", "lbfgs_iters"}, []string{"pinn", "lpinn"}},
-	{[]string{"train", "amsgrad"}, []string{"pinn", "lpinn"}},
-	{[]string{"train", "collocation"}, []string{"pinn", "lpinn"}},
-	{[]string{"train", "loss_weights"}, []string{"pinn", "lpinn"}},
-	{[]string{"model", "task"}, []string{"fno", "t1"}},
-	{[]string{"model", "t_in"}, []string{"fno", "t1"}},
-	{[]string{"model", "t_out"}, []string{"fno", "t1"}},
-	{[]string{"train", "normalize"}, []string{"fno", "t1"}},
-	{[]string{"train", "subsample"}, []string{"fno", "t1"}},
-	{[]string{"eval", "subsamples"}, []string{"fno", "t1"}},
-	{[]string{"eval", "resolutions"}, []string{"fno", "t1"}},
-	{[]string{"eval", "superres_samples"}, []string{"fno", "t1"}},
-	{[]string{"model", "proj_hidden"}, []string{"fno", "t1"}},
-	{[]string{"model", "activation"}, []string{"fno", "t1"}},
-	{[]string{"train", "batch"}, []string{"fno", "t1"}},
-	{[]string{"train", "optimizer"}, []string{"fno", "t1"}},
-	{[]string{"train", "weight_decay"}, []string{"fno", "t1"}},
-	{[]string{"train", "schedule"}, []string{"fno", "t1"}},
-	{[]string{"train", "step_size"}, []string{"fno", "t1"}},
-	{[]string{"train", "gamma"}, []string{"fno", "t1"}},
-	{[]string{"train", "loss"}, []string{"fno", "t1"}},
-	{[]string{"train", "checkpoint_every"}, []string{"fno", "t1", "pinn", "lpinn"}},
-	{[]string{"train", "eval_every"}, []string{"fno", "t1"}},
-}
-
-// checkKindKeys refuses, at its line, a key that the model kind does not
-// read (a PINN-only key on an FNO, a T1 key on a PINN).
-func (c *Config) checkKindKeys(md toml.MetaData, raw []byte) error {
-	for _, fk := range familyKeys {
-		if !md.IsDefined(fk.key...) || slices.Contains(fk.kinds, c.Model.Kind) {
-			continue
-		}
-		key := strings.Join(fk.key, ".")
-		if !slices.Contains(knownKinds, c.Model.Kind) {
-			continue // the unknown kind is reported by name
-		}
-		return c.fail(raw, key, "kind %s does not use this key (it applies to kind %s): remove it", c.Model.Kind, strings.Join(fk.kinds, ", "))
-	}
-	return nil
-}
-
-// knownKinds are the model kinds of [model] kind.
-var knownKinds = []string{"fno", "t1", "pinn", "lpinn"}
-
 // defaultLR is the learning rate each optimizer starts from when train.lr
 // is not given: Adam's and AdamW's usual 1e-3 (Kingma and Ba; PyTorch's
 // default; FNO's scripts), also the PINN references' Adam rate.
@@ -243,18 +184,23 @@ func (c *Config) validateModel(md toml.MetaData, raw []byte) error {
 	m.defaults()
 	t.defaults()
 	e.defaults()
-	if err := c.checkKindKeys(md, raw); err != nil {
+	f, ok := modelFamilies[m.Kind]
+	if !ok {
+		return c.fail(raw, "model.kind", "unknown model %q (expected one of %s)", m.Kind, strings.Join(familyNames(), ", "))
+	}
+	c.fam = &f
+	if err := c.checkFamilyKeys(md, raw); err != nil {
 		return err
 	}
-	switch m.Kind {
-	case "fno", "t1":
-	case "pinn", "lpinn":
-		if c.Data.Solver == "convection" && !md.IsDefined("data", "params", "beta") {
-			return c.fail(raw, "data.params", "missing beta: %s trains on the equation, give the convection speed explicitly", m.Kind)
-		}
-		return c.validatePINN(md, raw)
-	default:
-		return c.fail(raw, "model.kind", "unknown model %q (expected fno, t1, pinn or lpinn)", m.Kind)
+	return f.validate(c, md, raw)
+}
+
+// validateGrid checks [model], [train] and [eval] of a grid operator
+// against the stored grid it will train on.
+func (c *Config) validateGrid(md toml.MetaData, raw []byte, a gridArch) error {
+	m, t, e := &c.Model, &c.Train, &c.Eval
+	if err := a.validate(c, raw); err != nil {
+		return err
 	}
 	switch m.Task {
 	case "map":
@@ -293,17 +239,8 @@ func (c *Config) validateModel(md toml.MetaData, raw []byte) error {
 			return c.fail(raw, "model.activation", "%v", err)
 		}
 	}
-	switch {
-	case m.Transform != "" && m.Kind != "t1":
-		return c.fail(raw, "model.transform", "only kind t1 has a transform choice (kind is %q)", m.Kind)
-	case m.Transform != "" && m.Transform != "dct" && m.Transform != "dft":
-		return c.fail(raw, "model.transform", "unknown transform %q (expected dct or dft)", m.Transform)
-	}
 	if m.Layers < 0 || m.ProjHidden < 0 {
 		return c.fail(raw, "model.layers", "layers and proj_hidden must be positive (or omitted for the model's default), got %d and %d", m.Layers, m.ProjHidden)
-	}
-	if m.PadFraction < 0 || m.PadFraction > 1 {
-		return c.fail(raw, "model.pad_fraction", "must be in [0, 1], got %v", m.PadFraction)
 	}
 	switch {
 	case t.Epochs < 1:
@@ -349,35 +286,10 @@ func (c *Config) validateModel(md toml.MetaData, raw []byte) error {
 		}
 	}
 	// The model must fit the data's stored grid.
-	dim, grid := c.storedGrid()
-	spatial := make([]int, dim)
-	for i := range spatial {
-		spatial[i] = (grid + t.Subsample - 1) / t.Subsample
-	}
-	if err := c.checkModel(spatial); err != nil {
+	if err := a.check(c, c.storedSpatial(t.Subsample)); err != nil {
 		return c.fail(raw, "model.modes", "%v (data.resolution %d, data.subsample %d, train.subsample %d)", err, c.Data.Resolution, c.Data.Subsample, t.Subsample)
 	}
 	return nil
-}
-
-// checkModel validates the model configuration for a training grid.
-func (c *Config) checkModel(spatial []int) error {
-	if c.Model.Kind == "t1" {
-		tc := c.t1Config(spatial)
-		return tc.WithDefaults().Validate()
-	}
-	fc := c.fnoConfig(len(spatial))
-	if err := fc.WithDefaults().Validate(); err != nil {
-		return err
-	}
-	return fc.WithDefaults().CheckGrid(spatial)
-}
-
-// t1Config maps [model] to T1's configuration for a training grid.
-func (c *Config) t1Config(spatial []int) t1.Config {
-	m := c.Model
-	return t1.Config{Dim: len(spatial), InChannels: c.inChannels(), OutChannels: 1, Width: m.Width, Modes: m.Modes, Layers: m.Layers,
-		HeadHidden: m.ProjHidden, Activation: m.Activation, Init: m.Init, SignalSize: spatial, Transform: m.Transform}
 }
 
 // storedGrid returns the spatial dimension and points per axis of the
@@ -390,13 +302,6 @@ func (c *Config) storedGrid() (dim, n int) {
 		}
 	}
 	return 0, 0
-}
-
-// fnoConfig maps [model] to the operator's configuration.
-func (c *Config) fnoConfig(dim int) fno.Config {
-	m := c.Model
-	return fno.Config{Dim: dim, InChannels: c.inChannels(), OutChannels: 1, Width: m.Width, Modes: m.Modes, Layers: m.Layers,
-		ProjHidden: m.ProjHidden, PadFraction: m.PadFraction, Activation: m.Activation}
 }
 
 // inChannels is the number of input fields the model sees: t_in frames for

@@ -25,10 +25,6 @@ import (
 // (x, t) grid and the stored initial condition, and evaluated against the
 // stored solution: the first test sample (index data.train).
 
-func (c *Config) isPINN() bool {
-	return c.hasModel && (c.Model.Kind == "pinn" || c.Model.Kind == "lpinn")
-}
-
 // pinnCheckpointSteps is the PINN families' default checkpoint interval
 // in steps: a checkpoint costs about 15 ms (Adam) to 90 ms (L-BFGS with 100
 // pairs) at the paper's size, 1-2% of 100 steps.
@@ -39,6 +35,9 @@ func (c *Config) validatePINN(md toml.MetaData, raw []byte) error {
 	m, t := &c.Model, &c.Train
 	if !md.IsDefined("train", "checkpoint_every") {
 		t.CheckpointEvery = pinnCheckpointSteps
+	}
+	if c.Data.Solver == "convection" && !md.IsDefined("data", "params", "beta") {
+		return c.fail(raw, "data.params", "missing beta: %s trains on the equation, give the convection speed explicitly", m.Kind)
 	}
 	if c.Data.Solver != "convection" && c.Data.Solver != "burgers" {
 		return c.fail(raw, "data.solver", "%s needs the convection or burgers solver (got %s)", m.Kind, c.Data.Solver)
@@ -64,8 +63,6 @@ func (c *Config) validatePINN(md toml.MetaData, raw []byte) error {
 	switch {
 	case m.Width < 1 || m.Layers < 1 || m.DepthX < 1:
 		return c.fail(raw, "model.width", "width, layers and depth_x must be at least 1, got %d, %d, %d", m.Width, m.Layers, m.DepthX)
-	case len(m.Modes) > 0:
-		return c.fail(raw, "model.modes", "%s has no Fourier modes; remove the key", m.Kind)
 	case t.Epochs < 0 || t.LBFGSIters < 0 || t.Epochs+t.LBFGSIters == 0:
 		return c.fail(raw, "train.epochs", "%s needs Adam steps (train.epochs) and/or train.lbfgs_iters, got %d and %d", m.Kind, t.Epochs, t.LBFGSIters)
 	case !(t.LR > 0):
@@ -118,13 +115,7 @@ func (c *Config) pinnModel() (pinn.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := c.Model
-	arch := c.pinnArch()
-	r := tensor.NewRNGStream(c.Seed, 11)
-	if m.Kind == "lpinn" {
-		return pinn.NewLPINN(pde, arch, r)
-	}
-	return pinn.NewPINN(pde, arch, r)
+	return c.family().newPINN(pde, c.pinnArch(), tensor.NewRNGStream(c.Seed, 11))
 }
 
 // pinnReference reads the stored solution of the first test sample, [NT][NX].

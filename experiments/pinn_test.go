@@ -85,7 +85,7 @@ func TestPINNConfigErrors(t *testing.T) {
 		{"wrong solver", "solver = \"convection\"", "solver = \"burgers\"", []string{"data.params.beta", "unknown key for solver burgers"}},
 		{"burgers length", "solver = \"convection\"", "solver = \"burgers\"", nil},
 		{"no test sample", "train = 0\ntest = 1", "train = 1\ntest = 0", []string{"data.test", "first test sample"}},
-		{"modes", "layers = 3", "layers = 3\nmodes = [4]", []string{"model.modes", "no Fourier modes"}},
+		{"modes", "layers = 3", "layers = 3\nmodes = [4]", []string{"model.modes", "kind lpinn does not use this key", "fno, t1"}},
 		{"negative collocation", "amsgrad = true", "amsgrad = true\ncollocation = -5", []string{"train.collocation"}},
 		{"no optimisation", "epochs = 400\nlr = 1e-2\namsgrad = true\nlbfgs_iters = 100", "epochs = 0\nlr = 1e-2", []string{"train.epochs"}},
 		{"weights", "amsgrad = true", "amsgrad = true\nloss_weights = [1, 2]", []string{"train.loss_weights", "3 weights"}},

@@ -219,7 +219,7 @@ func plotPredictions(runDir, figs string, opts PlotOptions) ([]string, error) {
 		return nil, fmt.Errorf("experiments: %s: truth %v and prediction %v, expected equal [samples, x, (y,) channels]", path, shape, pshape)
 	}
 	producer, _ := f.AttrString("producer")
-	physicsInformed := producer == "pinn" || producer == "lpinn" // one (t, x) field
+	physicsInformed := modelFamilies[producer].fieldAxes == "t x" // one (t, x) field
 	n, ch := shape[0], shape[len(shape)-1]
 	spatial := shape[1 : len(shape)-1]
 	size := tensor.Size(spatial)

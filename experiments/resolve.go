@@ -22,7 +22,7 @@ import (
 func (c *Config) Resolved() (map[string]any, error) {
 	model := c.Model
 	if c.hasModel {
-		model = c.resolvedModel()
+		model = c.family().resolve(c)
 	}
 	top := map[string]any{"name": c.Name, "seed": c.Seed, "run_dir": c.RunDir(),
 		"data": fieldsOf(c.Data), "model": fieldsOf(model), "train": fieldsOf(c.Train), "eval": fieldsOf(c.Eval)}
@@ -46,35 +46,10 @@ func (c *Config) Resolved() (map[string]any, error) {
 		delete(tree, "train")
 		delete(tree, "eval")
 	}
-	for _, fk := range familyKeys {
-		if !slices.Contains(fk.kinds, c.Model.Kind) {
-			if section, ok := tree[fk.key[0]].(map[string]any); ok {
-				delete(section, fk.key[1]) // the kind does not read it
-			}
-		}
+	if c.hasModel {
+		c.family().dropUnread(tree)
 	}
 	return tree, nil
-}
-
-// resolvedModel fills the architecture defaults the operators would apply.
-func (c *Config) resolvedModel() ModelConfig {
-	m := c.Model
-	if c.isPINN() {
-		return m // validatePINN filled the defaults
-	}
-	dim, n := c.storedGrid()
-	spatial := make([]int, dim)
-	for i := range spatial {
-		spatial[i] = n
-	}
-	if m.Kind == "t1" {
-		tc := c.t1Config(spatial).WithDefaults()
-		m.Layers, m.ProjHidden, m.Activation, m.Init, m.Transform = tc.Layers, tc.HeadHidden, tc.Activation, tc.Init, tc.Transform
-		return m
-	}
-	fc := c.fnoConfig(dim).WithDefaults()
-	m.Layers, m.ProjHidden, m.Activation = fc.Layers, fc.ProjHidden, fc.Activation
-	return m
 }
 
 // fieldsOf maps a config section's fields to their TOML names (the raw

@@ -112,6 +112,8 @@ func SchemaMarkdown() string {
 		key := strings.Fields(e.Key)[0]
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", key, e.Type, codeOrEmpty(e.Default), e.Doc)
 	}
+	b.WriteString("\n")
+	b.WriteString(familyDoc())
 	return b.String()
 }
 

@@ -16,8 +16,6 @@ import (
 	"github.com/surrogo/surrogo/autograd"
 	"github.com/surrogo/surrogo/datasets"
 	"github.com/surrogo/surrogo/nn"
-	"github.com/surrogo/surrogo/operators/fno"
-	"github.com/surrogo/surrogo/operators/t1"
 	"github.com/surrogo/surrogo/tensor"
 )
 
@@ -361,26 +359,6 @@ type operator interface {
 	Params() []nn.Param[float32]
 }
 
-// buildModel makes the configured operator for a training grid, its
-// weights drawn from the seed's model stream.
-func buildModel(cfg *Config, spatial []int) (operator, any, error) {
-	r := tensor.NewRNGStream(cfg.Seed, 1<<32)
-	if cfg.Model.Kind == "t1" {
-		tc := cfg.t1Config(spatial)
-		m, err := t1.New[float32](tc, r)
-		if err != nil {
-			return nil, nil, err
-		}
-		return m, m.Cfg, nil // the resolved configuration, defaults filled
-	}
-	fc := cfg.fnoConfig(len(spatial))
-	m, err := fno.New[float32](fc, r)
-	if err != nil {
-		return nil, nil, err
-	}
-	return m, m.Cfg, nil
-}
-
 func checkpointPath(cfg *Config) string {
 	return filepath.Join(cfg.RunDir(), "checkpoints", "last.h5")
 }
@@ -415,9 +393,13 @@ func Train(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, erro
 	if os.Getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(TrainGCPercent))
 	}
-	if cfg.isPINN() {
-		return trainPINN(ctx, cfg, log)
-	}
+	return cfg.family().train(ctx, cfg, log)
+}
+
+// trainGrid is Train for a grid operator: pairs of fields from the
+// stored data, mini-batches of the training samples, test error every
+// eval_every epochs.
+func trainGrid(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, error) {
 	// Everything that can refuse (data, model, checkpoint) is checked
 	// before anything in the run directory is written.
 	p, err := loadPairs(cfg, cfg.Train.Subsample)
