@@ -198,31 +198,52 @@ func (c *Config) validateModel(md toml.MetaData, raw []byte) error {
 // validateGrid checks [model], [train] and [eval] of a grid operator
 // against the stored grid it will train on.
 func (c *Config) validateGrid(md toml.MetaData, raw []byte, a gridArch) error {
-	m, t, e := &c.Model, &c.Train, &c.Eval
-	if err := a.validate(c, raw); err != nil {
-		return err
+	for _, check := range []func([]byte) error{a.validateWith(c), c.validateTask, c.validateGridSizes, c.validateFirstOrder, c.validateSplitAndEval} {
+		if err := check(raw); err != nil {
+			return err
+		}
 	}
+	// The model must fit the data's stored grid.
+	t := c.Train
+	if err := a.check(c, c.storedSpatial(t.Subsample)); err != nil {
+		return c.fail(raw, "model.modes", "%v (data.resolution %d, data.subsample %d, train.subsample %d)", err, c.Data.Resolution, c.Data.Subsample, t.Subsample)
+	}
+	return nil
+}
+
+// validateWith binds the architecture's own check to c.
+func (a gridArch) validateWith(c *Config) func([]byte) error {
+	return func(raw []byte) error { return a.validate(c, raw) }
+}
+
+// validateTask checks the map or rollout task against the data.
+func (c *Config) validateTask(raw []byte) error {
+	m, t := c.Model, c.Train
 	switch m.Task {
 	case "map":
+		return nil
 	case "rollout":
-		if m.TIn < 1 || m.TOut < 1 {
-			return c.fail(raw, "model.t_in", "a rollout needs t_in >= 1 and t_out >= 1, got %d and %d", m.TIn, m.TOut)
-		}
-		if !registry[c.Data.Solver].timeDependent {
-			return c.fail(raw, "model.task", "a rollout needs a time-dependent solver, %s is steady", c.Data.Solver)
-		}
-		if m.TIn+m.TOut > c.Data.Snapshots {
-			return c.fail(raw, "model.t_out", "t_in + t_out = %d exceeds the %d stored snapshots (data.snapshots)", m.TIn+m.TOut, c.Data.Snapshots)
-		}
-		if t.Normalize != "none" && t.Normalize != "" {
-			return c.fail(raw, "train.normalize", "a rollout trains on raw fields (as FNO's fourier_2d_time.py); use none")
-		}
-		if len(c.Eval.Resolutions) > 0 {
-			return c.fail(raw, "eval.resolutions", "re-solved super-resolution is available for map tasks; use eval.subsamples")
-		}
 	default:
 		return c.fail(raw, "model.task", "unknown task %q (expected map or rollout)", m.Task)
 	}
+	switch {
+	case m.TIn < 1 || m.TOut < 1:
+		return c.fail(raw, "model.t_in", "a rollout needs t_in >= 1 and t_out >= 1, got %d and %d", m.TIn, m.TOut)
+	case !registry[c.Data.Solver].timeDependent:
+		return c.fail(raw, "model.task", "a rollout needs a time-dependent solver, %s is steady", c.Data.Solver)
+	case m.TIn+m.TOut > c.Data.Snapshots:
+		return c.fail(raw, "model.t_out", "t_in + t_out = %d exceeds the %d stored snapshots (data.snapshots)", m.TIn+m.TOut, c.Data.Snapshots)
+	case t.Normalize != "none" && t.Normalize != "":
+		return c.fail(raw, "train.normalize", "a rollout trains on raw fields (as FNO's fourier_2d_time.py); use none")
+	case len(c.Eval.Resolutions) > 0:
+		return c.fail(raw, "eval.resolutions", "re-solved super-resolution is available for map tasks; use eval.subsamples")
+	}
+	return nil
+}
+
+// validateGridSizes checks the sizes every grid operator shares.
+func (c *Config) validateGridSizes(raw []byte) error {
+	m := c.Model
 	if m.Width < 1 {
 		return c.fail(raw, "model.width", "must be at least 1, got %d", m.Width)
 	}
@@ -242,6 +263,13 @@ func (c *Config) validateGrid(md toml.MetaData, raw []byte, a gridArch) error {
 	if m.Layers < 0 || m.ProjHidden < 0 {
 		return c.fail(raw, "model.layers", "layers and proj_hidden must be positive (or omitted for the model's default), got %d and %d", m.Layers, m.ProjHidden)
 	}
+	return nil
+}
+
+// validateFirstOrder checks the mini-batch training loop: epochs, batch,
+// optimizer, schedule, loss and normalisation.
+func (c *Config) validateFirstOrder(raw []byte) error {
+	t := c.Train
 	switch {
 	case t.Epochs < 1:
 		return c.fail(raw, "train.epochs", "must be at least 1, got %d", t.Epochs)
@@ -266,9 +294,15 @@ func (c *Config) validateGrid(md toml.MetaData, raw []byte, a gridArch) error {
 	}
 	switch datasets.NormalizerKind(t.Normalize) {
 	case "none", datasets.PointwiseGaussian, datasets.GlobalGaussian, datasets.MinMax:
-	default:
-		return c.fail(raw, "train.normalize", "unknown normalizer %q (expected none, gaussian-pointwise, gaussian-global or minmax)", t.Normalize)
+		return nil
 	}
+	return c.fail(raw, "train.normalize", "unknown normalizer %q (expected none, gaussian-pointwise, gaussian-global or minmax)", t.Normalize)
+}
+
+// validateSplitAndEval checks the train/test split against the batch and
+// the extra evaluation grids.
+func (c *Config) validateSplitAndEval(raw []byte) error {
+	t, e := c.Train, c.Eval
 	if t.Batch > c.Data.Train && c.Data.Train > 0 {
 		return c.fail(raw, "train.batch", "%d exceeds the %d training samples", t.Batch, c.Data.Train)
 	}
@@ -284,10 +318,6 @@ func (c *Config) validateGrid(md toml.MetaData, raw []byte, a gridArch) error {
 		if r < 2 {
 			return c.fail(raw, "eval.resolutions", "resolutions must be at least 2, got %v", e.Resolutions)
 		}
-	}
-	// The model must fit the data's stored grid.
-	if err := a.check(c, c.storedSpatial(t.Subsample)); err != nil {
-		return c.fail(raw, "model.modes", "%v (data.resolution %d, data.subsample %d, train.subsample %d)", err, c.Data.Resolution, c.Data.Subsample, t.Subsample)
 	}
 	return nil
 }
