@@ -61,105 +61,194 @@ func SampleRange(total, shard, shards int) (lo, hi int) {
 // so a second generation of the same file is refused, naming this one.
 // It returns the path written.
 func Generate(ctx context.Context, cfg *Config, opts GenerateOptions) (path string, err error) {
-	if cfg.gen == nil {
-		return "", fmt.Errorf("experiments: config %s was not validated", cfg.path)
-	}
-	shards := max(opts.Shards, 1)
-	shard := opts.Shard
-	if shards > 1 && (shard < 1 || shard > shards) {
-		return "", fmt.Errorf("experiments: shard %d of %d out of range (expected 1..%d)", shard, shards, shards)
-	}
-	if shards > cfg.Data.Samples() {
-		return "", fmt.Errorf("experiments: %d shards for %d samples", shards, cfg.Data.Samples())
-	}
-	lo, hi := SampleRange(cfg.Data.Samples(), shard, shards)
-	path = ShardPath(cfg.Data.Output, shard, shards)
-	gen := cfg.gen
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return "", fmt.Errorf("experiments: output directory for %s: %w", path, err)
-	}
-	lock, err := AcquireLock(path+".lock", "generate "+cfg.path)
-	if err != nil {
-		return "", fmt.Errorf("experiments: data file %s: %w", path, err)
-	}
-	defer lock.Release()
-	hash, err := cfg.StageHash(StageGenerate)
+	g, err := newGeneration(cfg, opts)
 	if err != nil {
 		return "", err
 	}
-	hash = fmt.Sprintf("%s shard %d/%d", hash, max(shard, 1), shards)
-	f, sets, resumedAt, err := openGenerated(path, hash, gen.fields(), opts.Resume)
+	lock, err := g.lockOutput()
 	if err != nil {
+		return "", err
+	}
+	defer lock.Release()
+	if err := g.openOutput(); err != nil {
 		return "", err
 	}
 	done := false
-	parent := ctx
 	defer func() {
 		if done {
 			return
 		}
-		if parent.Err() != nil {
-			// Cancelled: keep what is written for Resume.
-			if kerr := suspend(f); kerr != nil {
-				err = errors.Join(err, fmt.Errorf("experiments: keeping the samples written so far: %w", kerr))
-			}
-			return
+		if kerr := g.leaveOutput(ctx); kerr != nil {
+			err = errors.Join(err, kerr)
 		}
-		f.Abort()
 	}()
-	if resumedAt > 0 && opts.Resumed != nil {
-		opts.Resumed(resumedAt, hi-lo)
+	g.reportResumed()
+	if err := g.writeSamples(ctx); err != nil {
+		return "", err
 	}
-	lo += resumedAt
-	if resumedAt > 0 && opts.Progress != nil {
-		opts.Progress(resumedAt, hi-lo+resumedAt)
+	if err := g.finishOutput(); err != nil {
+		return "", err
 	}
+	done = true
+	return g.path, nil
+}
 
-	type result struct {
-		i      int
-		fields map[string][]float32
-		err    error
+// generation is one run of Generate: the samples [lo, hi) of one shard,
+// written to path, of which a resumed file already held resumedAt.
+type generation struct {
+	cfg           *Config
+	gen           generator
+	opts          GenerateOptions
+	shard, shards int
+	lo, hi        int
+	path          string
+	file          *datasets.File
+	sets          map[string]*datasets.Dataset
+	resumedAt     int
+}
+
+// newGeneration checks the shard settings and works out the shard's
+// samples and file.
+func newGeneration(cfg *Config, opts GenerateOptions) (*generation, error) {
+	if cfg.gen == nil {
+		return nil, fmt.Errorf("experiments: config %s was not validated", cfg.path)
 	}
-	workers := opts.Workers
+	shards := max(opts.Shards, 1)
+	shard := opts.Shard
+	if shards > 1 && (shard < 1 || shard > shards) {
+		return nil, fmt.Errorf("experiments: shard %d of %d out of range (expected 1..%d)", shard, shards, shards)
+	}
+	if shards > cfg.Data.Samples() {
+		return nil, fmt.Errorf("experiments: %d shards for %d samples", shards, cfg.Data.Samples())
+	}
+	lo, hi := SampleRange(cfg.Data.Samples(), shard, shards)
+	return &generation{cfg: cfg, gen: cfg.gen, opts: opts, shard: shard, shards: shards, lo: lo, hi: hi,
+		path: ShardPath(cfg.Data.Output, shard, shards)}, nil
+}
+
+// lockOutput creates the output's directory and takes the lock NAME.lock.
+func (g *generation) lockOutput() (*Lock, error) {
+	if err := os.MkdirAll(filepath.Dir(g.path), 0o755); err != nil {
+		return nil, fmt.Errorf("experiments: output directory for %s: %w", g.path, err)
+	}
+	lock, err := AcquireLock(g.path+".lock", "generate "+g.cfg.path)
+	if err != nil {
+		return nil, fmt.Errorf("experiments: data file %s: %w", g.path, err)
+	}
+	return lock, nil
+}
+
+// openOutput starts the file, or with Resume continues an interrupted one
+// of the same settings and shard.
+func (g *generation) openOutput() error {
+	hash, err := g.cfg.StageHash(StageGenerate)
+	if err != nil {
+		return err
+	}
+	hash = fmt.Sprintf("%s shard %d/%d", hash, max(g.shard, 1), g.shards)
+	g.file, g.sets, g.resumedAt, err = openGenerated(g.path, hash, g.gen.fields(), g.opts.Resume)
+	return err
+}
+
+// leaveOutput handles a generation that did not finish: cancelled, it
+// keeps the samples written for Resume; failed, it deletes the file.
+func (g *generation) leaveOutput(ctx context.Context) error {
+	if ctx.Err() == nil {
+		g.file.Abort()
+		return nil
+	}
+	if err := suspend(g.file); err != nil {
+		return fmt.Errorf("experiments: keeping the samples written so far: %w", err)
+	}
+	return nil
+}
+
+// reportResumed tells the callbacks how many samples a resumed file held.
+func (g *generation) reportResumed() {
+	if g.resumedAt == 0 {
+		return
+	}
+	if g.opts.Resumed != nil {
+		g.opts.Resumed(g.resumedAt, g.hi-g.lo)
+	}
+	if g.opts.Progress != nil {
+		g.opts.Progress(g.resumedAt, g.hi-g.lo)
+	}
+}
+
+// writeSamples solves the samples the file does not hold yet on the
+// workers and appends them in order, then checks that all were written.
+func (g *generation) writeSamples(parent context.Context) error {
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	results := g.startWorkers(ctx)
+	next, err := g.writeInOrder(ctx, cancel, results)
+	if err != nil {
+		return err
+	}
+	return g.checkAllWritten(parent, ctx, next)
+}
+
+// sampleResult is one solved sample, or why it failed.
+type sampleResult struct {
+	i      int
+	fields map[string][]float32
+	err    error
+}
+
+// startWorkers solves the samples [lo + resumedAt, hi) on opts.Workers
+// goroutines (0: GOMAXPROCS) until ctx is cancelled; the results arrive
+// in any order, and the channel closes when the workers are done.
+func (g *generation) startWorkers(ctx context.Context) <-chan sampleResult {
+	workers := g.opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	jobs := make(chan int)
-	results := make(chan result, workers)
+	results := make(chan sampleResult, workers)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				fields, err := gen.sample(ctx, cfg.Seed, i)
+				fields, err := g.gen.sample(ctx, g.cfg.Seed, i)
 				select {
-				case results <- result{i, fields, err}:
+				case results <- sampleResult{i, fields, err}:
 				case <-ctx.Done():
 					return
 				}
 			}
 		}()
 	}
-	go func() {
-		defer close(jobs)
-		// At most 2 * workers samples in flight keeps memory bounded.
-		for i := lo; i < hi; i++ {
-			select {
-			case jobs <- i:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
+	go g.feedJobs(ctx, jobs)
 	go func() {
 		wg.Wait()
 		close(results)
 	}()
+	return results
+}
+
+// feedJobs sends the sample indices to the workers, then closes jobs. At
+// most 2 * workers samples in flight keeps memory bounded.
+func (g *generation) feedJobs(ctx context.Context, jobs chan<- int) {
+	defer close(jobs)
+	for i := g.lo + g.resumedAt; i < g.hi; i++ {
+		select {
+		case jobs <- i:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// writeInOrder appends the results to the file in sample order as they
+// arrive, reporting progress; a failed sample cancels the rest. It
+// returns the next sample it would have written.
+func (g *generation) writeInOrder(ctx context.Context, cancel context.CancelFunc, results <-chan sampleResult) (int, error) {
 	pending := map[int]map[string][]float32{}
-	next := lo
+	first := g.lo + g.resumedAt
+	next := first
 	lastFlush := time.Now()
 	for r := range results {
 		if r.err != nil {
@@ -167,7 +256,7 @@ func Generate(ctx context.Context, cfg *Config, opts GenerateOptions) (path stri
 			if ctx.Err() != nil && errors.Is(r.err, context.Canceled) {
 				continue
 			}
-			return "", fmt.Errorf("experiments: %s sample %d: %w", cfg.Data.Solver, r.i, r.err)
+			return next, fmt.Errorf("experiments: %s sample %d: %w", g.cfg.Data.Solver, r.i, r.err)
 		}
 		pending[r.i] = r.fields
 		for ctx.Err() == nil { // once cancelled, nothing more is appended
@@ -176,38 +265,79 @@ func Generate(ctx context.Context, cfg *Config, opts GenerateOptions) (path stri
 				break
 			}
 			delete(pending, next)
-			for _, fs := range gen.fields() {
-				if err := datasets.Append(sets[fs.name], fields[fs.name]); err != nil {
-					return "", err
-				}
+			if err := g.appendSample(fields); err != nil {
+				return next, err
 			}
 			next++
-			if opts.Progress != nil {
-				opts.Progress(next-lo+resumedAt, hi-lo+resumedAt)
+			if g.opts.Progress != nil {
+				g.opts.Progress(next-g.lo, g.hi-g.lo)
 			}
-			if next == lo+1 || time.Since(lastFlush) > 2*time.Second {
+			if next == first+1 || time.Since(lastFlush) > 2*time.Second {
 				// A killed run can resume from what is flushed: the first
 				// sample at once, then every 2 s.
-				if err := f.Flush(); err != nil {
-					return "", err
+				if err := g.file.Flush(); err != nil {
+					return next, err
 				}
 				lastFlush = time.Now()
 			}
 		}
 	}
+	return next, nil
+}
+
+// appendSample appends one sample's fields to their datasets.
+func (g *generation) appendSample(fields map[string][]float32) error {
+	for _, fs := range g.gen.fields() {
+		if err := datasets.Append(g.sets[fs.name], fields[fs.name]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkAllWritten reports a generation that stopped before sample hi:
+// cancelled by the caller (parent), the samples are kept for a rerun.
+func (g *generation) checkAllWritten(parent, ctx context.Context, next int) error {
+	done, total := next-g.lo, g.hi-g.lo
 	if err := ctx.Err(); err != nil {
 		if parent.Err() != nil {
-			return "", fmt.Errorf("experiments: generation stopped after %d of %d samples, kept in %s%s for a rerun to resume: %w",
-				next-lo+resumedAt, hi-lo+resumedAt, path, datasets.TmpSuffix, err)
+			return fmt.Errorf("experiments: generation stopped after %d of %d samples, kept in %s%s for a rerun to resume: %w",
+				done, total, g.path, datasets.TmpSuffix, err)
 		}
-		return "", fmt.Errorf("experiments: generation stopped after %d of %d samples: %w", next-lo+resumedAt, hi-lo+resumedAt, err)
+		return fmt.Errorf("experiments: generation stopped after %d of %d samples: %w", done, total, err)
 	}
-	if next != hi {
-		return "", fmt.Errorf("experiments: generation stopped after %d of %d samples", next-lo+resumedAt, hi-lo+resumedAt)
+	if next != g.hi {
+		return fmt.Errorf("experiments: generation stopped after %d of %d samples", done, total)
 	}
-	lo -= resumedAt
+	return nil
+}
 
-	c := gen.coords()
+// finishOutput writes the coordinates, attributes and provenance, and
+// publishes the file under its final name.
+func (g *generation) finishOutput() error {
+	if err := g.writeCoordinates(); err != nil {
+		return err
+	}
+	for k, v := range g.gen.attrs() {
+		if err := g.file.SetAttr(k, v); err != nil {
+			return err
+		}
+	}
+	if err := g.writeProvenance(); err != nil {
+		return err
+	}
+	for k, v := range map[string]int{"n_train": g.cfg.Data.Train, "n_test": g.cfg.Data.Test, "sample_start": g.lo,
+		"sample_end": g.hi, "shard": max(g.shard, 1), "shards": g.shards} {
+		if err := g.file.SetAttr(k, v); err != nil {
+			return err
+		}
+	}
+	return g.file.Close()
+}
+
+// writeCoordinates stores the solver's axes that exist, as float32.
+func (g *generation) writeCoordinates() error {
+	c := g.gen.coords()
 	for _, ax := range []struct {
 		name string
 		v    []float64
@@ -215,34 +345,23 @@ func Generate(ctx context.Context, cfg *Config, opts GenerateOptions) (path stri
 		if ax.v == nil {
 			continue
 		}
-		if err := datasets.Write(f.Group, ax.name, []int{len(ax.v)}, ax.v, &datasets.Options{Dtype: datasets.Float32}); err != nil {
-			return "", err
+		if err := datasets.Write(g.file.Group, ax.name, []int{len(ax.v)}, ax.v, &datasets.Options{Dtype: datasets.Float32}); err != nil {
+			return err
 		}
 	}
-	for k, v := range gen.attrs() {
-		if err := f.SetAttr(k, v); err != nil {
-			return "", err
-		}
-	}
-	params, err := json.Marshal(map[string]any{"data": dataSummary(cfg.Data), "params": gen.params()})
+	return nil
+}
+
+// writeProvenance records the solver, its parameters, the seed and the
+// configuration text.
+func (g *generation) writeProvenance() error {
+	cfg := g.cfg
+	params, err := json.Marshal(map[string]any{"data": dataSummary(cfg.Data), "params": g.gen.params()})
 	if err != nil {
-		return "", err
+		return err
 	}
-	if err := f.SetProvenance(datasets.Provenance{Kind: "solver", Name: cfg.Data.Solver, Parameters: string(params),
-		Seed: int64(cfg.Seed), Config: cfg.text}); err != nil {
-		return "", err
-	}
-	for k, v := range map[string]int{"n_train": cfg.Data.Train, "n_test": cfg.Data.Test, "sample_start": lo,
-		"sample_end": hi, "shard": max(shard, 1), "shards": shards} {
-		if err := f.SetAttr(k, v); err != nil {
-			return "", err
-		}
-	}
-	if err := f.Close(); err != nil {
-		return "", err
-	}
-	done = true
-	return path, nil
+	return g.file.SetProvenance(datasets.Provenance{Kind: "solver", Name: cfg.Data.Solver, Parameters: string(params),
+		Seed: int64(cfg.Seed), Config: cfg.text})
 }
 
 // suspend closes a file being written without renaming or deleting it:
