@@ -54,6 +54,45 @@ func evaluateGrid(ctx context.Context, cfg *Config) (*Metrics, error) {
 	if err := checkEvalCounts(cfg); err != nil {
 		return nil, err
 	}
+	e, err := loadGridEvaluation(cfg)
+	if err != nil {
+		return nil, err
+	}
+	test, m, err := e.evaluateTestSet()
+	if err != nil {
+		return nil, err
+	}
+	if s, err := readTrainSummary(cfg); err == nil {
+		m.TrainSeconds = s.Seconds
+	}
+	if err := e.timeSolver(ctx, m); err != nil {
+		return nil, err
+	}
+	if err := e.evaluateStoredGrids(m); err != nil {
+		return nil, err
+	}
+	if err := e.evaluateResolutions(ctx, m); err != nil {
+		return nil, err
+	}
+	if err := commitEvaluation(cfg, test.x, test.truth, test.pred, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// gridEvaluation is a trained grid operator with what evaluating it
+// needs: its normalizers, the stored pairs and the test samples.
+type gridEvaluation struct {
+	cfg   *Config
+	model operator
+	norm  *normalizers
+	pairs *pairs
+	test  []int // the test samples' indices in the data file
+}
+
+// loadGridEvaluation reads the data, builds the model and loads the last
+// checkpoint and the normalizers into it.
+func loadGridEvaluation(cfg *Config) (*gridEvaluation, error) {
 	p, err := loadPairs(cfg, cfg.Train.Subsample)
 	if err != nil {
 		return nil, err
@@ -69,55 +108,78 @@ func evaluateGrid(ctx context.Context, cfg *Config) (*Metrics, error) {
 	if err != nil {
 		return nil, err
 	}
+	return &gridEvaluation{cfg: cfg, model: model, norm: norm, pairs: p, test: testIndices(p)}, nil
+}
+
+// testIndices lists the test samples: the last nTest of the file.
+func testIndices(p *pairs) []int {
 	nAll := p.x.Dim(0)
 	idx := make([]int, p.nTest)
 	for i := range idx {
 		idx[i] = nAll - p.nTest + i
 	}
-	gather := func(src *tensor.Tensor[float32]) *tensor.Tensor[float32] {
-		out := tensor.New[float32](append([]int{len(idx)}, src.Shape()[1:]...)...)
-		datasets.GatherSamples(src.Data(), src.Len()/src.Dim(0), idx, out.Data())
-		return out
-	}
-	xs, err := norm.encodedInputs(gather(p.x))
-	if err != nil {
-		return nil, err
-	}
-	truth := gather(p.y)
-	predict := func(x *tensor.Tensor[float32], spatial []int) (*tensor.Tensor[float32], error) {
-		var out *tensor.Tensor[float32]
-		var ferr error
-		autograd.NoGrad(func() {
-			n := x.Dim(0)
-			step := max(cfg.Train.Batch, 1)
-			parts := []*tensor.Tensor[float32]{}
-			for lo := 0; lo < n; lo += step {
-				hi := min(lo+step, n)
-				xb := tensor.FromSlice(x.Data()[lo*x.Len()/n:hi*x.Len()/n], append([]int{hi - lo}, x.Shape()[1:]...)...)
-				y, err := rollout(model, autograd.Const(xb), cfg.steps(), norm, spatial)
-				if err != nil {
-					ferr = err
-					return
-				}
-				parts = append(parts, y.Value)
+	return idx
+}
+
+// samplesAt gathers the samples idx of src ([N, ...]) into a new tensor.
+func samplesAt(src *tensor.Tensor[float32], idx []int) *tensor.Tensor[float32] {
+	out := tensor.New[float32](append([]int{len(idx)}, src.Shape()[1:]...)...)
+	datasets.GatherSamples(src.Data(), src.Len()/src.Dim(0), idx, out.Data())
+	return out
+}
+
+// predict runs the model without gradients on x in batches of
+// train.batch, on the grid spatial, and returns the decoded predictions.
+func (e *gridEvaluation) predict(x *tensor.Tensor[float32], spatial []int) (*tensor.Tensor[float32], error) {
+	var out *tensor.Tensor[float32]
+	var ferr error
+	autograd.NoGrad(func() {
+		n := x.Dim(0)
+		step := max(e.cfg.Train.Batch, 1)
+		parts := []*tensor.Tensor[float32]{}
+		for lo := 0; lo < n; lo += step {
+			hi := min(lo+step, n)
+			xb := tensor.FromSlice(x.Data()[lo*x.Len()/n:hi*x.Len()/n], append([]int{hi - lo}, x.Shape()[1:]...)...)
+			y, err := rollout(e.model, autograd.Const(xb), e.cfg.steps(), e.norm, spatial)
+			if err != nil {
+				ferr = err
+				return
 			}
-			out = tensor.Concat(0, parts...)
-		})
-		return out, ferr
-	}
-	start := time.Now()
-	pred, err := predict(xs, p.spatial)
+			parts = append(parts, y.Value)
+		}
+		out = tensor.Concat(0, parts...)
+	})
+	return out, ferr
+}
+
+// testPredictions are the test set's encoded inputs, truth and the
+// model's predictions, as predictions.h5 stores them.
+type testPredictions struct {
+	x, truth, pred *tensor.Tensor[float32]
+}
+
+// evaluateTestSet predicts the test samples on the training grid, timing
+// the inference, and returns the predictions and their metrics (relative
+// L2, per rollout step too).
+func (e *gridEvaluation) evaluateTestSet() (*testPredictions, *Metrics, error) {
+	p := e.pairs
+	xs, err := e.norm.encodedInputs(samplesAt(p.x, e.test))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	truth := samplesAt(p.y, e.test)
+	start := time.Now()
+	pred, err := e.predict(xs, p.spatial)
+	if err != nil {
+		return nil, nil, err
 	}
 	infer := time.Since(start).Seconds() / float64(p.nTest)
 	if err := checkFinitePredictions(pred.Data(), p.nTest, ""); err != nil {
-		return nil, fmt.Errorf("experiments: %w", err)
+		return nil, nil, fmt.Errorf("experiments: %w", err)
 	}
-	errs := nn.RelL2PerSample(pred, truth)
-	m := &Metrics{TestSamples: p.nTest, Resolution: p.spatial, Params: nn.CountParams(model.Params()), InferenceSecondsPerSample: infer}
-	m.TestRelL2, m.TestRelL2Std, m.TestRelL2Max = stats(errs)
-	if steps := cfg.steps(); steps > 1 {
+	m := &Metrics{TestSamples: p.nTest, Resolution: p.spatial, Params: nn.CountParams(e.model.Params()), InferenceSecondsPerSample: infer}
+	m.TestRelL2, m.TestRelL2Std, m.TestRelL2Max = stats(nn.RelL2PerSample(pred, truth))
+	if steps := e.cfg.steps(); steps > 1 {
 		for k := 0; k < steps; k++ {
 			pk := tensor.Slice(pred, -1, k, k+1)
 			tk := tensor.Slice(truth, -1, k, k+1)
@@ -125,70 +187,80 @@ func evaluateGrid(ctx context.Context, cfg *Config) (*Metrics, error) {
 			m.RolloutRelL2 = append(m.RolloutRelL2, mean)
 		}
 	}
-	if s, err := readTrainSummary(cfg); err == nil {
-		m.TrainSeconds = s.Seconds
-	}
-	// The solver on the same test samples.
-	k := min(cfg.Eval.SolverSamples, len(idx))
+	return &testPredictions{x: xs, truth: truth, pred: pred}, m, nil
+}
+
+// timeSolver regenerates the first eval.solver_samples test samples with
+// the solver and records its time per sample and the model's speed-up.
+func (e *gridEvaluation) timeSolver(ctx context.Context, m *Metrics) error {
+	k := min(e.cfg.Eval.SolverSamples, len(e.test))
 	t0 := time.Now()
 	for j := 0; j < k; j++ {
-		if _, err := cfg.gen.sample(ctx, cfg.Seed, idx[j]); err != nil {
-			return nil, err
+		if _, err := e.cfg.gen.sample(ctx, e.cfg.Seed, e.test[j]); err != nil {
+			return err
 		}
 	}
 	if k > 0 {
 		m.SolverSecondsPerSample = time.Since(t0).Seconds() / float64(k)
 	}
-	if infer > 0 {
+	if infer := m.InferenceSecondsPerSample; infer > 0 {
 		m.Speedup = m.SolverSecondsPerSample / infer
 	}
-	// Zero-shot on finer stored grids of the same test samples.
-	for _, k := range cfg.Eval.Subsamples {
-		q, err := loadPairs(cfg, k)
+	return nil
+}
+
+// evaluateStoredGrids evaluates the model zero-shot on finer stored grids
+// of the same test samples (eval.subsamples).
+func (e *gridEvaluation) evaluateStoredGrids(m *Metrics) error {
+	for _, k := range e.cfg.Eval.Subsamples {
+		q, err := loadPairs(e.cfg, k)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if norm.x != nil && norm.x.Points() > 1 {
-			return nil, fmt.Errorf("experiments: eval.subsamples needs normalize = none or gaussian-global (pointwise statistics are tied to the training grid)")
+		if e.norm.x != nil && e.norm.x.Points() > 1 {
+			return fmt.Errorf("experiments: eval.subsamples needs normalize = none or gaussian-global (pointwise statistics are tied to the training grid)")
 		}
-		qx := tensor.New[float32](append([]int{len(idx)}, q.x.Shape()[1:]...)...)
-		qy := tensor.New[float32](append([]int{len(idx)}, q.y.Shape()[1:]...)...)
-		datasets.GatherSamples(q.x.Data(), q.xSize(), idx, qx.Data())
-		datasets.GatherSamples(q.y.Data(), q.ySize(), idx, qy.Data())
-		qxs, err := norm.encodedInputs(qx)
+		qx := tensor.New[float32](append([]int{len(e.test)}, q.x.Shape()[1:]...)...)
+		qy := tensor.New[float32](append([]int{len(e.test)}, q.y.Shape()[1:]...)...)
+		datasets.GatherSamples(q.x.Data(), q.xSize(), e.test, qx.Data())
+		datasets.GatherSamples(q.y.Data(), q.ySize(), e.test, qy.Data())
+		qxs, err := e.norm.encodedInputs(qx)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		qp, err := predict(qxs, q.spatial)
+		qp, err := e.predict(qxs, q.spatial)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if err := checkFinitePredictions(qp.Data(), len(idx), fmt.Sprintf("on the stored grid subsampled by %d", k)); err != nil {
-			return nil, fmt.Errorf("experiments: eval.subsamples: %w", err)
+		if err := checkFinitePredictions(qp.Data(), len(e.test), fmt.Sprintf("on the stored grid subsampled by %d", k)); err != nil {
+			return fmt.Errorf("experiments: eval.subsamples: %w", err)
 		}
 		mean, _, _ := stats(nn.RelL2PerSample(qp, qy))
-		if m.SuperResolution == nil {
-			m.SuperResolution = map[string]float64{}
-		}
-		m.SuperResolution[fmt.Sprint(q.spatial[0])] = mean
+		m.addSuperResolution(q.spatial[0], mean)
 	}
-	// Zero-shot super-resolution: regenerate test samples at each
-	// resolution (the grid-independent random fields make them the same
-	// functions) and evaluate the model there.
-	for _, res := range cfg.Eval.Resolutions {
-		e, err := superResolution(ctx, cfg, res, idx, norm, predict)
+	return nil
+}
+
+// evaluateResolutions is zero-shot super-resolution: test samples
+// regenerated at each of eval.resolutions (the grid-independent random
+// fields make them the same functions) and the model evaluated there.
+func (e *gridEvaluation) evaluateResolutions(ctx context.Context, m *Metrics) error {
+	for _, res := range e.cfg.Eval.Resolutions {
+		mean, err := superResolution(ctx, e.cfg, res, e.test, e.norm, e.predict)
 		if err != nil {
-			return nil, fmt.Errorf("experiments: super-resolution at %d: %w", res, err)
+			return fmt.Errorf("experiments: super-resolution at %d: %w", res, err)
 		}
-		if m.SuperResolution == nil {
-			m.SuperResolution = map[string]float64{}
-		}
-		m.SuperResolution[fmt.Sprint(res)] = e
+		m.addSuperResolution(res, mean)
 	}
-	if err := commitEvaluation(cfg, xs, truth, pred, m); err != nil {
-		return nil, err
+	return nil
+}
+
+// addSuperResolution records the mean relative L2 at a resolution.
+func (m *Metrics) addSuperResolution(resolution int, mean float64) {
+	if m.SuperResolution == nil {
+		m.SuperResolution = map[string]float64{}
 	}
-	return m, nil
+	m.SuperResolution[fmt.Sprint(resolution)] = mean
 }
 
 // checkEvalCounts refuses sample counts that would make evaluation index
@@ -225,15 +297,7 @@ func superResolution(ctx context.Context, cfg *Config, res int, idx []int, norm 
 	if norm.x != nil && norm.x.Points() > 1 {
 		return 0, fmt.Errorf("pointwise normalizers are tied to the training grid; use gaussian-global or none for super-resolution")
 	}
-	hi := *cfg
-	hi.Data.Resolution = res
-	hi.Data.Subsample = 1
-	hi.Data.Dt = cfg.Data.Dt * float64(cfg.Data.Resolution) / float64(res)
-	md, err := toml.Decode(cfg.text, &Config{})
-	if err != nil {
-		return 0, err
-	}
-	gen, err := registry[cfg.Data.Solver].build(&hi, md)
+	gen, err := generatorAt(cfg, res)
 	if err != nil {
 		return 0, err
 	}
@@ -241,32 +305,9 @@ func superResolution(ctx context.Context, cfg *Config, res int, idx []int, norm 
 	if n < 1 {
 		return 0, fmt.Errorf("no samples to regenerate: eval.superres_samples = %d, %d test samples", cfg.Eval.SuperresSamples, len(idx))
 	}
-	var fields []fieldSpec = gen.fields()
-	per := 1
-	for _, s := range fields[len(fields)-1].shape[1:] {
-		per *= s
-	}
-	spatial := fields[len(fields)-1].shape[1:]
-	if gen.layout() == datasets.LayoutDarcy {
-		spatial = fields[0].shape
-		per = tensor.Size(spatial)
-	}
-	x := tensor.New[float32](append(append([]int{n}, spatial...), 1)...)
-	y := tensor.New[float32](append(append([]int{n}, spatial...), 1)...)
-	for j := 0; j < n; j++ {
-		f, err := gen.sample(ctx, cfg.Seed, idx[j])
-		if err != nil {
-			return 0, err
-		}
-		var a, u []float32
-		if gen.layout() == datasets.LayoutDarcy {
-			a, u = f["nu"], f["tensor"]
-		} else {
-			t := f["tensor"]
-			a, u = t[:per], t[len(t)-per:]
-		}
-		copy(x.Data()[j*per:(j+1)*per], a)
-		copy(y.Data()[j*per:(j+1)*per], u)
+	x, y, spatial, err := regeneratePairs(ctx, cfg.Seed, gen, idx[:n])
+	if err != nil {
+		return 0, err
 	}
 	xs, err := norm.encodedInputs(x)
 	if err != nil {
@@ -281,6 +322,54 @@ func superResolution(ctx context.Context, cfg *Config, res int, idx []int, norm 
 	}
 	mean, _, _ := stats(nn.RelL2PerSample(pred, y))
 	return mean, nil
+}
+
+// generatorAt is the configured solver at resolution res, unsubsampled,
+// its time step scaled to keep the CFL number.
+func generatorAt(cfg *Config, res int) (generator, error) {
+	hi := *cfg
+	hi.Data.Resolution = res
+	hi.Data.Subsample = 1
+	hi.Data.Dt = cfg.Data.Dt * float64(cfg.Data.Resolution) / float64(res)
+	md, err := toml.Decode(cfg.text, &Config{})
+	if err != nil {
+		return nil, err
+	}
+	return registry[cfg.Data.Solver].build(&hi, md)
+}
+
+// regeneratePairs solves the samples idx with gen and returns their input
+// and output fields, [n, s..., 1] each, and the grid s.
+func regeneratePairs(ctx context.Context, seed uint64, gen generator, idx []int) (x, y *tensor.Tensor[float32], spatial []int, err error) {
+	fields := gen.fields()
+	per := 1
+	for _, s := range fields[len(fields)-1].shape[1:] {
+		per *= s
+	}
+	spatial = fields[len(fields)-1].shape[1:]
+	if gen.layout() == datasets.LayoutDarcy {
+		spatial = fields[0].shape
+		per = tensor.Size(spatial)
+	}
+	n := len(idx)
+	x = tensor.New[float32](append(append([]int{n}, spatial...), 1)...)
+	y = tensor.New[float32](append(append([]int{n}, spatial...), 1)...)
+	for j := 0; j < n; j++ {
+		f, err := gen.sample(ctx, seed, idx[j])
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		var a, u []float32
+		if gen.layout() == datasets.LayoutDarcy {
+			a, u = f["nu"], f["tensor"]
+		} else {
+			t := f["tensor"]
+			a, u = t[:per], t[len(t)-per:]
+		}
+		copy(x.Data()[j*per:(j+1)*per], a)
+		copy(y.Data()[j*per:(j+1)*per], u)
+	}
+	return x, y, spatial, nil
 }
 
 // commitEvaluation replaces predictions.h5 and metrics.json together:
