@@ -374,10 +374,6 @@ type TrainSummary struct {
 	TestRelL2   float64 `json:"test_rel_l2"`
 }
 
-// Train runs the train stage: reads the generated data, trains the
-// configured model with checkpoints in run_dir/checkpoints (resuming from
-// the last one when present), logs every epoch to run_dir/train_log.csv and
-// to log, and writes run_dir/train.json.
 // TrainGCPercent is the collector's heap growth target while training,
 // unless GOGC is set. Training keeps every activation of a step alive, and
 // Go's default (100: the heap may grow to twice the live data) measured
@@ -386,6 +382,10 @@ type TrainSummary struct {
 // faster (FNO-2D inference at 64^2: 62 ms at 100, 74 ms at 50).
 const TrainGCPercent = 50
 
+// Train runs the train stage: reads the generated data, trains the
+// configured model with checkpoints in run_dir/checkpoints (resuming from
+// the last one when present), logs every epoch to run_dir/train_log.csv and
+// to log, and writes run_dir/train.json.
 func Train(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, error) {
 	if !cfg.hasModel {
 		return nil, fmt.Errorf("experiments: %s has no [model] and [train] sections", cfg.path)
@@ -402,139 +402,193 @@ func Train(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, erro
 func trainGrid(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, error) {
 	// Everything that can refuse (data, model, checkpoint) is checked
 	// before anything in the run directory is written.
-	p, err := loadPairs(cfg, cfg.Train.Subsample)
-	if err != nil {
-		return nil, err
-	}
-	if err := cfg.checkModel(p.spatial); err != nil {
-		return nil, fmt.Errorf("experiments: model and data %s do not fit: %w", cfg.Data.Output, err)
-	}
-	model, modelCfg, err := buildModel(cfg, p.spatial)
-	if err != nil {
-		return nil, err
-	}
-	params := model.Params()
-	t := cfg.Train
-	modelJSON, err := json.Marshal(map[string]any{"kind": cfg.Model.Kind, "config": modelCfg})
-	if err != nil {
-		return nil, fmt.Errorf("experiments: encoding the model configuration: %w", err)
-	}
-	ck, err := checkResumable(cfg, params, string(modelJSON))
+	g, ck, err := loadGridTraining(cfg)
 	if err != nil {
 		return nil, err
 	}
 	logPath := filepath.Join(cfg.RunDir(), "train_log.csv")
-	if ck != nil && ck.Epoch == t.Epochs {
+	if ck != nil && ck.Epoch == cfg.Train.Epochs {
 		// Finished earlier: nothing to train, nothing to rewrite.
-		return finishedSummary(cfg, ck, nn.CountParams(params), logPath)
+		return finishedSummary(cfg, ck, nn.CountParams(g.params), logPath)
 	}
-	if err := os.MkdirAll(filepath.Join(cfg.RunDir(), "checkpoints"), 0o755); err != nil {
-		return nil, fmt.Errorf("experiments: %w", err)
+	if err := g.prepareInputs(); err != nil {
+		return nil, err
 	}
-	norm, err := fitNormalizers(cfg, p)
+	tr, err := g.trainer()
 	if err != nil {
 		return nil, err
 	}
-	xs, err := norm.encodedInputs(p.x)
+	return runTrainer(ctx, cfg, tr, g.epochLog(logPath, log), nn.CountParams(g.params))
+}
+
+// gridTraining is a grid operator being trained: the model, its stored
+// pairs and, once prepared, the normalizers and normalised inputs.
+type gridTraining struct {
+	cfg       *Config
+	model     operator
+	params    []nn.Param[float32]
+	modelJSON string // the checkpoints' model_config
+	pairs     *pairs
+	test      []int                   // the test samples' indices
+	norm      *normalizers            // set by prepareInputs
+	inputs    *tensor.Tensor[float32] // the pairs' inputs, normalised (prepareInputs)
+}
+
+// loadGridTraining reads the data, checks and builds the model, and loads
+// the run directory's checkpoint into it when there is one (returned; nil
+// otherwise). Nothing is written.
+func loadGridTraining(cfg *Config) (*gridTraining, *nn.Checkpoint, error) {
+	p, err := loadPairs(cfg, cfg.Train.Subsample)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	if err := cfg.checkModel(p.spatial); err != nil {
+		return nil, nil, fmt.Errorf("experiments: model and data %s do not fit: %w", cfg.Data.Output, err)
+	}
+	model, modelCfg, err := buildModel(cfg, p.spatial)
+	if err != nil {
+		return nil, nil, err
+	}
+	modelJSON, err := json.Marshal(map[string]any{"kind": cfg.Model.Kind, "config": modelCfg})
+	if err != nil {
+		return nil, nil, fmt.Errorf("experiments: encoding the model configuration: %w", err)
+	}
+	g := &gridTraining{cfg: cfg, model: model, params: model.Params(), modelJSON: string(modelJSON), pairs: p, test: testIndices(p)}
+	ck, err := checkResumable(cfg, g.params, g.modelJSON)
+	if err != nil {
+		return nil, nil, err
+	}
+	return g, ck, nil
+}
+
+// prepareInputs creates the checkpoint directory, fits the normalizers to
+// the training samples (writing normalizers.h5) and normalises the inputs.
+func (g *gridTraining) prepareInputs() error {
+	if err := os.MkdirAll(filepath.Join(g.cfg.RunDir(), "checkpoints"), 0o755); err != nil {
+		return fmt.Errorf("experiments: %w", err)
+	}
+	norm, err := fitNormalizers(g.cfg, g.pairs)
+	if err != nil {
+		return err
+	}
+	xs, err := norm.encodedInputs(g.pairs.x)
+	if err != nil {
+		return err
+	}
+	g.norm, g.inputs = norm, xs
+	return nil
+}
+
+// trainer is one first-order phase over shuffled mini-batches of the
+// training samples, with the test error every eval_every epochs and
+// checkpoints in the run directory.
+func (g *gridTraining) trainer() (*nn.Trainer[float32], error) {
+	cfg, t := g.cfg, g.cfg.Train
 	opt, sched := newOptimizer(t), newSchedule(t)
-	train := make([]int, p.nTrain)
+	train := make([]int, g.pairs.nTrain)
 	for i := range train {
 		train[i] = i
-	}
-	nAll := p.x.Dim(0)
-	testIdx := make([]int, p.nTest)
-	for i := range testIdx {
-		testIdx[i] = nAll - p.nTest + i
 	}
 	sampler, err := datasets.NewSampler(train, t.Batch, true, cfg.Seed)
 	if err != nil {
 		return nil, err
 	}
-	batchOf := func(src *tensor.Tensor[float32], idx []int) *tensor.Tensor[float32] {
-		out := tensor.New[float32](append([]int{len(idx)}, src.Shape()[1:]...)...)
-		datasets.GatherSamples(src.Data(), src.Len()/src.Dim(0), idx, out.Data())
-		return out
-	}
-	forward := func(idx []int) (*autograd.Var[float32], error) {
-		return rollout(model, autograd.Const(batchOf(xs, idx)), cfg.steps(), norm, p.spatial)
-	}
-	lossOf := func(pred, truth *autograd.Var[float32], n int) *autograd.Var[float32] {
-		steps := cfg.steps()
-		var total *autograd.Var[float32]
-		for k := 0; k < steps; k++ {
-			pk, tk := pred, truth
-			if steps > 1 {
-				pk, tk = autograd.Slice(pred, -1, k, k+1), autograd.Slice(truth, -1, k, k+1)
-			}
-			var l *autograd.Var[float32]
-			if t.Loss == "mse" {
-				l = nn.MSE(pk, tk)
-			} else {
-				l = autograd.Scale(nn.RelL2(pk, tk), float32(n)) // summed over the batch, as FNO
-			}
-			if total == nil {
-				total = l
-			} else {
-				total = autograd.Add(total, l)
-			}
-		}
-		return total
-	}
-	testRelL2 := func() (float64, error) {
-		var total float64
-		var ferr error
-		autograd.NoGrad(func() {
-			for lo := 0; lo < len(testIdx); lo += t.Batch {
-				idx := testIdx[lo:min(lo+t.Batch, len(testIdx))]
-				pred, err := forward(idx)
-				if err != nil {
-					ferr = err
-					return
-				}
-				for _, e := range nn.RelL2PerSample(pred.Value, batchOf(p.y, idx)) {
-					total += e
-				}
-			}
-		})
-		return total / float64(len(testIdx)), ferr
-	}
-	// The epoch's batch order is drawn once, not once per batch.
-	cachedEpoch, batches := -1, [][]int(nil)
-	tr := &nn.Trainer[float32]{
-		Params: params,
+	return &nn.Trainer[float32]{
+		Params: g.params,
 		Phases: []nn.Phase[float32]{{
 			Name: t.Optimizer, Optimizer: opt, Schedule: sched, Epochs: t.Epochs, BatchesPerEpoch: sampler.Batches(),
-			Loss: func(ctx context.Context, epoch, b int, _ *tensor.RNG) (*autograd.Var[float32], error) {
-				if epoch != cachedEpoch {
-					batches, cachedEpoch = sampler.Epoch(epoch), epoch
-				}
-				idx := batches[b]
-				pred, err := forward(idx)
-				if err != nil {
-					return nil, err
-				}
-				return lossOf(pred, autograd.Const(batchOf(p.y, idx)), len(idx)), nil
-			},
+			Loss: g.batchLoss(sampler),
 		}},
 		Evaluate: func(ctx context.Context, epoch int) (map[string]float64, error) {
-			e, err := testRelL2()
+			e, err := g.testRelL2()
 			return map[string]float64{"test_rel_l2": e}, err
 		},
 		EvalEvery:       t.EvalEvery,
 		CheckpointPath:  checkpointPath(cfg),
 		CheckpointEvery: t.CheckpointEvery,
-		ModelConfig:     string(modelJSON),
+		ModelConfig:     g.modelJSON,
 		Seed:            cfg.Seed,
+	}, nil
+}
+
+// batchLoss is the phase's loss on batch b of an epoch, the sampler's
+// order for that epoch drawn once, not once per batch.
+func (g *gridTraining) batchLoss(sampler *datasets.Sampler) nn.LossFunc[float32] {
+	cachedEpoch, batches := -1, [][]int(nil)
+	return func(ctx context.Context, epoch, b int, _ *tensor.RNG) (*autograd.Var[float32], error) {
+		if epoch != cachedEpoch {
+			batches, cachedEpoch = sampler.Epoch(epoch), epoch
+		}
+		idx := batches[b]
+		pred, err := g.forward(idx)
+		if err != nil {
+			return nil, err
+		}
+		return g.loss(pred, autograd.Const(samplesAt(g.pairs.y, idx)), len(idx)), nil
 	}
-	perSample := float64(t.Batch * cfg.steps()) // the summed rel-L2 loss, reported per sample and step
+}
+
+// forward predicts the samples idx (a rollout of cfg.steps() steps).
+func (g *gridTraining) forward(idx []int) (*autograd.Var[float32], error) {
+	return rollout(g.model, autograd.Const(samplesAt(g.inputs, idx)), g.cfg.steps(), g.norm, g.pairs.spatial)
+}
+
+// loss sums train.loss over the predicted steps: MSE, or the relative L2
+// summed over the n samples of the batch, as FNO.
+func (g *gridTraining) loss(pred, truth *autograd.Var[float32], n int) *autograd.Var[float32] {
+	steps := g.cfg.steps()
+	var total *autograd.Var[float32]
+	for k := 0; k < steps; k++ {
+		pk, tk := pred, truth
+		if steps > 1 {
+			pk, tk = autograd.Slice(pred, -1, k, k+1), autograd.Slice(truth, -1, k, k+1)
+		}
+		var l *autograd.Var[float32]
+		if g.cfg.Train.Loss == "mse" {
+			l = nn.MSE(pk, tk)
+		} else {
+			l = autograd.Scale(nn.RelL2(pk, tk), float32(n)) // summed over the batch, as FNO
+		}
+		if total == nil {
+			total = l
+		} else {
+			total = autograd.Add(total, l)
+		}
+	}
+	return total
+}
+
+// testRelL2 is the mean relative L2 over the test samples, predicted
+// without gradients in batches of train.batch.
+func (g *gridTraining) testRelL2() (float64, error) {
+	batch := g.cfg.Train.Batch
+	var total float64
+	var ferr error
+	autograd.NoGrad(func() {
+		for lo := 0; lo < len(g.test); lo += batch {
+			idx := g.test[lo:min(lo+batch, len(g.test))]
+			pred, err := g.forward(idx)
+			if err != nil {
+				ferr = err
+				return
+			}
+			for _, e := range nn.RelL2PerSample(pred.Value, samplesAt(g.pairs.y, idx)) {
+				total += e
+			}
+		}
+	})
+	return total / float64(len(g.test)), ferr
+}
+
+// epochLog is the CSV log and progress lines, one per epoch, with the
+// loss reported per sample and step.
+func (g *gridTraining) epochLog(path string, out io.Writer) *trainLog {
+	t := g.cfg.Train
+	perSample := float64(t.Batch * g.cfg.steps()) // the summed rel-L2 loss, reported per sample and step
 	if t.Loss == "mse" {
-		perSample = float64(cfg.steps())
+		perSample = float64(g.cfg.steps())
 	}
-	l := &trainLog{path: logPath, out: log, unit: "epoch", total: t.Epochs, every: 1, scale: perSample}
-	return runTrainer(ctx, cfg, tr, l, nn.CountParams(params))
+	return &trainLog{path: path, out: out, unit: "epoch", total: t.Epochs, every: 1, scale: perSample}
 }
 
 // newOptimizer returns the [train] section's optimizer.
