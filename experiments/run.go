@@ -72,29 +72,63 @@ var runFiles = []string{"config.toml", "run.json", "checkpoints", "train_log.csv
 // same directory is refused, naming this one.
 func Run(ctx context.Context, cfg *Config, opts RunOptions) (*RunRecord, error) {
 	dir := cfg.RunDir()
+	lock, err := lockRunDir(cfg, dir)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Release()
+	if err := recordConfig(cfg, dir, opts.Force); err != nil {
+		return nil, err
+	}
+	rec, err := startRunRecord(cfg, dir)
+	if err != nil {
+		return nil, err
+	}
+	r := &pipelineRun{cfg: cfg, dir: dir, rec: rec, log: opts.Log}
+	for _, st := range r.stages(ctx, opts) {
+		stageErr, err := r.runStage(st)
+		if err != nil {
+			return nil, err
+		}
+		if stageErr != nil {
+			return rec, stageErr
+		}
+	}
+	end := time.Now().UTC()
+	rec.Finished = &end
+	return rec, writeRunRecord(dir, rec)
+}
+
+// lockRunDir creates the run directory, checks that it is writable and
+// takes its lock: one writer per run directory, since a second run (or
+// train, eval, plot) would interleave the log and replace files the first
+// is reading.
+func lockRunDir(cfg *Config, dir string) (*Lock, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("experiments: run directory: %w", err)
 	}
 	if err := probeWritable(dir); err != nil {
 		return nil, err
 	}
-	// One writer per run directory: a second run (or train, eval, plot)
-	// would interleave the log and replace files the first is reading.
-	lock, err := LockRunDir(dir, "run "+cfg.path)
-	if err != nil {
-		return nil, err
-	}
-	defer lock.Release()
+	return LockRunDir(dir, "run "+cfg.path)
+}
+
+// recordConfig writes the resolved configuration to config.toml, after
+// checking that the directory holds no run of another one (checkSameRun).
+func recordConfig(cfg *Config, dir string, force bool) error {
 	resolved, err := cfg.ResolvedTOML()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := checkSameRun(cfg, dir, opts.Force); err != nil {
-		return nil, err
+	if err := checkSameRun(cfg, dir, force); err != nil {
+		return err
 	}
-	if err := writeAtomic(filepath.Join(dir, "config.toml"), resolved); err != nil {
-		return nil, err
-	}
+	return writeAtomic(filepath.Join(dir, "config.toml"), resolved)
+}
+
+// startRunRecord reads run.json (stages done earlier) and records this
+// run's provenance in it: versions, host, config file and hash.
+func startRunRecord(cfg *Config, dir string) (*RunRecord, error) {
 	rec := readRunRecord(dir)
 	host, _ := os.Hostname()
 	rec.Surrogo, rec.Go, rec.Host, rec.Config = buildinfo.Version(), buildinfo.GoVersion(), host, cfg.path
@@ -102,73 +136,95 @@ func Run(ctx context.Context, cfg *Config, opts RunOptions) (*RunRecord, error) 
 		rec.Started = time.Now().UTC()
 	}
 	rec.Finished = nil
+	var err error
 	if rec.Hash, err = cfg.StageHash(StageEval); err != nil {
 		return nil, err
 	}
-	logf := func(format string, args ...any) {
-		if opts.Log != nil {
-			fmt.Fprintf(opts.Log, format+"\n", args...)
-		}
+	return rec, nil
+}
+
+// pipelineRun is Run going through the stages of one run directory.
+type pipelineRun struct {
+	cfg   *Config
+	dir   string
+	rec   *RunRecord
+	log   io.Writer
+	rerun bool // once a stage reruns, every later one does too
+}
+
+// logf writes one line to the run's log (nil: silent).
+func (r *pipelineRun) logf(format string, args ...any) {
+	if r.log != nil {
+		fmt.Fprintf(r.log, format+"\n", args...)
 	}
+}
+
+// stages lists the pipeline: generate, and with a model train, eval and
+// plot.
+func (r *pipelineRun) stages(ctx context.Context, opts RunOptions) []stage {
+	cfg, dir := r.cfg, r.dir
 	stages := []stage{
 		{StageGenerate, []string{cfg.Data.Output}, func() error {
 			_, err := Generate(ctx, cfg, GenerateOptions{Workers: opts.Workers, Progress: opts.Progress, Resume: true,
-				Resumed: func(done, total int) { logf("generate: resuming after %d of %d samples", done, total) }})
+				Resumed: func(done, total int) { r.logf("generate: resuming after %d of %d samples", done, total) }})
 			return err
 		}},
 	}
-	if cfg.hasModel {
-		stages = append(stages,
-			stage{StageTrain, []string{checkpointPath(cfg), filepath.Join(dir, "train.json")}, func() error {
-				_, err := Train(ctx, cfg, opts.Log)
-				return err
-			}},
-			stage{StageEval, []string{filepath.Join(dir, "metrics.json"), filepath.Join(dir, "predictions.h5")}, func() error {
-				_, err := Evaluate(ctx, cfg)
-				return err
-			}},
-			stage{StagePlot, []string{filepath.Join(dir, "figures")}, func() error {
-				_, err := Plot(cfg.RunDir(), PlotOptions{Log: opts.Log})
-				return err
-			}})
+	if !cfg.hasModel {
+		return stages
 	}
-	rerun := false // once a stage reruns, every later one does too
-	for _, st := range stages {
-		hash, err := cfg.StageHash(st.name)
-		if err != nil {
-			return nil, err
-		}
-		prev := rec.Stages[st.name]
-		if !rerun && prev != nil && prev.Status == "done" && prev.Hash == hash && allExist(st.outputs) {
-			logf("%s: done earlier, skipped", st.name)
-			continue
-		}
-		rerun = true
-		sr := &StageRecord{Status: "running", Hash: hash, Started: time.Now().UTC()}
-		rec.Stages[st.name] = sr
-		if err := writeRunRecord(dir, rec); err != nil {
-			return nil, err
-		}
-		logf("%s: started", st.name)
-		err = st.run()
-		end := time.Now().UTC()
-		sr.Finished, sr.Seconds = &end, end.Sub(sr.Started).Seconds()
-		if err != nil {
-			sr.Status, sr.Error = "failed", err.Error()
-			if werr := writeRunRecord(dir, rec); werr != nil {
-				return nil, errors.Join(err, werr)
-			}
-			return rec, fmt.Errorf("%s stage: %w", st.name, err)
-		}
-		sr.Status = "done"
-		if err := writeRunRecord(dir, rec); err != nil {
-			return nil, err
-		}
-		logf("%s: done in %.1fs", st.name, sr.Seconds)
+	return append(stages,
+		stage{StageTrain, []string{checkpointPath(cfg), filepath.Join(dir, "train.json")}, func() error {
+			_, err := Train(ctx, cfg, opts.Log)
+			return err
+		}},
+		stage{StageEval, []string{filepath.Join(dir, "metrics.json"), filepath.Join(dir, "predictions.h5")}, func() error {
+			_, err := Evaluate(ctx, cfg)
+			return err
+		}},
+		stage{StagePlot, []string{filepath.Join(dir, "figures")}, func() error {
+			_, err := Plot(cfg.RunDir(), PlotOptions{Log: opts.Log})
+			return err
+		}})
+}
+
+// runStage runs one stage, unless it finished earlier with the same
+// settings and its outputs are present, recording its status in run.json
+// before and after. stageErr is the stage's own failure, recorded; err is
+// a failure to record it.
+func (r *pipelineRun) runStage(st stage) (stageErr, err error) {
+	hash, err := r.cfg.StageHash(st.name)
+	if err != nil {
+		return nil, err
 	}
+	prev := r.rec.Stages[st.name]
+	if !r.rerun && prev != nil && prev.Status == "done" && prev.Hash == hash && allExist(st.outputs) {
+		r.logf("%s: done earlier, skipped", st.name)
+		return nil, nil
+	}
+	r.rerun = true
+	sr := &StageRecord{Status: "running", Hash: hash, Started: time.Now().UTC()}
+	r.rec.Stages[st.name] = sr
+	if err := writeRunRecord(r.dir, r.rec); err != nil {
+		return nil, err
+	}
+	r.logf("%s: started", st.name)
+	runErr := st.run()
 	end := time.Now().UTC()
-	rec.Finished = &end
-	return rec, writeRunRecord(dir, rec)
+	sr.Finished, sr.Seconds = &end, end.Sub(sr.Started).Seconds()
+	if runErr != nil {
+		sr.Status, sr.Error = "failed", runErr.Error()
+		if werr := writeRunRecord(r.dir, r.rec); werr != nil {
+			return nil, errors.Join(runErr, werr)
+		}
+		return fmt.Errorf("%s stage: %w", st.name, runErr), nil
+	}
+	sr.Status = "done"
+	if err := writeRunRecord(r.dir, r.rec); err != nil {
+		return nil, err
+	}
+	r.logf("%s: done in %.1fs", st.name, sr.Seconds)
+	return nil, nil
 }
 
 // stage is one step of Run: its outputs (all present when it finished)
