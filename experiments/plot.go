@@ -59,40 +59,51 @@ func Plot(runDir string, opts PlotOptions) ([]string, error) {
 		return written, err
 	}
 	if len(m.RolloutRelL2) > 0 {
-		steps := make([]float64, len(m.RolloutRelL2))
-		for i := range steps {
-			steps[i] = float64(i + 1)
-		}
-		if err := add(writeCurves(filepath.Join(figs, "rollout_error"), plotting.Curves{
-			XLabel: "rollout step", YLabel: "relative L2 error", LogY: true, XTicksAtData: len(steps) <= 12,
-			Series: []plotting.Series{{Name: "test mean", X: steps, Y: m.RolloutRelL2, Points: true}},
-		}, opts)); err != nil {
+		if err := add(plotRolloutError(m, figs, opts)); err != nil {
 			return written, err
 		}
 	}
 	if len(m.SuperResolution) > 0 && len(m.Resolution) > 0 {
-		pts := map[float64]float64{float64(m.Resolution[0]): m.TestRelL2}
-		for k, v := range m.SuperResolution {
-			if r, err := strconv.Atoi(k); err == nil {
-				pts[float64(r)] = v
-			}
-		}
-		var xs, ys []float64
-		for x := range pts {
-			xs = append(xs, x)
-		}
-		sort.Float64s(xs)
-		for _, x := range xs {
-			ys = append(ys, pts[x])
-		}
-		if err := add(writeCurves(filepath.Join(figs, "resolution_error"), plotting.Curves{
-			XLabel: "test resolution (points per axis)", YLabel: "relative L2 error", LogX: true, LogY: true, XTicksAtData: true,
-			Series: []plotting.Series{{Name: fmt.Sprintf("trained at %d", m.Resolution[0]), X: xs, Y: ys, Points: true}},
-		}, opts)); err != nil {
+		if err := add(plotResolutionError(m, figs, opts)); err != nil {
 			return written, err
 		}
 	}
 	return written, nil
+}
+
+// plotRolloutError draws the relative L2 of each rollout step.
+func plotRolloutError(m *Metrics, figs string, opts PlotOptions) ([]string, error) {
+	steps := make([]float64, len(m.RolloutRelL2))
+	for i := range steps {
+		steps[i] = float64(i + 1)
+	}
+	return writeCurves(filepath.Join(figs, "rollout_error"), plotting.Curves{
+		XLabel: "rollout step", YLabel: "relative L2 error", LogY: true, XTicksAtData: len(steps) <= 12,
+		Series: []plotting.Series{{Name: "test mean", X: steps, Y: m.RolloutRelL2, Points: true}},
+	}, opts)
+}
+
+// plotResolutionError draws the relative L2 against the test resolution:
+// the training grid's and the zero-shot ones, by increasing resolution.
+func plotResolutionError(m *Metrics, figs string, opts PlotOptions) ([]string, error) {
+	pts := map[float64]float64{float64(m.Resolution[0]): m.TestRelL2}
+	for k, v := range m.SuperResolution {
+		if r, err := strconv.Atoi(k); err == nil {
+			pts[float64(r)] = v
+		}
+	}
+	var xs, ys []float64
+	for x := range pts {
+		xs = append(xs, x)
+	}
+	sort.Float64s(xs)
+	for _, x := range xs {
+		ys = append(ys, pts[x])
+	}
+	return writeCurves(filepath.Join(figs, "resolution_error"), plotting.Curves{
+		XLabel: "test resolution (points per axis)", YLabel: "relative L2 error", LogX: true, LogY: true, XTicksAtData: true,
+		Series: []plotting.Series{{Name: fmt.Sprintf("trained at %d", m.Resolution[0]), X: xs, Y: ys, Points: true}},
+	}, opts)
 }
 
 // plotLoss draws train_log.csv. A log without epochs (header only, or
@@ -200,8 +211,41 @@ func notef(w io.Writer, format string, args ...any) {
 // plotPredictions draws predictions.h5: sample curves (1-D) or field
 // panels (2-D), and the energy spectra.
 func plotPredictions(runDir, figs string, opts PlotOptions) ([]string, error) {
-	formats := opts.Formats
-	path := filepath.Join(runDir, "predictions.h5")
+	p, err := readPredictions(filepath.Join(runDir, "predictions.h5"))
+	if err != nil {
+		return nil, err
+	}
+	var written, files []string
+	if len(p.spatial) == 1 {
+		files, err = p.plotSamples(figs, opts)
+	} else {
+		files, err = p.plotFields(figs, opts)
+	}
+	written = append(written, files...)
+	if err != nil {
+		return written, err
+	}
+	if p.physicsInformed {
+		return written, nil // a spectrum over (t, x) means nothing
+	}
+	files, err = p.plotSpectrum(figs, opts)
+	return append(written, files...), err
+}
+
+// storedPredictions are the truth and predictions of predictions.h5,
+// [samples, x, (y,) channels] each.
+type storedPredictions struct {
+	truth, pred []float64
+	n, ch       int   // samples and channels
+	spatial     []int // the grid
+	size        int   // points of the grid
+	producer    string
+	// physicsInformed: each sample is one (t, x) field.
+	physicsInformed bool
+}
+
+// readPredictions reads and checks predictions.h5.
+func readPredictions(path string) (*storedPredictions, error) {
 	f, err := datasets.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("experiments: plot needs the evaluate stage's predictions.h5: %w", err)
@@ -219,77 +263,77 @@ func plotPredictions(runDir, figs string, opts PlotOptions) ([]string, error) {
 		return nil, fmt.Errorf("experiments: %s: truth %v and prediction %v, expected equal [samples, x, (y,) channels]", path, shape, pshape)
 	}
 	producer, _ := f.AttrString("producer")
-	physicsInformed := modelFamilies[producer].fieldAxes == "t x" // one (t, x) field
-	n, ch := shape[0], shape[len(shape)-1]
-	spatial := shape[1 : len(shape)-1]
-	size := tensor.Size(spatial)
-	if n < 1 || ch < 1 || size < 1 {
+	p := &storedPredictions{truth: truth, pred: pred, n: shape[0], ch: shape[len(shape)-1], spatial: shape[1 : len(shape)-1],
+		producer: producer, physicsInformed: modelFamilies[producer].fieldAxes == "t x"}
+	p.size = tensor.Size(p.spatial)
+	if p.n < 1 || p.ch < 1 || p.size < 1 {
 		return nil, fmt.Errorf("experiments: %s: truth and prediction %v hold no values, expected [samples >= 1, x, (y,) channels >= 1]", path, shape)
 	}
-	// channel c of sample i (the last channel: the final rollout frame).
-	field := func(v []float64, i int) []float64 {
-		out := make([]float64, size)
-		for p := range out {
-			out[p] = v[(i*size+p)*ch+ch-1]
-		}
-		return out
+	return p, nil
+}
+
+// field returns the last channel of sample i of v (truth or pred): the
+// final rollout frame.
+func (p *storedPredictions) field(v []float64, i int) []float64 {
+	out := make([]float64, p.size)
+	for j := range out {
+		out[j] = v[(i*p.size+j)*p.ch+p.ch-1]
 	}
-	var written []string
-	if len(spatial) == 1 {
-		x := make([]float64, size)
-		for i := range x {
-			x[i] = float64(i) / float64(size)
-		}
-		var series []plotting.Series
-		for i := 0; i < min(n, 3); i++ {
-			series = append(series,
-				plotting.Series{X: x, Y: field(truth, i)},
-				plotting.Series{X: x, Y: field(pred, i), Dashed: true})
-		}
-		files, err := writeCurves(filepath.Join(figs, "samples"), plotting.Curves{XLabel: "x", YLabel: "u",
-			Series: series, Legend: []string{"truth", "prediction"}}, opts)
-		written = append(written, files...)
-		if err != nil {
-			return written, err
-		}
-	} else {
-		title, xl, yl := "first test sample", "x", "y"
-		if ch > 1 {
-			title = "first test sample, last predicted frame"
-		}
-		if physicsInformed {
-			// Stored [t, x]: draw t along the horizontal axis.
-			title, xl, yl = producer+" vs the solver over (t, x)", "t / T", "x / 2 pi"
-		}
-		files, err := writeFieldPanels(filepath.Join(figs, "fields"), title,
-			plotting.Field{NX: spatial[0], NY: spatial[1], Values: field(truth, 0), XLabel: xl, YLabel: yl},
-			plotting.Field{NX: spatial[0], NY: spatial[1], Values: field(pred, 0)}, formats)
-		written = append(written, files...)
-		if err != nil {
-			return written, err
-		}
+	return out
+}
+
+// plotSamples draws truth and prediction of the first three 1-D samples.
+func (p *storedPredictions) plotSamples(figs string, opts PlotOptions) ([]string, error) {
+	x := make([]float64, p.size)
+	for i := range x {
+		x[i] = float64(i) / float64(p.size)
 	}
-	if physicsInformed {
-		return written, nil // a spectrum over (t, x) means nothing
+	var series []plotting.Series
+	for i := 0; i < min(p.n, 3); i++ {
+		series = append(series,
+			plotting.Series{X: x, Y: p.field(p.truth, i)},
+			plotting.Series{X: x, Y: p.field(p.pred, i), Dashed: true})
 	}
+	return writeCurves(filepath.Join(figs, "samples"), plotting.Curves{XLabel: "x", YLabel: "u",
+		Series: series, Legend: []string{"truth", "prediction"}}, opts)
+}
+
+// plotFields draws truth, prediction and error of the first 2-D sample.
+func (p *storedPredictions) plotFields(figs string, opts PlotOptions) ([]string, error) {
+	title, xl, yl := "first test sample", "x", "y"
+	if p.ch > 1 {
+		title = "first test sample, last predicted frame"
+	}
+	if p.physicsInformed {
+		// Stored [t, x]: draw t along the horizontal axis.
+		title, xl, yl = p.producer+" vs the solver over (t, x)", "t / T", "x / 2 pi"
+	}
+	nx, ny := p.spatial[0], p.spatial[1]
+	return writeFieldPanels(filepath.Join(figs, "fields"), title,
+		plotting.Field{NX: nx, NY: ny, Values: p.field(p.truth, 0), XLabel: xl, YLabel: yl},
+		plotting.Field{NX: nx, NY: ny, Values: p.field(p.pred, 0)}, opts.Formats)
+}
+
+// plotSpectrum draws the energy spectra of truth and prediction, averaged
+// over the samples.
+func (p *storedPredictions) plotSpectrum(figs string, opts PlotOptions) ([]string, error) {
 	var kt, et, ep []float64
-	for i := 0; i < n; i++ {
-		k, a := EnergySpectrum(field(truth, i), spatial)
-		_, b := EnergySpectrum(field(pred, i), spatial)
+	for i := 0; i < p.n; i++ {
+		k, a := EnergySpectrum(p.field(p.truth, i), p.spatial)
+		_, b := EnergySpectrum(p.field(p.pred, i), p.spatial)
 		if et == nil {
 			kt, et, ep = k, make([]float64, len(a)), make([]float64, len(b))
 		}
 		for j := range a {
-			et[j] += a[j] / float64(n)
-			ep[j] += b[j] / float64(n)
+			et[j] += a[j] / float64(p.n)
+			ep[j] += b[j] / float64(p.n)
 		}
 	}
 	// Leave out k = 0 (the mean) on log axes.
-	files, err := writeCurves(filepath.Join(figs, "spectrum"), plotting.Curves{
+	return writeCurves(filepath.Join(figs, "spectrum"), plotting.Curves{
 		XLabel: "wavenumber k", YLabel: "energy E(k)", LogX: true, LogY: true, YDecades: 12,
 		Series: []plotting.Series{{Name: "truth", X: kt[1:], Y: et[1:]}, {Name: "prediction", X: kt[1:], Y: ep[1:], Dashed: true}},
 	}, opts)
-	return append(written, files...), err
 }
 
 // EnergySpectrum returns E(k) = sum over |k'| in [k - 1/2, k + 1/2) of
