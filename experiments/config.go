@@ -139,6 +139,11 @@ func (c *Config) fail(raw []byte, key, format string, args ...any) error {
 	return &ConfigError{File: c.path, Line: keyLine(raw, strings.Split(key, ".")), Key: key, Msg: fmt.Sprintf(format, args...)}
 }
 
+// validate checks the whole configuration in the order a reader meets it,
+// filling defaults: the name and run directory, [data] (its counts, time
+// window and output, then the solver's parameters, which build the
+// generator), the generation's footprint, and [model], [train] and [eval]
+// with the training footprint. Errors name the key and its line.
 func (c *Config) validate(md toml.MetaData, raw []byte) error {
 	if err := checkName(c.Name); err != nil {
 		return c.fail(raw, "name", "%v", err)
@@ -146,11 +151,41 @@ func (c *Config) validate(md toml.MetaData, raw []byte) error {
 	if err := checkRunDir(c.RunDir()); err != nil {
 		return c.fail(raw, "run_dir", "%v", err)
 	}
-	d := &c.Data
-	spec, ok := registry[d.Solver]
+	spec, ok := registry[c.Data.Solver]
 	if !ok {
-		return c.fail(raw, "data.solver", "unknown solver %q (expected one of %s)", d.Solver, strings.Join(solverNames(), ", "))
+		return c.fail(raw, "data.solver", "unknown solver %q (expected one of %s)", c.Data.Solver, strings.Join(solverNames(), ", "))
 	}
+	if err := c.validateSampling(raw); err != nil {
+		return err
+	}
+	if spec.timeDependent {
+		if err := c.validateTimeWindow(raw); err != nil {
+			return err
+		}
+	}
+	if err := c.validateOutput(raw); err != nil {
+		return err
+	}
+	if err := c.buildGenerator(spec, md, raw); err != nil {
+		return err
+	}
+	if err := c.checkGenerateFootprint(raw); err != nil {
+		return err
+	}
+	if err := c.validateModel(md, raw); err != nil {
+		return err
+	}
+	if c.hasModel {
+		return c.checkModelFootprint(raw)
+	}
+	return nil
+}
+
+// validateSampling checks the sample counts, the resolution and the
+// subsampling of [data], then fills the defaults of data.subsample (1) and
+// data.snapshots (2).
+func (c *Config) validateSampling(raw []byte) error {
+	d := &c.Data
 	switch {
 	case d.Train < 0:
 		return c.fail(raw, "data.train", "must be >= 0, got %d", d.Train)
@@ -169,20 +204,33 @@ func (c *Config) validate(md toml.MetaData, raw []byte) error {
 	if d.Snapshots == 0 {
 		d.Snapshots = 2
 	}
-	if spec.timeDependent {
-		switch {
-		case !(d.TEnd > 0):
-			return c.fail(raw, "data.t_end", "must be positive for %s, got %v", d.Solver, d.TEnd)
-		case d.Snapshots < 2:
-			return c.fail(raw, "data.snapshots", "must be at least 2 (t = 0 and t_end), got %d", d.Snapshots)
-		case !(d.Dt > 0):
-			return c.fail(raw, "data.dt", "must be positive for %s, got %v", d.Solver, d.Dt)
-		case d.Dt > d.TEnd:
-			return c.fail(raw, "data.dt", "%v exceeds data.t_end %v", d.Dt, d.TEnd)
-		case d.TEnd/d.Dt > maxSolverSteps:
-			return c.fail(raw, "data.dt", "t_end / dt = %.3g time steps per sample, more than the %.0g a run can take: increase dt", d.TEnd/d.Dt, float64(maxSolverSteps))
-		}
+	return nil
+}
+
+// validateTimeWindow checks a time-dependent solver's t_end, snapshots and
+// time step, and that the steps of one sample stay countable.
+func (c *Config) validateTimeWindow(raw []byte) error {
+	d := c.Data
+	switch {
+	case !(d.TEnd > 0):
+		return c.fail(raw, "data.t_end", "must be positive for %s, got %v", d.Solver, d.TEnd)
+	case d.Snapshots < 2:
+		return c.fail(raw, "data.snapshots", "must be at least 2 (t = 0 and t_end), got %d", d.Snapshots)
+	case !(d.Dt > 0):
+		return c.fail(raw, "data.dt", "must be positive for %s, got %v", d.Solver, d.Dt)
+	case d.Dt > d.TEnd:
+		return c.fail(raw, "data.dt", "%v exceeds data.t_end %v", d.Dt, d.TEnd)
+	case d.TEnd/d.Dt > maxSolverSteps:
+		return c.fail(raw, "data.dt", "t_end / dt = %.3g time steps per sample, more than the %.0g a run can take: increase dt", d.TEnd/d.Dt, float64(maxSolverSteps))
 	}
+	return nil
+}
+
+// validateOutput fills data.output (default: data/data.h5 under the run
+// directory) and checks that it can be written, blaming the key that
+// chose it.
+func (c *Config) validateOutput(raw []byte) error {
+	d := &c.Data
 	outputKey := "data.output"
 	if d.Output == "" {
 		d.Output = filepath.Join(c.RunDir(), "data", "data.h5")
@@ -194,6 +242,14 @@ func (c *Config) validate(md toml.MetaData, raw []byte) error {
 	if err := checkWritable(d.Output); err != nil {
 		return c.fail(raw, outputKey, "%v", err)
 	}
+	return nil
+}
+
+// buildGenerator checks [data.params] against the solver's parameter
+// types, builds the solver's generator (a solver's error names its key
+// when it is a fieldError, else data.params), and refuses keys the solver
+// does not read.
+func (c *Config) buildGenerator(spec solverSpec, md toml.MetaData, raw []byte) error {
 	data, _ := c.tree["data"].(map[string]any)
 	if params, ok := data["params"].(map[string]any); ok {
 		if te := checkTypes(params, reflect.TypeOf(spec.defaults()), "data.params."); te != nil {
@@ -213,18 +269,9 @@ func (c *Config) validate(md toml.MetaData, raw []byte) error {
 		return c.fail(raw, "data.params", "%v", err)
 	}
 	for _, k := range md.Undecoded() {
-		return &ConfigError{File: c.path, Line: keyLine(raw, k), Key: k.String(), Msg: fmt.Sprintf("unknown key for solver %s (known: %s)", d.Solver, strings.Join(spec.paramKeys, ", "))}
+		return &ConfigError{File: c.path, Line: keyLine(raw, k), Key: k.String(), Msg: fmt.Sprintf("unknown key for solver %s (known: %s)", c.Data.Solver, strings.Join(spec.paramKeys, ", "))}
 	}
 	c.gen = gen
-	if err := c.checkGenerateFootprint(raw); err != nil {
-		return err
-	}
-	if err := c.validateModel(md, raw); err != nil {
-		return err
-	}
-	if c.hasModel {
-		return c.checkModelFootprint(raw)
-	}
 	return nil
 }
 
