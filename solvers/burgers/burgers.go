@@ -40,19 +40,36 @@ type Params struct {
 	NoDealias bool
 }
 
-// Validate checks the parameters.
+// ParamError is a parameter out of its domain: Param names the Params
+// field in lower case (nu, length, n, dt, x0), so that callers can point at
+// their own key for it; Msg says what it must be and what it is.
+type ParamError struct {
+	Param, Msg string
+}
+
+func (e *ParamError) Error() string { return "burgers: " + e.Param + ": " + e.Msg }
+
+func paramError(param, format string, args ...any) error {
+	return &ParamError{Param: param, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Validate checks the parameters; errors are *ParamError.
 func (p Params) Validate() error {
 	switch {
-	case !(p.Nu > 0) || math.IsInf(p.Nu, 0):
-		return fmt.Errorf("burgers: viscosity nu must be positive and finite, got %v", p.Nu)
-	case !(p.Length > 0) || math.IsInf(p.Length, 0):
-		return fmt.Errorf("burgers: domain length must be positive and finite, got %v", p.Length)
+	case !(p.Nu > 0):
+		return paramError("nu", "viscosity must be positive, got %v", p.Nu)
+	case math.IsInf(p.Nu, 0):
+		return paramError("nu", "viscosity must be finite, got %v", p.Nu)
+	case !(p.Length > 0):
+		return paramError("length", "domain length must be positive, got %v", p.Length)
+	case math.IsInf(p.Length, 0):
+		return paramError("length", "domain length must be finite, got %v", p.Length)
 	case p.N < 8 || p.N%2 != 0:
-		return fmt.Errorf("burgers: grid size n must be even and at least 8, got %d", p.N)
+		return paramError("n", "the spectral solver needs an even grid of at least 8 points, got %d", p.N)
 	case !(p.Dt > 0) || math.IsInf(p.Dt, 0):
-		return fmt.Errorf("burgers: time step dt must be positive and finite, got %v", p.Dt)
+		return paramError("dt", "time step must be positive and finite, got %v", p.Dt)
 	case math.IsNaN(p.X0) || math.IsInf(p.X0, 0):
-		return fmt.Errorf("burgers: x0 must be finite, got %v", p.X0)
+		return paramError("x0", "must be finite, got %v", p.X0)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package burgers
 
 import (
 	"context"
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -229,5 +230,26 @@ func TestBadInput(t *testing.T) {
 	v[2] = 1e9
 	if err := q.check(v, 10, 0.5, 500); err == nil {
 		t.Error("growth beyond the bound not reported")
+	}
+}
+
+// TestValidateNamesTheParameter: each refused parameter is named in a
+// *ParamError, so that callers can point at their own key for it.
+func TestValidateNamesTheParameter(t *testing.T) {
+	good := Params{Nu: 0.1, Length: 1, N: 64, Dt: 1e-3}
+	cases := map[string]func(p *Params){
+		"nu":     func(p *Params) { p.Nu = -1 },
+		"length": func(p *Params) { p.Length = math.Inf(1) },
+		"n":      func(p *Params) { p.N = 63 },
+		"dt":     func(p *Params) { p.Dt = 0 },
+		"x0":     func(p *Params) { p.X0 = math.NaN() },
+	}
+	for param, bad := range cases {
+		p := good
+		bad(&p)
+		var pe *ParamError
+		if err := p.Validate(); !errors.As(err, &pe) || pe.Param != param {
+			t.Errorf("%+v: error %v, want a ParamError naming %s", p, err, param)
+		}
 	}
 }

@@ -39,24 +39,41 @@ func (p Params) length() float64 {
 	return p.Length
 }
 
-// Validate checks the parameters.
+// ParamError is a parameter out of its domain: Param names the Params
+// field in lower case (beta, nu, rho, length, n, dt), so that callers can
+// point at their own key for it; Msg says what it must be and what it is.
+type ParamError struct {
+	Param, Msg string
+}
+
+func (e *ParamError) Error() string { return "convection: " + e.Param + ": " + e.Msg }
+
+func paramError(param, format string, args ...any) error {
+	return &ParamError{Param: param, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Validate checks the parameters; errors are *ParamError.
 func (p Params) Validate() error {
 	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 	switch {
 	case !finite(p.Beta):
-		return fmt.Errorf("convection: beta must be finite, got %v", p.Beta)
-	case !finite(p.Nu) || p.Nu < 0:
-		return fmt.Errorf("convection: viscosity nu must be non-negative and finite, got %v", p.Nu)
-	case !finite(p.Rho) || p.Rho < 0:
-		return fmt.Errorf("convection: reaction rate rho must be non-negative and finite, got %v", p.Rho)
+		return paramError("beta", "convection speed must be finite, got %v", p.Beta)
+	case p.Nu < 0:
+		return paramError("nu", "viscosity must be non-negative, got %v", p.Nu)
+	case !finite(p.Nu):
+		return paramError("nu", "viscosity must be finite, got %v", p.Nu)
+	case p.Rho < 0:
+		return paramError("rho", "reaction rate must be non-negative, got %v", p.Rho)
+	case !finite(p.Rho):
+		return paramError("rho", "reaction rate must be finite, got %v", p.Rho)
 	case p.Length < 0 || !finite(p.Length):
-		return fmt.Errorf("convection: domain length must be positive and finite, got %v", p.Length)
+		return paramError("length", "domain length must be positive and finite (0: 2 pi), got %v", p.Length)
 	case p.N < 2:
-		return fmt.Errorf("convection: grid size n must be at least 2, got %d", p.N)
+		return paramError("n", "grid size must be at least 2, got %d", p.N)
 	case p.Rho > 0 && p.Nu > 0 && !(p.Dt > 0):
-		return fmt.Errorf("convection: reaction-diffusion needs a positive splitting step dt, got %v", p.Dt)
+		return paramError("dt", "reaction-diffusion needs a positive splitting step, got %v", p.Dt)
 	case p.Rho > 0 && p.Beta != 0:
-		return fmt.Errorf("convection: reaction with convection (beta %v) is not one of the supported problems", p.Beta)
+		return paramError("rho", "reaction (rho %v) with convection (beta %v) is not one of the supported problems: set rho or beta to 0", p.Rho, p.Beta)
 	}
 	return nil
 }

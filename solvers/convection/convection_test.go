@@ -2,6 +2,7 @@ package convection
 
 import (
 	"context"
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -123,5 +124,26 @@ func TestBadParams(t *testing.T) {
 	_, err = Solve(context.Background(), tiny, make([]float64, 8), []float64{0, 1})
 	if err == nil || !strings.Contains(err.Error(), "steps") {
 		t.Errorf("dt = 1e-300: %v, want a step-count error", err)
+	}
+}
+
+// TestValidateNamesTheParameter: each refused parameter is named in a
+// *ParamError, so that callers can point at their own key for it.
+func TestValidateNamesTheParameter(t *testing.T) {
+	cases := map[string][]Params{
+		"beta":   {{Beta: math.Inf(-1), N: 8}},
+		"nu":     {{Nu: -1, N: 8}, {Nu: math.NaN(), N: 8}},
+		"rho":    {{Rho: -2, N: 8}, {Rho: math.Inf(1), N: 8}, {Beta: 1, Rho: 1, N: 8}},
+		"length": {{Length: -1, N: 8}},
+		"n":      {{N: 1}},
+		"dt":     {{Nu: 1, Rho: 1, N: 8, Dt: -1}},
+	}
+	for param, ps := range cases {
+		for _, p := range ps {
+			var pe *ParamError
+			if err := p.Validate(); !errors.As(err, &pe) || pe.Param != param {
+				t.Errorf("%+v: error %v, want a ParamError naming %s", p, err, param)
+			}
+		}
 	}
 }

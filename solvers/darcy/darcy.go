@@ -41,20 +41,33 @@ type Params struct {
 	MaxIter int     // 0 means 20 n
 }
 
-// Validate checks the parameters.
+// ParamError is a parameter out of its domain: Param names the Params
+// field in lower case (n, mean, tol, maxiter), so that callers can point at
+// their own key for it; Msg says what it must be and what it is.
+type ParamError struct {
+	Param, Msg string
+}
+
+func (e *ParamError) Error() string { return "darcy: " + e.Param + ": " + e.Msg }
+
+func paramError(param, format string, args ...any) error {
+	return &ParamError{Param: param, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Validate checks the parameters; errors are *ParamError.
 func (p Params) Validate() error {
 	switch {
 	case p.N < 3:
-		return fmt.Errorf("darcy: grid size n must be at least 3, got %d", p.N)
+		return paramError("n", "grid size must be at least 3 nodes per side, got %d", p.N)
 	case p.Tol < 0 || math.IsNaN(p.Tol) || p.Tol >= 1:
-		return fmt.Errorf("darcy: tolerance must be in [0, 1), got %v", p.Tol)
+		return paramError("tol", "tolerance must be in [0, 1), got %v", p.Tol)
 	case p.MaxIter < 0:
-		return fmt.Errorf("darcy: max iterations must be non-negative, got %d", p.MaxIter)
+		return paramError("maxiter", "max iterations must be non-negative, got %d", p.MaxIter)
 	}
 	switch p.Mean {
 	case "", Arithmetic, Harmonic:
 	default:
-		return fmt.Errorf("darcy: unknown face mean %q (expected %q or %q)", p.Mean, Arithmetic, Harmonic)
+		return paramError("mean", "unknown face mean %q (expected %q or %q)", p.Mean, Arithmetic, Harmonic)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package darcy
 
 import (
 	"context"
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -141,4 +142,21 @@ func make65() []float64 {
 		v[i] = 1
 	}
 	return v
+}
+
+// TestValidateNamesTheParameter: each refused parameter is named in a
+// *ParamError, so that callers can point at their own key for it.
+func TestValidateNamesTheParameter(t *testing.T) {
+	cases := map[string]Params{
+		"n":       {N: 2},
+		"tol":     {N: 9, Tol: 2},
+		"maxiter": {N: 9, MaxIter: -1},
+		"mean":    {N: 9, Mean: "geometric"},
+	}
+	for param, p := range cases {
+		var pe *ParamError
+		if err := p.Validate(); !errors.As(err, &pe) || pe.Param != param {
+			t.Errorf("%+v: error %v, want a ParamError naming %s", p, err, param)
+		}
+	}
 }

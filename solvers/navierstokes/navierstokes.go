@@ -80,36 +80,57 @@ func (p Params) scheme() Scheme {
 	return p.Scheme
 }
 
-// Validate checks the parameters.
+// ParamError is a parameter out of its domain: Param names the Params
+// field in lower case (nu, length, n, dt, drag, amplitude, scheme, forcing,
+// wavenumber), so that callers can point at their own key for it; Msg says
+// what it must be and what it is.
+type ParamError struct {
+	Param, Msg string
+}
+
+func (e *ParamError) Error() string { return "navierstokes: " + e.Param + ": " + e.Msg }
+
+func paramError(param, format string, args ...any) error {
+	return &ParamError{Param: param, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Validate checks the parameters; errors are *ParamError.
 func (p Params) Validate() error {
 	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 	switch {
-	case !(p.Nu > 0) || !finite(p.Nu):
-		return fmt.Errorf("navierstokes: viscosity nu must be positive and finite, got %v", p.Nu)
-	case !(p.Length > 0) || !finite(p.Length):
-		return fmt.Errorf("navierstokes: box length must be positive and finite, got %v", p.Length)
+	case !(p.Nu > 0):
+		return paramError("nu", "viscosity must be positive, got %v", p.Nu)
+	case !finite(p.Nu):
+		return paramError("nu", "viscosity must be finite, got %v", p.Nu)
+	case !(p.Length > 0):
+		return paramError("length", "box length must be positive, got %v", p.Length)
+	case !finite(p.Length):
+		return paramError("length", "box length must be finite, got %v", p.Length)
 	case p.N < 8 || p.N%2 != 0:
-		return fmt.Errorf("navierstokes: grid size n must be even and at least 8, got %d", p.N)
+		return paramError("n", "the spectral solver needs an even grid of at least 8 points, got %d", p.N)
 	case !(p.Dt > 0) || !finite(p.Dt):
-		return fmt.Errorf("navierstokes: time step dt must be positive and finite, got %v", p.Dt)
-	case p.Drag < 0 || !finite(p.Drag):
-		return fmt.Errorf("navierstokes: drag must be non-negative and finite, got %v", p.Drag)
+		return paramError("dt", "time step must be positive and finite, got %v", p.Dt)
+	case p.Drag < 0:
+		return paramError("drag", "drag must be >= 0, got %v", p.Drag)
+	case !finite(p.Drag):
+		return paramError("drag", "drag must be finite, got %v", p.Drag)
 	case !finite(p.Amplitude):
-		return fmt.Errorf("navierstokes: forcing amplitude must be finite, got %v", p.Amplitude)
+		return paramError("amplitude", "forcing amplitude must be finite, got %v", p.Amplitude)
 	}
 	switch p.scheme() {
 	case SchemeFNO, SchemeETDRK4:
 	default:
-		return fmt.Errorf("navierstokes: unknown scheme %q (expected %q or %q)", p.Scheme, SchemeFNO, SchemeETDRK4)
+		return paramError("scheme", "unknown scheme %q (expected %q or %q)", p.Scheme, SchemeFNO, SchemeETDRK4)
 	}
 	switch p.Forcing {
 	case "", ForcingNone, ForcingFNO:
 	case ForcingKolmogorov:
 		if p.Wavenumber < 0 || p.Wavenumber >= p.N/3 {
-			return fmt.Errorf("navierstokes: Kolmogorov wavenumber %d must be in [1, n/3) = [1, %d) to be resolved", p.Wavenumber, p.N/3)
+			return paramError("wavenumber", "the Kolmogorov wavenumber must be in [1, N/3) = [1, %d) to be resolved on N = %d points, got %d",
+				p.N/3, p.N, p.Wavenumber)
 		}
 	default:
-		return fmt.Errorf("navierstokes: unknown forcing %q (expected %q, %q or %q)", p.Forcing, ForcingNone, ForcingFNO, ForcingKolmogorov)
+		return paramError("forcing", "unknown forcing %q (expected %q, %q or %q)", p.Forcing, ForcingNone, ForcingFNO, ForcingKolmogorov)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package navierstokes
 
 import (
 	"context"
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -227,5 +228,30 @@ func TestResolutionIndependence(t *testing.T) {
 	t.Logf("energy at t = 1: %.8g (128^2), %.8g (256^2), relative difference %.2e", e128, e256, rel)
 	if rel > 0.01 {
 		t.Errorf("energies differ by %.3g%%", 100*rel)
+	}
+}
+
+// TestValidateNamesTheParameter: each refused parameter is named in a
+// *ParamError, so that callers can point at their own key for it.
+func TestValidateNamesTheParameter(t *testing.T) {
+	good := Params{Nu: 1e-3, Length: 1, N: 64, Dt: 1e-3}
+	cases := map[string]func(p *Params){
+		"nu":         func(p *Params) { p.Nu = math.Inf(1) },
+		"length":     func(p *Params) { p.Length = -1 },
+		"n":          func(p *Params) { p.N = 6 },
+		"dt":         func(p *Params) { p.Dt = math.NaN() },
+		"drag":       func(p *Params) { p.Drag = -0.1 },
+		"amplitude":  func(p *Params) { p.Amplitude = math.NaN() },
+		"scheme":     func(p *Params) { p.Scheme = "rk45" },
+		"forcing":    func(p *Params) { p.Forcing = "wind" },
+		"wavenumber": func(p *Params) { p.Forcing, p.Wavenumber = ForcingKolmogorov, 30 },
+	}
+	for param, bad := range cases {
+		p := good
+		bad(&p)
+		var pe *ParamError
+		if err := p.Validate(); !errors.As(err, &pe) || pe.Param != param {
+			t.Errorf("%+v: error %v, want a ParamError naming %s", p, err, param)
+		}
 	}
 }
