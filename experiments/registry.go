@@ -128,14 +128,57 @@ func subsampleFrames(frames [][]float64, n, k, dim int) []float32 {
 	return v
 }
 
-// grfFieldError points a random field's parameter error at its key
-// (prefix + alpha, tau or sigma).
-func grfFieldError(prefix string, err error) error {
-	var pe *grf.ParamError
-	if errors.As(err, &pe) {
-		return &fieldError{prefix + pe.Param, pe.Msg}
+// paramFieldError points the parameter error of a solver's (or a random
+// field's) Validate at the config key its parameter comes from: keys maps
+// the error's Param to a key relative to data.params, or a full key under
+// data. An error of a parameter no key sets is returned as it is (and
+// reported under data.params).
+func paramFieldError(err error, keys map[string]string) error {
+	param, msg, ok := solverParam(err)
+	if !ok {
+		return err
 	}
-	return err
+	key, ok := keys[param]
+	if !ok {
+		return err
+	}
+	return &fieldError{key, msg}
+}
+
+// solverParam unpacks the ParamError of a solver package or of grf.
+func solverParam(err error) (param, msg string, ok bool) {
+	var (
+		bp *burgers.ParamError
+		cp *convection.ParamError
+		np *navierstokes.ParamError
+		dp *darcy.ParamError
+		gp *grf.ParamError
+	)
+	switch {
+	case errors.As(err, &bp):
+		return bp.Param, bp.Msg, true
+	case errors.As(err, &cp):
+		return cp.Param, cp.Msg, true
+	case errors.As(err, &np):
+		return np.Param, np.Msg, true
+	case errors.As(err, &dp):
+		return dp.Param, dp.Msg, true
+	case errors.As(err, &gp):
+		return gp.Param, gp.Msg, true
+	}
+	return "", "", false
+}
+
+// icKeys are the keys of a periodic initial condition's random field.
+var icKeys = map[string]string{"alpha": "ic_alpha", "tau": "ic_tau", "sigma": "ic_sigma", "n": "data.resolution"}
+
+// checkPeriodicSubsample refuses a subsampling that does not divide a
+// periodic grid.
+func checkPeriodicSubsample(d DataConfig) error {
+	if d.Resolution%d.Subsample != 0 {
+		return &fieldError{"data.subsample", fmt.Sprintf("resolution %d is not a multiple of subsample %d", d.Resolution, d.Subsample)}
+	}
+	return nil
 }
 
 func finiteCheck(key string, v float64) error {
@@ -168,24 +211,21 @@ type burgersGen struct {
 	ic grf.Periodic
 }
 
+// burgersKeys are the keys of burgers.Params' parameters.
+var burgersKeys = map[string]string{"nu": "nu", "length": "length", "n": "data.resolution", "dt": "data.dt"}
+
+// buildBurgers decodes [data.params] for solver burgers and builds its
+// generator; burgers.Params.Validate and grf check the parameters, their
+// errors pointed at their keys.
 func buildBurgers(c *Config, md toml.MetaData) (generator, error) {
 	p := defaultBurgersParams()
 	if err := decodeParams(c, md, &p); err != nil {
 		return nil, err
 	}
 	d := c.Data
-	if d.Resolution < 8 || d.Resolution%2 != 0 {
-		return nil, &fieldError{"data.resolution", fmt.Sprintf("the spectral solver needs an even grid of at least 8 points, got %d", d.Resolution)}
-	}
-	if !(p.Length > 0) {
-		return nil, &fieldError{"length", fmt.Sprintf("domain length must be positive, got %v", p.Length)}
-	}
 	sp := burgers.Params{Nu: p.Nu, Length: p.Length, N: d.Resolution, Dt: d.Dt}
-	if !(p.Nu > 0) {
-		return nil, &fieldError{"nu", fmt.Sprintf("viscosity must be positive, got %v", p.Nu)}
-	}
 	if err := sp.Validate(); err != nil {
-		return nil, err
+		return nil, paramFieldError(err, burgersKeys)
 	}
 	if p.IC != "grf" && p.IC != "sin" {
 		return nil, &fieldError{"ic", fmt.Sprintf("must be \"grf\" or \"sin\", got %q", p.IC)}
@@ -195,10 +235,10 @@ func buildBurgers(c *Config, md toml.MetaData) (generator, error) {
 	}
 	ic := grf.Periodic{Dim: 1, N: d.Resolution, Alpha: p.ICAlpha, Tau: p.ICTau, Sigma: p.ICSigma, Law: grf.GRF1}
 	if err := ic.Validate(); p.IC == "grf" && err != nil {
-		return nil, grfFieldError("ic_", err)
+		return nil, paramFieldError(err, icKeys)
 	}
-	if d.Resolution%d.Subsample != 0 {
-		return nil, &fieldError{"data.subsample", fmt.Sprintf("resolution %d is not a multiple of subsample %d", d.Resolution, d.Subsample)}
+	if err := checkPeriodicSubsample(d); err != nil {
+		return nil, err
 	}
 	return &burgersGen{d: d, p: p, sp: sp, ic: ic}, nil
 }
@@ -262,27 +302,22 @@ type convectionGen struct {
 	ic grf.Periodic
 }
 
+// buildConvection decodes [data.params] for solver convection and builds
+// its generator; convection.Params.Validate and grf check the parameters,
+// their errors pointed at their keys.
 func buildConvection(c *Config, md toml.MetaData) (generator, error) {
 	p := defaultConvectionParams()
 	if err := decodeParams(c, md, &p); err != nil {
 		return nil, err
 	}
-	for k, v := range map[string]float64{"beta": p.Beta, "nu": p.Nu, "rho": p.Rho} {
-		if err := finiteCheck(k, v); err != nil {
-			return nil, err
-		}
-	}
-	if p.Nu < 0 {
-		return nil, &fieldError{"nu", fmt.Sprintf("viscosity must be non-negative, got %v", p.Nu)}
-	}
 	d := c.Data
-	dt := p.SplittingDt
+	dt, dtKey := p.SplittingDt, "splitting_dt"
 	if dt == 0 {
-		dt = d.Dt
+		dt, dtKey = d.Dt, "data.dt"
 	}
 	cp := convection.Params{Beta: p.Beta, Nu: p.Nu, Rho: p.Rho, N: d.Resolution, Dt: dt}
 	if err := cp.Validate(); err != nil {
-		return nil, err
+		return nil, paramFieldError(err, map[string]string{"beta": "beta", "nu": "nu", "rho": "rho", "n": "data.resolution", "dt": dtKey})
 	}
 	if p.IC != "sin" && p.IC != "grf" {
 		return nil, &fieldError{"ic", fmt.Sprintf("must be \"sin\" or \"grf\", got %q", p.IC)}
@@ -290,11 +325,11 @@ func buildConvection(c *Config, md toml.MetaData) (generator, error) {
 	ic := grf.Periodic{Dim: 1, N: d.Resolution, Alpha: p.ICAlpha, Tau: p.ICTau, Sigma: p.ICSigma, Law: grf.GRF1}
 	if p.IC == "grf" {
 		if err := ic.Validate(); err != nil {
-			return nil, grfFieldError("ic_", err)
+			return nil, paramFieldError(err, icKeys)
 		}
 	}
-	if d.Resolution%d.Subsample != 0 {
-		return nil, &fieldError{"data.subsample", fmt.Sprintf("resolution %d is not a multiple of subsample %d", d.Resolution, d.Subsample)}
+	if err := checkPeriodicSubsample(d); err != nil {
+		return nil, err
 	}
 	return &convectionGen{d: d, p: p, cp: cp, ic: ic}, nil
 }
@@ -357,41 +392,39 @@ type nsGen struct {
 	ic grf.Periodic
 }
 
+// navierStokesKeys are the keys of navierstokes.Params' parameters.
+var navierStokesKeys = map[string]string{"nu": "nu", "length": "length", "n": "data.resolution", "dt": "data.dt", "drag": "drag",
+	"amplitude": "amplitude", "scheme": "scheme", "forcing": "forcing", "wavenumber": "wavenumber"}
+
+// buildNavierStokes decodes [data.params] for solver navierstokes and
+// builds its generator; navierstokes.Params.Validate and grf check the
+// parameters, their errors pointed at their keys.
 func buildNavierStokes(c *Config, md toml.MetaData) (generator, error) {
 	p := defaultNavierStokesParams()
 	if err := decodeParams(c, md, &p); err != nil {
 		return nil, err
 	}
-	if !(p.Nu > 0) {
-		return nil, &fieldError{"nu", fmt.Sprintf("viscosity must be positive, got %v", p.Nu)}
-	}
 	d := c.Data
-	if d.Resolution < 8 || d.Resolution%2 != 0 {
-		return nil, &fieldError{"data.resolution", fmt.Sprintf("the spectral solver needs an even grid of at least 8 points, got %d", d.Resolution)}
-	}
-	switch {
-	case !(p.Length > 0):
-		return nil, &fieldError{"length", fmt.Sprintf("box length must be positive, got %v", p.Length)}
-	case p.Drag < 0:
-		return nil, &fieldError{"drag", fmt.Sprintf("drag must be >= 0, got %v", p.Drag)}
-	case p.Scheme != string(navierstokes.SchemeFNO) && p.Scheme != string(navierstokes.SchemeETDRK4):
-		return nil, &fieldError{"scheme", fmt.Sprintf("unknown scheme %q (expected %q or %q)", p.Scheme, navierstokes.SchemeFNO, navierstokes.SchemeETDRK4)}
-	case p.Forcing != "none" && p.Forcing != "fno" && p.Forcing != "kolmogorov":
-		return nil, &fieldError{"forcing", fmt.Sprintf("unknown forcing %q (expected none, fno or kolmogorov)", p.Forcing)}
-	case p.Forcing == "kolmogorov" && (p.Wavenumber < 0 || p.Wavenumber >= d.Resolution/3):
-		return nil, &fieldError{"wavenumber", fmt.Sprintf("must be in [1, resolution/3) = [1, %d) to be resolved, got %d", d.Resolution/3, p.Wavenumber)}
-	}
 	sp := navierstokes.Params{Nu: p.Nu, Length: p.Length, N: d.Resolution, Dt: d.Dt, Scheme: navierstokes.Scheme(p.Scheme),
 		Forcing: navierstokes.Forcing(p.Forcing), Amplitude: p.Amplitude, Wavenumber: p.Wavenumber, Drag: p.Drag}
 	if err := sp.Validate(); err != nil {
-		return nil, err
+		return nil, paramFieldError(err, navierStokesKeys)
+	}
+	// The solver reads an empty scheme or forcing as its own default; in
+	// a config, whose defaults are filled before decoding, it names none.
+	switch {
+	case p.Scheme == "":
+		return nil, &fieldError{"scheme", fmt.Sprintf("unknown scheme \"\" (expected %q or %q)", navierstokes.SchemeFNO, navierstokes.SchemeETDRK4)}
+	case p.Forcing == "":
+		return nil, &fieldError{"forcing", fmt.Sprintf("unknown forcing \"\" (expected %q, %q or %q)",
+			navierstokes.ForcingNone, navierstokes.ForcingFNO, navierstokes.ForcingKolmogorov)}
 	}
 	ic := grf.Periodic{Dim: 2, N: d.Resolution, Alpha: p.ICAlpha, Tau: p.ICTau, Sigma: p.ICSigma, Law: grf.GaussianRF2020}
 	if err := ic.Validate(); err != nil {
-		return nil, grfFieldError("ic_", err)
+		return nil, paramFieldError(err, icKeys)
 	}
-	if d.Resolution%d.Subsample != 0 {
-		return nil, &fieldError{"data.subsample", fmt.Sprintf("resolution %d is not a multiple of subsample %d", d.Resolution, d.Subsample)}
+	if err := checkPeriodicSubsample(d); err != nil {
+		return nil, err
 	}
 	return &nsGen{d: d, p: p, sp: sp, ic: ic}, nil
 }
@@ -446,6 +479,10 @@ type darcyGen struct {
 	ic grf.Neumann
 }
 
+// buildDarcy decodes [data.params] for solver darcy and builds its
+// generator; the coefficient and forcing values are checked here, the grid
+// and mean by darcy.Params.Validate, the field by grf, their errors
+// pointed at their keys.
 func buildDarcy(c *Config, md toml.MetaData) (generator, error) {
 	p := defaultDarcyParams()
 	if err := decodeParams(c, md, &p); err != nil {
@@ -463,11 +500,11 @@ func buildDarcy(c *Config, md toml.MetaData) (generator, error) {
 	d := c.Data
 	dp := darcy.Params{N: d.Resolution, Mean: darcy.Mean(p.Mean)}
 	if err := dp.Validate(); err != nil {
-		return nil, &fieldError{"mean", err.Error()}
+		return nil, paramFieldError(err, map[string]string{"n": "data.resolution", "mean": "mean"})
 	}
 	ic := grf.Neumann{N: d.Resolution, Alpha: p.Alpha, Tau: p.Tau}
 	if err := ic.Validate(); err != nil {
-		return nil, grfFieldError("", err)
+		return nil, paramFieldError(err, map[string]string{"alpha": "alpha", "tau": "tau", "n": "data.resolution"})
 	}
 	if (d.Resolution-1)%d.Subsample != 0 {
 		return nil, &fieldError{"data.subsample", fmt.Sprintf("resolution - 1 = %d is not a multiple of subsample %d (FNO: 421 with 2, 4, 5, ...)", d.Resolution-1, d.Subsample)}
