@@ -163,6 +163,14 @@ func Preflight(path string) error {
 	if !errors.As(err, &exit) {
 		return nil // the child could not run: nothing learned
 	}
+	text := out.String()
+	if !strings.Contains(text, "signal arrived during cgo execution") && !strings.Contains(text, "Fatal glibc error") &&
+		exit.ExitCode() >= 0 {
+		// Not libhdf5: the Go side failed (a panic, out of memory).
+		return newErr("open", path, "", ErrCorrupt,
+			"reading the file failed in a child process (%s), so it is not opened here; this is a surrogo bug, please report it with the file",
+			firstFailure(text, exit))
+	}
 	return newErr("open", path, "", ErrCorrupt,
 		"libhdf5 crashed (%s) %s in a child process after %v, so the file is not opened here: its metadata are damaged",
 		crashSignal(out.String(), exit), crashSite(out.String()), time.Since(start).Round(time.Millisecond))
@@ -172,6 +180,16 @@ var (
 	signalRE = regexp.MustCompile(`\b(SIG[A-Z]+)\b`)
 	cfuncRE  = regexp.MustCompile(`_Cfunc_(sg_[a-z_]+|H5[A-Za-z0-9_]+)`)
 )
+
+// firstFailure is the first line saying why a child failed.
+func firstFailure(out string, exit *exec.ExitError) string {
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "panic: ") || strings.HasPrefix(l, "fatal error: ") {
+			return l
+		}
+	}
+	return exit.String()
+}
 
 // crashSignal names the signal a crashed child reported.
 func crashSignal(out string, exit *exec.ExitError) string {

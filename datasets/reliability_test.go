@@ -257,6 +257,17 @@ func TestUnwrittenStorage(t *testing.T) {
 	if _, err := ReadSamples[float32](d, 0, 6); err != nil {
 		t.Fatalf("the written samples: %v", err)
 	}
+	if c, err := d.ChunkAt([]int{5, 0, 0}); err != nil || !c.Stored || c.Size == 0 || c.Offset == 0 {
+		t.Errorf("ChunkAt of a written chunk: %+v, %v", c, err)
+	}
+	if c, err := d.ChunkAt([]int{7, 0, 0}); err != nil || c.Stored {
+		t.Errorf("ChunkAt of a chunk never written: %+v, %v", c, err)
+	}
+	if _, err := d.ChunkAt([]int{10, 0, 0}); !errors.Is(err, ErrRange) {
+		t.Errorf("ChunkAt outside the grid: %v", err)
+	} else {
+		assertMentions(t, err, "chunk position [10 0 0] is outside the chunk grid [10 1 1]")
+	}
 	var out bytes.Buffer
 	if err := Describe(&out, f, DescribeOptions{Stats: true}); err != nil {
 		t.Fatal(err)
@@ -280,6 +291,9 @@ func TestUnwrittenStorage(t *testing.T) {
 		t.Fatalf("never-written contiguous dataset: %v", err)
 	}
 	assertMentions(t, err, q, "/tensor", "stores no data", "never written")
+	if _, err := e.ChunkAt([]int{0, 0, 0}); !errors.Is(err, ErrLayout) {
+		t.Errorf("ChunkAt of a contiguous dataset: %v", err)
+	}
 }
 
 // TestStatsManyChunksPartlyWritten covers the statistics of a partly
