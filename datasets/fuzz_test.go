@@ -163,6 +163,7 @@ func readInChild(t *testing.T, target, path string, timeout time.Duration) (chil
 		syscall.CloseOnExec(fd)
 	}
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestFuzzedFileChild$", "-test.v")
+	cmd.WaitDelay = time.Second // a killed child's output pipes are not waited on forever
 	cmd.Env = append(os.Environ(), fuzzChildEnv+"="+target+":"+path)
 	var out limitedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out

@@ -146,6 +146,7 @@ func Preflight(path string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), PreflightTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, exe)
+	cmd.WaitDelay = time.Second // a killed child's output pipes are not waited on forever
 	cmd.Env = append(os.Environ(), preflightEnv+"="+abs)
 	var out limitedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
