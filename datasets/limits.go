@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -176,7 +177,7 @@ func checkAlloc(d *Dataset, op string, count []int, elemSize int, as Dtype) erro
 	what := "shape " + shapeList(d.shape)
 	if count == nil {
 		count = d.shape
-	} else if !sameInts(count, d.shape) {
+	} else if !slices.Equal(count, d.shape) {
 		what = fmt.Sprintf("a selection of %s from shape %s", shapeList(count), shapeList(d.shape))
 	}
 	n := elements(count)
@@ -201,18 +202,6 @@ func limitSource(limit, mem int64, src string) string {
 		return fmt.Sprintf("set by SetReadLimit; %s of memory available (%s)", humanBytes(mem), src)
 	}
 	return fmt.Sprintf("1/%d of the %s of memory available, from %s", readLimitFraction, humanBytes(mem), src)
-}
-
-func sameInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // shapeList formats dims as "[4 3 16]".

@@ -3,6 +3,7 @@ package datasets
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -523,7 +524,7 @@ func ReadCFD(f *File, start, n int) (*CFDSet, error) {
 		if err != nil {
 			return nil, err
 		}
-		if got := d.Shape(); !sameInts(got, shape) {
+		if got := d.Shape(); !slices.Equal(got, shape) {
 			d.Close()
 			return nil, newErr("read", f.name, d.path, ErrLayout, "has shape %v, expected %v like /density", got, shape)
 		}

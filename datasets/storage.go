@@ -5,6 +5,7 @@ import "C"
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unsafe"
 )
@@ -299,7 +300,7 @@ func (d *Dataset) checkChunkBytes(op string) error {
 // boxText describes a selection for messages: "samples [0, 8)" when it
 // covers whole samples, else the box.
 func (d *Dataset) boxText(start, count []int) string {
-	if len(d.shape) > 0 && sameInts(count[1:], d.shape[1:]) {
+	if len(d.shape) > 0 && slices.Equal(count[1:], d.shape[1:]) {
 		if start[0] == 0 && count[0] == d.shape[0] {
 			return "the whole dataset"
 		}

@@ -6,9 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/surrogo/surrogo/datasets"
 )
 
 // The footprint check: before anything is allocated, estimate the memory
@@ -73,32 +74,15 @@ func formatBytes(b float64) string {
 	return fmt.Sprintf("%.3g %s", b, units[i])
 }
 
-// machineMemory is the memory this process may use: the smaller of the
-// machine's MemTotal and the cgroup limit (v2 memory.max or v1
-// memory.limit_in_bytes); 0 when neither can be read.
+// machineMemory is the memory this process may use (datasets.MemoryAvailable:
+// MemTotal, the cgroup limit, GOMEMLIMIT); 0 when it cannot be read, and
+// then nothing is refused.
 func machineMemory() float64 {
-	total := 0.0
-	if raw, err := os.ReadFile("/proc/meminfo"); err == nil {
-		for _, line := range strings.Split(string(raw), "\n") {
-			if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
-				kib, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 64)
-				if err == nil {
-					total = kib * 1024
-				}
-			}
-		}
+	mem, source := datasets.MemoryAvailable()
+	if strings.HasPrefix(source, "assumed") {
+		return 0
 	}
-	for _, f := range []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"} {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		limit, err := strconv.ParseFloat(strings.TrimSpace(string(raw)), 64)
-		if err == nil && limit > 0 && (total == 0 || limit < total) {
-			total = limit
-		}
-	}
-	return total
+	return float64(mem)
 }
 
 // freeDisk is the space available to this user on the file system that
