@@ -48,6 +48,7 @@
 //
 // On top of the store: PDEBench layouts (pdebench.go), normalizers that
 // save to HDF5 (normalize.go) and a seeded mini-batch sampler (batch.go).
+// Particle trajectories (particles.go) and meshes (mesh.go) have layouts too.
 //
 // All calls into libhdf5 are serialised by one mutex, so files and
 // datasets may be read from several goroutines at once. A dataset that is
