@@ -14,6 +14,7 @@ import (
 	"github.com/surrogo/surrogo/solvers/darcy"
 	"github.com/surrogo/surrogo/solvers/grf"
 	"github.com/surrogo/surrogo/solvers/navierstokes"
+	"github.com/surrogo/surrogo/solvers/param"
 )
 
 // The registry: every solver the generate stage knows, in one table.
@@ -134,39 +135,15 @@ func subsampleFrames(frames [][]float64, n, k, dim int) []float32 {
 // data. An error of a parameter no key sets is returned as it is (and
 // reported under data.params).
 func paramFieldError(err error, keys map[string]string) error {
-	param, msg, ok := solverParam(err)
+	var pe *param.Error
+	if !errors.As(err, &pe) {
+		return err
+	}
+	key, ok := keys[pe.Param]
 	if !ok {
 		return err
 	}
-	key, ok := keys[param]
-	if !ok {
-		return err
-	}
-	return &fieldError{key, msg}
-}
-
-// solverParam unpacks the ParamError of a solver package or of grf.
-func solverParam(err error) (param, msg string, ok bool) {
-	var (
-		bp *burgers.ParamError
-		cp *convection.ParamError
-		np *navierstokes.ParamError
-		dp *darcy.ParamError
-		gp *grf.ParamError
-	)
-	switch {
-	case errors.As(err, &bp):
-		return bp.Param, bp.Msg, true
-	case errors.As(err, &cp):
-		return cp.Param, cp.Msg, true
-	case errors.As(err, &np):
-		return np.Param, np.Msg, true
-	case errors.As(err, &dp):
-		return dp.Param, dp.Msg, true
-	case errors.As(err, &gp):
-		return gp.Param, gp.Msg, true
-	}
-	return "", "", false
+	return &fieldError{key, pe.Msg}
 }
 
 // icKeys are the keys of a periodic initial condition's random field.

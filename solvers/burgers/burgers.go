@@ -26,6 +26,7 @@ import (
 
 	"github.com/surrogo/surrogo/solvers/internal/etd"
 	"github.com/surrogo/surrogo/solvers/internal/march"
+	"github.com/surrogo/surrogo/solvers/param"
 	"github.com/surrogo/surrogo/tensor"
 )
 
@@ -40,20 +41,12 @@ type Params struct {
 	NoDealias bool
 }
 
-// ParamError is a parameter out of its domain: Param names the Params
-// field in lower case (nu, length, n, dt, x0), so that callers can point at
-// their own key for it; Msg says what it must be and what it is.
-type ParamError struct {
-	Param, Msg string
+// paramError is the *param.Error of this package's parameter name.
+func paramError(name, format string, args ...any) error {
+	return param.Errorf("burgers", name, format, args...)
 }
 
-func (e *ParamError) Error() string { return "burgers: " + e.Param + ": " + e.Msg }
-
-func paramError(param, format string, args ...any) error {
-	return &ParamError{Param: param, Msg: fmt.Sprintf(format, args...)}
-}
-
-// Validate checks the parameters; errors are *ParamError.
+// Validate checks the parameters; errors are *param.Error.
 func (p Params) Validate() error {
 	switch {
 	case !(p.Nu > 0):

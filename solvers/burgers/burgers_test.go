@@ -6,6 +6,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/surrogo/surrogo/solvers/param"
 )
 
 func solveSine(t *testing.T, nu float64, n int, dt, tEnd float64) (Params, []float64) {
@@ -234,7 +236,7 @@ func TestBadInput(t *testing.T) {
 }
 
 // TestValidateNamesTheParameter: each refused parameter is named in a
-// *ParamError, so that callers can point at their own key for it.
+// *param.Error, so that callers can point at their own key for it.
 func TestValidateNamesTheParameter(t *testing.T) {
 	good := Params{Nu: 0.1, Length: 1, N: 64, Dt: 1e-3}
 	cases := map[string]func(p *Params){
@@ -244,12 +246,12 @@ func TestValidateNamesTheParameter(t *testing.T) {
 		"dt":     func(p *Params) { p.Dt = 0 },
 		"x0":     func(p *Params) { p.X0 = math.NaN() },
 	}
-	for param, bad := range cases {
+	for name, bad := range cases {
 		p := good
 		bad(&p)
-		var pe *ParamError
-		if err := p.Validate(); !errors.As(err, &pe) || pe.Param != param {
-			t.Errorf("%+v: error %v, want a ParamError naming %s", p, err, param)
+		var pe *param.Error
+		if err := p.Validate(); !errors.As(err, &pe) || pe.Param != name {
+			t.Errorf("%+v: error %v, want a *param.Error naming %s", p, err, name)
 		}
 	}
 }

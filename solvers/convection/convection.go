@@ -20,6 +20,7 @@ import (
 	"math"
 
 	"github.com/surrogo/surrogo/solvers/internal/march"
+	"github.com/surrogo/surrogo/solvers/param"
 	"github.com/surrogo/surrogo/tensor"
 )
 
@@ -39,20 +40,12 @@ func (p Params) length() float64 {
 	return p.Length
 }
 
-// ParamError is a parameter out of its domain: Param names the Params
-// field in lower case (beta, nu, rho, length, n, dt), so that callers can
-// point at their own key for it; Msg says what it must be and what it is.
-type ParamError struct {
-	Param, Msg string
+// paramError is the *param.Error of this package's parameter name.
+func paramError(name, format string, args ...any) error {
+	return param.Errorf("convection", name, format, args...)
 }
 
-func (e *ParamError) Error() string { return "convection: " + e.Param + ": " + e.Msg }
-
-func paramError(param, format string, args ...any) error {
-	return &ParamError{Param: param, Msg: fmt.Sprintf(format, args...)}
-}
-
-// Validate checks the parameters; errors are *ParamError.
+// Validate checks the parameters; errors are *param.Error.
 func (p Params) Validate() error {
 	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 	switch {

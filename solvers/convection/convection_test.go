@@ -6,6 +6,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/surrogo/surrogo/solvers/param"
 )
 
 func maxDiff(a, b []float64) float64 {
@@ -128,7 +130,7 @@ func TestBadParams(t *testing.T) {
 }
 
 // TestValidateNamesTheParameter: each refused parameter is named in a
-// *ParamError, so that callers can point at their own key for it.
+// *param.Error, so that callers can point at their own key for it.
 func TestValidateNamesTheParameter(t *testing.T) {
 	cases := map[string][]Params{
 		"beta":   {{Beta: math.Inf(-1), N: 8}},
@@ -138,11 +140,11 @@ func TestValidateNamesTheParameter(t *testing.T) {
 		"n":      {{N: 1}},
 		"dt":     {{Nu: 1, Rho: 1, N: 8, Dt: -1}},
 	}
-	for param, ps := range cases {
+	for name, ps := range cases {
 		for _, p := range ps {
-			var pe *ParamError
-			if err := p.Validate(); !errors.As(err, &pe) || pe.Param != param {
-				t.Errorf("%+v: error %v, want a ParamError naming %s", p, err, param)
+			var pe *param.Error
+			if err := p.Validate(); !errors.As(err, &pe) || pe.Param != name {
+				t.Errorf("%+v: error %v, want a *param.Error naming %s", p, err, name)
 			}
 		}
 	}

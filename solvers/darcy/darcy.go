@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/surrogo/surrogo/solvers/param"
 	"github.com/surrogo/surrogo/tensor/parallel"
 )
 
@@ -41,20 +42,12 @@ type Params struct {
 	MaxIter int     // 0 means 20 n
 }
 
-// ParamError is a parameter out of its domain: Param names the Params
-// field in lower case (n, mean, tol, maxiter), so that callers can point at
-// their own key for it; Msg says what it must be and what it is.
-type ParamError struct {
-	Param, Msg string
+// paramError is the *param.Error of this package's parameter name.
+func paramError(name, format string, args ...any) error {
+	return param.Errorf("darcy", name, format, args...)
 }
 
-func (e *ParamError) Error() string { return "darcy: " + e.Param + ": " + e.Msg }
-
-func paramError(param, format string, args ...any) error {
-	return &ParamError{Param: param, Msg: fmt.Sprintf(format, args...)}
-}
-
-// Validate checks the parameters; errors are *ParamError.
+// Validate checks the parameters; errors are *param.Error.
 func (p Params) Validate() error {
 	switch {
 	case p.N < 3:

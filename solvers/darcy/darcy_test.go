@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/surrogo/surrogo/solvers/grf"
+	"github.com/surrogo/surrogo/solvers/param"
 )
 
 // manufactured: a = 1 + x^2 + y, u = sin(pi x) sin(pi y),
@@ -145,7 +146,7 @@ func make65() []float64 {
 }
 
 // TestValidateNamesTheParameter: each refused parameter is named in a
-// *ParamError, so that callers can point at their own key for it.
+// *param.Error, so that callers can point at their own key for it.
 func TestValidateNamesTheParameter(t *testing.T) {
 	cases := map[string]Params{
 		"n":       {N: 2},
@@ -153,10 +154,10 @@ func TestValidateNamesTheParameter(t *testing.T) {
 		"maxiter": {N: 9, MaxIter: -1},
 		"mean":    {N: 9, Mean: "geometric"},
 	}
-	for param, p := range cases {
-		var pe *ParamError
-		if err := p.Validate(); !errors.As(err, &pe) || pe.Param != param {
-			t.Errorf("%+v: error %v, want a ParamError naming %s", p, err, param)
+	for name, p := range cases {
+		var pe *param.Error
+		if err := p.Validate(); !errors.As(err, &pe) || pe.Param != name {
+			t.Errorf("%+v: error %v, want a *param.Error naming %s", p, err, name)
 		}
 	}
 }

@@ -1,10 +1,10 @@
 package grf
 
 import (
-	"fmt"
 	"math"
 	"sort"
 
+	"github.com/surrogo/surrogo/solvers/param"
 	"github.com/surrogo/surrogo/tensor"
 )
 
@@ -41,20 +41,12 @@ type Periodic struct {
 	Law Law
 }
 
-// ParamError is a parameter out of its domain: Param names the field in
-// lower case (alpha, tau, sigma, law, n, dim), so that callers can point at
-// their own key for it.
-type ParamError struct {
-	Param, Msg string
+// paramError is the *param.Error of this package's parameter name.
+func paramError(name, format string, args ...any) error {
+	return param.Errorf("grf", name, format, args...)
 }
 
-func (e *ParamError) Error() string { return "grf: " + e.Param + " " + e.Msg }
-
-func paramError(param, format string, args ...any) error {
-	return &ParamError{Param: param, Msg: fmt.Sprintf(format, args...)}
-}
-
-// Validate checks the parameters; errors are *ParamError.
+// Validate checks the parameters; errors are *param.Error.
 func (p Periodic) Validate() error {
 	switch {
 	case p.Dim < 1 || p.Dim > 3:
@@ -242,7 +234,7 @@ type Neumann struct {
 	Tau   float64 // 3 in FNO
 }
 
-// Validate checks the parameters; errors are *ParamError.
+// Validate checks the parameters; errors are *param.Error.
 func (p Neumann) Validate() error {
 	switch {
 	case p.N < 2:

@@ -35,6 +35,7 @@ import (
 
 	"github.com/surrogo/surrogo/solvers/internal/etd"
 	"github.com/surrogo/surrogo/solvers/internal/march"
+	"github.com/surrogo/surrogo/solvers/param"
 	"github.com/surrogo/surrogo/tensor"
 )
 
@@ -80,21 +81,12 @@ func (p Params) scheme() Scheme {
 	return p.Scheme
 }
 
-// ParamError is a parameter out of its domain: Param names the Params
-// field in lower case (nu, length, n, dt, drag, amplitude, scheme, forcing,
-// wavenumber), so that callers can point at their own key for it; Msg says
-// what it must be and what it is.
-type ParamError struct {
-	Param, Msg string
+// paramError is the *param.Error of this package's parameter name.
+func paramError(name, format string, args ...any) error {
+	return param.Errorf("navierstokes", name, format, args...)
 }
 
-func (e *ParamError) Error() string { return "navierstokes: " + e.Param + ": " + e.Msg }
-
-func paramError(param, format string, args ...any) error {
-	return &ParamError{Param: param, Msg: fmt.Sprintf(format, args...)}
-}
-
-// Validate checks the parameters; errors are *ParamError.
+// Validate checks the parameters; errors are *param.Error.
 func (p Params) Validate() error {
 	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 	switch {

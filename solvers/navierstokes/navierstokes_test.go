@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/surrogo/surrogo/solvers/grf"
+	"github.com/surrogo/surrogo/solvers/param"
 )
 
 func field(p Params, f func(x, y float64) float64) []float64 {
@@ -232,7 +233,7 @@ func TestResolutionIndependence(t *testing.T) {
 }
 
 // TestValidateNamesTheParameter: each refused parameter is named in a
-// *ParamError, so that callers can point at their own key for it.
+// *param.Error, so that callers can point at their own key for it.
 func TestValidateNamesTheParameter(t *testing.T) {
 	good := Params{Nu: 1e-3, Length: 1, N: 64, Dt: 1e-3}
 	cases := map[string]func(p *Params){
@@ -246,12 +247,12 @@ func TestValidateNamesTheParameter(t *testing.T) {
 		"forcing":    func(p *Params) { p.Forcing = "wind" },
 		"wavenumber": func(p *Params) { p.Forcing, p.Wavenumber = ForcingKolmogorov, 30 },
 	}
-	for param, bad := range cases {
+	for name, bad := range cases {
 		p := good
 		bad(&p)
-		var pe *ParamError
-		if err := p.Validate(); !errors.As(err, &pe) || pe.Param != param {
-			t.Errorf("%+v: error %v, want a ParamError naming %s", p, err, param)
+		var pe *param.Error
+		if err := p.Validate(); !errors.As(err, &pe) || pe.Param != name {
+			t.Errorf("%+v: error %v, want a *param.Error naming %s", p, err, name)
 		}
 	}
 }
