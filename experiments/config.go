@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
-	"sort"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -391,11 +392,4 @@ func keyLine(raw []byte, key toml.Key) int {
 	return 0
 }
 
-func solverNames() []string {
-	names := make([]string, 0, len(registry))
-	for k := range registry {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return names
-}
+func solverNames() []string { return slices.Sorted(maps.Keys(registry)) }

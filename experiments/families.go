@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -69,14 +69,7 @@ type modelFamily struct {
 func (c *Config) family() modelFamily { return *c.fam }
 
 // familyNames lists the model kinds, sorted.
-func familyNames() []string {
-	names := make([]string, 0, len(modelFamilies))
-	for k := range modelFamilies {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return names
-}
+func familyNames() []string { return slices.Sorted(maps.Keys(modelFamilies)) }
 
 // reads reports whether the family reads a dotted key.
 func (f modelFamily) reads(key string) bool {
