@@ -206,3 +206,15 @@ func limitSource(limit, mem int64, src string) string {
 
 // shapeList formats dims as "[4 3 16]".
 func shapeList(dims []int) string { return fmt.Sprint(dims) }
+
+// checkBuffer refuses a buffer of n values of elemSize bytes (what it
+// holds described by what) beyond ReadLimit, naming the file and object.
+func checkBuffer(file, object, what string, n, elemSize int) error {
+	need, limit := byteCount(n, elemSize), ReadLimit()
+	if need <= limit {
+		return nil
+	}
+	mem, src := MemoryAvailable()
+	return newErr("read", file, object, ErrTooLarge, "%s needs %s, more than the %s one read may use (%s)",
+		what, humanBytes(need), humanBytes(limit), limitSource(limit, mem, src))
+}

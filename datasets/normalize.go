@@ -3,6 +3,7 @@ package datasets
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // NormalizerKind names a normalization scheme.
@@ -48,59 +49,117 @@ func FitNormalizer[T Float](kind NormalizerKind, data []T, sampleSize int) (*Nor
 		return nil, fmt.Errorf("datasets: fit %s normalizer: expected a whole number (at least 1) of samples of %d values, found %d values: %w",
 			kind, sampleSize, len(data), ErrShape)
 	}
-	n := len(data) / sampleSize
-	nz := &Normalizer{Kind: kind, Eps: DefaultNormalizerEps}
+	fit, err := NewNormalizerFit(kind, sampleSize)
+	if err != nil {
+		return nil, err
+	}
+	if err := AddSamples(fit, data); err != nil {
+		return nil, err
+	}
+	return fit.Normalizer()
+}
+
+// NormalizerFit accumulates a normalizer's statistics over samples added
+// a batch at a time, so a dataset larger than memory can be fitted while
+// it streams past. Adding the samples in any number of batches gives the
+// same bits as adding them at once.
+type NormalizerFit struct {
+	kind       NormalizerKind
+	sampleSize int
+	n          int       // samples added (values, for GlobalGaussian)
+	stat1      []float64 // running mean, or min
+	stat2      []float64 // running sum of squared deviations, or max
+}
+
+// NewNormalizerFit starts fitting a normalizer of the given kind on
+// samples of sampleSize values.
+func NewNormalizerFit(kind NormalizerKind, sampleSize int) (*NormalizerFit, error) {
+	if sampleSize <= 0 {
+		return nil, fmt.Errorf("datasets: fit %s normalizer: samples of %d values, expected at least 1: %w", kind, sampleSize, ErrShape)
+	}
+	fit := &NormalizerFit{kind: kind, sampleSize: sampleSize}
 	switch kind {
 	case PointwiseGaussian:
-		if n < 2 {
-			return nil, fmt.Errorf("datasets: fit %s normalizer: the standard deviation needs at least 2 samples, found %d: %w", kind, n, ErrShape)
-		}
-		mean := make([]float64, sampleSize)
-		m2 := make([]float64, sampleSize)
-		// Welford's update, one sample at a time, for accuracy in float32
-		// data with large offsets.
-		for s := 0; s < n; s++ {
-			row := data[s*sampleSize : (s+1)*sampleSize]
-			for j, x := range row {
-				d := float64(x) - mean[j]
-				mean[j] += d / float64(s+1)
-				m2[j] += d * (float64(x) - mean[j])
-			}
-		}
-		std := make([]float64, sampleSize)
-		for j := range std {
-			std[j] = math.Sqrt(m2[j] / float64(n-1))
-		}
-		nz.Stat1, nz.Stat2 = mean, std
+		fit.stat1, fit.stat2 = make([]float64, sampleSize), make([]float64, sampleSize)
 	case GlobalGaussian:
-		if len(data) < 2 {
-			return nil, fmt.Errorf("datasets: fit %s normalizer: needs at least 2 values: %w", kind, ErrShape)
-		}
-		var mean, m2 float64
-		for i, x := range data {
-			d := float64(x) - mean
-			mean += d / float64(i+1)
-			m2 += d * (float64(x) - mean)
-		}
-		nz.Stat1 = []float64{mean}
-		nz.Stat2 = []float64{math.Sqrt(m2 / float64(len(data)-1))}
+		fit.stat1, fit.stat2 = make([]float64, 1), make([]float64, 1)
 	case MinMax:
-		nz.Low, nz.High = 0, 1
-		lo := make([]float64, sampleSize)
-		hi := make([]float64, sampleSize)
-		for j := range lo {
-			lo[j], hi[j] = math.Inf(1), math.Inf(-1)
+		fit.stat1, fit.stat2 = make([]float64, sampleSize), make([]float64, sampleSize)
+		for j := range fit.stat1 {
+			fit.stat1[j], fit.stat2[j] = math.Inf(1), math.Inf(-1)
 		}
-		for s := 0; s < n; s++ {
-			for j, x := range data[s*sampleSize : (s+1)*sampleSize] {
-				lo[j] = math.Min(lo[j], float64(x))
-				hi[j] = math.Max(hi[j], float64(x))
-			}
-		}
-		nz.Stat1, nz.Stat2 = lo, hi
 	default:
 		return nil, fmt.Errorf("datasets: unknown normalizer %q (expected %q, %q or %q): %w",
 			kind, PointwiseGaussian, GlobalGaussian, MinMax, ErrArgument)
+	}
+	return fit, nil
+}
+
+// AddSamples adds whole samples to the fit (Welford's update, one value at
+// a time, for accuracy in float32 data with large offsets).
+func AddSamples[T Float](fit *NormalizerFit, data []T) error {
+	if len(data)%fit.sampleSize != 0 {
+		return fmt.Errorf("datasets: fit %s normalizer: expected whole samples of %d values, found %d values: %w",
+			fit.kind, fit.sampleSize, len(data), ErrShape)
+	}
+	switch fit.kind {
+	case GlobalGaussian:
+		mean, m2 := fit.stat1[0], fit.stat2[0]
+		for _, x := range data {
+			fit.n++
+			d := float64(x) - mean
+			mean += d / float64(fit.n)
+			m2 += d * (float64(x) - mean)
+		}
+		fit.stat1[0], fit.stat2[0] = mean, m2
+		return nil
+	case PointwiseGaussian:
+		mean, m2 := fit.stat1, fit.stat2
+		for lo := 0; lo < len(data); lo += fit.sampleSize {
+			fit.n++
+			for j, x := range data[lo : lo+fit.sampleSize] {
+				d := float64(x) - mean[j]
+				mean[j] += d / float64(fit.n)
+				m2[j] += d * (float64(x) - mean[j])
+			}
+		}
+		return nil
+	}
+	lo, hi := fit.stat1, fit.stat2
+	for s := 0; s < len(data); s += fit.sampleSize {
+		fit.n++
+		for j, x := range data[s : s+fit.sampleSize] {
+			lo[j] = math.Min(lo[j], float64(x))
+			hi[j] = math.Max(hi[j], float64(x))
+		}
+	}
+	return nil
+}
+
+// Normalizer returns the fitted normalizer. The Gaussian kinds need at
+// least 2 samples (values, for the global one) for a standard deviation.
+func (fit *NormalizerFit) Normalizer() (*Normalizer, error) {
+	nz := &Normalizer{Kind: fit.kind, Eps: DefaultNormalizerEps}
+	switch fit.kind {
+	case MinMax:
+		if fit.n < 1 {
+			return nil, fmt.Errorf("datasets: fit %s normalizer: no samples added: %w", fit.kind, ErrShape)
+		}
+		nz.Low, nz.High = 0, 1
+		nz.Stat1, nz.Stat2 = slices.Clone(fit.stat1), slices.Clone(fit.stat2)
+	default:
+		if fit.n < 2 {
+			what := "samples"
+			if fit.kind == GlobalGaussian {
+				what = "values"
+			}
+			return nil, fmt.Errorf("datasets: fit %s normalizer: the standard deviation needs at least 2 %s, found %d: %w", fit.kind, what, fit.n, ErrShape)
+		}
+		nz.Stat1 = slices.Clone(fit.stat1)
+		nz.Stat2 = make([]float64, len(fit.stat2))
+		for j, m2 := range fit.stat2 {
+			nz.Stat2[j] = math.Sqrt(m2 / float64(fit.n-1))
+		}
 	}
 	nz.derive()
 	return nz, nil

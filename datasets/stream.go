@@ -1,0 +1,81 @@
+package datasets
+
+import (
+	"context"
+	"io"
+)
+
+// Stream reads a list of batches from a source in order on its own
+// goroutine, ahead batches before the consumer: the file is read while the
+// previous batch trains, and at most ahead + 1 batches are in memory.
+type Stream struct {
+	ch     chan streamed
+	cancel context.CancelFunc
+	done   chan struct{}
+	err    error // the first error, returned by every later Next
+}
+
+type streamed struct {
+	batch *Batch
+	err   error
+}
+
+// NewStream starts reading batches (lists of sample indices) from src.
+// ahead below 1 is taken as 1. Close must be called when the consumer
+// stops early; a stream read to its end closes itself.
+func NewStream(ctx context.Context, src Source, batches [][]int, ahead int) *Stream {
+	ctx, cancel := context.WithCancel(ctx)
+	s := &Stream{ch: make(chan streamed, max(ahead, 1)-1), cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		defer close(s.ch)
+		for _, idx := range batches {
+			if ctx.Err() != nil {
+				return
+			}
+			b, err := src.Read(idx)
+			select {
+			case s.ch <- streamed{b, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return s
+}
+
+// Next returns the next batch, io.EOF after the last, or the read's
+// error (then every later call returns it too). A cancelled context ends
+// the stream with its error.
+func (s *Stream) Next(ctx context.Context) (*Batch, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
+	select {
+	case r, ok := <-s.ch:
+		switch {
+		case !ok:
+			s.err = io.EOF
+		case r.err != nil:
+			s.err = r.err
+		default:
+			return r.batch, nil
+		}
+	case <-ctx.Done():
+		s.err = ctx.Err()
+	}
+	s.Close()
+	return nil, s.err
+}
+
+// Close stops the reading goroutine and waits for it, so the source is
+// free for other reads once Close returns.
+func (s *Stream) Close() {
+	s.cancel()
+	for range s.ch {
+	}
+	<-s.done
+}
