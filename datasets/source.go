@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -85,8 +86,8 @@ type GridSource struct {
 	part     []float32
 }
 
-// OpenGridSource opens path and checks that it holds a regular-grid
-// layout with the frames task needs; the file stays open until Close.
+// OpenGridSource checks path with Preflight, opens it and hands it to
+// NewGridSource; the file stays open until Close.
 func OpenGridSource(path string, task GridTask) (*GridSource, error) {
 	if err := Preflight(path); err != nil {
 		return nil, err
@@ -95,6 +96,18 @@ func OpenGridSource(path string, task GridTask) (*GridSource, error) {
 	if err != nil {
 		return nil, err
 	}
+	s, err := NewGridSource(f, task)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// NewGridSource reads the open file f, which must hold a regular-grid
+// layout with the frames task needs. The source owns f from then on (its
+// Close closes f); on error the caller keeps it.
+func NewGridSource(f *File, task GridTask) (*GridSource, error) {
 	s := &GridSource{file: f, task: task}
 	if s.task.Stride == 0 {
 		s.task.Stride = 1
@@ -103,7 +116,9 @@ func OpenGridSource(path string, task GridTask) (*GridSource, error) {
 		s.task.Subsample = 1
 	}
 	if err := s.open(); err != nil {
-		s.Close()
+		for _, d := range s.fields {
+			d.Close()
+		}
 		return nil, err
 	}
 	return s, nil
@@ -457,14 +472,24 @@ func (s *GridSource) readFrame(i, fr int) error {
 	return nil
 }
 
-// checkFrame refuses a frame holding NaN or infinite values.
+// checkFrame refuses a frame holding NaN or infinite values, naming how
+// many, the sample, the frame and the first one's position (data is one
+// frame of shape [s..., C] when read as a whole).
 func checkFrame(d *Dataset, data []float32, sample, frame int) error {
+	bad, at := 0, -1
 	for p, v := range data {
-		if v != v || v > 3.4028234663852886e38 || v < -3.4028234663852886e38 {
-			return newErr("read", d.f.name, d.path, ErrNonFinite, "sample %d, frame %d holds %v at value %d of %d", sample, frame, v, p, len(data))
+		if v == v && v <= math.MaxFloat32 && v >= -math.MaxFloat32 {
+			continue
+		}
+		if bad++; at < 0 {
+			at = p
 		}
 	}
-	return nil
+	if at < 0 {
+		return nil
+	}
+	return newErr("read", d.f.name, d.path, ErrNonFinite, "sample %d, frame %d holds %d NaN or infinite values, the first (%v) at value %d of %d",
+		sample, frame, bad, data[at], at, len(data))
 }
 
 // subsampleInto copies every Subsample-th point of s.frame ([stored...,

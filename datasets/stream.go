@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"context"
+	"fmt"
 	"io"
 )
 
@@ -78,4 +79,31 @@ func (s *Stream) Close() {
 	for range s.ch {
 	}
 	<-s.done
+}
+
+// ScanSamples reads the samples idx in order, batch at a time (the next
+// batch read while fn works on the current one), and hands each batch to
+// fn. It stops at the first error, from the source or from fn.
+func ScanSamples(ctx context.Context, src Source, idx []int, batch int, fn func(*Batch) error) error {
+	if batch < 1 {
+		return fmt.Errorf("datasets: scan in batches of %d samples, expected at least 1: %w", batch, ErrArgument)
+	}
+	var batches [][]int
+	for lo := 0; lo < len(idx); lo += batch {
+		batches = append(batches, idx[lo:min(lo+batch, len(idx))])
+	}
+	s := NewStream(ctx, src, batches, 1)
+	defer s.Close()
+	for {
+		b, err := s.Next(ctx)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(b); err != nil {
+			return err
+		}
+	}
 }
