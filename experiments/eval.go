@@ -58,6 +58,7 @@ func evaluateGrid(ctx context.Context, cfg *Config) (*Metrics, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer e.data.Close()
 	test, m, err := e.evaluateTestSet()
 	if err != nil {
 		return nil, err
@@ -81,23 +82,38 @@ func evaluateGrid(ctx context.Context, cfg *Config) (*Metrics, error) {
 }
 
 // gridEvaluation is a trained grid operator with what evaluating it
-// needs: its normalizers, the stored pairs and the test samples.
+// needs: its normalizers, the stored data and the test samples.
 type gridEvaluation struct {
-	cfg   *Config
-	model operator
-	norm  *normalizers
-	pairs *pairs
-	test  []int // the test samples' indices in the data file
+	cfg       *Config
+	model     operator
+	norm      *normalizers
+	data      *gridData
+	test      []int           // the test samples' indices in the data file
+	testBatch *datasets.Batch // the test samples, as stored
 }
 
-// loadGridEvaluation reads the data, builds the model and loads the last
+// loadGridEvaluation opens the data, builds the model and loads the last
 // checkpoint and the normalizers into it.
 func loadGridEvaluation(cfg *Config) (*gridEvaluation, error) {
-	p, err := loadPairs(cfg, cfg.Train.Subsample)
+	d, err := openGridData(cfg, cfg.Train.Subsample)
 	if err != nil {
 		return nil, err
 	}
-	model, _, err := buildModel(cfg, p.spatial)
+	e, err := newGridEvaluation(cfg, d)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+func newGridEvaluation(cfg *Config, d *gridData) (*gridEvaluation, error) {
+	test := d.testIndices()
+	b, err := d.src.Read(test) // the data is checked before the model
+	if err != nil {
+		return nil, err
+	}
+	model, _, err := buildModel(cfg, d.spatial)
 	if err != nil {
 		return nil, err
 	}
@@ -108,24 +124,7 @@ func loadGridEvaluation(cfg *Config) (*gridEvaluation, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &gridEvaluation{cfg: cfg, model: model, norm: norm, pairs: p, test: testIndices(p)}, nil
-}
-
-// testIndices lists the test samples: the last nTest of the file.
-func testIndices(p *pairs) []int {
-	nAll := p.x.Dim(0)
-	idx := make([]int, p.nTest)
-	for i := range idx {
-		idx[i] = nAll - p.nTest + i
-	}
-	return idx
-}
-
-// samplesAt gathers the samples idx of src ([N, ...]) into a new tensor.
-func samplesAt(src *tensor.Tensor[float32], idx []int) *tensor.Tensor[float32] {
-	out := tensor.New[float32](append([]int{len(idx)}, src.Shape()[1:]...)...)
-	datasets.GatherSamples(src.Data(), src.Len()/src.Dim(0), idx, out.Data())
-	return out
+	return &gridEvaluation{cfg: cfg, model: model, norm: norm, data: d, test: test, testBatch: b}, nil
 }
 
 // predict runs the model without gradients on x in batches of
@@ -162,27 +161,27 @@ type testPredictions struct {
 // the inference, and returns the predictions and their metrics (relative
 // L2, per rollout step too).
 func (e *gridEvaluation) evaluateTestSet() (*testPredictions, *Metrics, error) {
-	p := e.pairs
-	xs, err := e.norm.encodedInputs(samplesAt(p.x, e.test))
+	b := e.testBatch
+	xs, err := e.norm.encodedInputs(b.Input)
 	if err != nil {
 		return nil, nil, err
 	}
-	truth := samplesAt(p.y, e.test)
+	truth, n, spatial := b.Target, len(e.test), e.data.spatial
 	start := time.Now()
-	pred, err := e.predict(xs, p.spatial)
+	pred, err := e.predict(xs, spatial)
 	if err != nil {
 		return nil, nil, err
 	}
-	infer := time.Since(start).Seconds() / float64(p.nTest)
-	if err := checkFinitePredictions(pred.Data(), p.nTest, ""); err != nil {
+	infer := time.Since(start).Seconds() / float64(n)
+	if err := checkFinitePredictions(pred.Data(), n, ""); err != nil {
 		return nil, nil, fmt.Errorf("experiments: %w", err)
 	}
-	m := &Metrics{TestSamples: p.nTest, Resolution: p.spatial, Params: nn.CountParams(e.model.Params()), InferenceSecondsPerSample: infer}
+	m := &Metrics{TestSamples: n, Resolution: spatial, Params: nn.CountParams(e.model.Params()), InferenceSecondsPerSample: infer}
 	m.TestRelL2, m.TestRelL2Std, m.TestRelL2Max = stats(nn.RelL2PerSample(pred, truth))
-	if steps := e.cfg.steps(); steps > 1 {
+	if steps, c := e.cfg.steps(), e.data.variables(); steps > 1 {
 		for k := 0; k < steps; k++ {
-			pk := tensor.Slice(pred, -1, k, k+1)
-			tk := tensor.Slice(truth, -1, k, k+1)
+			pk := tensor.Slice(pred, -1, k*c, (k+1)*c)
+			tk := tensor.Slice(truth, -1, k*c, (k+1)*c)
 			mean, _, _ := stats(nn.RelL2PerSample(pk, tk))
 			m.RolloutRelL2 = append(m.RolloutRelL2, mean)
 		}
@@ -213,32 +212,43 @@ func (e *gridEvaluation) timeSolver(ctx context.Context, m *Metrics) error {
 // of the same test samples (eval.subsamples).
 func (e *gridEvaluation) evaluateStoredGrids(m *Metrics) error {
 	for _, k := range e.cfg.Eval.Subsamples {
-		q, err := loadPairs(e.cfg, k)
-		if err != nil {
-			return err
-		}
-		if e.norm.x != nil && e.norm.x.Points() > 1 {
+		if e.norm.Input != nil && e.norm.Input.Points() > 1 {
 			return fmt.Errorf("experiments: eval.subsamples needs normalize = none or gaussian-global (pointwise statistics are tied to the training grid)")
 		}
-		qx := tensor.New[float32](append([]int{len(e.test)}, q.x.Shape()[1:]...)...)
-		qy := tensor.New[float32](append([]int{len(e.test)}, q.y.Shape()[1:]...)...)
-		datasets.GatherSamples(q.x.Data(), q.xSize(), e.test, qx.Data())
-		datasets.GatherSamples(q.y.Data(), q.ySize(), e.test, qy.Data())
-		qxs, err := e.norm.encodedInputs(qx)
+		mean, spatial, err := e.evaluateStoredGrid(k)
 		if err != nil {
 			return err
 		}
-		qp, err := e.predict(qxs, q.spatial)
-		if err != nil {
-			return err
-		}
-		if err := checkFinitePredictions(qp.Data(), len(e.test), fmt.Sprintf("on the stored grid subsampled by %d", k)); err != nil {
-			return fmt.Errorf("experiments: eval.subsamples: %w", err)
-		}
-		mean, _, _ := stats(nn.RelL2PerSample(qp, qy))
-		m.addSuperResolution(q.spatial[0], mean)
+		m.addSuperResolution(spatial[0], mean)
 	}
 	return nil
+}
+
+// evaluateStoredGrid is the mean relative L2 of the test samples on the
+// stored grid subsampled by k, and that grid.
+func (e *gridEvaluation) evaluateStoredGrid(k int) (float64, []int, error) {
+	q, err := openGridData(e.cfg, k)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer q.Close()
+	b, err := q.src.Read(e.test)
+	if err != nil {
+		return 0, nil, err
+	}
+	qxs, err := e.norm.encodedInputs(b.Input)
+	if err != nil {
+		return 0, nil, err
+	}
+	qp, err := e.predict(qxs, q.spatial)
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := checkFinitePredictions(qp.Data(), len(e.test), fmt.Sprintf("on the stored grid subsampled by %d", k)); err != nil {
+		return 0, nil, fmt.Errorf("experiments: eval.subsamples: %w", err)
+	}
+	mean, _, _ := stats(nn.RelL2PerSample(qp, b.Target))
+	return mean, q.spatial, nil
 }
 
 // evaluateResolutions is zero-shot super-resolution: test samples
@@ -294,7 +304,7 @@ func stats(v []float64) (mean, std, mx float64) {
 // returns the model's mean relative L2 there.
 func superResolution(ctx context.Context, cfg *Config, res int, idx []int, norm *normalizers,
 	predict func(*tensor.Tensor[float32], []int) (*tensor.Tensor[float32], error)) (float64, error) {
-	if norm.x != nil && norm.x.Points() > 1 {
+	if norm.Input != nil && norm.Input.Points() > 1 {
 		return 0, fmt.Errorf("pointwise normalizers are tied to the training grid; use gaussian-global or none for super-resolution")
 	}
 	gen, err := generatorAt(cfg, res)

@@ -19,287 +19,11 @@ import (
 	"github.com/surrogo/surrogo/tensor"
 )
 
-// pairs are input/output fields of a "map" task: [N, s..., 1] each.
-type pairs struct {
-	x, y    *tensor.Tensor[float32]
-	spatial []int
-	nTrain  int
-	nTest   int
-}
-
-func (p *pairs) sampleSize() int { return tensor.Size(p.spatial) }
-
-// xSize and ySize are the values per sample of inputs and targets.
-func (p *pairs) xSize() int { return p.x.Len() / p.x.Dim(0) }
-func (p *pairs) ySize() int { return p.y.Len() / p.y.Dim(0) }
-
-// loadPairs reads the data file: for the tensor layout the first stored
-// time is the input and the last the output; for Darcy the coefficient nu
-// is the input and the solution the output. Every spatial axis is
-// subsampled by sub. The file is checked against the configuration before
-// its data are read (layout, rank, snapshots, grid: checkStoredGrid), and
-// the datasets readers refuse what would crash or mislead training (a
-// shape beyond memory, storage never written, NaN or infinite values,
-// integer fields, bad coordinates, metadata libhdf5 crashes on), each error
-// naming the file and dataset.
-func loadPairs(cfg *Config, sub int) (*pairs, error) {
-	path := cfg.Data.Output
-	// libhdf5 walks the file in a child process first: a damaged file on
-	// which it crashes or loops is refused instead of killing this one.
-	err := datasets.Preflight(path)
-	var f *datasets.File
-	if err == nil {
-		f, err = datasets.Open(path)
-	}
-	if err != nil {
-		if errors.Is(err, datasets.ErrNotFound) {
-			return nil, fmt.Errorf("%w (run `simulate generate %s` first)", err, cfg.path)
-		}
-		return nil, err
-	}
-	defer f.Close()
-	if err := checkStoredGrid(cfg, f); err != nil {
-		return nil, err
-	}
-	var in, out []float32
-	var shape []int // [N, s...]
-	switch layout := cfg.gen.layout(); layout {
-	case datasets.LayoutTensor:
-		set, err := datasets.ReadTensorSet(f, 0, -1)
-		if err != nil {
-			return nil, err
-		}
-		s, all := set.Shape, set.Data
-		if cfg.Model.Task == "rollout" {
-			return loadRollout(cfg, f, tensor.FromSlice(all, s...), sub)
-		}
-		n, t := s[0], s[1]
-		per := tensor.Size(s[2:])
-		in, out = make([]float32, n*per), make([]float32, n*per)
-		for i := 0; i < n; i++ {
-			copy(in[i*per:(i+1)*per], all[(i*t)*per:(i*t+1)*per])
-			copy(out[i*per:(i+1)*per], all[(i*t+t-1)*per:(i*t+t)*per])
-		}
-		shape = append([]int{n}, s[2:]...)
-	case datasets.LayoutDarcy:
-		ds, err := datasets.ReadDarcy(f, 0, -1)
-		if err != nil {
-			return nil, err
-		}
-		in, out = ds.Nu, ds.U
-		shape = []int{ds.N, ds.X, ds.Y}
-	default:
-		return nil, fmt.Errorf("experiments: solver %s stores layout %s; training needs a tensor or Darcy layout", cfg.Data.Solver, layout)
-	}
-	nTrain, nTest, err := split(cfg, f, shape[0])
-	if err != nil {
-		return nil, err
-	}
-	x := tensor.FromSlice(in, shape...)
-	y := tensor.FromSlice(out, shape...)
-	if sub > 1 {
-		x, y = subsampleSpatial(x, sub), subsampleSpatial(y, sub)
-	}
-	s := x.Shape()
-	full := append(append([]int{}, s...), 1)
-	return &pairs{x: x.Reshape(full...), y: y.Reshape(full...), spatial: append([]int{}, s[1:]...), nTrain: nTrain, nTest: nTest}, nil
-}
-
-// checkStoredGrid verifies that the file holds what the [data] section
-// describes, from the shapes alone (nothing is read): the solver's layout,
-// /tensor of rank 2 + dim ([N, T, X(, Y)], or [N, 1, X, Y] for Darcy), the
-// configured number of snapshots (a file with one snapshot would train
-// u(0) -> u(0)), and the grid. A model is never trained on other data than
-// the configuration says.
-func checkStoredGrid(cfg *Config, f *datasets.File) error {
-	wantLayout := cfg.gen.layout()
-	layout, err := datasets.DetectLayout(f)
-	if err != nil {
-		return err
-	}
-	if layout != wantLayout {
-		return fmt.Errorf("experiments: %s has layout %s, solver %s writes %s (docs/DATA.md): regenerate or fix data.output: %w",
-			f.Name(), layout, cfg.Data.Solver, wantLayout, datasets.ErrLayout)
-	}
-	d, err := f.OpenDataset("tensor")
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	dim, n := cfg.storedGrid()
-	s := d.Shape()
-	spatial := []string{"X", "Y", "Z"}[:min(dim, 3)]
-	axes := "[N, T, " + strings.Join(spatial, ", ") + "]"
-	if wantLayout == datasets.LayoutDarcy {
-		axes = "[N, 1, " + strings.Join(spatial, ", ") + "]"
-	}
-	if len(s) != 2+dim {
-		return fmt.Errorf("experiments: %s /tensor has rank %d (shape %v), expected %s for %s data: %w",
-			f.Name(), len(s), s, axes, cfg.Data.Solver, datasets.ErrLayout)
-	}
-	if wantLayout == datasets.LayoutDarcy && s[1] != 1 {
-		return fmt.Errorf("experiments: %s /tensor has shape %v: %d values on its second axis, expected %s (one steady solution per sample): %w",
-			f.Name(), s, s[1], axes, datasets.ErrLayout)
-	}
-	if wantLayout == datasets.LayoutTensor && s[1] != cfg.Data.Snapshots {
-		need := "t = 0 is the input and t_end the target"
-		if cfg.Model.Task == "rollout" {
-			need = fmt.Sprintf("the rollout needs t_in + t_out = %d", cfg.Model.TIn+cfg.Model.TOut)
-		}
-		return fmt.Errorf("experiments: %s /tensor stores %d snapshots per sample (shape %v), expected %d (data.snapshots; %s): regenerate or fix the config: %w",
-			f.Name(), s[1], s, cfg.Data.Snapshots, need, datasets.ErrLayout)
-	}
-	for i, got := range s[2:] {
-		if got != n {
-			return fmt.Errorf("experiments: %s stores fields on %d points per axis, the [data] section describes %d (data.resolution %d, data.subsample %d; /tensor shape %v, axis %s): regenerate or fix the config: %w",
-				f.Name(), got, n, cfg.Data.Resolution, cfg.Data.Subsample, s, spatial[i], datasets.ErrLayout)
-		}
-	}
-	if s[0] < 1 {
-		return fmt.Errorf("experiments: %s /tensor holds no samples (shape %v): %w", f.Name(), s, datasets.ErrLayout)
-	}
-	return nil
-}
-
-// split returns the numbers of training and test samples recorded in the
-// file (its n_train and n_test attributes, else the configuration) and
-// checks they fit the n samples it holds.
-func split(cfg *Config, f *datasets.File, n int) (nTrain, nTest int, err error) {
-	nTrain, nTest = cfg.Data.Train, cfg.Data.Test
-	for _, a := range []struct {
-		name string
-		dst  *int
-	}{{"n_train", &nTrain}, {"n_test", &nTest}} {
-		if !f.HasAttr(a.name) {
-			continue
-		}
-		v, err := f.AttrInt64(a.name)
-		if err != nil {
-			return 0, 0, err
-		}
-		if v < 1 || v > int64(n) {
-			return 0, 0, fmt.Errorf("experiments: %s attribute %s is %d, expected 1 to %d (the samples /tensor holds): %w",
-				f.Name(), a.name, v, n, datasets.ErrRange)
-		}
-		*a.dst = int(v)
-	}
-	if nTrain+nTest > n || nTrain < 1 || nTest < 1 {
-		return 0, 0, fmt.Errorf("experiments: %s holds %d samples, the split needs %d train + %d test: %w", f.Name(), n, nTrain, nTest, datasets.ErrRange)
-	}
-	return nTrain, nTest, nil
-}
-
-// loadRollout arranges frames [N, T, s...] as inputs [N, s..., t_in] (the
-// first t_in frames, channels last) and targets [N, s..., t_out] (the next
-// t_out frames).
-func loadRollout(cfg *Config, f *datasets.File, frames *tensor.Tensor[float32], sub int) (*pairs, error) {
-	s := frames.Shape()
-	tin, tout := cfg.Model.TIn, cfg.Model.TOut
-	if len(s) < 3 || s[1] < tin+tout {
-		return nil, fmt.Errorf("experiments: %s /tensor has shape %v: the rollout needs [N, T, X(, Y)] with T >= t_in + t_out = %d: %w",
-			f.Name(), s, tin+tout, datasets.ErrLayout)
-	}
-	nTrain, nTest, err := split(cfg, f, s[0])
-	if err != nil {
-		return nil, err
-	}
-	if sub > 1 {
-		for ax := 2; ax < len(s); ax++ {
-			idx := []int{}
-			for j := 0; j < s[ax]; j += sub {
-				idx = append(idx, j)
-			}
-			frames = tensor.Gather(frames, ax, idx)
-		}
-	}
-	r := frames.Rank()
-	perm := []int{0}
-	for a := 2; a < r; a++ {
-		perm = append(perm, a)
-	}
-	perm = append(perm, 1)
-	x := tensor.Permute(tensor.Slice(frames, 1, 0, tin), perm...)
-	y := tensor.Permute(tensor.Slice(frames, 1, tin, tin+tout), perm...)
-	spatial := append([]int{}, frames.Shape()[2:]...)
-	return &pairs{x: x, y: y, spatial: spatial, nTrain: nTrain, nTest: nTest}, nil
-}
-
-// subsampleSpatial keeps every k-th point on each axis after the first.
-func subsampleSpatial(t *tensor.Tensor[float32], k int) *tensor.Tensor[float32] {
-	for ax := 1; ax < t.Rank(); ax++ {
-		n := t.Dim(ax)
-		idx := make([]int, 0, (n+k-1)/k)
-		for j := 0; j < n; j += k {
-			idx = append(idx, j)
-		}
-		t = tensor.Gather(t, ax, idx)
-	}
-	return t
-}
-
-// normalizers for inputs and outputs (nil when normalize = none).
-type normalizers struct {
-	x, y *datasets.Normalizer
-	// decode's constants for the grid they were built for
-	scale, center *autograd.Var[float32]
-	grid          []int
-}
-
-func normalizerPath(cfg *Config) string { return filepath.Join(cfg.RunDir(), "normalizers.h5") }
-
-func fitNormalizers(cfg *Config, p *pairs) (*normalizers, error) {
-	kind := datasets.NormalizerKind(cfg.Train.Normalize)
-	if kind == "none" {
-		return &normalizers{}, nil
-	}
-	per := p.sampleSize()
-	nx, err := datasets.FitNormalizer(kind, p.x.Data()[:p.nTrain*per], per)
-	if err != nil {
-		return nil, err
-	}
-	ny, err := datasets.FitNormalizer(kind, p.y.Data()[:p.nTrain*per], per)
-	if err != nil {
-		return nil, err
-	}
-	f, err := datasets.Create(normalizerPath(cfg))
-	if err != nil {
-		return nil, err
-	}
-	if err := nx.Save(f.Group, "x"); err != nil {
-		f.Abort()
-		return nil, err
-	}
-	if err := ny.Save(f.Group, "y"); err != nil {
-		f.Abort()
-		return nil, err
-	}
-	return &normalizers{x: nx, y: ny}, f.Close()
-}
-
-func loadNormalizers(cfg *Config) (*normalizers, error) {
-	if cfg.Train.Normalize == "none" {
-		return &normalizers{}, nil
-	}
-	f, err := datasets.Open(normalizerPath(cfg))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	nx, err := datasets.LoadNormalizer(f.Group, "x")
-	if err != nil {
-		return nil, err
-	}
-	ny, err := datasets.LoadNormalizer(f.Group, "y")
-	if err != nil {
-		return nil, err
-	}
-	return &normalizers{x: nx, y: ny}, nil
-}
-
 // rollout applies the model steps times, feeding each prediction back as
 // the newest input frame (FNO's fourier_2d_time.py), and returns the
-// predictions [B, s..., steps]; with one step it is a plain map whose
-// output is decoded by the normalizer.
+// predictions [B, s..., steps * C] (C the model's output channels, the
+// variables of one frame); with one step it is a plain map whose output is
+// decoded by the normalizer.
 func rollout(model operator, x *autograd.Var[float32], steps int, norm *normalizers, spatial []int) (*autograd.Var[float32], error) {
 	if steps == 1 {
 		out, err := model.Forward(x)
@@ -316,41 +40,10 @@ func rollout(model operator, x *autograd.Var[float32], steps int, norm *normaliz
 			return nil, err
 		}
 		preds = append(preds, im)
-		x = autograd.Concat(-1, autograd.Slice(x, -1, 1, tin), im)
+		c := im.Shape()[len(im.Shape())-1]
+		x = autograd.Concat(-1, autograd.Slice(x, -1, c, tin), im)
 	}
 	return autograd.Concat(-1, preds...), nil
-}
-
-// decode maps normalised model outputs back: y = out * scale + center.
-// The scale and center tensors are built once per grid.
-func (n *normalizers) decode(out *autograd.Var[float32], spatial []int) *autograd.Var[float32] {
-	if n.y == nil {
-		return out
-	}
-	if n.scale == nil || !tensor.SameShape(n.grid, spatial) {
-		shape := append(append([]int{1}, spatial...), 1)
-		if len(n.y.Scale) == 1 {
-			shape = []int{1}
-		}
-		scale := make([]float32, len(n.y.Scale))
-		center := make([]float32, len(n.y.Center))
-		for i := range scale {
-			scale[i], center[i] = float32(n.y.Scale[i]), float32(n.y.Center[i])
-		}
-		n.scale = autograd.Const(tensor.FromSlice(scale, shape...))
-		n.center = autograd.Const(tensor.FromSlice(center, shape...))
-		n.grid = append([]int{}, spatial...)
-	}
-	return autograd.Add(autograd.Mul(out, n.scale), n.center)
-}
-
-// encodedInputs returns the inputs normalised by the x normalizer.
-func (n *normalizers) encodedInputs(x *tensor.Tensor[float32]) (*tensor.Tensor[float32], error) {
-	if n.x == nil {
-		return x, nil
-	}
-	c := x.Clone()
-	return c, datasets.Encode(n.x, c.Data())
 }
 
 // operator is what the train and evaluate stages need from a model.
@@ -406,12 +99,13 @@ func trainGrid(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, 
 	if err != nil {
 		return nil, err
 	}
+	defer g.close()
 	logPath := filepath.Join(cfg.RunDir(), "train_log.csv")
 	if ck != nil && ck.Epoch == cfg.Train.Epochs {
 		// Finished earlier: nothing to train, nothing to rewrite.
 		return finishedSummary(cfg, ck, nn.CountParams(g.params), logPath)
 	}
-	if err := g.prepareInputs(); err != nil {
+	if err := g.prepare(ctx); err != nil {
 		return nil, err
 	}
 	tr, err := g.trainer()
@@ -422,30 +116,38 @@ func trainGrid(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, 
 }
 
 // gridTraining is a grid operator being trained: the model, its stored
-// pairs and, once prepared, the normalizers and normalised inputs.
+// data and, once prepared, the normalizers.
 type gridTraining struct {
 	cfg       *Config
 	model     operator
 	params    []nn.Param[float32]
 	modelJSON string // the checkpoints' model_config
-	pairs     *pairs
-	test      []int                   // the test samples' indices
-	norm      *normalizers            // set by prepareInputs
-	inputs    *tensor.Tensor[float32] // the pairs' inputs, normalised (prepareInputs)
+	data      *gridData
+	norm      *normalizers // set by prepare
+	batches   *epochBatches
 }
 
-// loadGridTraining reads the data, checks and builds the model, and loads
+// loadGridTraining opens the data, checks and builds the model, and loads
 // the run directory's checkpoint into it when there is one (returned; nil
 // otherwise). Nothing is written.
 func loadGridTraining(cfg *Config) (*gridTraining, *nn.Checkpoint, error) {
-	p, err := loadPairs(cfg, cfg.Train.Subsample)
+	d, err := openGridData(cfg, cfg.Train.Subsample)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := cfg.checkModel(p.spatial); err != nil {
+	g, ck, err := newGridTraining(cfg, d)
+	if err != nil {
+		d.Close()
+		return nil, nil, err
+	}
+	return g, ck, nil
+}
+
+func newGridTraining(cfg *Config, d *gridData) (*gridTraining, *nn.Checkpoint, error) {
+	if err := cfg.checkModel(d.spatial); err != nil {
 		return nil, nil, fmt.Errorf("experiments: model and data %s do not fit: %w", cfg.Data.Output, err)
 	}
-	model, modelCfg, err := buildModel(cfg, p.spatial)
+	model, modelCfg, err := buildModel(cfg, d.spatial)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -453,7 +155,7 @@ func loadGridTraining(cfg *Config) (*gridTraining, *nn.Checkpoint, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("experiments: encoding the model configuration: %w", err)
 	}
-	g := &gridTraining{cfg: cfg, model: model, params: model.Params(), modelJSON: string(modelJSON), pairs: p, test: testIndices(p)}
+	g := &gridTraining{cfg: cfg, model: model, params: model.Params(), modelJSON: string(modelJSON), data: d}
 	ck, err := checkResumable(cfg, g.params, g.modelJSON)
 	if err != nil {
 		return nil, nil, err
@@ -461,22 +163,19 @@ func loadGridTraining(cfg *Config) (*gridTraining, *nn.Checkpoint, error) {
 	return g, ck, nil
 }
 
-// prepareInputs creates the checkpoint directory, fits the normalizers to
-// the training samples (writing normalizers.h5) and normalises the inputs.
-func (g *gridTraining) prepareInputs() error {
+// prepare streams once over the data, fitting the normalizers and
+// checking every sample training and testing will read, then creates the
+// checkpoint directory and writes normalizers.h5.
+func (g *gridTraining) prepare(ctx context.Context) error {
+	norm, err := fitNormalizers(ctx, g.cfg, g.data)
+	if err != nil {
+		return err
+	}
 	if err := os.MkdirAll(filepath.Join(g.cfg.RunDir(), "checkpoints"), 0o755); err != nil {
 		return fmt.Errorf("experiments: %w", err)
 	}
-	norm, err := fitNormalizers(g.cfg, g.pairs)
-	if err != nil {
-		return err
-	}
-	xs, err := norm.encodedInputs(g.pairs.x)
-	if err != nil {
-		return err
-	}
-	g.norm, g.inputs = norm, xs
-	return nil
+	g.norm = norm
+	return norm.save(g.cfg)
 }
 
 // trainer is one first-order phase over shuffled mini-batches of the
@@ -485,22 +184,19 @@ func (g *gridTraining) prepareInputs() error {
 func (g *gridTraining) trainer() (*nn.Trainer[float32], error) {
 	cfg, t := g.cfg, g.cfg.Train
 	opt, sched := newOptimizer(t), newSchedule(t)
-	train := make([]int, g.pairs.nTrain)
-	for i := range train {
-		train[i] = i
-	}
-	sampler, err := datasets.NewSampler(train, t.Batch, true, cfg.Seed)
+	sampler, err := datasets.NewSampler(g.data.trainIndices(), t.Batch, true, cfg.Seed)
 	if err != nil {
 		return nil, err
 	}
+	g.batches = &epochBatches{src: g.data.src, sampler: sampler}
 	return &nn.Trainer[float32]{
 		Params: g.params,
 		Phases: []nn.Phase[float32]{{
 			Name: t.Optimizer, Optimizer: opt, Schedule: sched, Epochs: t.Epochs, BatchesPerEpoch: sampler.Batches(),
-			Loss: g.batchLoss(sampler),
+			Loss: g.batchLoss,
 		}},
 		Evaluate: func(ctx context.Context, epoch int) (map[string]float64, error) {
-			e, err := g.testRelL2()
+			e, err := g.testRelL2(ctx)
 			return map[string]float64{"test_rel_l2": e}, err
 		},
 		EvalEvery:       t.EvalEvery,
@@ -511,37 +207,81 @@ func (g *gridTraining) trainer() (*nn.Trainer[float32], error) {
 	}, nil
 }
 
-// batchLoss is the phase's loss on batch b of an epoch, the sampler's
-// order for that epoch drawn once, not once per batch.
-func (g *gridTraining) batchLoss(sampler *datasets.Sampler) nn.LossFunc[float32] {
-	cachedEpoch, batches := -1, [][]int(nil)
-	return func(ctx context.Context, epoch, b int, _ *tensor.RNG) (*autograd.Var[float32], error) {
-		if epoch != cachedEpoch {
-			batches, cachedEpoch = sampler.Epoch(epoch), epoch
+// close ends the batch stream and closes the data file.
+func (g *gridTraining) close() {
+	if g.batches != nil {
+		g.batches.close()
+	}
+	g.data.Close()
+}
+
+// batchLoss is the phase's loss on batch b of an epoch, read from the
+// file while the previous batch trained.
+func (g *gridTraining) batchLoss(ctx context.Context, epoch, b int, _ *tensor.RNG) (*autograd.Var[float32], error) {
+	batch, err := g.batches.next(ctx, epoch, b)
+	if err != nil {
+		return nil, err
+	}
+	pred, err := g.forward(batch)
+	if err != nil {
+		return nil, err
+	}
+	return g.loss(pred, autograd.Const(batch.Target), batch.Len()), nil
+}
+
+// epochBatches streams the batches of an epoch in the sampler's order,
+// prefetching one; a request out of that order (a resumed run's first
+// batch) restarts the stream there.
+type epochBatches struct {
+	src     datasets.Source
+	sampler *datasets.Sampler
+	epoch   int
+	pending int // the batch the stream delivers next
+	stream  *datasets.Stream
+}
+
+func (e *epochBatches) next(ctx context.Context, epoch, b int) (*datasets.Batch, error) {
+	if e.stream == nil || epoch != e.epoch || b != e.pending {
+		e.close()
+		batches := e.sampler.Epoch(epoch)
+		if b < 0 || b >= len(batches) {
+			return nil, fmt.Errorf("experiments: batch %d of epoch %d requested, an epoch has %d", b, epoch, len(batches))
 		}
-		idx := batches[b]
-		pred, err := g.forward(idx)
-		if err != nil {
-			return nil, err
-		}
-		return g.loss(pred, autograd.Const(samplesAt(g.pairs.y, idx)), len(idx)), nil
+		e.stream, e.epoch, e.pending = datasets.NewStream(ctx, e.src, batches[b:], 1), epoch, b
+	}
+	batch, err := e.stream.Next(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e.pending++
+	return batch, nil
+}
+
+func (e *epochBatches) close() {
+	if e.stream != nil {
+		e.stream.Close()
+		e.stream = nil
 	}
 }
 
-// forward predicts the samples idx (a rollout of cfg.steps() steps).
-func (g *gridTraining) forward(idx []int) (*autograd.Var[float32], error) {
-	return rollout(g.model, autograd.Const(samplesAt(g.inputs, idx)), g.cfg.steps(), g.norm, g.pairs.spatial)
+// forward predicts a batch's targets from its inputs (normalised in
+// place): a rollout of cfg.steps() steps.
+func (g *gridTraining) forward(b *datasets.Batch) (*autograd.Var[float32], error) {
+	if err := g.norm.EncodeInput(b); err != nil {
+		return nil, err
+	}
+	return rollout(g.model, autograd.Const(b.Input), g.cfg.steps(), g.norm, g.data.spatial)
 }
 
 // loss sums train.loss over the predicted steps: MSE, or the relative L2
 // summed over the n samples of the batch, as FNO.
 func (g *gridTraining) loss(pred, truth *autograd.Var[float32], n int) *autograd.Var[float32] {
-	steps := g.cfg.steps()
+	steps, c := g.cfg.steps(), g.data.variables()
 	var total *autograd.Var[float32]
 	for k := 0; k < steps; k++ {
 		pk, tk := pred, truth
 		if steps > 1 {
-			pk, tk = autograd.Slice(pred, -1, k, k+1), autograd.Slice(truth, -1, k, k+1)
+			pk, tk = autograd.Slice(pred, -1, k*c, (k+1)*c), autograd.Slice(truth, -1, k*c, (k+1)*c)
 		}
 		var l *autograd.Var[float32]
 		if g.cfg.Train.Loss == "mse" {
@@ -558,26 +298,25 @@ func (g *gridTraining) loss(pred, truth *autograd.Var[float32], n int) *autograd
 	return total
 }
 
-// testRelL2 is the mean relative L2 over the test samples, predicted
-// without gradients in batches of train.batch.
-func (g *gridTraining) testRelL2() (float64, error) {
-	batch := g.cfg.Train.Batch
+// testRelL2 is the mean relative L2 over the test samples, read and
+// predicted without gradients in batches of train.batch.
+func (g *gridTraining) testRelL2(ctx context.Context) (float64, error) {
+	test := g.data.testIndices()
 	var total float64
-	var ferr error
-	autograd.NoGrad(func() {
-		for lo := 0; lo < len(g.test); lo += batch {
-			idx := g.test[lo:min(lo+batch, len(g.test))]
-			pred, err := g.forward(idx)
-			if err != nil {
-				ferr = err
+	err := datasets.ScanSamples(ctx, g.data.src, test, g.cfg.Train.Batch, func(b *datasets.Batch) error {
+		var ferr error
+		autograd.NoGrad(func() {
+			var pred *autograd.Var[float32]
+			if pred, ferr = g.forward(b); ferr != nil {
 				return
 			}
-			for _, e := range nn.RelL2PerSample(pred.Value, samplesAt(g.pairs.y, idx)) {
+			for _, e := range nn.RelL2PerSample(pred.Value, b.Target) {
 				total += e
 			}
-		}
+		})
+		return ferr
 	})
-	return total / float64(len(g.test)), ferr
+	return total / float64(len(test)), err
 }
 
 // epochLog is the CSV log and progress lines, one per epoch, with the
