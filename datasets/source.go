@@ -150,6 +150,13 @@ func (s *GridSource) open() error {
 	if s.samples < 1 {
 		return newErr("read", s.file.name, "/", ErrLayout, "holds no samples (layout %s)", layout)
 	}
+	if s.layout != LayoutSampleGroups {
+		// The grid axes must fit the fields (readCoords checks each
+		// present axis: length, finite, strictly increasing).
+		if _, err := readCoords(s.file, s.objectName(), append([]int{s.frames}, s.stored...)); err != nil {
+			return err
+		}
+	}
 	if err := s.checkTask(); err != nil {
 		return err
 	}
