@@ -14,6 +14,10 @@ type Stream struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	err    error // the first error, returned by every later Next
+	// stop is why the reader ended: io.EOF after the last batch, a read's
+	// error, or the stream's context error when it stopped early. It is
+	// written before ch is closed and read after.
+	stop error
 }
 
 type streamed struct {
@@ -32,18 +36,22 @@ func NewStream(ctx context.Context, src Source, batches [][]int, ahead int) *Str
 		defer close(s.ch)
 		for _, idx := range batches {
 			if ctx.Err() != nil {
+				s.stop = ctx.Err()
 				return
 			}
 			b, err := src.Read(idx)
 			select {
 			case s.ch <- streamed{b, err}:
 			case <-ctx.Done():
+				s.stop = ctx.Err()
 				return
 			}
 			if err != nil {
+				s.stop = err
 				return
 			}
 		}
+		s.stop = io.EOF
 	}()
 	return s
 }
@@ -55,11 +63,18 @@ func (s *Stream) Next(ctx context.Context) (*Batch, error) {
 	if s.err != nil {
 		return nil, s.err
 	}
+	if err := ctx.Err(); err != nil {
+		// Checked first: select would pick at random between a done
+		// context and a ready batch or a closed channel.
+		s.err = err
+		s.Close()
+		return nil, err
+	}
 	select {
 	case r, ok := <-s.ch:
 		switch {
 		case !ok:
-			s.err = io.EOF
+			s.err = s.stop
 		case r.err != nil:
 			s.err = r.err
 		default:
@@ -73,7 +88,8 @@ func (s *Stream) Next(ctx context.Context) (*Batch, error) {
 }
 
 // Close stops the reading goroutine and waits for it, so the source is
-// free for other reads once Close returns.
+// free for other reads once Close returns. A Next after Close returns why
+// the reader stopped: context.Canceled when Close cut it short.
 func (s *Stream) Close() {
 	s.cancel()
 	for range s.ch {
