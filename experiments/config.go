@@ -31,6 +31,7 @@ type Config struct {
 	text string         // its contents, recorded as provenance
 	tree map[string]any // its contents as a TOML tree
 	gen  generator      // the configured solver, built by validation
+	ext  *externalData  // or the file named by data.file, read by validation
 	fam  *modelFamily   // the configured model family, looked up by validation
 
 	hasModel bool
@@ -50,6 +51,15 @@ type DataConfig struct {
 	Dt         float64 `toml:"dt" doc:"solver time step"`
 
 	Params toml.Primitive `toml:"params" doc:"solver-specific, decoded by the registry"`
+
+	// Data that surrogo did not generate: an existing HDF5 file instead of
+	// a solver (docs/DATA.md, "Training on PDEBench data").
+	File        string   `toml:"file" doc:"an existing HDF5 file in a PDEBench layout (tensor, Darcy, per-sample groups, CFD) to train on instead of a solver's data"`
+	InputFrame  int      `toml:"input_frame" doc:"data.file, map task: the stored frame that is the input (default 0; Darcy: 0 is nu)"`
+	TargetFrame int      `toml:"target_frame" doc:"data.file, map task: the stored frame that is the target (default -1, the last; Darcy: the solution)"`
+	FrameStart  int      `toml:"frame_start" doc:"data.file, rollout: the first stored frame of the window (default 0)"`
+	FrameStride int      `toml:"frame_stride" doc:"data.file, rollout: use every k-th stored frame (default 1)"`
+	Variables   []string `toml:"variables" doc:"data.file, CFD layout: the variables read as channels, in order (default all: density, pressure, Vx, Vy, Vz)"`
 }
 
 // Samples returns train + test.
@@ -152,9 +162,32 @@ func (c *Config) validate(md toml.MetaData, raw []byte) error {
 	if err := checkRunDir(c.RunDir()); err != nil {
 		return c.fail(raw, "run_dir", "%v", err)
 	}
+	if err := c.validateFileKeys(md, raw); err != nil {
+		return err
+	}
+	if c.Data.File != "" {
+		if err := c.validateExternal(md, raw); err != nil {
+			return err
+		}
+	} else if err := c.validateSolverData(md, raw); err != nil {
+		return err
+	}
+	if err := c.validateModel(md, raw); err != nil {
+		return err
+	}
+	if c.hasModel {
+		return c.checkModelFootprint(raw)
+	}
+	return nil
+}
+
+// validateSolverData checks a [data] section that a solver generates:
+// counts, time window, output, the solver's parameters (which build the
+// generator) and the generation's footprint.
+func (c *Config) validateSolverData(md toml.MetaData, raw []byte) error {
 	spec, ok := registry[c.Data.Solver]
 	if !ok {
-		return c.fail(raw, "data.solver", "unknown solver %q (expected one of %s)", c.Data.Solver, strings.Join(solverNames(), ", "))
+		return c.fail(raw, "data.solver", "unknown solver %q (expected one of %s, or data.file naming an HDF5 file)", c.Data.Solver, strings.Join(solverNames(), ", "))
 	}
 	if err := c.validateSampling(raw); err != nil {
 		return err
@@ -170,16 +203,7 @@ func (c *Config) validate(md toml.MetaData, raw []byte) error {
 	if err := c.buildGenerator(spec, md, raw); err != nil {
 		return err
 	}
-	if err := c.checkGenerateFootprint(raw); err != nil {
-		return err
-	}
-	if err := c.validateModel(md, raw); err != nil {
-		return err
-	}
-	if c.hasModel {
-		return c.checkModelFootprint(raw)
-	}
-	return nil
+	return c.checkGenerateFootprint(raw)
 }
 
 // validateSampling checks the sample counts, the resolution and the
@@ -243,6 +267,20 @@ func (c *Config) validateOutput(raw []byte) error {
 	if err := checkWritable(d.Output); err != nil {
 		return c.fail(raw, outputKey, "%v", err)
 	}
+	return nil
+}
+
+// SetDataOutput replaces data.output (a command line's -out) after
+// checking that the file can be written there; data read from a file
+// (data.file) has no output.
+func (c *Config) SetDataOutput(path string) error {
+	if c.Data.File != "" {
+		return fmt.Errorf("the data is read from data.file %s: nothing is generated", c.Data.File)
+	}
+	if err := checkWritable(path); err != nil {
+		return err
+	}
+	c.Data.Output = path
 	return nil
 }
 

@@ -37,6 +37,9 @@ type Metrics struct {
 	InferenceSecondsPerSample float64 `json:"inference_seconds_per_sample"`
 	SolverSecondsPerSample    float64 `json:"solver_seconds_per_sample"`
 	Speedup                   float64 `json:"speedup"`
+	// SolverSkipped says why no solver was timed or re-solved: the data
+	// came from a file (data.file) that no solver of surrogo made.
+	SolverSkipped string `json:"solver_skipped,omitempty"`
 }
 
 // Evaluate runs the evaluate stage: loads the last checkpoint, predicts the
@@ -192,6 +195,10 @@ func (e *gridEvaluation) evaluateTestSet() (*testPredictions, *Metrics, error) {
 // timeSolver regenerates the first eval.solver_samples test samples with
 // the solver and records its time per sample and the model's speed-up.
 func (e *gridEvaluation) timeSolver(ctx context.Context, m *Metrics) error {
+	if e.cfg.ext != nil {
+		m.SolverSkipped = "the data came from " + e.cfg.dataSource()
+		return nil
+	}
 	k := min(e.cfg.Eval.SolverSamples, len(e.test))
 	t0 := time.Now()
 	for j := 0; j < k; j++ {

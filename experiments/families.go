@@ -159,9 +159,8 @@ func gridFamily(about string, a gridArch) modelFamily {
 
 // storedSpatial is the data's stored grid, subsampled by k per axis.
 func (c *Config) storedSpatial(k int) []int {
-	dim, n := c.storedGrid()
-	spatial := make([]int, dim)
-	for i := range spatial {
+	spatial := c.storedShape()
+	for i, n := range spatial {
 		spatial[i] = (n + k - 1) / k
 	}
 	return spatial
@@ -187,7 +186,7 @@ func (c *Config) checkModel(spatial []int) error { return c.family().grid.check(
 // fnoConfig maps [model] to the FNO's configuration.
 func (c *Config) fnoConfig(dim int) fno.Config {
 	m := c.Model
-	return fno.Config{Dim: dim, InChannels: c.inChannels(), OutChannels: 1, Width: m.Width, Modes: m.Modes, Layers: m.Layers,
+	return fno.Config{Dim: dim, InChannels: c.inChannels(), OutChannels: c.variables(), Width: m.Width, Modes: m.Modes, Layers: m.Layers,
 		ProjHidden: m.ProjHidden, PadFraction: m.PadFraction, Activation: m.Activation}
 }
 
@@ -226,7 +225,7 @@ func resolveFNO(c *Config, spatial []int) ModelConfig {
 // t1Config maps [model] to T1's configuration for a training grid.
 func (c *Config) t1Config(spatial []int) t1.Config {
 	m := c.Model
-	return t1.Config{Dim: len(spatial), InChannels: c.inChannels(), OutChannels: 1, Width: m.Width, Modes: m.Modes, Layers: m.Layers,
+	return t1.Config{Dim: len(spatial), InChannels: c.inChannels(), OutChannels: c.variables(), Width: m.Width, Modes: m.Modes, Layers: m.Layers,
 		HeadHidden: m.ProjHidden, Activation: m.Activation, Init: m.Init, SignalSize: spatial, Transform: m.Transform}
 }
 

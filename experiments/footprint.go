@@ -126,6 +126,13 @@ func (c *Config) generateFootprint() footprint {
 
 // storedFloats is the number of values stored per sample.
 func (c *Config) storedFloats() float64 {
+	if e := c.ext; e != nil {
+		n := float64(e.frames * e.variables)
+		for _, s := range e.stored {
+			n *= float64(s)
+		}
+		return n
+	}
 	n := 0.0
 	for _, f := range c.gen.fields() {
 		m := 1.0
@@ -146,6 +153,9 @@ func (c *Config) dataBytes() float64 {
 // checkGenerateFootprint refuses a generate stage that cannot fit in
 // memory, or whose data cannot fit on the disk that will hold it.
 func (c *Config) checkGenerateFootprint(raw []byte) error {
+	if c.ext != nil {
+		return nil // the data exists: nothing to generate
+	}
 	mem := machineMemory()
 	if f := c.generateFootprint(); mem > 0 && f.total() > mem {
 		return c.fail(raw, f.largest().key, "%s, more than this machine's %s", f, formatBytes(mem))
@@ -173,19 +183,23 @@ func (c *Config) checkGenerateFootprint(raw []byte) error {
 // activations of one batch, the data held in memory, raw and paired, in
 // float32) and its evaluation at the largest eval.resolutions.
 func (c *Config) gridFootprints(a gridArch) []footprint {
-	dim, n := c.storedGrid()
 	m, t := c.Model, c.Train
-	points := math.Pow(math.Ceil(float64(n)/float64(t.Subsample)), float64(dim))
-	points *= math.Pow(1+m.PadFraction, float64(dim))
+	spatial := c.storedSpatial(t.Subsample)
+	dim, points := len(spatial), 1.0
+	for _, n := range spatial {
+		points *= float64(n) * (1 + m.PadFraction)
+	}
 	width, batch, factor := float64(m.Width), float64(t.Batch), a.activationFactor(m.Layers)
 	act := 4 * batch * factor * width * points
-	data := 2 * 4 * c.storedFloats() * float64(c.Data.Samples())
+	// Batches stream from the file: the one training, the one prefetched
+	// and the test set, each as stored (inputs and targets).
+	data := 2 * 4 * c.storedFloats() * float64(2*t.Batch+c.Data.Test)
 	train := footprint{stage: "training", parts: []part{
 		{"parameters with gradients and Adam state", 24 * a.params(c, dim), c.dominantModelKey()},
 		{fmt.Sprintf("activations of a batch of %d", t.Batch), act, dominant(map[string]float64{
 			"train.batch": batch / 20, "model.width": width / 64, "data.resolution": points / math.Pow(64, float64(dim)),
 			"model.layers": factor / 40})},
-		{"training and test data", data, c.dataKey()},
+		{"two batches and the test samples", data, c.dataKey()},
 	}}
 	if e, ok := c.evalFootprint(factor); ok {
 		return []footprint{train, e}
@@ -248,6 +262,9 @@ func (c *Config) dominantModelKey() string {
 
 // dataKey names the [data] key that makes the data largest.
 func (c *Config) dataKey() string {
+	if c.ext != nil {
+		return "train.batch"
+	}
 	if c.storedFloats() > 1e7 {
 		return "data.resolution"
 	}

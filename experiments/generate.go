@@ -59,8 +59,12 @@ func SampleRange(total, shard, shards int) (lo, hi int) {
 // so far in NAME.tmp, flushed, for a later run with Resume to continue; a
 // failed sample leaves nothing. While it runs it holds the lock NAME.lock,
 // so a second generation of the same file is refused, naming this one.
-// It returns the path written.
+// It returns the path written. For data read from a file (data.file)
+// nothing is generated: the file is checked and its path returned.
 func Generate(ctx context.Context, cfg *Config, opts GenerateOptions) (path string, err error) {
+	if cfg.ext != nil {
+		return cfg.Data.File, checkDataFile(cfg)
+	}
 	g, err := newGeneration(cfg, opts)
 	if err != nil {
 		return "", err
@@ -452,4 +456,15 @@ func resumable(f *datasets.File, hash string, fields []fieldSpec) (map[string]*d
 func dataSummary(d DataConfig) map[string]any {
 	return map[string]any{"solver": d.Solver, "train": d.Train, "test": d.Test, "resolution": d.Resolution,
 		"subsample": d.Subsample, "t_end": d.TEnd, "snapshots": d.Snapshots, "dt": d.Dt}
+}
+
+// checkDataFile is the generate stage of data read from a file: nothing
+// is generated; the file is opened to check it still holds what the
+// configuration was checked against.
+func checkDataFile(cfg *Config) error {
+	d, err := openGridData(cfg, 1)
+	if err != nil {
+		return err
+	}
+	return d.Close()
 }

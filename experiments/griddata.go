@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/surrogo/surrogo/autograd"
@@ -30,7 +31,7 @@ type gridData struct {
 // fields, metadata libhdf5 crashes on), each error naming the file and
 // dataset.
 func openGridData(cfg *Config, sub int) (*gridData, error) {
-	path := cfg.Data.Output
+	path := cfg.dataPath()
 	// libhdf5 walks the file in a child process first: a damaged file on
 	// which it crashes or loops is refused instead of killing this one.
 	err := datasets.Preflight(path)
@@ -39,7 +40,7 @@ func openGridData(cfg *Config, sub int) (*gridData, error) {
 		f, err = datasets.Open(path)
 	}
 	if err != nil {
-		if errors.Is(err, datasets.ErrNotFound) {
+		if errors.Is(err, datasets.ErrNotFound) && cfg.ext == nil {
 			return nil, fmt.Errorf("%w (run `simulate generate %s` first)", err, cfg.path)
 		}
 		return nil, err
@@ -53,6 +54,9 @@ func openGridData(cfg *Config, sub int) (*gridData, error) {
 }
 
 func newGridData(cfg *Config, f *datasets.File, sub int) (*gridData, error) {
+	if cfg.ext != nil {
+		return newFileGridData(cfg, f, sub)
+	}
 	if err := checkStoredGrid(cfg, f); err != nil {
 		return nil, err
 	}
@@ -65,6 +69,23 @@ func newGridData(cfg *Config, f *datasets.File, sub int) (*gridData, error) {
 		return nil, err
 	}
 	return &gridData{src: src, spatial: src.Spatial(), nTrain: nTrain, nTest: nTest}, nil
+}
+
+// newFileGridData opens data.file, which must still hold what it held
+// when the configuration loaded (the split is the configuration's: the
+// first data.train samples and the last data.test).
+func newFileGridData(cfg *Config, f *datasets.File, sub int) (*gridData, error) {
+	src, err := datasets.NewGridSource(f, cfg.gridTask(sub))
+	if err != nil {
+		return nil, err
+	}
+	e := cfg.ext
+	if src.Layout() != e.layout || src.Samples() != e.samples || src.Frames() != e.frames || !slices.Equal(src.StoredGrid(), e.stored) {
+		src.Close()
+		return nil, fmt.Errorf("experiments: %s changed since the configuration was loaded (layout %s, %d samples of %d frames on %v; now %s, %d of %d on %v): %w",
+			f.Name(), e.layout, e.samples, e.frames, e.stored, src.Layout(), src.Samples(), src.Frames(), src.StoredGrid(), datasets.ErrLayout)
+	}
+	return &gridData{src: src, spatial: src.Spatial(), nTrain: cfg.Data.Train, nTest: cfg.Data.Test}, nil
 }
 
 // storedSamples is the length of /tensor's leading axis (checkStoredGrid
@@ -82,10 +103,15 @@ func storedSamples(f *datasets.File) int {
 // first and last snapshots for a map (nu and the solution for Darcy), the
 // first t_in frames and the t_out after them for a rollout.
 func (c *Config) gridTask(sub int) datasets.GridTask {
-	if c.Model.Task == "rollout" {
-		return datasets.GridTask{Rollout: true, In: c.Model.TIn, Out: c.Model.TOut, Subsample: sub}
+	d := c.Data
+	if c.ext == nil {
+		d.InputFrame, d.TargetFrame, d.FrameStart, d.FrameStride = 0, -1, 0, 1
 	}
-	return datasets.GridTask{InputFrame: 0, TargetFrame: -1, Subsample: sub}
+	if c.Model.Task == "rollout" {
+		return datasets.GridTask{Rollout: true, In: c.Model.TIn, Out: c.Model.TOut, Start: d.FrameStart, Stride: d.FrameStride,
+			Subsample: sub, Variables: d.Variables}
+	}
+	return datasets.GridTask{InputFrame: d.InputFrame, TargetFrame: d.TargetFrame, Subsample: sub, Variables: d.Variables}
 }
 
 // trainIndices are the training samples: the first nTrain of the file.
@@ -285,4 +311,3 @@ func split(cfg *Config, f *datasets.File, n int) (nTrain, nTest int, err error) 
 	}
 	return nTrain, nTest, nil
 }
-

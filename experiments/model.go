@@ -1,7 +1,9 @@
 package experiments
 
 import (
+	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -206,7 +208,11 @@ func (c *Config) validateGrid(md toml.MetaData, raw []byte, a gridArch) error {
 	// The model must fit the data's stored grid.
 	t := c.Train
 	if err := a.check(c, c.storedSpatial(t.Subsample)); err != nil {
-		return c.fail(raw, "model.modes", "%v (data.resolution %d, data.subsample %d, train.subsample %d)", err, c.Data.Resolution, c.Data.Subsample, t.Subsample)
+		grid := fmt.Sprintf("data.resolution %d, data.subsample %d", c.Data.Resolution, c.Data.Subsample)
+		if c.ext != nil {
+			grid = fmt.Sprintf("%s stores a %v grid", c.Data.File, c.ext.stored)
+		}
+		return c.fail(raw, "model.modes", "%v (%s, train.subsample %d)", err, grid, t.Subsample)
 	}
 	return nil
 }
@@ -229,10 +235,13 @@ func (c *Config) validateTask(raw []byte) error {
 	switch {
 	case m.TIn < 1 || m.TOut < 1:
 		return c.fail(raw, "model.t_in", "a rollout needs t_in >= 1 and t_out >= 1, got %d and %d", m.TIn, m.TOut)
-	case !registry[c.Data.Solver].timeDependent:
-		return c.fail(raw, "model.task", "a rollout needs a time-dependent solver, %s is steady", c.Data.Solver)
-	case m.TIn+m.TOut > c.Data.Snapshots:
+	case !c.timeDependent():
+		return c.fail(raw, "model.task", "a rollout needs time-dependent data, %s is steady", c.dataSource())
+	case c.ext == nil && m.TIn+m.TOut > c.Data.Snapshots:
 		return c.fail(raw, "model.t_out", "t_in + t_out = %d exceeds the %d stored snapshots (data.snapshots)", m.TIn+m.TOut, c.Data.Snapshots)
+	case m.TIn+m.TOut > c.windowFrames():
+		return c.fail(raw, "model.t_out", "t_in + t_out = %d exceeds the %d frames of %s from data.frame_start %d every data.frame_stride %d",
+			m.TIn+m.TOut, c.windowFrames(), c.Data.File, c.Data.FrameStart, c.Data.FrameStride)
 	case t.Normalize != "none" && t.Normalize != "":
 		return c.fail(raw, "train.normalize", "a rollout trains on raw fields (as FNO's fourier_2d_time.py); use none")
 	case len(c.Eval.Resolutions) > 0:
@@ -309,10 +318,14 @@ func (c *Config) validateSplitAndEval(raw []byte) error {
 	if c.Data.Train < 1 || c.Data.Test < 1 {
 		return c.fail(raw, "data.test", "training needs data.train >= 1 and data.test >= 1, got %d and %d", c.Data.Train, c.Data.Test)
 	}
+	finest := slices.Min(c.storedShape())
 	for _, k := range e.Subsamples {
-		if k < 1 || k > c.Data.Resolution {
-			return c.fail(raw, "eval.subsamples", "factors must be between 1 and data.resolution %d, got %v", c.Data.Resolution, e.Subsamples)
+		if k < 1 || k > finest {
+			return c.fail(raw, "eval.subsamples", "factors must be between 1 and the %d stored points per axis, got %v", finest, e.Subsamples)
 		}
+	}
+	if c.ext != nil && len(e.Resolutions) > 0 {
+		return c.fail(raw, "eval.resolutions", "re-solves test samples with the solver; %s has none (use eval.subsamples)", c.dataSource())
 	}
 	for _, r := range e.Resolutions {
 		if r < 2 {
@@ -334,13 +347,13 @@ func (c *Config) storedGrid() (dim, n int) {
 	return 0, 0
 }
 
-// inChannels is the number of input fields the model sees: t_in frames for
-// a rollout, one field for a map.
+// inChannels is the number of input fields the model sees: t_in frames
+// for a rollout, one frame for a map, each of variables() fields.
 func (c *Config) inChannels() int {
 	if c.Model.Task == "rollout" {
-		return c.Model.TIn
+		return c.Model.TIn * c.variables()
 	}
-	return 1
+	return c.variables()
 }
 
 // steps is the number of predicted frames (1 for a map).

@@ -36,6 +36,9 @@ func (c *Config) validatePINN(md toml.MetaData, raw []byte) error {
 	if !md.IsDefined("train", "checkpoint_every") {
 		t.CheckpointEvery = pinnCheckpointSteps
 	}
+	if c.ext != nil {
+		return c.fail(raw, "data.file", "%s trains on the equation of a solver (convection or burgers), not on data read from a file", m.Kind)
+	}
 	if c.Data.Solver == "convection" && !md.IsDefined("data", "params", "beta") {
 		return c.fail(raw, "data.params", "missing beta: %s trains on the equation, give the convection speed explicitly", m.Kind)
 	}

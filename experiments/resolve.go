@@ -41,6 +41,7 @@ func (c *Config) Resolved() (map[string]any, error) {
 		}
 		tree["data"].(map[string]any)["params"] = params
 	}
+	c.dropDataKeys(tree["data"].(map[string]any))
 	if !c.hasModel {
 		delete(tree, "model")
 		delete(tree, "train")
@@ -129,6 +130,14 @@ func (c *Config) StageHash(stage string) (string, error) {
 		if v, ok := tree[k]; ok {
 			sub[k] = v
 		}
+	}
+	if c.ext != nil {
+		// Every stage depends on the file's contents.
+		id, err := c.fileIdentity()
+		if err != nil {
+			return "", err
+		}
+		sub["data_file"] = id
 	}
 	return hashTree(sub)
 }

@@ -164,7 +164,7 @@ func (r *pipelineRun) logf(format string, args ...any) {
 func (r *pipelineRun) stages(ctx context.Context, opts RunOptions) []stage {
 	cfg, dir := r.cfg, r.dir
 	stages := []stage{
-		{StageGenerate, []string{cfg.Data.Output}, func() error {
+		{StageGenerate, []string{cfg.dataPath()}, func() error {
 			_, err := Generate(ctx, cfg, GenerateOptions{Workers: opts.Workers, Progress: opts.Progress, Resume: true,
 				Resumed: func(done, total int) { r.logf("generate: resuming after %d of %d samples", done, total) }})
 			return err
@@ -267,7 +267,9 @@ func checkSameRun(cfg *Config, dir string, force bool) error {
 			return fmt.Errorf("experiments: clearing %s: %w", dir, err)
 		}
 	}
-	if out, ok := old["data"].(map[string]any)["output"].(string); ok && out != "" {
+	// The old run's generated data goes too, never a file the new
+	// configuration reads (data.file).
+	if out, ok := old["data"].(map[string]any)["output"].(string); ok && out != "" && out != cfg.Data.File {
 		for _, p := range []string{out, out + ".tmp"} {
 			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return fmt.Errorf("experiments: clearing the old data file: %w", err)

@@ -145,7 +145,7 @@ func loadGridTraining(cfg *Config) (*gridTraining, *nn.Checkpoint, error) {
 
 func newGridTraining(cfg *Config, d *gridData) (*gridTraining, *nn.Checkpoint, error) {
 	if err := cfg.checkModel(d.spatial); err != nil {
-		return nil, nil, fmt.Errorf("experiments: model and data %s do not fit: %w", cfg.Data.Output, err)
+		return nil, nil, fmt.Errorf("experiments: model and data %s do not fit: %w", cfg.dataPath(), err)
 	}
 	model, modelCfg, err := buildModel(cfg, d.spatial)
 	if err != nil {

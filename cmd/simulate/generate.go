@@ -47,7 +47,9 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *out != "" {
-		cfg.Data.Output = *out
+		if err := cfg.SetDataOutput(*out); err != nil {
+			return usageError{fmt.Sprintf("-out %s: %v", *out, err)}
+		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -66,7 +68,9 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if !*quiet {
+	if !*quiet && cfg.Data.File != "" {
+		fmt.Fprintf(stdout, "nothing to generate: %s is read as it is (checked)\n", path)
+	} else if !*quiet {
 		fmt.Fprintf(stdout, "wrote %s: samples %d..%d of %d (%s) in %.1fs\n", path, lo, hi-1, cfg.Data.Samples(), cfg.Data.Solver, time.Since(start).Seconds())
 	}
 	return nil
