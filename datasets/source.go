@@ -153,7 +153,11 @@ func (s *GridSource) open() error {
 	if s.layout != LayoutSampleGroups {
 		// The grid axes must fit the fields (readCoords checks each
 		// present axis: length, finite, strictly increasing).
-		if _, err := readCoords(s.file, s.objectName(), append([]int{s.frames}, s.stored...)); err != nil {
+		dims := append([]int{s.frames}, s.stored...)
+		if s.layout == LayoutDarcy {
+			dims[0] = -1 // steady: no time axis to check, as ReadDarcy
+		}
+		if _, err := readCoords(s.file, s.objectName(), dims); err != nil {
 			return err
 		}
 	}

@@ -2,11 +2,13 @@ package datasets
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"math/rand"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -323,6 +325,71 @@ func TestOpenGridSourceRefuses(t *testing.T) {
 	}
 	if _, err := OpenGridSource(filepath.Join(other, "missing.h5"), GridTask{}); err == nil {
 		t.Error("OpenGridSource of a missing file succeeded")
+	}
+}
+
+// TestOpenGridSourceChecksCoordinates replaces one coordinate dataset of
+// a fixture (with h5py) and opens it: axes that do not fit the fields are
+// refused; Darcy, being steady, has no time axis to check.
+func TestOpenGridSourceChecksCoordinates(t *testing.T) {
+	dir := pdebenchFixtures(t)
+	const replace = `
+import sys, json, h5py, numpy as np
+with h5py.File(sys.argv[1], "a") as f:
+    if sys.argv[2] in f:
+        del f[sys.argv[2]]
+    f.create_dataset(sys.argv[2], data=np.array(json.loads(sys.argv[3]), dtype=np.float32))
+`
+	ramp := func(n int, step float64) []float64 {
+		v := make([]float64, n)
+		for i := range v {
+			v[i] = float64(i) * step
+		}
+		return v
+	}
+	cases := []struct {
+		name, file, dataset string
+		values              []float64
+		sentinel            error // nil: opens and reads
+		mentions            []string
+	}{
+		{"Darcy with a time axis", fxDarcy, "t-coordinate", ramp(11, 0.1), nil, nil},
+		{"x-coordinate one short", fxBurgers, "x-coordinate", ramp(fxX-1, 0.03), ErrLayout, []string{"/x-coordinate", "31 values", "expected 32"}},
+		{"t-coordinate too long", fxAdvection, "t-coordinate", ramp(fxT+2, 0.1), ErrLayout, []string{"/t-coordinate", "13 values"}},
+		{"x-coordinate not monotone", fxCFD, "x-coordinate", append(ramp(fxX-1, 0.03), 0.5), ErrLayout, []string{"/x-coordinate", "not monotone"}},
+		{"Darcy y-coordinate one short", fxDarcy, "y-coordinate", ramp(fx2D-1, 0.06), ErrLayout, []string{"/y-coordinate", "15 values"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			raw, err := os.ReadFile(filepath.Join(dir, c.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(t.TempDir(), c.file)
+			if err := os.WriteFile(path, raw, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			values, err := json.Marshal(c.values)
+			if err != nil {
+				t.Fatal(err)
+			}
+			runPython(t, replace, nil, path, c.dataset, string(values))
+			src, err := OpenGridSource(path, GridTask{TargetFrame: 1})
+			if c.sentinel == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer src.Close()
+				if _, err := src.Read([]int{0, 11}); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if !errors.Is(err, c.sentinel) {
+				t.Fatalf("OpenGridSource = %v, want %v", err, c.sentinel)
+			}
+			assertMentions(t, err, append(c.mentions, path)...)
+		})
 	}
 }
 
