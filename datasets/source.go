@@ -152,7 +152,7 @@ func (s *GridSource) open() error {
 	}
 	if s.layout != LayoutSampleGroups {
 		// The grid axes must fit the fields (readCoords checks each
-		// present axis: length, finite, strictly increasing).
+		// present axis: length, finite, strictly monotonic).
 		dims := append([]int{s.frames}, s.stored...)
 		if s.layout == LayoutDarcy {
 			dims[0] = -1 // steady: no time axis to check, as ReadDarcy

@@ -8,7 +8,8 @@ import (
 
 // Stream reads a list of batches from a source in order on its own
 // goroutine, ahead batches before the consumer: the file is read while the
-// previous batch trains, and at most ahead + 1 batches are in memory.
+// previous batch trains, and at most ahead + 1 batches are in memory. A
+// stream has one consumer: Next and Close are called from one goroutine.
 type Stream struct {
 	ch     chan streamed
 	cancel context.CancelFunc
