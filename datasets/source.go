@@ -52,11 +52,19 @@ type Source interface {
 // after them, starting at frame Start and taking every Stride-th stored
 // frame. Frames become channels, frame-major: channel j*C + c is variable
 // c of frame j, so a one-variable field's channels are its frames.
+//
+// With Windows, a rollout reads every window of a trajectory: the window
+// starts at Start + w*WindowEvery for w = 0, 1, ... while it fits, and
+// sample i of the source is window i % W of trajectory i / W (W windows
+// per trajectory, WindowsPerTrajectory). Without it each trajectory is one
+// sample, its window at Start.
 type GridTask struct {
 	Rollout     bool
 	In, Out     int
 	Start       int
 	Stride      int // default 1
+	Windows     bool
+	WindowEvery int // stored frames between window starts (default 1)
 	InputFrame  int
 	TargetFrame int
 	// Subsample keeps every k-th point on each spatial axis (default 1).
@@ -77,7 +85,8 @@ type GridSource struct {
 	task     GridTask
 	fields   []*Dataset // tensor: [tensor]; Darcy: [nu, tensor]; CFD: the variables
 	groups   []string   // per-sample groups: their names, sorted
-	samples  int
+	samples  int // trajectories (samples of the file)
+	windows  int // windows per trajectory (1 unless task.Windows)
 	frames   int
 	stored   []int // the stored grid
 	spatial  []int // the grid after subsampling
@@ -114,6 +123,9 @@ func NewGridSource(f *File, task GridTask) (*GridSource, error) {
 	}
 	if s.task.Subsample == 0 {
 		s.task.Subsample = 1
+	}
+	if s.task.WindowEvery == 0 {
+		s.task.WindowEvery = 1
 	}
 	if err := s.open(); err != nil {
 		for _, d := range s.fields {
@@ -284,8 +296,19 @@ func (s *GridSource) checkTask() error {
 				"stores %d frames per sample; the rollout needs %d input + %d target frames from frame %d every %d (up to frame %d)",
 				s.frames, t.In, t.Out, t.Start, t.Stride, last)
 		}
+		s.windows = 1
+		if t.Windows {
+			if t.WindowEvery < 1 {
+				return newErr("read", s.file.name, obj, ErrArgument, "window starts every %d frames, expected at least 1", t.WindowEvery)
+			}
+			s.windows = (s.frames-1-last)/t.WindowEvery + 1
+		}
 		return nil
 	}
+	if t.Windows {
+		return newErr("read", s.file.name, obj, ErrArgument, "windows need a rollout task")
+	}
+	s.windows = 1
 	for _, fr := range []int{t.InputFrame, t.TargetFrame} {
 		if fr < -s.frames || fr >= s.frames {
 			return newErr("read", s.file.name, obj, ErrLayout, "stores %d frames per sample, frame %d does not exist (0 to %d, or -1 for the last)",
@@ -312,8 +335,16 @@ func (s *GridSource) Layout() Layout { return s.layout }
 // File is the open file, for its attributes.
 func (s *GridSource) File() *File { return s.file }
 
-// Samples is the number of samples stored.
-func (s *GridSource) Samples() int { return s.samples }
+// Samples is the number of samples the source reads: trajectories times
+// WindowsPerTrajectory.
+func (s *GridSource) Samples() int { return s.samples * s.windows }
+
+// Trajectories is the number of samples the file stores.
+func (s *GridSource) Trajectories() int { return s.samples }
+
+// WindowsPerTrajectory is the number of rollout windows read from each
+// stored trajectory (1 unless GridTask.Windows).
+func (s *GridSource) WindowsPerTrajectory() int { return s.windows }
 
 // Frames is the number of stored frames per sample (2 for Darcy: nu, u).
 func (s *GridSource) Frames() int { return s.frames }
@@ -369,7 +400,7 @@ func (s *GridSource) Read(idx []int) (*Batch, error) {
 	if s.file == nil {
 		return nil, fmt.Errorf("datasets: read from a closed grid source: %w", ErrClosed)
 	}
-	inFrames, outFrames := s.taskFrames()
+	inFrames, outFrames := s.taskFrames(0)
 	pts := tensor.Size(s.spatial)
 	cin, cout := len(inFrames)*s.channels, len(outFrames)*s.channels
 	what := fmt.Sprintf("a batch of %d samples of %d points with %d input and %d target channels", len(idx), pts, cin, cout)
@@ -380,21 +411,26 @@ func (s *GridSource) Read(idx []int) (*Batch, error) {
 		Input:  tensor.New[float32](append(append([]int{len(idx)}, s.spatial...), cin)...),
 		Target: tensor.New[float32](append(append([]int{len(idx)}, s.spatial...), cout)...)}
 	for k, i := range idx {
-		if i < 0 || i >= s.samples {
-			return nil, newErr("read", s.file.name, s.objectName(), ErrRange, "sample %d requested, the file holds %d (0 to %d)", i, s.samples, s.samples-1)
+		if n := s.samples * s.windows; i < 0 || i >= n {
+			return nil, newErr("read", s.file.name, s.objectName(), ErrRange, "sample %d requested, the source holds %d (0 to %d)", i, n, n-1)
 		}
-		if err := s.readFrames(i, inFrames, b.Input.Data()[k*pts*cin:(k+1)*pts*cin]); err != nil {
+		traj := i / s.windows
+		if s.windows > 1 {
+			inFrames, outFrames = s.taskFrames((i % s.windows) * s.task.WindowEvery)
+		}
+		if err := s.readFrames(traj, inFrames, b.Input.Data()[k*pts*cin:(k+1)*pts*cin]); err != nil {
 			return nil, err
 		}
-		if err := s.readFrames(i, outFrames, b.Target.Data()[k*pts*cout:(k+1)*pts*cout]); err != nil {
+		if err := s.readFrames(traj, outFrames, b.Target.Data()[k*pts*cout:(k+1)*pts*cout]); err != nil {
 			return nil, err
 		}
 	}
 	return b, nil
 }
 
-// taskFrames lists the stored frames of a sample's input and target.
-func (s *GridSource) taskFrames() (in, out []int) {
+// taskFrames lists the stored frames of a sample's input and target, a
+// rollout's window shifted by offset frames.
+func (s *GridSource) taskFrames(offset int) (in, out []int) {
 	t := s.task
 	if !t.Rollout {
 		abs := func(fr int) int {
@@ -406,7 +442,7 @@ func (s *GridSource) taskFrames() (in, out []int) {
 		return []int{abs(t.InputFrame)}, []int{abs(t.TargetFrame)}
 	}
 	for j := 0; j < t.In+t.Out; j++ {
-		fr := t.Start + j*t.Stride
+		fr := t.Start + offset + j*t.Stride
 		if j < t.In {
 			in = append(in, fr)
 		} else {
