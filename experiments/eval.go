@@ -40,6 +40,8 @@ type Metrics struct {
 	// SolverSkipped says why no solver was timed or re-solved: the data
 	// came from a file (data.file) that no solver of surrogo made.
 	SolverSkipped string `json:"solver_skipped,omitempty"`
+	// LongRollout judges a long autoregressive rollout (eval.rollout_steps).
+	LongRollout *LongRollout `json:"long_rollout,omitempty"`
 }
 
 // Evaluate runs the evaluate stage: loads the last checkpoint, predicts the
@@ -76,6 +78,9 @@ func evaluateGrid(ctx context.Context, cfg *Config) (*Metrics, error) {
 		return nil, err
 	}
 	if err := e.evaluateResolutions(ctx, m); err != nil {
+		return nil, err
+	}
+	if err := e.evaluateLongRollout(ctx, m); err != nil {
 		return nil, err
 	}
 	if err := commitEvaluation(cfg, test.x, test.truth, test.pred, m); err != nil {
@@ -142,7 +147,7 @@ func (e *gridEvaluation) predict(x *tensor.Tensor[float32], spatial []int) (*ten
 		for lo := 0; lo < n; lo += step {
 			hi := min(lo+step, n)
 			xb := tensor.FromSlice(x.Data()[lo*x.Len()/n:hi*x.Len()/n], append([]int{hi - lo}, x.Shape()[1:]...)...)
-			y, err := rollout(e.model, autograd.Const(xb), e.cfg.steps(), e.norm, spatial)
+			y, err := rollout(e.model, autograd.Const(xb), e.cfg.steps(), e.data.variables(), e.norm, spatial)
 			if err != nil {
 				ferr = err
 				return

@@ -124,8 +124,8 @@ func (f modelFamily) dropUnread(tree map[string]any) {
 var gridKeys = []string{
 	"model.task", "model.t_in", "model.t_out", "model.width", "model.modes", "model.layers", "model.proj_hidden", "model.activation",
 	"train.epochs", "train.batch", "train.optimizer", "train.lr", "train.weight_decay", "train.schedule", "train.step_size", "train.gamma",
-	"train.normalize", "train.loss", "train.subsample", "train.checkpoint_every", "train.eval_every",
-	"eval.subsamples", "eval.resolutions", "eval.superres_samples", "eval.solver_samples",
+	"train.normalize", "train.loss", "train.subsample", "train.checkpoint_every", "train.eval_every", "train.windows",
+	"eval.subsamples", "eval.resolutions", "eval.superres_samples", "eval.solver_samples", "eval.rollout_steps", "eval.compare_steps",
 }
 
 // gridArch is what differs between the grid operators: their own keys and

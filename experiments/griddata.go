@@ -109,18 +109,20 @@ func (c *Config) gridTask(sub int) datasets.GridTask {
 	}
 	if c.Model.Task == "rollout" {
 		return datasets.GridTask{Rollout: true, In: c.Model.TIn, Out: c.Model.TOut, Start: d.FrameStart, Stride: d.FrameStride,
-			Subsample: sub, Variables: d.Variables}
+			Windows: c.Train.Windows == "all", Subsample: sub, Variables: d.Variables}
 	}
 	return datasets.GridTask{InputFrame: d.InputFrame, TargetFrame: d.TargetFrame, Subsample: sub, Variables: d.Variables}
 }
 
-// trainIndices are the training samples: the first nTrain of the file.
-func (d *gridData) trainIndices() []int { return seq(0, d.nTrain) }
+// trainIndices are the training samples: the windows of the first nTrain
+// trajectories of the file (one window each unless train.windows = all).
+func (d *gridData) trainIndices() []int { return seq(0, d.nTrain*d.src.WindowsPerTrajectory()) }
 
-// testIndices are the test samples: the last nTest of the file.
+// testIndices are the test samples: the windows of the last nTest
+// trajectories of the file.
 func (d *gridData) testIndices() []int {
 	n := d.src.Samples()
-	return seq(n-d.nTest, n)
+	return seq(n-d.nTest*d.src.WindowsPerTrajectory(), n)
 }
 
 // variables is the number of fields per frame (the model's output

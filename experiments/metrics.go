@@ -131,6 +131,17 @@ func checkFiniteMetrics(m *Metrics) error {
 			return err
 		}
 	}
+	if r := m.LongRollout; r != nil {
+		for name, vs := range map[string][]float64{"rel_l2": r.RelL2, "persistence_rel_l2": r.Persistence,
+			"spectrum_distance": r.SpectrumDistance, "pdf_distance": r.PDFDistance, "mean_square_prediction": r.MeanSquarePred,
+			"energy_prediction": r.EnergyPred, "mean_square_truth": r.MeanSquareTruth, "energy_truth": r.EnergyTruth} {
+			for i, v := range vs {
+				if err := bad(fmt.Sprintf("long_rollout.%s[%d]", name, i), v); err != nil {
+					return err
+				}
+			}
+		}
+	}
 	return nil
 }
 

@@ -44,6 +44,7 @@ type TrainConfig struct {
 	Normalize       string    `toml:"normalize" doc:"none | gaussian-pointwise | gaussian-global | minmax"`
 	Loss            string    `toml:"loss" doc:"rel_l2 (summed over the batch, as FNO) | mse"`
 	Subsample       int       `toml:"subsample" doc:"train on every k-th stored point per axis"`
+	Windows         string    `toml:"windows" doc:"rollout task: first (each trajectory's first window, the default) or all (every window of t_in + t_out frames of every trajectory; the test error over every window of the test trajectories)"`
 	CheckpointEvery int       `toml:"checkpoint_every" doc:"epochs (fno, t1; default 10) or steps (pinn, lpinn: Adam steps and L-BFGS iterations; default 100) between checkpoints; the last is always saved, and Ctrl-C or SIGTERM saves the last completed step; changing it does not change results"`
 	EvalEvery       int       `toml:"eval_every" doc:"epochs between test evaluations"`
 	LBFGSIters      int       `toml:"lbfgs_iters" doc:"pinn/lpinn: L-BFGS (strong Wolfe) iterations after the Adam steps (train.epochs)"`
@@ -67,6 +68,12 @@ type EvalConfig struct {
 	// SolverSamples test samples are re-solved to time the solver against
 	// the model.
 	SolverSamples int `toml:"solver_samples" doc:"samples the solver re-solves to time it against the model"`
+	// RolloutSteps and CompareSteps are the long-rollout evaluation of a
+	// rollout task (chaos.go): frames predicted autoregressively from each
+	// test trajectory's first window, judged step by step and, at the
+	// compare steps, by spectra, value distributions and energies.
+	RolloutSteps int   `toml:"rollout_steps" doc:"rollout task: frames predicted autoregressively from each test trajectory's first t_in frames (0: no long rollout); relative L2 per step against the stored frames and persistence, energy and mean square per step"`
+	CompareSteps []int `toml:"compare_steps" doc:"long-rollout steps at which spectra (log-spectral distance) and value distributions (Wasserstein-1) are compared (default: 1, 8 and the last)"`
 }
 
 // checkCounters refuses negative counts and intervals before the defaults
@@ -227,6 +234,12 @@ func (c *Config) validateTask(raw []byte) error {
 	m, t := c.Model, c.Train
 	switch m.Task {
 	case "map":
+		switch {
+		case t.Windows != "":
+			return c.fail(raw, "train.windows", "chooses rollout windows; the map task has one pair per sample")
+		case c.Eval.RolloutSteps != 0 || len(c.Eval.CompareSteps) > 0:
+			return c.fail(raw, "eval.rollout_steps", "a long rollout needs the rollout task")
+		}
 		return nil
 	case "rollout":
 	default:
@@ -246,6 +259,37 @@ func (c *Config) validateTask(raw []byte) error {
 		return c.fail(raw, "train.normalize", "a rollout trains on raw fields (as FNO's fourier_2d_time.py); use none")
 	case len(c.Eval.Resolutions) > 0:
 		return c.fail(raw, "eval.resolutions", "re-solved super-resolution is available for map tasks; use eval.subsamples")
+	case t.Windows != "" && t.Windows != "first" && t.Windows != "all":
+		return c.fail(raw, "train.windows", "unknown %q (expected first or all)", t.Windows)
+	}
+	return c.validateLongRollout(raw)
+}
+
+// validateLongRollout checks eval.rollout_steps and eval.compare_steps
+// against the stored frames and fills the compare steps' default.
+func (c *Config) validateLongRollout(raw []byte) error {
+	e, m := &c.Eval, c.Model
+	if e.RolloutSteps == 0 {
+		if len(e.CompareSteps) > 0 {
+			return c.fail(raw, "eval.compare_steps", "compares steps of the long rollout: set eval.rollout_steps")
+		}
+		return nil
+	}
+	if have := c.windowFrames() - m.TIn; e.RolloutSteps > have {
+		return c.fail(raw, "eval.rollout_steps", "%d frames after the first t_in = %d, the data stores %d per trajectory (%d after them)",
+			e.RolloutSteps, m.TIn, c.windowFrames(), have)
+	}
+	if len(e.CompareSteps) == 0 {
+		for _, k := range []int{1, 8, e.RolloutSteps} {
+			if k <= e.RolloutSteps && !slices.Contains(e.CompareSteps, k) {
+				e.CompareSteps = append(e.CompareSteps, k)
+			}
+		}
+	}
+	for _, k := range e.CompareSteps {
+		if k < 1 || k > e.RolloutSteps {
+			return c.fail(raw, "eval.compare_steps", "steps must be between 1 and eval.rollout_steps %d, got %v", e.RolloutSteps, e.CompareSteps)
+		}
 	}
 	return nil
 }

@@ -35,6 +35,9 @@ type PlotOptions struct {
 //	spectrum         energy spectrum of truth vs prediction, averaged over the test set (log-log)
 //	rollout_error    relative L2 per rollout step (time-dependent tasks)
 //	resolution_error relative L2 vs test resolution (zero-shot super-resolution)
+//	long_rollout_*   a long rollout (eval.rollout_steps): error per step against
+//	                 persistence, spectra and value densities at the compare
+//	                 steps, energy and mean square per step
 //
 // A figure with nothing to draw (a train_log.csv without epochs, values
 // that are all zero on a log axis) is left out with a note to opts.Log. It
@@ -65,6 +68,11 @@ func Plot(runDir string, opts PlotOptions) ([]string, error) {
 	}
 	if len(m.SuperResolution) > 0 && len(m.Resolution) > 0 {
 		if err := add(plotResolutionError(m, figs, opts)); err != nil {
+			return written, err
+		}
+	}
+	if m.LongRollout != nil {
+		if err := add(plotLongRollout(m.LongRollout, figs, opts)); err != nil {
 			return written, err
 		}
 	}

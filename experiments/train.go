@@ -19,31 +19,46 @@ import (
 	"github.com/surrogo/surrogo/tensor"
 )
 
-// rollout applies the model steps times, feeding each prediction back as
-// the newest input frame (FNO's fourier_2d_time.py), and returns the
-// predictions [B, s..., steps * C] (C the model's output channels, the
-// variables of one frame); with one step it is a plain map whose output is
-// decoded by the normalizer.
-func rollout(model operator, x *autograd.Var[float32], steps int, norm *normalizers, spatial []int) (*autograd.Var[float32], error) {
-	if steps == 1 {
+// rollout predicts frames future frames of C = c channels each from the
+// input x [B, s..., t_in * C], feeding each prediction back as the newest
+// input frames (FNO's fourier_2d_time.py): every model call returns one or
+// more frames [B, s..., k * C], appended to the input window, whose last
+// t_in frames are the next call's input. It returns [B, s..., frames * C].
+// A single frame is a plain map whose output is decoded by the normalizer.
+func rollout(model operator, x *autograd.Var[float32], frames, c int, norm *normalizers, spatial []int) (*autograd.Var[float32], error) {
+	if frames == 1 {
 		out, err := model.Forward(x)
 		if err != nil {
 			return nil, err
+		}
+		if got := out.Shape()[len(out.Shape())-1]; got > c {
+			out = autograd.Slice(out, -1, 0, c)
 		}
 		return norm.decode(out, spatial), nil
 	}
 	tin := x.Shape()[len(x.Shape())-1]
 	var preds []*autograd.Var[float32]
-	for k := 0; k < steps; k++ {
+	for made := 0; made < frames*c; {
 		im, err := model.Forward(x)
 		if err != nil {
 			return nil, err
 		}
+		k := im.Shape()[len(im.Shape())-1]
+		if k == 0 || k%c != 0 {
+			return nil, fmt.Errorf("experiments: the model returned %d channels per call, expected a whole number of frames of %d", k, c)
+		}
 		preds = append(preds, im)
-		c := im.Shape()[len(im.Shape())-1]
-		x = autograd.Concat(-1, autograd.Slice(x, -1, c, tin), im)
+		made += k
+		if made < frames*c {
+			window := autograd.Concat(-1, x, im)
+			x = autograd.Slice(window, -1, k, tin+k)
+		}
 	}
-	return autograd.Concat(-1, preds...), nil
+	out := autograd.Concat(-1, preds...)
+	if got := out.Shape()[len(out.Shape())-1]; got > frames*c {
+		out = autograd.Slice(out, -1, 0, frames*c)
+	}
+	return out, nil
 }
 
 // operator is what the train and evaluate stages need from a model.
@@ -270,7 +285,7 @@ func (g *gridTraining) forward(b *datasets.Batch) (*autograd.Var[float32], error
 	if err := g.norm.EncodeInput(b); err != nil {
 		return nil, err
 	}
-	return rollout(g.model, autograd.Const(b.Input), g.cfg.steps(), g.norm, g.data.spatial)
+	return rollout(g.model, autograd.Const(b.Input), g.cfg.steps(), g.data.variables(), g.norm, g.data.spatial)
 }
 
 // loss sums train.loss over the predicted steps: MSE, or the relative L2

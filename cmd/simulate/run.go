@@ -212,7 +212,40 @@ func printCompare(w io.Writer, dirs []string) error {
 		fmt.Fprintf(w, "| %s | %s | %d | %.4g | %.2g | %.3g | %.0f | %.3g | %.3g | %s |\n", compareLabel(dir, name), model,
 			m.Params, m.TestRelL2, m.TestRelL2Std, m.TestRelL2Max, m.TrainSeconds, m.InferenceSecondsPerSample, m.SolverSecondsPerSample, formatSpeedup(m.Speedup))
 	}
+	printLongRollouts(w, dirs, metrics)
 	return nil
+}
+
+// printLongRollouts adds, when some runs evaluated a long rollout, a
+// second table: the relative L2 at steps 1, 8 and the last against
+// persistence (repeating the last input frame), the spectrum and value
+// distribution distances at the last step, and the time-averaged energy
+// of the prediction relative to the truth's.
+func printLongRollouts(w io.Writer, dirs []string, metrics []*experiments.Metrics) {
+	header := false
+	for i, m := range metrics {
+		r := m.LongRollout
+		if r == nil || r.Steps == 0 {
+			continue
+		}
+		if !header {
+			fmt.Fprintln(w)
+			fmt.Fprintln(w, "| run | steps | rel L2 step 1 | step 8 | last | persistence 1 | 8 | last | spectrum dist. (last) | PDF dist. (last) | energy pred/truth |")
+			fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+			header = true
+		}
+		at := func(v []float64, k int) string {
+			if k > len(v) {
+				return "-"
+			}
+			return fmt.Sprintf("%.3g", v[k-1])
+		}
+		last := func(v []float64) string { return at(v, len(v)) }
+		ratio := r.TimeAveraged.EnergyPred / r.TimeAveraged.EnergyTruth
+		fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %.3g |\n", compareLabel(dirs[i], ""), r.Steps,
+			at(r.RelL2, 1), at(r.RelL2, 8), last(r.RelL2), at(r.Persistence, 1), at(r.Persistence, 8), last(r.Persistence),
+			last(r.SpectrumDistance), last(r.PDFDistance), ratio)
+	}
 }
 
 // compareLabel names a run in compare's table by its directory as given

@@ -1,0 +1,87 @@
+package experiments
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/surrogo/surrogo/plotting"
+)
+
+// plotLongRollout draws the long-rollout figures: the error per step
+// against persistence, the spectra and value densities of truth and
+// prediction at the compare steps, and the mean square and energy per
+// step.
+func plotLongRollout(r *LongRollout, figs string, opts PlotOptions) ([]string, error) {
+	var written []string
+	for _, fig := range []func(*LongRollout, string, PlotOptions) ([]string, error){
+		plotLongRolloutError, plotLongRolloutSpectra, plotLongRolloutPDF, plotLongRolloutEnergy,
+	} {
+		files, err := fig(r, figs, opts)
+		written = append(written, files...)
+		if err != nil {
+			return written, err
+		}
+	}
+	return written, nil
+}
+
+func stepAxis(n int) []float64 {
+	x := make([]float64, n)
+	for i := range x {
+		x[i] = float64(i + 1)
+	}
+	return x
+}
+
+func plotLongRolloutError(r *LongRollout, figs string, opts PlotOptions) ([]string, error) {
+	x := stepAxis(r.Steps)
+	return writeCurves(filepath.Join(figs, "long_rollout_error"), plotting.Curves{
+		XLabel: "rollout step", YLabel: "relative L2 error", LogY: true,
+		Series: []plotting.Series{{Name: "model", X: x, Y: r.RelL2}, {Name: "persistence", X: x, Y: r.Persistence, Dashed: true}},
+	}, opts)
+}
+
+func plotLongRolloutSpectra(r *LongRollout, figs string, opts PlotOptions) ([]string, error) {
+	var series []plotting.Series
+	for _, s := range r.Spectra {
+		if len(s.K) < 2 {
+			continue
+		}
+		series = append(series,
+			plotting.Series{Name: fmt.Sprintf("step %d", s.Step), X: s.K[1:], Y: s.Truth[1:]},
+			plotting.Series{X: s.K[1:], Y: s.Pred[1:], Dashed: true})
+	}
+	return writeCurves(filepath.Join(figs, "long_rollout_spectra"), plotting.Curves{
+		XLabel: "wavenumber k", YLabel: "E(k)", LogX: true, LogY: true, YDecades: 12,
+		Series: series, Legend: []string{"truth", "prediction"},
+	}, opts)
+}
+
+func plotLongRolloutPDF(r *LongRollout, figs string, opts PlotOptions) ([]string, error) {
+	var series []plotting.Series
+	for _, h := range r.Histograms {
+		mid := make([]float64, len(h.Truth))
+		for i := range mid {
+			mid[i] = (h.Edges[i] + h.Edges[i+1]) / 2
+		}
+		series = append(series,
+			plotting.Series{Name: fmt.Sprintf("step %d", h.Step), X: mid, Y: h.Truth},
+			plotting.Series{X: mid, Y: h.Pred, Dashed: true})
+	}
+	return writeCurves(filepath.Join(figs, "long_rollout_pdf"), plotting.Curves{
+		XLabel: "value", YLabel: "probability density", LogY: true, YDecades: 6,
+		Series: series, Legend: []string{"truth", "prediction"},
+	}, opts)
+}
+
+func plotLongRolloutEnergy(r *LongRollout, figs string, opts PlotOptions) ([]string, error) {
+	x := stepAxis(r.Steps)
+	return writeCurves(filepath.Join(figs, "long_rollout_energy"), plotting.Curves{
+		XLabel: "rollout step", YLabel: "energy and mean square", LogY: true,
+		Series: []plotting.Series{
+			{Name: "energy", X: x, Y: r.EnergyTruth}, {X: x, Y: r.EnergyPred, Dashed: true},
+			{Name: "mean square", X: x, Y: r.MeanSquareTruth}, {X: x, Y: r.MeanSquarePred, Dashed: true},
+		},
+		Legend: []string{"truth", "prediction"},
+	}, opts)
+}
