@@ -121,3 +121,26 @@ func TestLongRollout(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainWindowsAll: train.windows = all trains on every window of
+// every training trajectory and tests on every window of the test ones
+// (6 snapshots, t_in 2 + t_out 3: two windows per trajectory).
+func TestTrainWindowsAll(t *testing.T) {
+	dir := t.TempDir()
+	text := strings.Replace(rolloutConfig, "eval_every = 4\n", "eval_every = 4\nwindows = \"all\"\n", 1)
+	cfg := dataConfig(t, dir, text)
+	if _, err := Run(context.Background(), cfg, RunOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if m := readMetrics(t, cfg); m.TestSamples != 4*2 {
+		t.Errorf("%d test samples, want 4 trajectories x 2 windows", m.TestSamples)
+	}
+	raw, err := os.ReadFile(filepath.Join(cfg.RunDir(), "train_log.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 12 trajectories x 2 windows in batches of 4: 6 steps per epoch.
+	if first := strings.Split(string(raw), "\n")[1]; !strings.HasPrefix(first, "1,6,") {
+		t.Errorf("first epoch line %q, want 6 steps", first)
+	}
+}
