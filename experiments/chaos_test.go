@@ -130,7 +130,8 @@ func TestTrainWindowsAll(t *testing.T) {
 	text := strings.Replace(rolloutConfig, "eval_every = 4\n", "eval_every = 4\nwindows = \"all\"\n", 1)
 	cfg := dataConfig(t, dir, text)
 	if _, err := Run(context.Background(), cfg, RunOptions{}); err != nil {
-		t.Fatal(err)
+		raw, _ := os.ReadFile(filepath.Join(cfg.RunDir(), "metrics.json"))
+		t.Fatalf("%v\n%s", err, raw)
 	}
 	if m := readMetrics(t, cfg); m.TestSamples != 4*2 {
 		t.Errorf("%d test samples, want 4 trajectories x 2 windows", m.TestSamples)

@@ -150,6 +150,19 @@ func WriteCurves(base string, c Curves, formats []string) ([]string, error) {
 		}
 		p.Legend.Add(name, l)
 	}
+	// A single value (or equal values) gives an empty range, which a log
+	// axis cannot draw: widen it by a factor 2 (or 1 linearly) each way.
+	widen := func(a *plot.Axis, log bool) {
+		switch {
+		case a.Min != a.Max:
+		case log:
+			a.Min, a.Max = a.Min/2, a.Max*2
+		default:
+			a.Min, a.Max = a.Min-1, a.Max+1
+		}
+	}
+	widen(&p.X, c.LogX)
+	widen(&p.Y, c.LogY)
 	if c.LogY && c.YDecades > 0 {
 		if lo := p.Y.Max / math.Pow(10, c.YDecades); p.Y.Min < lo {
 			p.Y.Min = lo

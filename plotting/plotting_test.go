@@ -94,3 +94,17 @@ func TestLogTicksNarrowRange(t *testing.T) {
 		t.Errorf("labels %v", labels)
 	}
 }
+
+// TestWriteCurvesSinglePoint: one point below 1 on log-log axes (a
+// resolution study with only the training grid) draws instead of failing
+// on an empty axis range.
+func TestWriteCurvesSinglePoint(t *testing.T) {
+	for _, c := range []Curves{
+		{LogX: true, LogY: true, XTicksAtData: true, Series: []Series{{Name: "trained at 16", X: []float64{16}, Y: []float64{0.75}, Points: true}}},
+		{Series: []Series{{Name: "flat", X: []float64{1, 2}, Y: []float64{-0.5, -0.5}}}},
+	} {
+		if _, err := WriteCurves(filepath.Join(t.TempDir(), "one"), c, []string{"png"}); err != nil {
+			t.Errorf("%+v: %v", c.Series[0], err)
+		}
+	}
+}
