@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"context"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -143,5 +144,39 @@ func TestTrainWindowsAll(t *testing.T) {
 	// 12 trajectories x 2 windows in batches of 4: 6 steps per epoch.
 	if first := strings.Split(string(raw), "\n")[1]; !strings.HasPrefix(first, "1,6,") {
 		t.Errorf("first epoch line %q, want 6 steps", first)
+	}
+}
+
+// TestTrainingKeysRefused: the onecycle, clipping, windows and long-rollout
+// keys are checked at their line.
+func TestTrainingKeysRefused(t *testing.T) {
+	cases := []struct {
+		name, base, from, to, key, msg string
+	}{
+		{"pct without onecycle", fnoConfig, "schedule = \"step\"", "schedule = \"step\"\npct_start = 0.2", "train.pct_start", "train.schedule is \"step\""},
+		{"pct out of range", fnoConfig, "schedule = \"step\"", "schedule = \"onecycle\"\npct_start = 1.5", "train.pct_start", "must be in (0, 1)"},
+		{"negative clip", fnoConfig, "schedule = \"step\"", "schedule = \"step\"\nclip_norm = -1", "train.clip_norm", "must be >= 0"},
+		{"windows on a map", fnoConfig, "schedule = \"step\"", "schedule = \"step\"\nwindows = \"all\"", "train.windows", "the map task"},
+		{"unknown windows", rolloutConfig, "eval_every = 4", "eval_every = 4\nwindows = \"some\"", "train.windows", "expected first or all"},
+		{"rollout too long", rolloutConfig, "[eval]\n", "[eval]\nrollout_steps = 5\n", "eval.rollout_steps", "the data stores 6 per trajectory (4 after them)"},
+		{"compare beyond", rolloutConfig, "[eval]\n", "[eval]\nrollout_steps = 4\ncompare_steps = [5]\n", "eval.compare_steps", "between 1 and eval.rollout_steps 4"},
+		{"compare alone", rolloutConfig, "[eval]\n", "[eval]\ncompare_steps = [1]\n", "eval.compare_steps", "set eval.rollout_steps"},
+		{"long rollout on a map", fnoConfig, "[eval]\n", "[eval]\nrollout_steps = 3\n", "eval.rollout_steps", "needs the rollout task"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if !strings.Contains(c.base, c.from) {
+				t.Fatalf("base config lacks %q", c.from)
+			}
+			dir := t.TempDir()
+			text := strings.Replace(c.base, c.from, c.to, 1)
+			p := filepath.Join(dir, "c.toml")
+			os.WriteFile(p, []byte(strings.ReplaceAll(strings.ReplaceAll(text, "OUT", filepath.Join(dir, "d.h5")), "RUN", dir)), 0o644)
+			_, err := Load(p)
+			var ce *ConfigError
+			if !errors.As(err, &ce) || ce.Key != c.key || !strings.Contains(err.Error(), c.msg) {
+				t.Fatalf("error %v, want %s: %s", err, c.key, c.msg)
+			}
+		})
 	}
 }

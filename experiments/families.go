@@ -125,6 +125,7 @@ var gridKeys = []string{
 	"model.task", "model.t_in", "model.t_out", "model.width", "model.modes", "model.layers", "model.proj_hidden", "model.activation",
 	"train.epochs", "train.batch", "train.optimizer", "train.lr", "train.weight_decay", "train.schedule", "train.step_size", "train.gamma",
 	"train.normalize", "train.loss", "train.subsample", "train.checkpoint_every", "train.eval_every", "train.windows",
+	"train.clip_norm", "train.pct_start", "train.div_factor", "train.final_div_factor",
 	"eval.subsamples", "eval.resolutions", "eval.superres_samples", "eval.solver_samples", "eval.rollout_steps", "eval.compare_steps",
 }
 
@@ -164,6 +165,13 @@ func (c *Config) storedSpatial(k int) []int {
 		spatial[i] = (n + k - 1) / k
 	}
 	return spatial
+}
+
+func orDefaultFloat(v, def float64) float64 {
+	if v == 0 {
+		return def
+	}
+	return v
 }
 
 func orDefault(v, def int) int {

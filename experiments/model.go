@@ -38,7 +38,11 @@ type TrainConfig struct {
 	Optimizer       string    `toml:"optimizer" doc:"adam (L2 weight decay, as FNO) | adamw"`
 	LR              float64   `toml:"lr" doc:"initial learning rate (default: the optimizer's usual 1e-3 for adam and adamw)"`
 	WeightDecay     float64   `toml:"weight_decay" doc:"weight decay (L2 for adam, decoupled for adamw)"`
-	Schedule        string    `toml:"schedule" doc:"step | cosine | none"`
+	Schedule        string    `toml:"schedule" doc:"step | cosine | onecycle (per batch, torch's OneCycleLR with cosine annealing to the peak train.lr) | none"`
+	PctStart        float64   `toml:"pct_start" doc:"onecycle: share of the steps spent rising to train.lr (default 0.3, as torch)"`
+	DivFactor       float64   `toml:"div_factor" doc:"onecycle: the first rate is train.lr / div_factor (default 25)"`
+	FinalDivFactor  float64   `toml:"final_div_factor" doc:"onecycle: the last rate is the first / final_div_factor (default 1e4)"`
+	ClipNorm        float64   `toml:"clip_norm" doc:"clip the gradient's global L2 norm to this before each step (0: no clipping)"`
 	StepSize        int       `toml:"step_size" doc:"epochs between learning-rate drops (schedule step)"`
 	Gamma           float64   `toml:"gamma" doc:"learning-rate factor per drop (schedule step)"`
 	Normalize       string    `toml:"normalize" doc:"none | gaussian-pointwise | gaussian-global | minmax"`
@@ -126,6 +130,9 @@ func (m *ModelConfig) defaults() {
 func (t *TrainConfig) defaults() {
 	if t.Optimizer == "" {
 		t.Optimizer = "adam"
+	}
+	if t.Schedule == "onecycle" { // torch's defaults
+		t.PctStart, t.DivFactor, t.FinalDivFactor = orDefaultFloat(t.PctStart, 0.3), orDefaultFloat(t.DivFactor, 25), orDefaultFloat(t.FinalDivFactor, 1e4)
 	}
 	if t.LR == 0 {
 		t.LR = defaultLR[t.Optimizer]
@@ -336,8 +343,16 @@ func (c *Config) validateFirstOrder(raw []byte) error {
 		return c.fail(raw, "train.weight_decay", "must be >= 0, got %v", t.WeightDecay)
 	case t.Optimizer != "adam" && t.Optimizer != "adamw":
 		return c.fail(raw, "train.optimizer", "unknown optimizer %q (expected adam or adamw)", t.Optimizer)
-	case t.Schedule != "step" && t.Schedule != "cosine" && t.Schedule != "none":
-		return c.fail(raw, "train.schedule", "unknown schedule %q (expected step, cosine or none)", t.Schedule)
+	case t.Schedule != "step" && t.Schedule != "cosine" && t.Schedule != "onecycle" && t.Schedule != "none":
+		return c.fail(raw, "train.schedule", "unknown schedule %q (expected step, cosine, onecycle or none)", t.Schedule)
+	case t.ClipNorm < 0:
+		return c.fail(raw, "train.clip_norm", "must be >= 0 (0: no clipping), got %v", t.ClipNorm)
+	case t.Schedule == "onecycle" && !(t.PctStart > 0 && t.PctStart < 1):
+		return c.fail(raw, "train.pct_start", "must be in (0, 1), got %v", t.PctStart)
+	case t.Schedule == "onecycle" && !(t.DivFactor > 0 && t.FinalDivFactor > 0):
+		return c.fail(raw, "train.div_factor", "div_factor and final_div_factor must be positive, got %v and %v", t.DivFactor, t.FinalDivFactor)
+	case t.Schedule != "onecycle" && (t.PctStart != 0 || t.DivFactor != 0 || t.FinalDivFactor != 0):
+		return c.fail(raw, "train.pct_start", "pct_start, div_factor and final_div_factor shape the onecycle schedule; train.schedule is %q", t.Schedule)
 	case t.Schedule == "step" && t.StepSize < 1:
 		return c.fail(raw, "train.step_size", "must be at least 1 for the step schedule, got %d", t.StepSize)
 	case t.Loss != "rel_l2" && t.Loss != "mse":

@@ -198,16 +198,16 @@ func (g *gridTraining) prepare(ctx context.Context) error {
 // checkpoints in the run directory.
 func (g *gridTraining) trainer() (*nn.Trainer[float32], error) {
 	cfg, t := g.cfg, g.cfg.Train
-	opt, sched := newOptimizer(t), newSchedule(t)
 	sampler, err := datasets.NewSampler(g.data.trainIndices(), t.Batch, true, cfg.Seed)
 	if err != nil {
 		return nil, err
 	}
+	opt, sched := newOptimizer(t), newSchedule(t, sampler.Batches())
 	g.batches = &epochBatches{src: g.data.src, sampler: sampler}
 	return &nn.Trainer[float32]{
 		Params: g.params,
 		Phases: []nn.Phase[float32]{{
-			Name: t.Optimizer, Optimizer: opt, Schedule: sched, Epochs: t.Epochs, BatchesPerEpoch: sampler.Batches(),
+			Name: t.Optimizer, Optimizer: opt, Schedule: sched, ClipNorm: t.ClipNorm, Epochs: t.Epochs, BatchesPerEpoch: sampler.Batches(),
 			Loss: g.batchLoss,
 		}},
 		Evaluate: func(ctx context.Context, epoch int) (map[string]float64, error) {
@@ -355,8 +355,10 @@ func newOptimizer(t TrainConfig) nn.Optimizer[float32] {
 
 // newSchedule returns the [train] section's learning-rate schedule (nil:
 // constant).
-func newSchedule(t TrainConfig) nn.Schedule {
+func newSchedule(t TrainConfig, batchesPerEpoch int) nn.Schedule {
 	switch t.Schedule {
+	case "onecycle":
+		return &nn.OneCycleLR{Max: t.LR, Total: t.Epochs * batchesPerEpoch, Pct: t.PctStart, Div: t.DivFactor, FinalDiv: t.FinalDivFactor}
 	case "step":
 		return &nn.StepLR{Base: t.LR, Gamma: t.Gamma, Size: t.StepSize}
 	case "cosine":
@@ -379,7 +381,7 @@ func checkResumable(cfg *Config, params []nn.Param[float32], modelJSON string) (
 	if err := newOptimizer(t).LoadState(ck.Optimizer); err != nil {
 		return nil, fmt.Errorf("experiments: cannot resume from %s with train.optimizer = %q (%s): %w", path, t.Optimizer, hint, err)
 	}
-	if s := newSchedule(t); s != nil {
+	if s := newSchedule(t, 1); s != nil {
 		if err := s.LoadState(ck.Schedule); err != nil {
 			return nil, fmt.Errorf("experiments: cannot resume from %s with train.schedule = %q (%s): %w", path, t.Schedule, hint, err)
 		}
