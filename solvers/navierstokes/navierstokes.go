@@ -459,3 +459,57 @@ func (s *Solver) CFL(w []float64) float64 {
 	}
 	return s.p.Dt * (mu + mv) / (s.p.Length / float64(s.n))
 }
+
+// CutoffShell returns the largest wavenumber, in units of the box's
+// fundamental 2 pi / L, that the 2/3 rule keeps along an axis: the largest
+// m with 3 m < N. The radial shell of this index lies wholly inside the
+// dealiased square of modes.
+func (s *Solver) CutoffShell() int { return (s.n - 1) / 3 }
+
+// EnstrophySpectrum returns the isotropic enstrophy spectrum of the
+// vorticity field w: z[i] sums (1/2) |w_k|^2 / N^4 over the modes of the
+// full spectrum whose |k| L / 2 pi rounds to i, for i = 0 ..
+// ceil(N/sqrt 2), so that sum_i z[i] = Enstrophy(w); k[i] = 2 pi i / L is
+// the shell's wavenumber. Unlike the velocity in Spectrum, the vorticity
+// keeps its Nyquist modes.
+func (s *Solver) EnstrophySpectrum(w []float64) (k, z []float64) {
+	n, h := s.n, s.h
+	wh := make([]complex128, n*h)
+	s.fft.Forward(wh, append([]float64(nil), w...))
+	shells := int(math.Ceil(math.Sqrt2*float64(n)/2)) + 1
+	k = make([]float64, shells)
+	for i := range k {
+		k[i] = 2 * math.Pi * float64(i) / s.p.Length
+	}
+	z = make([]float64, shells)
+	norm := float64(n) * float64(n)
+	for e, c := range wh {
+		// Columns 1..n/2-1 of the half spectrum stand for two modes.
+		mult := 2.0
+		if j := e % h; j == 0 || 2*j == n {
+			mult = 1
+		}
+		k2 := s.kx[e]*s.kx[e] + s.ky[e]*s.ky[e]
+		shell := int(math.Round(math.Sqrt(k2) * s.p.Length / (2 * math.Pi)))
+		z[shell] += 0.5 * mult * (real(c)*real(c) + imag(c)*imag(c)) / (norm * norm)
+	}
+	return k, z
+}
+
+// ResolutionRatio measures how well the grid resolves the vorticity field
+// w: the enstrophy spectrum in the shell of the dealiasing cut-off
+// (CutoffShell) divided by its largest value over all shells. A resolved
+// field has a spectrum that falls by orders of magnitude before the
+// cut-off; an under-resolved one piles enstrophy up there (ratios of
+// 1e-2 and above). It is 0 for a field without enstrophy.
+func (s *Solver) ResolutionRatio(w []float64) float64 {
+	_, z := s.EnstrophySpectrum(w)
+	peak := 0.0
+	for _, v := range z {
+		peak = math.Max(peak, v)
+	}
+	if peak == 0 {
+		return 0
+	}
+	return z[s.CutoffShell()] / peak
+}
