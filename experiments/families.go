@@ -10,6 +10,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/surrogo/surrogo/operators/factformer"
 	"github.com/surrogo/surrogo/operators/fno"
 	"github.com/surrogo/surrogo/operators/t1"
 	"github.com/surrogo/surrogo/pinn"
@@ -23,16 +24,24 @@ import (
 // operators/, pinn/ or mesh/), one entry here and one example config.
 var modelFamilies = map[string]modelFamily{
 	"fno": gridFamily("Fourier neural operator (Li et al. 2021): FNO-1D/2D/3D as the original scripts", gridArch{
-		keys:     []string{"model.pad_fraction"},
+		keys:     append(slices.Clone(spectralKeys), "model.pad_fraction"),
 		validate: validateFNO, check: checkFNO, build: buildFNO, params: fnoParams, resolve: resolveFNO,
 		// 46 floats per channel and point measured at 4 layers (FNO-2D, 128^2), 36 in 1D.
-		activationFactor: func(layers int) float64 { return 8*float64(orDefault(layers, 4)) + 8 },
+		activationFactor: func(c *Config) float64 { return 8*float64(orDefault(c.Model.Layers, 4)) + 8 },
 	}),
 	"t1": gridFamily("Transform Once (Poli et al. 2022): T1-1D/2D with DCT or rFFT weights", gridArch{
-		keys:     []string{"model.transform", "model.init"},
+		keys:     append(slices.Clone(spectralKeys), "model.transform", "model.init"),
 		validate: validateT1, check: checkT1, build: buildT1, params: t1Params, resolve: resolveT1,
 		// 27 floats per channel and point measured at 8 layers (64^2).
-		activationFactor: func(layers int) float64 { return 4*float64(orDefault(layers, 8)) + 4 },
+		activationFactor: func(c *Config) float64 { return 4*float64(orDefault(c.Model.Layers, 8)) + 4 },
+	}),
+	"factformer": gridFamily("factorized transformers (Li et al. 2023; Yang et al. 2024): FactFormer, IFactFormer-o (chained axis kernels) and -m (parallel)", gridArch{
+		keys: []string{"model.variant", "model.heads", "model.dim_head", "model.kernel_multiplier", "model.latent_multiplier", "model.latent_steps",
+			"model.rff_sigma", "model.coordinates", "model.quadrature",
+			"train.curriculum_iters", "train.pushforward_after", "train.pushforward_every", "train.pushforward_unrolls"},
+		validate: validateFactFormer, check: checkFactFormer, build: buildFactFormer, params: factFormerParams, resolve: resolveFactFormer,
+		activationFactor: factFormerActivations, callTraining: true,
+		framesPerCall: func(c *Config, dim int) int { return c.factFormerConfig(dim).Steps() },
 	}),
 	"pinn": physicsInformedFamily("physics-informed network (Raissi et al. 2019) on the equation of [data]", nil,
 		func(pde pinn.PDE, a pinn.Arch, r *tensor.RNG) (pinn.Model, error) { return pinn.NewPINN(pde, a, r) }),
@@ -122,12 +131,16 @@ func (f modelFamily) dropUnread(tree map[string]any) {
 // task, the architecture's common sizes, the first-order training loop and
 // the evaluation on other grids.
 var gridKeys = []string{
-	"model.task", "model.t_in", "model.t_out", "model.width", "model.modes", "model.layers", "model.proj_hidden", "model.activation",
+	"model.task", "model.t_in", "model.t_out", "model.width", "model.layers",
 	"train.epochs", "train.batch", "train.optimizer", "train.lr", "train.weight_decay", "train.schedule", "train.step_size", "train.gamma",
 	"train.normalize", "train.loss", "train.subsample", "train.checkpoint_every", "train.eval_every", "train.windows",
 	"train.clip_norm", "train.pct_start", "train.div_factor", "train.final_div_factor",
 	"eval.subsamples", "eval.resolutions", "eval.superres_samples", "eval.solver_samples", "eval.rollout_steps", "eval.compare_steps",
 }
+
+// spectralKeys are the keys FNO and T1 share: kept modes, the head and
+// the activation.
+var spectralKeys = []string{"model.modes", "model.proj_hidden", "model.activation"}
 
 // gridArch is what differs between the grid operators: their own keys and
 // how a [model] section becomes a network on a grid.
@@ -140,7 +153,15 @@ type gridArch struct {
 	resolve  func(c *Config, spatial []int) ModelConfig
 	// activationFactor is the floats kept per hidden channel and grid point
 	// of one sample in a training step (fitted to docs/PERFORMANCE.md).
-	activationFactor func(layers int) float64
+	activationFactor func(c *Config) float64
+	// callTraining trains on the frames of one model call (several for
+	// a model that marches in latent time), with the frames-per-call
+	// curriculum and the pushforward steps of train.curriculum_iters and
+	// train.pushforward_*; otherwise the loss covers all t_out frames of
+	// the autoregressive rollout, differentiated through (FNO's).
+	callTraining bool
+	// framesPerCall is the most frames one call predicts (callTraining).
+	framesPerCall func(c *Config, dim int) int
 }
 
 // gridFamily is the registry entry of a grid operator.
@@ -299,4 +320,121 @@ func familyDoc() string {
 		fmt.Fprintf(&b, "- **%s**: %s. Keys: %s.\n", name, f.about, "`"+strings.Join(f.keys, "`, `")+"`")
 	}
 	return b.String()
+}
+
+// ------------------------------------------------- factorized transformers
+
+// factFormerConfig maps [model] to a FactFormer or IFactFormer on a grid
+// of dim axes: t_in frames of the data's variables in, one frame of them
+// out per latent step (model.layers is the variant's depth or its
+// weight-shared iterations).
+func (c *Config) factFormerConfig(dim int) factformer.Config {
+	m := c.Model
+	fc := factformer.Config{Variant: m.Variant, SpatialDim: dim, InFields: c.variables(), InFrames: max(c.inChannels()/c.variables(), 1),
+		OutFields: c.variables(), Dim: m.Width, Heads: m.Heads, DimHead: m.DimHead, KernelMultiplier: m.KernelMultiplier,
+		LatentMultiplier: m.LatentMultiplier, MaxLatentSteps: m.LatentSteps, RFFSigma: m.RFFSigma, Coordinates: m.Coordinates,
+		Quadrature: m.Quadrature}
+	if fc.Variant == "" || fc.Variant == factformer.VariantFactFormer {
+		fc.Depth = m.Layers
+		if m.Task != "rollout" && fc.MaxLatentSteps == 0 {
+			fc.MaxLatentSteps = 1 // a map predicts one frame
+		}
+	} else {
+		fc.Layers = m.Layers
+	}
+	if dim != 3 {
+		fc.Embed = factformer.EmbedLinear // the stacked frames as channels, as upstream's 2-D model
+	}
+	return fc.WithDefaults()
+}
+
+func validateFactFormer(c *Config, raw []byte) error {
+	fc := c.factFormerConfig(len(c.storedShape()))
+	if err := fc.Validate(); err != nil {
+		return c.fail(raw, factFormerKey(err.Error()), "%v", err)
+	}
+	return c.validateCallTraining(raw, fc.Steps())
+}
+
+// factFormerKey is the [model] key an error of factformer.Config.Validate
+// is about (its message names the field).
+func factFormerKey(msg string) string {
+	for field, key := range map[string]string{"variant": "model.variant", "heads": "model.heads", "dim_head": "model.dim_head",
+		"kernel_multiplier": "model.kernel_multiplier", "latent": "model.latent_multiplier", "max_latent_steps": "model.latent_steps",
+		"rff_sigma": "model.rff_sigma", "coordinates": "model.coordinates", "layers": "model.layers", "depth": "model.layers"} {
+		if strings.HasPrefix(msg, "factformer: "+field+" ") {
+			return key
+		}
+	}
+	return "model.width"
+}
+
+func checkFactFormer(c *Config, spatial []int) error {
+	return c.factFormerConfig(len(spatial)).Validate()
+}
+
+func buildFactFormer(c *Config, spatial []int, r *tensor.RNG) (operator, any, error) {
+	m, err := factformer.New[float32](c.factFormerConfig(len(spatial)), r)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, m.Cfg, nil
+}
+
+func factFormerParams(c *Config, dim int) float64 { return c.factFormerConfig(dim).ParamCount() }
+
+func resolveFactFormer(c *Config, spatial []int) ModelConfig {
+	m := c.Model
+	fc := c.factFormerConfig(len(spatial))
+	m.Variant, m.Heads, m.DimHead, m.KernelMultiplier = fc.Variant, fc.Heads, fc.DimHead, fc.KernelMultiplier
+	m.LatentMultiplier, m.LatentSteps, m.RFFSigma, m.Coordinates = fc.LatentMultiplier, fc.MaxLatentSteps, fc.RFFSigma, fc.Coordinates
+	m.Layers = fc.Layers
+	if fc.Variant == factformer.VariantFactFormer {
+		m.Layers = fc.Depth
+	}
+	return m
+}
+
+// factFormerActivations estimates the floats kept per hidden channel and
+// grid point in a training step: per block iteration the normalised
+// input, the value and the projected input, the axis integrals (twice
+// heads x dim_head, or once per axis concatenated for -m), the group
+// norm and the output MLP; the latent marching keeps its states.
+func factFormerActivations(c *Config) float64 {
+	fc := c.factFormerConfig(len(c.storedShape()))
+	inner := float64(fc.Heads*fc.DimHead) / float64(fc.Dim)
+	perBlock := 6 + 4*inner
+	blocks := float64(fc.Depth)
+	if fc.Variant != factformer.VariantFactFormer {
+		perBlock += float64(fc.SpatialDim) * inner
+		blocks = float64(fc.Depth * fc.Layers)
+	}
+	return blocks*perBlock + float64(fc.Steps())*(fc.LatentMultiplier*4+2)
+}
+
+// validateCallTraining checks the curriculum and pushforward keys of a
+// family trained call by call, whose calls predict up to frames frames:
+// the target window must hold the frames the trained call is compared
+// with, after the pushforward's unrolled calls.
+func (c *Config) validateCallTraining(raw []byte, frames int) error {
+	t, m := c.Train, c.Model
+	switch {
+	case t.PushforwardEvery < 0 || t.PushforwardUnrolls < 0 || t.PushforwardAfter < 0 || t.CurriculumIters < 0:
+		return c.fail(raw, "train.pushforward_every", "curriculum and pushforward counts must be >= 0")
+	case t.PushforwardEvery > 0 && t.PushforwardUnrolls < 1:
+		return c.fail(raw, "train.pushforward_unrolls", "a pushforward step unrolls at least once, got %d", t.PushforwardUnrolls)
+	case t.PushforwardEvery == 0 && (t.PushforwardUnrolls > 0 || t.PushforwardAfter > 0):
+		return c.fail(raw, "train.pushforward_every", "pushforward_after and pushforward_unrolls need pushforward_every > 0")
+	case m.Task != "rollout" && (t.PushforwardEvery > 0 || t.CurriculumIters > 0):
+		return c.fail(raw, "model.task", "the curriculum and pushforward train rollouts; the map task predicts one frame")
+	}
+	need := frames
+	if t.PushforwardEvery > 0 {
+		need = (t.PushforwardUnrolls + 1) * frames
+	}
+	if m.Task == "rollout" && m.TOut < need {
+		return c.fail(raw, "model.t_out", "training compares %d frames per call (model.latent_steps) after %d pushforward unrolls: t_out must be at least %d, got %d",
+			frames, t.PushforwardUnrolls, need, m.TOut)
+	}
+	return nil
 }

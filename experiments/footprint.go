@@ -189,7 +189,7 @@ func (c *Config) gridFootprints(a gridArch) []footprint {
 	for _, n := range spatial {
 		points *= float64(n) * (1 + m.PadFraction)
 	}
-	width, batch, factor := float64(m.Width), float64(t.Batch), a.activationFactor(m.Layers)
+	width, batch, factor := float64(m.Width), float64(t.Batch), a.activationFactor(c)
 	act := 4 * batch * factor * width * points
 	// Batches stream from the file: the one training, the one prefetched
 	// and the test set, each as stored (inputs and targets).

@@ -29,32 +29,46 @@ type ModelConfig struct {
 	DepthX       int     `toml:"depth_x" doc:"lpinn: tanh layers of the characteristic-curve network (0: 2)"`
 	SharedLayers bool    `toml:"shared_layers" doc:"lpinn: share layers between the branches as the released code (default: two networks, as the paper)"`
 	HardCurveIC  bool    `toml:"hard_curve_ic" doc:"lpinn: curves x_L = x0 + t N(x0, t), so x_L(x0, 0) = x0 holds exactly (default: the paper's soft initial-condition loss)"`
+
+	Variant          string  `toml:"variant" doc:"factformer: factformer (distinct blocks, chained axis kernels, latent time marching; model.layers = its depth), ifactformer-o (one weight-shared chained block applied model.layers times) or ifactformer-m (the same with the axis kernels in parallel, concatenated)"`
+	Heads            int     `toml:"heads" doc:"factformer: kernel heads (0: 8 for factformer, 5 for ifactformer)"`
+	DimHead          int     `toml:"dim_head" doc:"factformer: value channels per head (0: 64 for factformer, 96 for ifactformer)"`
+	KernelMultiplier int     `toml:"kernel_multiplier" doc:"factformer: query/key width per head = dim_head * kernel_multiplier (0: 2 for factformer, 3 for ifactformer)"`
+	LatentMultiplier float64 `toml:"latent_multiplier" doc:"factformer variant: latent width = width * latent_multiplier (0: 2)"`
+	LatentSteps      int     `toml:"latent_steps" doc:"factformer variant: frames one call predicts by latent time marching (0: 4; 1 for a map task)"`
+	RFFSigma         float64 `toml:"rff_sigma" doc:"factformer: std of the frozen random Fourier features of the coordinates (0: 8)"`
+	Coordinates      string  `toml:"coordinates" doc:"factformer: endpoint (linspace(0, 2 pi, n) as upstream, the default) or periodic (2 pi i / n)"`
+	Quadrature       bool    `toml:"quadrature" doc:"factformer: weight each axis kernel by 1/n (upstream does not, so its scale grows with resolution)"`
 }
 
 // TrainConfig is the [train] section.
 type TrainConfig struct {
-	Epochs          int       `toml:"epochs" doc:"training epochs"`
-	Batch           int       `toml:"batch" doc:"samples per batch"`
-	Optimizer       string    `toml:"optimizer" doc:"adam (L2 weight decay, as FNO) | adamw"`
-	LR              float64   `toml:"lr" doc:"initial learning rate (default: the optimizer's usual 1e-3 for adam and adamw)"`
-	WeightDecay     float64   `toml:"weight_decay" doc:"weight decay (L2 for adam, decoupled for adamw)"`
-	Schedule        string    `toml:"schedule" doc:"step | cosine | onecycle (per batch, torch's OneCycleLR with cosine annealing to the peak train.lr) | none"`
-	PctStart        float64   `toml:"pct_start" doc:"onecycle: share of the steps spent rising to train.lr (default 0.3, as torch)"`
-	DivFactor       float64   `toml:"div_factor" doc:"onecycle: the first rate is train.lr / div_factor (default 25)"`
-	FinalDivFactor  float64   `toml:"final_div_factor" doc:"onecycle: the last rate is the first / final_div_factor (default 1e4)"`
-	ClipNorm        float64   `toml:"clip_norm" doc:"clip the gradient's global L2 norm to this before each step (0: no clipping)"`
-	StepSize        int       `toml:"step_size" doc:"epochs between learning-rate drops (schedule step)"`
-	Gamma           float64   `toml:"gamma" doc:"learning-rate factor per drop (schedule step)"`
-	Normalize       string    `toml:"normalize" doc:"none | gaussian-pointwise | gaussian-global | minmax"`
-	Loss            string    `toml:"loss" doc:"rel_l2 (summed over the batch, as FNO) | mse"`
-	Subsample       int       `toml:"subsample" doc:"train on every k-th stored point per axis"`
-	Windows         string    `toml:"windows" doc:"rollout task: first (each trajectory's first window, the default) or all (every window of t_in + t_out frames of every trajectory; the test error over every window of the test trajectories)"`
-	CheckpointEvery int       `toml:"checkpoint_every" doc:"epochs (fno, t1; default 10) or steps (pinn, lpinn: Adam steps and L-BFGS iterations; default 100) between checkpoints; the last is always saved, and Ctrl-C or SIGTERM saves the last completed step; changing it does not change results"`
-	EvalEvery       int       `toml:"eval_every" doc:"epochs between test evaluations"`
-	LBFGSIters      int       `toml:"lbfgs_iters" doc:"pinn/lpinn: L-BFGS (strong Wolfe) iterations after the Adam steps (train.epochs)"`
-	AMSGrad         bool      `toml:"amsgrad" doc:"Adam with amsgrad (pinn/lpinn reference code: true)"`
-	Collocation     int       `toml:"collocation" doc:"pinn/lpinn: collocation points drawn per Adam step from the (x, t) grid (0: all)"`
-	LossWeights     []float64 `toml:"loss_weights" doc:"pinn/lpinn: weights of ||r_x||, ||r_u||, initial condition (default [10, 1, 1000])"`
+	Epochs             int       `toml:"epochs" doc:"training epochs"`
+	Batch              int       `toml:"batch" doc:"samples per batch"`
+	Optimizer          string    `toml:"optimizer" doc:"adam (L2 weight decay, as FNO) | adamw"`
+	LR                 float64   `toml:"lr" doc:"initial learning rate (default: the optimizer's usual 1e-3 for adam and adamw)"`
+	WeightDecay        float64   `toml:"weight_decay" doc:"weight decay (L2 for adam, decoupled for adamw)"`
+	Schedule           string    `toml:"schedule" doc:"step | cosine | onecycle (per batch, torch's OneCycleLR with cosine annealing to the peak train.lr) | none"`
+	PctStart           float64   `toml:"pct_start" doc:"onecycle: share of the steps spent rising to train.lr (default 0.3, as torch)"`
+	DivFactor          float64   `toml:"div_factor" doc:"onecycle: the first rate is train.lr / div_factor (default 25)"`
+	FinalDivFactor     float64   `toml:"final_div_factor" doc:"onecycle: the last rate is the first / final_div_factor (default 1e4)"`
+	ClipNorm           float64   `toml:"clip_norm" doc:"clip the gradient's global L2 norm to this before each step (0: no clipping)"`
+	StepSize           int       `toml:"step_size" doc:"epochs between learning-rate drops (schedule step)"`
+	Gamma              float64   `toml:"gamma" doc:"learning-rate factor per drop (schedule step)"`
+	Normalize          string    `toml:"normalize" doc:"none | gaussian-pointwise | gaussian-global | minmax"`
+	Loss               string    `toml:"loss" doc:"rel_l2 (summed over the batch, as FNO) | mse"`
+	Subsample          int       `toml:"subsample" doc:"train on every k-th stored point per axis"`
+	Windows            string    `toml:"windows" doc:"rollout task: first (each trajectory's first window, the default) or all (every window of t_in + t_out frames of every trajectory; the test error over every window of the test trajectories)"`
+	CurriculumIters    int       `toml:"curriculum_iters" doc:"factformer: iterations over which the frames predicted per call rise linearly from 1 to model.latent_steps (0: always latent_steps)"`
+	PushforwardAfter   int       `toml:"pushforward_after" doc:"factformer: from this iteration on, every pushforward_every-th step unrolls the model pushforward_unrolls times without gradient and takes the loss on the next frames (0 with pushforward_every 0: off)"`
+	PushforwardEvery   int       `toml:"pushforward_every" doc:"factformer: the pushforward step's period in iterations (upstream 3; 0: off)"`
+	PushforwardUnrolls int       `toml:"pushforward_unrolls" doc:"factformer: no-gradient calls before the trained one in a pushforward step (upstream 2); needs t_out >= (unrolls + 1) * latent_steps"`
+	CheckpointEvery    int       `toml:"checkpoint_every" doc:"epochs (fno, t1; default 10) or steps (pinn, lpinn: Adam steps and L-BFGS iterations; default 100) between checkpoints; the last is always saved, and Ctrl-C or SIGTERM saves the last completed step; changing it does not change results"`
+	EvalEvery          int       `toml:"eval_every" doc:"epochs between test evaluations"`
+	LBFGSIters         int       `toml:"lbfgs_iters" doc:"pinn/lpinn: L-BFGS (strong Wolfe) iterations after the Adam steps (train.epochs)"`
+	AMSGrad            bool      `toml:"amsgrad" doc:"Adam with amsgrad (pinn/lpinn reference code: true)"`
+	Collocation        int       `toml:"collocation" doc:"pinn/lpinn: collocation points drawn per Adam step from the (x, t) grid (0: all)"`
+	LossWeights        []float64 `toml:"loss_weights" doc:"pinn/lpinn: weights of ||r_x||, ||r_u||, initial condition (default [10, 1, 1000])"`
 }
 
 // EvalConfig is the [eval] section.
@@ -226,7 +240,11 @@ func (c *Config) validateGrid(md toml.MetaData, raw []byte, a gridArch) error {
 		if c.ext != nil {
 			grid = fmt.Sprintf("%s stores a %v grid", c.Data.File, c.ext.stored)
 		}
-		return c.fail(raw, "model.modes", "%v (%s, train.subsample %d)", err, grid, t.Subsample)
+		key := "model.modes"
+		if !c.family().reads(key) {
+			key = "model.width"
+		}
+		return c.fail(raw, key, "%v (%s, train.subsample %d)", err, grid, t.Subsample)
 	}
 	return nil
 }
@@ -307,7 +325,7 @@ func (c *Config) validateGridSizes(raw []byte) error {
 	if m.Width < 1 {
 		return c.fail(raw, "model.width", "must be at least 1, got %d", m.Width)
 	}
-	if len(m.Modes) == 0 {
+	if len(m.Modes) == 0 && c.family().reads("model.modes") {
 		return c.fail(raw, "model.modes", "missing: one mode count per spatial axis, e.g. [16] or [12, 12]")
 	}
 	for _, k := range m.Modes {

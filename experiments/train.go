@@ -237,11 +237,79 @@ func (g *gridTraining) batchLoss(ctx context.Context, epoch, b int, _ *tensor.RN
 	if err != nil {
 		return nil, err
 	}
+	if g.cfg.family().grid.callTraining {
+		return g.callLoss(batch, epoch*g.batches.sampler.Batches()+b)
+	}
 	pred, err := g.forward(batch)
 	if err != nil {
 		return nil, err
 	}
-	return g.loss(pred, autograd.Const(batch.Target), batch.Len()), nil
+	return g.loss(pred, autograd.Const(batch.Target), batch.Len(), g.cfg.steps()), nil
+}
+
+// multiFrameOperator is a model that predicts a chosen number of frames
+// per call (FactFormer's latent time marching).
+type multiFrameOperator interface {
+	operator
+	ForwardSteps(x *autograd.Var[float32], steps int) (*autograd.Var[float32], error)
+}
+
+// callLoss is the loss of one model call at training iteration iter: the
+// call predicts framesPerCall(iter) frames (the curriculum); on a
+// pushforward step the model first runs train.pushforward_unrolls times
+// without gradient, each prediction fed back as input, and the loss is
+// taken on the frames after those (FactFormer's training).
+func (g *gridTraining) callLoss(b *datasets.Batch, iter int) (*autograd.Var[float32], error) {
+	model, ok := g.model.(multiFrameOperator)
+	if !ok {
+		return nil, fmt.Errorf("experiments: model kind %s does not predict a chosen number of frames per call", g.cfg.Model.Kind)
+	}
+	t, c := g.cfg.Train, g.cfg.variables()
+	s := g.framesPerCall(iter)
+	x := autograd.Const(b.Input)
+	offset := 0 // frames of the target window already unrolled
+	if t.PushforwardEvery > 0 && iter >= t.PushforwardAfter && (iter-t.PushforwardAfter)%t.PushforwardEvery == 0 {
+		var err error
+		autograd.NoGrad(func() {
+			for u := 0; u < t.PushforwardUnrolls && err == nil; u++ {
+				var y *autograd.Var[float32]
+				if y, err = model.ForwardSteps(x, s); err == nil {
+					x = slideWindow(x, y)
+					offset += s
+				}
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+		x = autograd.Const(x.Value)
+	}
+	pred, err := model.ForwardSteps(x, s)
+	if err != nil {
+		return nil, err
+	}
+	truth := tensor.Slice(b.Target, -1, offset*c, (offset+s)*c)
+	// The mean over the call's frames: the logged loss stays per frame
+	// whatever the curriculum's frames per call.
+	return autograd.Scale(g.loss(pred, autograd.Const(truth), b.Len(), s), float32(1/float64(s))), nil
+}
+
+// framesPerCall is the curriculum: frames per call rising linearly from
+// 1 to model.latent_steps over train.curriculum_iters iterations.
+func (g *gridTraining) framesPerCall(iter int) int {
+	most := g.cfg.family().grid.framesPerCall(g.cfg, len(g.cfg.storedShape()))
+	n := g.cfg.Train.CurriculumIters
+	if n <= 0 || iter >= n {
+		return most
+	}
+	return 1 + (most-1)*iter/n
+}
+
+// slideWindow drops the oldest frames of the input window x and appends
+// the predicted frames y (channels last).
+func slideWindow(x, y *autograd.Var[float32]) *autograd.Var[float32] {
+	tin, k := x.Shape()[len(x.Shape())-1], y.Shape()[len(y.Shape())-1]
+	return autograd.Slice(autograd.Concat(-1, x, y), -1, k, tin+k)
 }
 
 // epochBatches streams the batches of an epoch in the sampler's order,
@@ -290,8 +358,8 @@ func (g *gridTraining) forward(b *datasets.Batch) (*autograd.Var[float32], error
 
 // loss sums train.loss over the predicted steps: MSE, or the relative L2
 // summed over the n samples of the batch, as FNO.
-func (g *gridTraining) loss(pred, truth *autograd.Var[float32], n int) *autograd.Var[float32] {
-	steps, c := g.cfg.steps(), g.data.variables()
+func (g *gridTraining) loss(pred, truth *autograd.Var[float32], n, steps int) *autograd.Var[float32] {
+	c := g.cfg.variables()
 	var total *autograd.Var[float32]
 	for k := 0; k < steps; k++ {
 		pk, tk := pred, truth
@@ -338,9 +406,13 @@ func (g *gridTraining) testRelL2(ctx context.Context) (float64, error) {
 // loss reported per sample and step.
 func (g *gridTraining) epochLog(path string, out io.Writer) *trainLog {
 	t := g.cfg.Train
-	perSample := float64(t.Batch * g.cfg.steps()) // the summed rel-L2 loss, reported per sample and step
+	steps := g.cfg.steps()
+	if g.cfg.family().grid.callTraining {
+		steps = 1 // callLoss averages over the call's frames
+	}
+	perSample := float64(t.Batch * steps) // the summed rel-L2 loss, reported per sample and step
 	if t.Loss == "mse" {
-		perSample = float64(g.cfg.steps())
+		perSample = float64(steps)
 	}
 	return &trainLog{path: path, out: out, unit: "epoch", total: t.Epochs, every: 1, scale: perSample}
 }
