@@ -292,9 +292,10 @@ func runSummary(text, name string) (string, string) {
 	var c struct {
 		Name  string `toml:"name"`
 		Model struct {
-			Kind  string `toml:"kind"`
-			Width int    `toml:"width"`
-			Modes []int  `toml:"modes"`
+			Kind    string `toml:"kind"`
+			Variant string `toml:"variant"`
+			Width   int    `toml:"width"`
+			Modes   []int  `toml:"modes"`
 		} `toml:"model"`
 	}
 	if _, err := decodeTOML(text, &c); err != nil || c.Model.Kind == "" {
@@ -303,10 +304,14 @@ func runSummary(text, name string) (string, string) {
 	if c.Name != "" {
 		name = c.Name
 	}
-	if len(c.Model.Modes) == 0 {
-		return name, fmt.Sprintf("%s w%d", c.Model.Kind, c.Model.Width)
+	kind := c.Model.Kind
+	if c.Model.Variant != "" && c.Model.Variant != kind {
+		kind += " " + c.Model.Variant
 	}
-	return name, fmt.Sprintf("%s w%d m%v", c.Model.Kind, c.Model.Width, c.Model.Modes)
+	if len(c.Model.Modes) == 0 {
+		return name, fmt.Sprintf("%s w%d", kind, c.Model.Width)
+	}
+	return name, fmt.Sprintf("%s w%d m%v", kind, c.Model.Width, c.Model.Modes)
 }
 
 func decodeTOML(text string, v any) (toml.MetaData, error) { return toml.Decode(text, v) }
