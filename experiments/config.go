@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -46,8 +47,9 @@ type DataConfig struct {
 	Test       int     `toml:"test" doc:"test samples (the last ones)"`
 	Resolution int     `toml:"resolution" doc:"solver grid points per axis"`
 	Subsample  int     `toml:"subsample" doc:"keep every k-th point when storing (default 1)"`
-	TEnd       float64 `toml:"t_end" doc:"final time (time-dependent solvers)"`
-	Snapshots  int     `toml:"snapshots" doc:"stored times from 0 to t_end inclusive (default 2)"`
+	TEnd       float64 `toml:"t_end" doc:"final time (time-dependent solvers): the stored window is t_end long"`
+	BurnIn     float64 `toml:"burn_in" doc:"time-dependent solvers: time integrated from the initial condition and discarded before the first stored frame (default 0); frames are stored at burn_in + t_end i/(snapshots-1)"`
+	Snapshots  int     `toml:"snapshots" doc:"stored times from burn_in to burn_in + t_end inclusive (default 2)"`
 	Dt         float64 `toml:"dt" doc:"solver time step"`
 
 	Params toml.Primitive `toml:"params" doc:"solver-specific, decoded by the registry"`
@@ -196,6 +198,8 @@ func (c *Config) validateSolverData(md toml.MetaData, raw []byte) error {
 		if err := c.validateTimeWindow(raw); err != nil {
 			return err
 		}
+	} else if c.Data.BurnIn != 0 {
+		return c.fail(raw, "data.burn_in", "applies to time-dependent solvers; %s computes a steady state", c.Data.Solver)
 	}
 	if err := c.validateOutput(raw); err != nil {
 		return err
@@ -232,8 +236,10 @@ func (c *Config) validateSampling(raw []byte) error {
 	return nil
 }
 
-// validateTimeWindow checks a time-dependent solver's t_end, snapshots and
-// time step, and that the steps of one sample stay countable.
+// validateTimeWindow checks a time-dependent solver's t_end, snapshots,
+// time step and burn-in, and that the steps of one sample stay countable
+// (the burn-in is one interval of the solvers' time loop, bounded like
+// t_end).
 func (c *Config) validateTimeWindow(raw []byte) error {
 	d := c.Data
 	switch {
@@ -247,6 +253,15 @@ func (c *Config) validateTimeWindow(raw []byte) error {
 		return c.fail(raw, "data.dt", "%v exceeds data.t_end %v", d.Dt, d.TEnd)
 	case d.TEnd/d.Dt > maxSolverSteps:
 		return c.fail(raw, "data.dt", "t_end / dt = %.3g time steps per sample, more than the %.0g a run can take: increase dt", d.TEnd/d.Dt, float64(maxSolverSteps))
+	case !(d.BurnIn >= 0) || math.IsInf(d.BurnIn, 0):
+		return c.fail(raw, "data.burn_in", "must be finite and >= 0, got %v", d.BurnIn)
+	case d.BurnIn/d.Dt > maxSolverSteps:
+		return c.fail(raw, "data.burn_in", "burn_in / dt = %.3g time steps, more than the %.0g a run can take: increase dt", d.BurnIn/d.Dt, float64(maxSolverSteps))
+	}
+	// A physics-informed network learns the solution from the equation's
+	// initial condition at t = 0, not from a state after a burn-in.
+	if f, ok := modelFamilies[c.Model.Kind]; ok && f.newPINN != nil && d.BurnIn != 0 {
+		return c.fail(raw, "data.burn_in", "model %s trains on the equation from its initial condition at t = 0: set burn_in = 0", c.Model.Kind)
 	}
 	return nil
 }

@@ -87,11 +87,13 @@ func decodeParams(c *Config, md toml.MetaData, dst any) error {
 	return nil
 }
 
-// timeAxis returns the stored times 0, t_end/(T-1), ..., t_end.
+// timeAxis returns the stored times b, b + t_end/(T-1), ..., b + t_end,
+// b = burn_in: the solvers integrate from the initial condition at t = 0
+// and store only these, so the burn-in [0, b) is computed and discarded.
 func timeAxis(d DataConfig) []float64 {
 	t := make([]float64, d.Snapshots)
 	for i := range t {
-		t[i] = d.TEnd * float64(i) / float64(d.Snapshots-1)
+		t[i] = d.BurnIn + d.TEnd*float64(i)/float64(d.Snapshots-1)
 	}
 	return t
 }
