@@ -157,6 +157,7 @@ func TestTrainingKeysRefused(t *testing.T) {
 		{"pct out of range", fnoConfig, "schedule = \"step\"", "schedule = \"onecycle\"\npct_start = 1.5", "train.pct_start", "must be in (0, 1)"},
 		{"negative clip", fnoConfig, "schedule = \"step\"", "schedule = \"step\"\nclip_norm = -1", "train.clip_norm", "must be >= 0"},
 		{"windows on a map", fnoConfig, "schedule = \"step\"", "schedule = \"step\"\nwindows = \"all\"", "train.windows", "the map task"},
+		{"window_every without windows", rolloutConfig, "eval_every = 4", "eval_every = 4\nwindow_every = 2", "train.window_every", "spaces the windows"},
 		{"unknown windows", rolloutConfig, "eval_every = 4", "eval_every = 4\nwindows = \"some\"", "train.windows", "expected first or all"},
 		{"rollout too long", rolloutConfig, "[eval]\n", "[eval]\nrollout_steps = 5\n", "eval.rollout_steps", "the data stores 6 per trajectory (4 after them)"},
 		{"compare beyond", rolloutConfig, "[eval]\n", "[eval]\nrollout_steps = 4\ncompare_steps = [5]\n", "eval.compare_steps", "between 1 and eval.rollout_steps 4"},

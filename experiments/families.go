@@ -133,7 +133,7 @@ func (f modelFamily) dropUnread(tree map[string]any) {
 var gridKeys = []string{
 	"model.task", "model.t_in", "model.t_out", "model.width", "model.layers",
 	"train.epochs", "train.batch", "train.optimizer", "train.lr", "train.weight_decay", "train.schedule", "train.step_size", "train.gamma",
-	"train.normalize", "train.loss", "train.subsample", "train.checkpoint_every", "train.eval_every", "train.windows",
+	"train.normalize", "train.loss", "train.subsample", "train.checkpoint_every", "train.eval_every", "train.windows", "train.window_every",
 	"train.clip_norm", "train.pct_start", "train.div_factor", "train.final_div_factor",
 	"eval.subsamples", "eval.resolutions", "eval.superres_samples", "eval.solver_samples", "eval.rollout_steps", "eval.compare_steps",
 }

@@ -109,7 +109,7 @@ func (c *Config) gridTask(sub int) datasets.GridTask {
 	}
 	if c.Model.Task == "rollout" {
 		return datasets.GridTask{Rollout: true, In: c.Model.TIn, Out: c.Model.TOut, Start: d.FrameStart, Stride: d.FrameStride,
-			Windows: c.Train.Windows == "all", Subsample: sub, Variables: d.Variables}
+			Windows: c.Train.Windows == "all", WindowEvery: c.Train.WindowEvery, Subsample: sub, Variables: d.Variables}
 	}
 	return datasets.GridTask{InputFrame: d.InputFrame, TargetFrame: d.TargetFrame, Subsample: sub, Variables: d.Variables}
 }

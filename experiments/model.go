@@ -58,6 +58,7 @@ type TrainConfig struct {
 	Normalize          string    `toml:"normalize" doc:"none | gaussian-pointwise | gaussian-global | minmax"`
 	Loss               string    `toml:"loss" doc:"rel_l2 (summed over the batch, as FNO) | mse"`
 	Subsample          int       `toml:"subsample" doc:"train on every k-th stored point per axis"`
+	WindowEvery        int       `toml:"window_every" doc:"train.windows = all: stored frames between window starts (default 1: every window)"`
 	Windows            string    `toml:"windows" doc:"rollout task: first (each trajectory's first window, the default) or all (every window of t_in + t_out frames of every trajectory; the test error over every window of the test trajectories)"`
 	CurriculumIters    int       `toml:"curriculum_iters" doc:"factformer: iterations over which the frames predicted per call rise linearly from 1 to model.latent_steps (0: always latent_steps)"`
 	PushforwardAfter   int       `toml:"pushforward_after" doc:"factformer: from this iteration on, every pushforward_every-th step unrolls the model pushforward_unrolls times without gradient and takes the loss on the next frames (0 with pushforward_every 0: off)"`
@@ -286,6 +287,8 @@ func (c *Config) validateTask(raw []byte) error {
 		return c.fail(raw, "eval.resolutions", "re-solved super-resolution is available for map tasks; use eval.subsamples")
 	case t.Windows != "" && t.Windows != "first" && t.Windows != "all":
 		return c.fail(raw, "train.windows", "unknown %q (expected first or all)", t.Windows)
+	case t.WindowEvery < 0 || (t.WindowEvery > 0 && t.Windows != "all"):
+		return c.fail(raw, "train.window_every", "spaces the windows of train.windows = all, must be >= 1 (got %d, windows %q)", t.WindowEvery, t.Windows)
 	}
 	return c.validateLongRollout(raw)
 }
