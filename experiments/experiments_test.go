@@ -309,6 +309,7 @@ func TestExampleConfigsValidate(t *testing.T) {
 		}
 		// Redirect outputs into a temporary directory.
 		text := string(raw) + "\n"
+		text = withGeneratedData(t, text, paper)
 		cfg, err := Parse(p, []byte(text))
 		if err != nil {
 			t.Errorf("%s: %v", p, err)
@@ -439,4 +440,47 @@ func TestAddedZeroKeysKeepRunsValid(t *testing.T) {
 	if h3, _ := hashTree(cur); h3 == h1 {
 		t.Error("a real change kept the hash")
 	}
+}
+
+// withGeneratedData points a study that reads the data another example
+// generates (data.file = "runs/NAME/data/data.h5", absent here) at a file
+// of the same layout and shape, its storage never written (validation
+// reads shapes only), made from that example's configuration.
+func withGeneratedData(t *testing.T, text string, examples []string) string {
+	t.Helper()
+	const prefix = `file = "runs/`
+	i := strings.Index(text, prefix)
+	if i < 0 {
+		return text
+	}
+	rel := text[i+len(`file = "`):]
+	rel = rel[:strings.Index(rel, `"`)]
+	name := strings.Split(rel, "/")[1]
+	for _, p := range examples {
+		raw, err := os.ReadFile(p)
+		if err != nil || !strings.Contains(string(raw), `name = "`+name+`"`) {
+			continue
+		}
+		src, err := Parse(p, raw)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		path := filepath.Join(t.TempDir(), "data.h5")
+		f, err := datasets.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, fs := range src.gen.fields() {
+			shape := append([]int{src.Data.Samples()}, fs.shape...)
+			if _, err := f.CreateDataset(fs.name, datasets.Float32, shape, &datasets.Options{Chunks: append([]int{1}, fs.shape...)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return strings.Replace(text, rel, path, 1)
+	}
+	t.Fatalf("no example generates %s", rel)
+	return text
 }
