@@ -86,7 +86,7 @@ func TestCallTrainingCurriculumAndPushforward(t *testing.T) {
 	cfg := dataConfig(t, dir, factFormerTestConfig)
 	cfg.Train.Loss = "mse"
 	w := autograd.Param(tensor.FromSlice([]float32{0.5}, 1))
-	g := &gridTraining{cfg: cfg, model: &scaledPersistence{w}}
+	g := &gridTraining{cfg: cfg, model: &scaledPersistence{w}, norm: &normalizers{}}
 	// The curriculum: 1 frame at first, 2 from iteration 6 (1 + iter/6).
 	for iter, want := range []int{1, 1, 1, 1, 1, 1, 2, 2} {
 		if got := g.framesPerCall(iter); got != want {

@@ -61,8 +61,10 @@ func (c *Config) validateExternal(md toml.MetaData, raw []byte) error {
 		d.FrameStride = 1
 	}
 	switch {
-	case d.Train < 0 || d.Test < 0:
-		return c.fail(raw, "data.train", "sample counts must be >= 0, got train %d and test %d", d.Train, d.Test)
+	case d.Train < 0:
+		return c.fail(raw, "data.train", "must be >= 0, got %d", d.Train)
+	case d.Test < 0:
+		return c.fail(raw, "data.test", "must be >= 0, got %d", d.Test)
 	case d.FrameStride < 1:
 		return c.fail(raw, "data.frame_stride", "must be at least 1, got %d", d.FrameStride)
 	case d.FrameStart < 0:
@@ -96,7 +98,29 @@ func (c *Config) validateExternal(md toml.MetaData, raw []byte) error {
 	if n := d.Samples(); n > e.samples || n == 0 {
 		return c.fail(raw, "data.train", "%d training + %d test samples, %s holds %d (the first are trained on, the last tested)", d.Train, d.Test, d.File, e.samples)
 	}
+	if md.IsDefined("eval", "solver_samples") {
+		return c.fail(raw, "eval.solver_samples", "times a solver; data.file has none: remove it")
+	}
 	c.ext = e
+	return nil
+}
+
+// checkFileTask refuses the frame keys of data.file that the other task
+// reads: input_frame and target_frame choose a map's frames,
+// frame_start and frame_stride a rollout's window.
+func (c *Config) checkFileTask(md toml.MetaData, raw []byte) error {
+	if c.ext == nil {
+		return nil
+	}
+	keys, task := []string{"frame_start", "frame_stride"}, "a map (input_frame -> target_frame)"
+	if c.Model.Task == "rollout" {
+		keys, task = []string{"input_frame", "target_frame"}, "a rollout (frame_start, frame_stride)"
+	}
+	for _, k := range keys {
+		if md.IsDefined("data", k) {
+			return c.fail(raw, "data."+k, "does not apply to %s", task)
+		}
+	}
 	return nil
 }
 
@@ -175,4 +199,26 @@ func (c *Config) dropDataKeys(data map[string]any) {
 	for _, k := range drop {
 		delete(data, k)
 	}
+}
+
+// windowsPerTrajectory is the number of rollout windows training reads
+// from each trajectory: 1, or with train.windows = all every window of
+// t_in + t_out frames, starts train.window_every apart.
+func (c *Config) windowsPerTrajectory() int {
+	m, t := c.Model, c.Train
+	if t.Windows != "all" || m.Task != "rollout" {
+		return 1
+	}
+	span := m.TIn + m.TOut
+	if c.ext != nil {
+		span = (span-1)*c.Data.FrameStride + 1 + c.Data.FrameStart
+	}
+	frames := c.Data.Snapshots
+	if c.ext != nil {
+		frames = c.ext.frames
+	}
+	if frames < span {
+		return 1
+	}
+	return (frames-span)/max(t.WindowEvery, 1) + 1
 }

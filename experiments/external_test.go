@@ -225,6 +225,10 @@ func TestDataFileConfigErrors(t *testing.T) {
 		{"not a variable", cfd, `variables = ["rho"]`, "modes = [4]", "data.variables", []string{"/rho", "is not a CFD variable"}},
 		{"modes beyond the grid", burgers, "", "modes = [40]", "model.modes", []string{"stores a [32] grid"}},
 		{"superresolution", burgers, "", "modes = [4]\n[eval]\nresolutions = [64]", "eval.resolutions", []string{"re-solves", "has none"}},
+		{"solver samples", burgers, "", "modes = [4]\n[eval]\nsolver_samples = 2", "eval.solver_samples", []string{"data.file has none"}},
+		{"map window", burgers, "frame_stride = 2", "modes = [4]", "data.frame_stride", []string{"does not apply to a map"}},
+		{"rollout frame", burgers, "input_frame = 1", "modes = [4]\ntask = \"rollout\"\nt_in = 2\nt_out = 2", "data.input_frame", []string{"does not apply to a rollout"}},
+		{"negative test", burgers, "", "modes = [4]", "data.test", []string{"must be >= 0"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -237,6 +241,9 @@ func TestDataFileConfigErrors(t *testing.T) {
 			text := fileStudy(dir, file, c.data, c.model)
 			if c.name == "too many samples" {
 				text = strings.Replace(text, "test = 3", "test = 30", 1)
+			}
+			if c.name == "negative test" {
+				text = strings.Replace(text, "test = 3", "test = -3", 1)
 			}
 			p := filepath.Join(dir, "c.toml")
 			os.WriteFile(p, []byte(text), 0o644)
@@ -287,5 +294,52 @@ func TestDataFileNaNRefused(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(cfg.RunDir(), "normalizers.h5")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a refused run wrote into its run directory: %v", err)
+	}
+}
+
+// TestDataFileWindows: a rollout on every window of a file's
+// trajectories (train.windows = all) trains and tests on the windows of
+// the configured trajectories: 11 frames, 2 + 3 per window, every 2nd
+// start: 4 windows per trajectory, 3 test trajectories.
+func TestDataFileWindows(t *testing.T) {
+	fx := pdebenchFixtures(t, -1)
+	dir := t.TempDir()
+	text := fileStudy(dir, filepath.Join(fx, "1D_Advection_Sols_beta0.1.hdf5"), "", "modes = [4]\ntask = \"rollout\"\nt_in = 2\nt_out = 3")
+	text = strings.Replace(text, "eval_every = 1", "eval_every = 1\nwindows = \"all\"\nwindow_every = 2", 1)
+	cfg := dataConfig(t, dir, text)
+	if _, err := Run(context.Background(), cfg, RunOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if m := readMetrics(t, cfg); m.TestSamples != 3*4 {
+		t.Errorf("%d test samples, want 3 trajectories x 4 windows", m.TestSamples)
+	}
+}
+
+// TestFactFormerMapOnAFile: a FactFormer map (one frame per call) with a
+// pointwise normalizer trains in normalised units like it is evaluated,
+// and learns the file's map; more latent steps are refused for a map.
+func TestFactFormerMapOnAFile(t *testing.T) {
+	fx := pdebenchFixtures(t, -1)
+	dir := t.TempDir()
+	model := "width = 16\nlayers = 1\nheads = 2\ndim_head = 8"
+	text := strings.Replace(fileStudy(dir, filepath.Join(fx, "1D_Burgers_Sols_Nu0.01.hdf5"), "", ""), "kind = \"fno\"\nwidth = 8\n", "kind = \"factformer\"\n"+model+"\n", 1)
+	text = strings.Replace(text, "eval_every = 1", "eval_every = 1\nnormalize = \"gaussian-pointwise\"", 1)
+	cfg := dataConfig(t, dir, text)
+	if _, err := Run(context.Background(), cfg, RunOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Model.Kind != "factformer" {
+		t.Fatalf("the study trains kind %q", cfg.Model.Kind)
+	}
+	first, last := firstTestError(t, cfg), readMetrics(t, cfg).TestRelL2
+	t.Logf("test rel L2: epoch 1 %.4f, final %.4f", first, last)
+	if !(last < 0.5*first) {
+		t.Errorf("test rel L2 went from %.4f to %.4f", first, last)
+	}
+	p := filepath.Join(dir, "bad.toml")
+	os.WriteFile(p, []byte(strings.Replace(text, model, model+"\nlatent_steps = 3", 1)), 0o644)
+	var ce *ConfigError
+	if _, err := Load(p); !errors.As(err, &ce) || ce.Key != "model.latent_steps" || !strings.Contains(ce.Msg, "a map predicts one frame") {
+		t.Errorf("latent_steps = 3 on a map: %v", err)
 	}
 }

@@ -418,9 +418,18 @@ func factFormerActivations(c *Config) float64 {
 // with, after the pushforward's unrolled calls.
 func (c *Config) validateCallTraining(raw []byte, frames int) error {
 	t, m := c.Train, c.Model
+	for _, k := range []struct {
+		key string
+		v   int
+	}{{"train.curriculum_iters", t.CurriculumIters}, {"train.pushforward_after", t.PushforwardAfter},
+		{"train.pushforward_every", t.PushforwardEvery}, {"train.pushforward_unrolls", t.PushforwardUnrolls}} {
+		if k.v < 0 {
+			return c.fail(raw, k.key, "must be >= 0, got %d", k.v)
+		}
+	}
 	switch {
-	case t.PushforwardEvery < 0 || t.PushforwardUnrolls < 0 || t.PushforwardAfter < 0 || t.CurriculumIters < 0:
-		return c.fail(raw, "train.pushforward_every", "curriculum and pushforward counts must be >= 0")
+	case m.Task != "rollout" && frames > 1:
+		return c.fail(raw, "model.latent_steps", "a map predicts one frame per call, got %d latent steps", frames)
 	case t.PushforwardEvery > 0 && t.PushforwardUnrolls < 1:
 		return c.fail(raw, "train.pushforward_unrolls", "a pushforward step unrolls at least once, got %d", t.PushforwardUnrolls)
 	case t.PushforwardEvery == 0 && (t.PushforwardUnrolls > 0 || t.PushforwardAfter > 0):

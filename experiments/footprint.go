@@ -193,7 +193,7 @@ func (c *Config) gridFootprints(a gridArch) []footprint {
 	act := 4 * batch * factor * width * points
 	// Batches stream from the file: the one training, the one prefetched
 	// and the test set, each as stored (inputs and targets).
-	data := 2 * 4 * c.storedFloats() * float64(2*t.Batch+c.Data.Test)
+	data := 2 * 4 * c.storedFloats() * float64(2*t.Batch+c.Data.Test*c.windowsPerTrajectory())
 	train := footprint{stage: "training", parts: []part{
 		{"parameters with gradients and Adam state", 24 * a.params(c, dim), c.dominantModelKey()},
 		{fmt.Sprintf("activations of a batch of %d", t.Batch), act, dominant(map[string]float64{

@@ -80,10 +80,10 @@ func newFileGridData(cfg *Config, f *datasets.File, sub int) (*gridData, error) 
 		return nil, err
 	}
 	e := cfg.ext
-	if src.Layout() != e.layout || src.Samples() != e.samples || src.Frames() != e.frames || !slices.Equal(src.StoredGrid(), e.stored) {
+	if src.Layout() != e.layout || src.Trajectories() != e.samples || src.Frames() != e.frames || !slices.Equal(src.StoredGrid(), e.stored) {
 		src.Close()
 		return nil, fmt.Errorf("experiments: %s changed since the configuration was loaded (layout %s, %d samples of %d frames on %v; now %s, %d of %d on %v): %w",
-			f.Name(), e.layout, e.samples, e.frames, e.stored, src.Layout(), src.Samples(), src.Frames(), src.StoredGrid(), datasets.ErrLayout)
+			f.Name(), e.layout, e.samples, e.frames, e.stored, src.Layout(), src.Trajectories(), src.Frames(), src.StoredGrid(), datasets.ErrLayout)
 	}
 	return &gridData{src: src, spatial: src.Spatial(), nTrain: cfg.Data.Train, nTest: cfg.Data.Test}, nil
 }

@@ -229,6 +229,9 @@ func (c *Config) validateModel(md toml.MetaData, raw []byte) error {
 // validateGrid checks [model], [train] and [eval] of a grid operator
 // against the stored grid it will train on.
 func (c *Config) validateGrid(md toml.MetaData, raw []byte, a gridArch) error {
+	if err := c.checkFileTask(md, raw); err != nil {
+		return err
+	}
 	for _, check := range []func([]byte) error{a.validateWith(c), c.validateTask, c.validateGridSizes, c.validateFirstOrder, c.validateSplitAndEval} {
 		if err := check(raw); err != nil {
 			return err

@@ -269,7 +269,7 @@ func checkSameRun(cfg *Config, dir string, force bool) error {
 	}
 	// The old run's generated data goes too, never a file the new
 	// configuration reads (data.file).
-	if out, ok := old["data"].(map[string]any)["output"].(string); ok && out != "" && out != cfg.Data.File {
+	if out, ok := old["data"].(map[string]any)["output"].(string); ok && out != "" && !sameFileName(out, cfg.Data.File) {
 		for _, p := range []string{out, out + ".tmp"} {
 			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return fmt.Errorf("experiments: clearing the old data file: %w", err)
@@ -373,4 +373,20 @@ func allExist(paths []string) bool {
 		}
 	}
 	return true
+}
+
+// sameFileName reports whether two paths name the same file: equal
+// absolute paths, or one file on disk.
+func sameFileName(a, b string) bool {
+	if a == "" || b == "" {
+		return false
+	}
+	pa, errA := filepath.Abs(a)
+	pb, errB := filepath.Abs(b)
+	if errA == nil && errB == nil && pa == pb {
+		return true
+	}
+	sa, errA := os.Stat(a)
+	sb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(sa, sb)
 }

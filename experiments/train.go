@@ -36,7 +36,6 @@ func rollout(model operator, x *autograd.Var[float32], frames, c int, norm *norm
 		}
 		return norm.decode(out, spatial), nil
 	}
-	tin := x.Shape()[len(x.Shape())-1]
 	var preds []*autograd.Var[float32]
 	for made := 0; made < frames*c; {
 		im, err := model.Forward(x)
@@ -50,8 +49,7 @@ func rollout(model operator, x *autograd.Var[float32], frames, c int, norm *norm
 		preds = append(preds, im)
 		made += k
 		if made < frames*c {
-			window := autograd.Concat(-1, x, im)
-			x = autograd.Slice(window, -1, k, tin+k)
+			x = slideWindow(x, im)
 		}
 	}
 	out := autograd.Concat(-1, preds...)
@@ -266,6 +264,9 @@ func (g *gridTraining) callLoss(b *datasets.Batch, iter int) (*autograd.Var[floa
 	}
 	t, c := g.cfg.Train, g.cfg.variables()
 	s := g.framesPerCall(iter)
+	if err := g.norm.EncodeInput(b); err != nil {
+		return nil, err
+	}
 	x := autograd.Const(b.Input)
 	offset := 0 // frames of the target window already unrolled
 	if t.PushforwardEvery > 0 && iter >= t.PushforwardAfter && (iter-t.PushforwardAfter)%t.PushforwardEvery == 0 {
@@ -287,6 +288,10 @@ func (g *gridTraining) callLoss(b *datasets.Batch, iter int) (*autograd.Var[floa
 	pred, err := model.ForwardSteps(x, s)
 	if err != nil {
 		return nil, err
+	}
+	if s == 1 && offset == 0 {
+		shape := b.Target.Shape()
+		pred = g.norm.decode(pred, shape[1:len(shape)-1]) // a map's normalised output (rollouts train raw fields)
 	}
 	truth := tensor.Slice(b.Target, -1, offset*c, (offset+s)*c)
 	// The mean over the call's frames: the logged loss stays per frame

@@ -104,3 +104,27 @@ func TestTrainerCancellation(t *testing.T) {
 		t.Fatalf("%d batches ran, want 7", calls)
 	}
 }
+
+// TestOneCycleShortWarmup: a warm-up of at most one step (pct x total <=
+// 1, where torch divides by zero) starts at the peak and anneals; one step
+// in all stays at the peak. No rate is NaN.
+func TestOneCycleShortWarmup(t *testing.T) {
+	for _, c := range []struct {
+		pct   float64
+		total int
+	}{{0.25, 4}, {0.1, 5}, {0.3, 1}} {
+		s := &OneCycleLR{Max: 1, Total: c.total, Pct: c.pct, Div: 25, FinalDiv: 1e4}
+		prev := math.Inf(1)
+		for i := 0; i < c.total; i++ {
+			lr := s.LR()
+			if math.IsNaN(lr) || lr > prev || lr > 1 {
+				t.Errorf("pct %v, total %d: step %d rate %v after %v", c.pct, c.total, i, lr, prev)
+			}
+			if i == 0 && lr != 1 {
+				t.Errorf("pct %v, total %d: first rate %v, want the peak 1", c.pct, c.total, lr)
+			}
+			prev = lr
+			s.Step(0)
+		}
+	}
+}

@@ -154,8 +154,14 @@ func (s *OneCycleLR) LR() float64 {
 	down := float64(s.Total) - 1
 	t := float64(s.t)
 	anneal := func(a, b, pct float64) float64 { return b + (a-b)*(1+math.Cos(math.Pi*pct))/2 }
-	if t <= up {
+	if up > 0 && t <= up {
 		return anneal(initial, s.Max, t/up)
+	}
+	// A warm-up of at most one step (torch divides by zero there) starts
+	// at the peak; a run of one step ends at it.
+	up = math.Max(up, 0)
+	if down <= up {
+		return s.Max
 	}
 	return anneal(s.Max, final, math.Min((t-up)/(down-up), 1))
 }

@@ -241,8 +241,11 @@ func printLongRollouts(w io.Writer, dirs []string, metrics []*experiments.Metric
 			return fmt.Sprintf("%.3g", v[k-1])
 		}
 		last := func(v []float64) string { return at(v, len(v)) }
-		ratio := r.TimeAveraged.EnergyPred / r.TimeAveraged.EnergyTruth
-		fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %.3g |\n", compareLabel(dirs[i], ""), r.Steps,
+		ratio := "-"
+		if r.TimeAveraged.EnergyTruth > 0 {
+			ratio = fmt.Sprintf("%.3g", r.TimeAveraged.EnergyPred/r.TimeAveraged.EnergyTruth)
+		}
+		fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", compareLabel(dirs[i], ""), r.Steps,
 			at(r.RelL2, 1), at(r.RelL2, 8), last(r.RelL2), at(r.Persistence, 1), at(r.Persistence, 8), last(r.Persistence),
 			last(r.SpectrumDistance), last(r.PDFDistance), ratio)
 	}
