@@ -1,16 +1,29 @@
 // Package experiments turns a TOML study description into runs: the
 // configuration schema with strict decoding and validation (every error
 // names the file, line and key; Schema documents every key; -set
-// overrides go through the same decoder), the explicit registry of solvers
-// (registry.go: name -> parameters and sample generator), and the stages
-// of the pipeline:
+// overrides go through the same decoder), two explicit tables — the
+// solvers (registry.go: name -> parameters and sample generator) and the
+// model families (families.go: name -> keys, validation, constructor,
+// train and evaluate stages) — and the stages of the pipeline:
 //
 //	Generate  a solver over seeded samples, in parallel, streamed to HDF5 in
 //	          the PDEBench-compatible layout of docs/DATA.md, atomically,
-//	          optionally as one of n shards; resumes an interrupted file
-//	Train     an operator (fno, t1) on the samples, or a physics-informed
-//	          network (pinn, lpinn) on the equation; checkpoints, CSV log, resume
-//	Evaluate  metrics.json and predictions.h5 against the data and the solver
+//	          optionally as one of n shards; resumes an interrupted file.
+//	          Data from an existing file ([data] file, external.go) is only
+//	          checked.
+//	Train     a grid operator (fno, t1, factformer) on input/target pairs
+//	          read a batch at a time from the file (griddata.go: a
+//	          datasets.GridSource, one streaming pass for the normalizers,
+//	          then the epoch's batches with one prefetched), or a
+//	          physics-informed network (pinn, lpinn) on the equation; all
+//	          through nn.Trainer: checkpoints, CSV log, resume
+//	Evaluate  metrics.json and predictions.h5 against the data and the
+//	          solver; a long rollout (chaos.go) is judged by the relative
+//	          L2 per step against persistence, the log-spectral distance
+//	          sqrt(mean_k (ln E_pred(k) - ln E_true(k))^2), the Wasserstein-1
+//	          distance of the value distributions over the truth's standard
+//	          deviation, and the energy (1/2) sum_k |f_k|^2/|k|^2 and mean
+//	          square (1/2) <f^2> per step
 //	Plot      the figures of a run directory from its saved outputs
 //	Run       all of them into a run directory with config.toml and run.json,
 //	          skipping finished stages (stage hashes) and refusing a changed config
