@@ -8,13 +8,31 @@
 # Needs Debian's python3-torch (apt-get install python3-torch).
 #
 #   bench/run.sh [ROUNDS] [THREADS] [ITERS] [WORKLOAD...]
+#
+# Besides workload names, two sets are known (not in the default list:
+# they take minutes): "factformer" (the FactFormer and IFactFormer-m
+# training steps and the FactFormer forward at 64^2) and
+# "factformer-sweep" (one block's forward at 32^2 to 256^2, both variants,
+# and dense attention at 16^2 to 64^2). Families with three or more grid
+# sizes (NAME-<s>) also get the exponent p of a least-squares fit
+# time = a N^p on log-log axes, N = s^2 grid points.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds="${1:-3}"
 threads="${2:-2}"
 iters="${3:-5}"
 shift $(($# < 3 ? $# : 3))
-workloads=("$@")
+workloads=()
+for w in "$@"; do
+	case "$w" in
+	factformer) workloads+=(factformer-step-64 ifactformer-m-step-64 factformer-infer-64) ;;
+	factformer-sweep)
+		for s in 32 64 128 256; do workloads+=("factformer-block-infer-$s" "ifactformer-m-block-infer-$s"); done
+		workloads+=(attention-infer-16 attention-infer-32 attention-infer-64)
+		;;
+	*) workloads+=("$w") ;;
+	esac
+done
 if [ ${#workloads[@]} -eq 0 ]; then
 	workloads=(fno2d-step-64 fno2d-step-128 fno2d-infer-64 fno2d-infer-128 fno1d-step t1-step pinn-step-f64 pinn-step-f32)
 fi
@@ -31,7 +49,7 @@ for r in $(seq "$rounds"); do
 done
 GOMAXPROCS="$threads" "$GO" test -run '^$' -bench 'MatMul' -benchtime 20x ./tensor >"$tmp/gemm.txt"
 /usr/bin/python3 - "$tmp" "$rounds" "$threads" "$iters" "${workloads[@]}" <<'PY'
-import json, os, platform, re, statistics, sys
+import json, math, os, platform, re, statistics, sys
 import torch
 tmp, rounds, threads, iters, names = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5:]
 def load(f):
@@ -51,6 +69,24 @@ for n in names:
     g, t = med(go[n], "ms"), med(to[n], "ms")
     gm, tm = med(go[n], "peak_rss_mib"), med(to[n], "peak_rss_mib")
     print(f"| {n} | {g:.1f} | {t:.1f} | {g / t:.2f} | {gm:.0f} | {tm:.0f} | {gm / tm:.2f} |")
+# Scaling exponents: time = a N^p fitted by least squares on log-log axes.
+fam = {}
+for n in names:
+    m = re.fullmatch(r"(.+)-(\d+)", n)
+    if m:
+        fam.setdefault(m.group(1), []).append((int(m.group(2)) ** 2, n))
+def slope(pts):
+    xs, ys = [math.log(x) for x, _ in pts], [math.log(y) for _, y in pts]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+fits = {k: v for k, v in fam.items() if len(v) >= 3}
+if fits:
+    print("\n| family | grid points N | surrogo p | PyTorch p |")
+    print("|---|---|---|---|")
+    for k, v in fits.items():
+        pg = slope([(N, med(go[n], "ms")) for N, n in v])
+        pt = slope([(N, med(to[n], "ms")) for N, n in v])
+        print(f"| {k} | {v[0][0]} .. {v[-1][0]} | {pg:.2f} | {pt:.2f} |")
 base_g = statistics.median(r["base_rss_mib"] for rs in go.values() for r in rs)
 base_t = statistics.median(r["base_rss_mib"] for rs in to.values() for r in rs)
 print(f"\nResident memory before the model is built: surrogo {base_g:.0f} MiB, PyTorch {base_t:.0f} MiB (after import torch).")

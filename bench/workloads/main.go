@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"runtime/debug"
 	"runtime/pprof"
@@ -25,6 +26,7 @@ import (
 
 	"github.com/surrogo/surrogo/autograd"
 	"github.com/surrogo/surrogo/nn"
+	"github.com/surrogo/surrogo/operators/factformer"
 	"github.com/surrogo/surrogo/operators/fno"
 	"github.com/surrogo/surrogo/operators/t1"
 	"github.com/surrogo/surrogo/tensor"
@@ -42,6 +44,24 @@ var workloads = map[string]workload{
 	"t1-step":       t1Step,
 	"pinn-step-f64": pinnStep[float64],
 	"pinn-step-f32": pinnStep[float32],
+
+	"factformer-step-64":    factFormerStep(factFormerKF, 64, true),
+	"ifactformer-m-step-64": factFormerStep(iFactFormerM, 64, true),
+	"factformer-infer-64":   factFormerStep(factFormerKF, 64, false),
+}
+
+// The block scaling sweep (docs/PERFORMANCE.md, FactFormer): one block's
+// forward at s^2 points, and dense softmax attention over all points at
+// the same width for contrast (its score matrix, batch x heads x N^2
+// floats, is 1 GiB at 64^2 and 16 GiB at 128^2, so it stops at 64^2).
+func init() {
+	for _, s := range []int{16, 32, 64, 128, 256} {
+		workloads[fmt.Sprintf("factformer-block-infer-%d", s)] = faBlock(false, s)
+		workloads[fmt.Sprintf("ifactformer-m-block-infer-%d", s)] = faBlock(true, s)
+		if s <= 64 {
+			workloads[fmt.Sprintf("attention-infer-%d", s)] = denseAttention(s)
+		}
+	}
 }
 
 // adamStep is one Adam step on the relative L2 loss of model(x) against y.
@@ -140,6 +160,102 @@ func pinnStep[T tensor.Float](r *tensor.RNG) (func() error, error) {
 		}
 		return opt.Step(params)
 	}, nil
+}
+
+// factFormerKF is the small Kolmogorov-flow FactFormer-2D: dim 64, depth
+// 3, heads 4, dim_head 32, kernel multiplier 2, latent multiplier 2
+// (latent 128, 16 decoder groups), 4 input frames of one field, 2 latent
+// steps.
+var factFormerKF = factformer.Config{Variant: factformer.VariantFactFormer, SpatialDim: 2, InFields: 1, InFrames: 4,
+	OutFields: 1, Dim: 64, Depth: 3, Heads: 4, DimHead: 32, KernelMultiplier: 2, LatentMultiplier: 2, MaxLatentSteps: 2}
+
+// iFactFormerM is IFactFormer-m in 2-D at the same width: one
+// weight-shared parallel block iterated 10 times, the linear embedding of
+// the stacked frames (as the pipeline builds 2-D models), one frame out.
+var iFactFormerM = factformer.Config{Variant: factformer.VariantIFactParall, SpatialDim: 2, InFields: 1, InFrames: 4,
+	OutFields: 1, Embed: factformer.EmbedLinear, Dim: 64, Depth: 1, Layers: 10, Heads: 4, DimHead: 32, KernelMultiplier: 2}
+
+// factFormerStep is one AdamW step (lr 1e-3, weight decay 1e-4) of a
+// factorized transformer at batch 4 on an s x s grid: relative L2 over the
+// predicted frames, gradients clipped to global norm 1; or, for train =
+// false, the forward pass.
+func factFormerStep(cfg factformer.Config, s int, train bool) workload {
+	return func(r *tensor.RNG) (func() error, error) {
+		m, err := factformer.New[float32](cfg, r)
+		if err != nil {
+			return nil, err
+		}
+		const batch = 4
+		x := autograd.Const(tensor.RandN[float32](r, batch, s, s, m.Cfg.InFields*m.Cfg.InFrames))
+		if !train {
+			return inference(m.Forward, x), nil
+		}
+		y := autograd.Const(tensor.RandN[float32](r, batch, s, s, m.Cfg.OutFields*m.Cfg.Steps()))
+		params := m.Params()
+		opt := nn.NewAdamW[float32](1e-3, 1e-4)
+		return func() error {
+			nn.ZeroGrad(params)
+			out, err := m.Forward(x)
+			if err != nil {
+				return err
+			}
+			if err := autograd.Backward(nn.RelL2(out, y)); err != nil {
+				return err
+			}
+			nn.ClipGradNorm(params, 1)
+			return opt.Step(params)
+		}, nil
+	}
+}
+
+// Width of the block sweep: dim 64, heads 4, dim_head 32, kernel
+// multiplier 2, batch 4.
+const sweepBatch, sweepDim, sweepHeads, sweepDimHead = 4, 64, 4, 32
+
+// faBlock is the forward pass of one 2-D FactFormer block (chained axis
+// integrals, domain-wise GroupNorm) or IFactFormer-m block (parallel,
+// instance norm) on an s x s grid, without the tape.
+func faBlock(parallel bool, s int) workload {
+	return func(r *tensor.RNG) (func() error, error) {
+		bc := factformer.BlockConfig{Axes: 2, Dim: sweepDim, DimHead: sweepDimHead, Heads: sweepHeads, Latent: sweepDim,
+			KernelMultiplier: 2, DimOut: sweepDim, Parallel: parallel, OutNorm: factformer.NormGroup}
+		if parallel {
+			bc.OutNorm = factformer.NormInstance
+		}
+		b, err := factformer.NewBlock[float32](bc, r)
+		if err != nil {
+			return nil, err
+		}
+		pos := factformer.Config{}.Coords([]int{s, s})
+		x := autograd.Const(tensor.RandN[float32](r, sweepBatch, s, s, sweepDim))
+		return inference(func(x *autograd.Var[float32]) (*autograd.Var[float32], error) { return b.Forward(x, pos) }, x), nil
+	}
+}
+
+// denseAttention is pre-norm multi-head softmax attention over all s^2
+// points at the sweep's width: LayerNorm, q, k, v = Linear(dim -> 3 heads
+// dim_head), softmax(q k^T / sqrt(dim_head)) v, Linear(heads dim_head ->
+// dim); the forward pass without the tape.
+func denseAttention(s int) workload {
+	return func(r *tensor.RNG) (func() error, error) {
+		norm := nn.NewLayerNorm[float32](sweepDim)
+		qkv := nn.NewLinear[float32](r, sweepDim, 3*sweepHeads*sweepDimHead, false)
+		proj := nn.NewLinear[float32](r, sweepHeads*sweepDimHead, sweepDim, false)
+		n := s * s
+		x := autograd.Const(tensor.RandN[float32](r, sweepBatch, n, sweepDim))
+		forward := func(x *autograd.Var[float32]) (*autograd.Var[float32], error) {
+			h := autograd.Reshape(qkv.Forward(norm.Forward(x)), sweepBatch, n, 3, sweepHeads, sweepDimHead)
+			h = autograd.Permute(h, 2, 0, 3, 1, 4) // [3, B, H, N, dh]
+			part := func(i int) *autograd.Var[float32] {
+				return autograd.Reshape(autograd.Slice(h, 0, i, i+1), sweepBatch, sweepHeads, n, sweepDimHead)
+			}
+			q, k, v := part(0), part(1), part(2)
+			a := autograd.Softmax(autograd.Scale(autograd.MatMul(q, k, false, true), float32(1/math.Sqrt(sweepDimHead))), 3)
+			o := autograd.Permute(autograd.MatMul(a, v, false, false), 0, 2, 1, 3) // [B, N, H, dh]
+			return proj.Forward(autograd.Reshape(o, sweepBatch, n, sweepHeads*sweepDimHead)), nil
+		}
+		return inference(forward, x), nil
+	}
 }
 
 // peakRSS is the process's peak resident set in MiB (Linux reports KiB).
