@@ -454,8 +454,12 @@ func resumable(f *datasets.File, hash string, fields []fieldSpec) (map[string]*d
 }
 
 func dataSummary(d DataConfig) map[string]any {
-	return map[string]any{"solver": d.Solver, "train": d.Train, "test": d.Test, "resolution": d.Resolution,
+	s := map[string]any{"solver": d.Solver, "train": d.Train, "test": d.Test, "resolution": d.Resolution,
 		"subsample": d.Subsample, "t_end": d.TEnd, "snapshots": d.Snapshots, "dt": d.Dt}
+	if d.BurnIn != 0 {
+		s["burn_in"] = d.BurnIn // files without a burn-in stay as they were
+	}
+	return s
 }
 
 // checkDataFile is the generate stage of data read from a file: nothing
