@@ -85,3 +85,28 @@ func plotLongRolloutEnergy(r *LongRollout, figs string, opts PlotOptions) ([]str
 		Legend: []string{"truth", "prediction"},
 	}, opts)
 }
+
+// PlotLongRolloutComparison draws, into base.{png,svg,...}, the relative
+// L2 per rollout step of every run that evaluated a long rollout (named
+// by labels, one per run) with persistence (repeating the last input
+// frame) from the first such run: the figure of a comparison of models on
+// one dataset. Runs without a long rollout are left out.
+func PlotLongRolloutComparison(runs []*Metrics, labels []string, base string, opts PlotOptions) ([]string, error) {
+	var series []plotting.Series
+	var persistence *LongRollout
+	for i, m := range runs {
+		r := m.LongRollout
+		if r == nil || r.Steps == 0 {
+			continue
+		}
+		if persistence == nil {
+			persistence = r
+		}
+		series = append(series, plotting.Series{Name: labels[i], X: stepAxis(r.Steps), Y: r.RelL2})
+	}
+	if persistence == nil {
+		return nil, fmt.Errorf("experiments: none of the %d runs evaluated a long rollout (eval.rollout_steps)", len(runs))
+	}
+	series = append(series, plotting.Series{Name: "persistence", X: stepAxis(persistence.Steps), Y: persistence.Persistence, Dashed: true})
+	return writeCurves(base, plotting.Curves{XLabel: "rollout step", YLabel: "relative L2 error", LogY: true, Series: series}, opts)
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -104,5 +105,43 @@ func writeCompareRun(t *testing.T, dir, study string, speedup float64) {
 	config := fmt.Sprintf("name = %q\n\n[model]\nkind = \"fno\"\nwidth = 64\nmodes = [16]\n", study)
 	if err := os.WriteFile(filepath.Join(dir, "config.toml"), []byte(config), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestCompareLongRollouts: runs with a long rollout get a second table
+// (steps 1, 8 and the last, persistence, distances at the last step) and
+// -figure draws their errors per step in one figure.
+func TestCompareLongRollouts(t *testing.T) {
+	dir := t.TempDir()
+	steps := make([]float64, 10)
+	for i := range steps {
+		steps[i] = 0.01 * float64(i+1)
+	}
+	var runs []string
+	for i, kind := range []string{"fno", "factformer"} {
+		run := filepath.Join(dir, kind)
+		os.MkdirAll(run, 0o755)
+		m := map[string]any{"test_rel_l2": 0.1, "test_rel_l2_std": 0.01, "test_rel_l2_max": 0.2, "test_samples": 4, "resolution": []int{8, 8},
+			"params": 100, "train_seconds": 1, "inference_seconds_per_sample": 0.1, "solver_seconds_per_sample": 1, "speedup": 10,
+			"long_rollout": map[string]any{"steps": 10, "rel_l2": steps, "persistence_rel_l2": []float64{0.5, 0.6, 0.7, 0.8, 0.9, 1, 1, 1, 1, 1.25},
+				"compare_steps": []int{1, 10}, "spectrum_distance": []float64{0.1, 0.5 + float64(i)}, "pdf_distance": []float64{0.01, 0.03},
+				"time_averaged": map[string]any{"EnergyTruth": 2.0, "EnergyPred": 1.5}}}
+		raw, _ := json.Marshal(m)
+		os.WriteFile(filepath.Join(run, "metrics.json"), raw, 0o644)
+		os.WriteFile(filepath.Join(run, "config.toml"), []byte("name = \"kf\"\n[model]\nkind = \""+kind+"\"\nwidth = 8\n"), 0o644)
+		runs = append(runs, run)
+	}
+	fig := filepath.Join(dir, "figs", "kolmogorov")
+	code, out, errOut := runCLI(append([]string{"compare", "-figure", fig}, runs...)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"| rel L2 step 1 | step 8 | last |", "| 10 | 0.01 | 0.08 | 0.1 | 0.5 | 1 | 1.25 | 1.5 | 0.03 | 0.75 |", "| 10 | 0.01 | 0.08 | 0.1 | 0.5 | 1 | 1.25 | 0.5 | 0.03 | 0.75 |", "wrote " + fig + ".png"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := os.Stat(fig + ".svg"); err != nil {
+		t.Error(err)
 	}
 }

@@ -181,11 +181,49 @@ func runConfig(args []string, stdout, stderr io.Writer) error {
 }
 
 func runCompare(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: simulate compare RUN_DIR [RUN_DIR ...]")
+	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fig := fs.String("figure", "", "also draw the runs' long-rollout errors (and persistence) into FIGURE.png and FIGURE.svg")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: simulate compare [-figure FIGURE] RUN_DIR [RUN_DIR ...]")
+		fs.PrintDefaults()
+	}
+	if err := parseInterspersed(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
 		return usageError{"expected at least one RUN_DIR"}
 	}
-	return printCompare(stdout, args)
+	if err := printCompare(stdout, fs.Args()); err != nil {
+		return err
+	}
+	if *fig == "" {
+		return nil
+	}
+	return compareFigure(stdout, fs.Args(), *fig)
+}
+
+// compareFigure draws the long-rollout errors of the runs into one figure.
+func compareFigure(w io.Writer, dirs []string, base string) error {
+	metrics := make([]*experiments.Metrics, len(dirs))
+	labels := make([]string, len(dirs))
+	for i, dir := range dirs {
+		m, err := experiments.ReadMetrics(dir)
+		if err != nil {
+			return err
+		}
+		metrics[i] = m
+		labels[i] = filepath.Base(filepath.Clean(dir))
+		if raw, err := os.ReadFile(filepath.Join(dir, "config.toml")); err == nil {
+			_, labels[i] = runSummary(string(raw), labels[i])
+		}
+	}
+	files, err := experiments.PlotLongRolloutComparison(metrics, labels, base, experiments.PlotOptions{})
+	for _, f := range files {
+		fmt.Fprintf(w, "wrote %s\n", f)
+	}
+	return err
 }
 
 // printCompare writes a markdown table of the runs' metrics, one row per

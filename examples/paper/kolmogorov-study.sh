@@ -20,4 +20,4 @@ runs=()
 for m in fno t1 factformer ifactformer-o ifactformer-m; do
 	[ -f "runs/kolmogorov-$m-cpu/metrics.json" ] && runs+=("runs/kolmogorov-$m-cpu")
 done
-"$sim" compare "${runs[@]}"
+"$sim" compare -figure docs/figures/kolmogorov-rollout-error "${runs[@]}"
