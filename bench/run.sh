@@ -104,7 +104,7 @@ print("\n| GEMM (float32) | surrogo GFLOP/s | PyTorch GFLOP/s |")
 print("|---|---|---|")
 shapes = {"MatMul256Float32": (256, 256, 256), "MatMul1024Float32": (1024, 1024, 1024), "MatMulBatchedFloat32": (32768, 32, 32)}
 for line in open(f"{tmp}/gemm.txt"):
-    m = re.match(r"Benchmark(\S+?)-\d+\s+\d+\s+\d+ ns/op\s+([\d.]+) GFLOP/s", line)
+    m = re.match(r"Benchmark(\S+?)(?:-\d+)?\s+\d+\s+\d+ ns/op\s+([\d.]+) GFLOP/s", line)  # no -N suffix at GOMAXPROCS=1
     if m and m.group(1) in shapes:
         s = shapes[m.group(1)]
         print(f"| {s[0]} x {s[1]} x {s[2]} | {float(m.group(2)):.1f} | {tgemm(*s):.1f} |")
