@@ -46,8 +46,9 @@ type Curves struct {
 	// YDecades, if positive, limits a log y axis to this many decades
 	// below the largest value (hides round-off floors).
 	YDecades float64
-	// Legend names one solid and one dashed entry instead of every
-	// series (many samples: "truth" and "prediction").
+	// Legend adds one solid and one dashed black entry ("truth",
+	// "prediction") to those of the named series: pairs of a solid series
+	// and the dashed one after it share a colour.
 	Legend []string
 }
 
@@ -138,7 +139,9 @@ func WriteCurves(base string, c Curves, formats []string) ([]string, error) {
 			sc.Shape = draw.CircleGlyph{}
 			p.Add(sc)
 		}
-		if s.Name != "" && c.Legend == nil {
+		// Every named series gets an entry; with a Legend (truth, prediction
+		// pairs) the named ones tell the pairs' colours apart.
+		if s.Name != "" {
 			p.Legend.Add(s.Name, l)
 			entries++
 		}
