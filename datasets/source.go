@@ -85,8 +85,8 @@ type GridSource struct {
 	task     GridTask
 	fields   []*Dataset // tensor: [tensor]; Darcy: [nu, tensor]; CFD: the variables
 	groups   []string   // per-sample groups: their names, sorted
-	samples  int // trajectories (samples of the file)
-	windows  int // windows per trajectory (1 unless task.Windows)
+	samples  int        // trajectories (samples of the file)
+	windows  int        // windows per trajectory (1 unless task.Windows)
 	frames   int
 	stored   []int // the stored grid
 	spatial  []int // the grid after subsampling
