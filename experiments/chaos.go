@@ -314,30 +314,10 @@ func fieldEnergies(f []float64, spatial []int) (meanSquare, energy float64) {
 	n := float64(len(f))
 	meanSquare /= 2 * n
 	fh := tensor.RFFTN(tensor.FromSlice(slices.Clone(f), spatial...), len(spatial))
-	shape := fh.Shape()
-	last, full := shape[len(shape)-1], spatial[len(spatial)-1]
-	for j := 0; j < fh.Len(); j++ {
-		rem, k2 := j, 0.0
-		kl := rem % last
-		rem /= last
-		weight := 2.0 // the conjugate half of the last axis
-		if kl == 0 || 2*kl == full {
-			weight = 1
+	eachMode(fh, spatial, func(c complex128, k2, weight float64) {
+		if k2 > 0 {
+			energy += weight * (real(c)*real(c) + imag(c)*imag(c)) / (n * n) / k2
 		}
-		k2 += float64(kl * kl)
-		for a := len(shape) - 2; a >= 0; a-- {
-			ka := rem % shape[a]
-			rem /= shape[a]
-			if ka > shape[a]/2 {
-				ka -= shape[a]
-			}
-			k2 += float64(ka * ka)
-		}
-		if k2 == 0 {
-			continue
-		}
-		c := fh.At(j)
-		energy += weight * (real(c)*real(c) + imag(c)*imag(c)) / (n * n) / k2
-	}
+	})
 	return meanSquare, energy / 2
 }

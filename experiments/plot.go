@@ -352,26 +352,41 @@ func EnergySpectrum(u []float64, spatial []int) (k, e []float64) {
 	x := tensor.FromSlice(append([]float64(nil), u...), spatial...)
 	uh := tensor.RFFTN(x, len(spatial))
 	norm := 1 / float64(tensor.Size(spatial))
-	shape := uh.Shape()
 	kmax := spatial[0] / 2
 	for _, n := range spatial {
 		kmax = min(kmax, n/2)
 	}
 	e = make([]float64, kmax+1)
-	last := shape[len(shape)-1]
-	for j := 0; j < uh.Len(); j++ {
-		c := uh.At(j)
+	eachMode(uh, spatial, func(c complex128, k2, weight float64) {
 		p := (real(c)*real(c) + imag(c)*imag(c)) * norm
-		// wavenumber of index j: the half axis last, full axes signed.
+		if shell := int(math.Round(math.Sqrt(k2))); shell <= kmax {
+			e[shell] += weight * p / 2
+		}
+	})
+	k = make([]float64, kmax+1)
+	for i := range k {
+		k[i] = float64(i)
+	}
+	return k, e
+}
+
+// eachMode calls fn for every coefficient c of a real field's half
+// spectrum fh (tensor.RFFTN over the grid spatial) with its squared
+// integer wavenumber |k|^2 and its weight in sums over the full spectrum:
+// 2 for the half axis' interior (its conjugate is not stored), 1 for its
+// zero and Nyquist planes.
+func eachMode(fh *tensor.CTensor[float64], spatial []int, fn func(c complex128, k2, weight float64)) {
+	shape := fh.Shape()
+	last, full := shape[len(shape)-1], spatial[len(spatial)-1]
+	for j := 0; j < fh.Len(); j++ {
 		rem := j
-		var k2 float64
 		kl := rem % last
 		rem /= last
-		weight := 2.0 // the conjugate half of the last axis
-		if kl == 0 || (2*kl == spatial[len(spatial)-1]) {
+		weight := 2.0
+		if kl == 0 || 2*kl == full {
 			weight = 1
 		}
-		k2 += float64(kl * kl)
+		k2 := float64(kl * kl)
 		for a := len(shape) - 2; a >= 0; a-- {
 			ka := rem % shape[a]
 			rem /= shape[a]
@@ -380,13 +395,6 @@ func EnergySpectrum(u []float64, spatial []int) (k, e []float64) {
 			}
 			k2 += float64(ka * ka)
 		}
-		if shell := int(math.Round(math.Sqrt(k2))); shell <= kmax {
-			e[shell] += weight * p / 2
-		}
+		fn(fh.At(j), k2, weight)
 	}
-	k = make([]float64, kmax+1)
-	for i := range k {
-		k[i] = float64(i)
-	}
-	return k, e
 }
