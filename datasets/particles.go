@@ -348,14 +348,18 @@ func (t *openedTrajectory) close() {
 // openTrajectory opens trajectory i and checks its datasets' ranks, types
 // and shapes against each other.
 func openTrajectory(f *File, i int) (*openedTrajectory, error) {
-	n, err := TrajectoryCount(f)
-	if err != nil {
-		return nil, err
-	}
-	if i < 0 || i >= n {
+	// The group's existence answers the range check; the count (a walk
+	// over every trajectory) is taken only to word the refusal, so a
+	// source reading trajectory after trajectory stays linear.
+	if i < 0 || f.Kind(trajectoryPath(i)) != KindGroup {
+		n, err := TrajectoryCount(f)
+		if err != nil {
+			return nil, err
+		}
 		return nil, newErr("read", f.name, trajectoryPath(i), ErrRange, "trajectory %d requested, the file holds %d", i, n)
 	}
 	t := &openedTrajectory{}
+	var err error
 	if t.g, err = f.OpenGroup(trajectoryPath(i)); err != nil {
 		return nil, err
 	}
