@@ -197,22 +197,29 @@ func (e *gridEvaluation) evaluateTestSet() (*testPredictions, *Metrics, error) {
 	return &testPredictions{x: xs, truth: truth, pred: pred}, m, nil
 }
 
-// timeSolver regenerates the first eval.solver_samples test samples with
-// the solver and records its time per sample and the model's speed-up.
+// timeSolver regenerates the first eval.solver_samples test trajectories
+// with the solver and records its time per sample (the stored window's
+// share when there is a burn-in) and the model's speed-up.
 func (e *gridEvaluation) timeSolver(ctx context.Context, m *Metrics) error {
 	if e.cfg.ext != nil {
 		m.SolverSkipped = "the data came from " + e.cfg.dataSource()
 		return nil
 	}
-	k := min(e.cfg.Eval.SolverSamples, len(e.test))
+	w := e.data.src.WindowsPerTrajectory() // test samples are windows of trajectories
+	k := min(e.cfg.Eval.SolverSamples, len(e.test)/w)
 	t0 := time.Now()
 	for j := 0; j < k; j++ {
-		if _, err := e.cfg.gen.sample(ctx, e.cfg.Seed, e.test[j]); err != nil {
+		if _, err := e.cfg.gen.sample(ctx, e.cfg.Seed, e.test[j*w]/w); err != nil {
 			return err
 		}
 	}
 	if k > 0 {
+		// The stored window's share of the integration: a burn-in is
+		// the solver's cost of reaching the first frame, not of the frames.
 		m.SolverSecondsPerSample = time.Since(t0).Seconds() / float64(k)
+		if d := e.cfg.Data; d.BurnIn > 0 {
+			m.SolverSecondsPerSample *= d.TEnd / (d.BurnIn + d.TEnd)
+		}
 	}
 	if infer := m.InferenceSecondsPerSample; infer > 0 {
 		m.Speedup = m.SolverSecondsPerSample / infer
