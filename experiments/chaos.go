@@ -205,7 +205,7 @@ func (r *rolloutStats) result(n int) *LongRollout {
 	out := &LongRollout{Steps: r.steps, CompareSteps: r.compare,
 		RelL2: scale(r.relL2), Persistence: scale(r.persist),
 		MeanSquareTruth: scale(r.msTruth), MeanSquarePred: scale(r.msPred), EnergyTruth: scale(r.enTruth), EnergyPred: scale(r.enPred)}
-	avg := func(v []float64) float64 { return mean(v) }
+	avg := func(v []float64) float64 { m, _, _ := stats(v); return m }
 	out.TimeAveraged.MeanSquareTruth, out.TimeAveraged.MeanSquarePred = avg(out.MeanSquareTruth), avg(out.MeanSquarePred)
 	out.TimeAveraged.EnergyTruth, out.TimeAveraged.EnergyPred = avg(out.EnergyTruth), avg(out.EnergyPred)
 	for i, step := range r.compare {
@@ -216,7 +216,7 @@ func (r *rolloutStats) result(n int) *LongRollout {
 		}
 		out.Spectra = append(out.Spectra, SpectrumPair{Step: step, K: k, Truth: st, Pred: sp})
 		out.SpectrumDistance = append(out.SpectrumDistance, logSpectralDistance(st, sp))
-		sd := stdDev(r.valsT[i])
+		_, sd, _ := stats(r.valsT[i])
 		if sd == 0 {
 			sd = 1 // a constant truth: the distance in its own units
 		}
@@ -224,22 +224,6 @@ func (r *rolloutStats) result(n int) *LongRollout {
 		out.Histograms = append(out.Histograms, histogramPair(step, r.valsT[i], r.valsP[i], histogramBins))
 	}
 	return out
-}
-
-func mean(v []float64) float64 {
-	s := 0.0
-	for _, x := range v {
-		s += x
-	}
-	return s / float64(max(len(v), 1))
-}
-
-func stdDev(v []float64) float64 {
-	mu, s := mean(v), 0.0
-	for _, x := range v {
-		s += (x - mu) * (x - mu)
-	}
-	return math.Sqrt(s / float64(max(len(v), 1)))
 }
 
 // logSpectralDistance is sqrt(mean over shells k >= 1 of (ln a_k - ln

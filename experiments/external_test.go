@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -150,7 +151,7 @@ func checkFileTruth(t *testing.T, cfg *Config, grid, frames, vars []int) {
 		t.Fatal(err)
 	}
 	want := append(append([]int{3}, grid...), len(frames)*len(vars))
-	if !slicesEqual(shape, want) {
+	if !slices.Equal(shape, want) {
 		t.Fatalf("truth has shape %v, want %v", shape, want)
 	}
 	ny := 1
@@ -171,18 +172,6 @@ func checkFileTruth(t *testing.T, cfg *Config, grid, frames, vars []int) {
 			}
 		}
 	}
-}
-
-func slicesEqual(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func readMetrics(t *testing.T, cfg *Config) Metrics {
