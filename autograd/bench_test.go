@@ -35,3 +35,39 @@ func BenchmarkSpectralConv1D(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkNormalize is one normalisation forward + backward in float32 at
+// the FactFormer step's sizes (batch 4, 64 x 64 grid), fused against the
+// 8 composed ops it replaces.
+func BenchmarkNormalize(b *testing.B) {
+	cases := []struct {
+		name     string
+		shape    []int
+		axes     []int
+		unbiased bool
+	}{
+		{"layer-[4,4096,64]-last", []int{4, 4096, 64}, []int{2}, false},
+		{"instance-[16,4096,32]-grid", []int{16, 4096, 32}, []int{1}, false},
+		{"group-[4,4,131072]-unbiased", []int{4, 4, 131072}, []int{2}, true},
+		{"group-[4,4096,16,8]-axes13", []int{4, 4096, 16, 8}, []int{1, 3}, false},
+	}
+	for _, c := range cases {
+		r := tensor.NewRNG(1)
+		x := Param(tensor.RandN[float32](r, c.shape...))
+		proj := Const(tensor.RandN[float32](r, c.shape...))
+		for _, fused := range []bool{true, false} {
+			norm, name := Normalize[float32], "fused"
+			if !fused {
+				norm, name = composedNormalize[float32], "composed"
+			}
+			b.Run(c.name+"/"+name, func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					y := norm(x, c.axes, 1e-5, c.unbiased)
+					if _, err := Grad([]*Var[float32]{y}, []*Var[float32]{x}, []*Var[float32]{proj}, false); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
