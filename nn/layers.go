@@ -141,12 +141,9 @@ func (m *MLP[T]) Params() []Param[T] {
 }
 
 // normalize returns (x - mean) / sqrt(var + eps) over axes (biased
-// variance, as PyTorch's norm layers).
+// variance, as PyTorch's norm layers): one fused op.
 func normalize[T tensor.Float](x *autograd.Var[T], axes []int, eps float64) *autograd.Var[T] {
-	mean := autograd.MeanAxes(x, axes, true)
-	xc := autograd.Sub(x, mean)
-	variance := autograd.MeanAxes(autograd.Square(xc), axes, true)
-	return autograd.Div(xc, autograd.Sqrt(autograd.AddScalar(variance, T(eps))))
+	return autograd.Normalize(x, axes, eps, false)
 }
 
 // LayerNorm normalises over the last len(Shape) axes, then scales and

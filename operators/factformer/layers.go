@@ -14,16 +14,10 @@ import (
 
 // normalizeOver returns (x - mean) / sqrt(var + eps) with the statistics
 // over axes: the biased variance (PyTorch's norm layers) or the unbiased
-// one (torch.var, which upstream's channel-last GroupNorm uses).
+// one (torch.var, which upstream's channel-last GroupNorm uses). One
+// fused op.
 func normalizeOver[T tensor.Float](x *autograd.Var[T], axes []int, eps float64, unbiased bool) *autograd.Var[T] {
-	n := x.Value.Len() / max(tensor.Size(tensor.ReducedShape(x.Shape(), axes, true)), 1)
-	xc := autograd.Sub(x, autograd.MeanAxes(x, axes, true))
-	div := float64(n)
-	if unbiased && n > 1 {
-		div = float64(n - 1)
-	}
-	variance := autograd.Scale(autograd.SumAxes(autograd.Square(xc), axes, true), T(1/div))
-	return autograd.Div(xc, autograd.Sqrt(autograd.AddScalar(variance, T(eps))))
+	return autograd.Normalize(x, axes, eps, unbiased)
 }
 
 // spatialAxes lists the axes 1..d of a [B, s_1..s_d, C] tensor, leaving
