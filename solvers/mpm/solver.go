@@ -1,0 +1,330 @@
+package mpm
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/surrogo/surrogo/tensor/parallel"
+)
+
+// blockCells is the side, in cells, of the particle blocks of the
+// parallel scatter. A particle whose stencil starts at node b touches
+// nodes b..b+2, so two blocks of the same colour (block indices of equal
+// parity on every axis, 2 blocks apart) never touch the same node when
+// blockCells >= 2.
+const blockCells = 4
+
+// Solver advances particle states of one Params. It keeps its grid and
+// scratch between steps (nothing is allocated per step after the first
+// on a state). Not safe for concurrent use; make one per goroutine.
+type Solver struct {
+	p        Params
+	d        int
+	dx, inv  float64 // cell size and its inverse
+	nodes    int     // grid nodes per axis, Cells + 1
+	boundary int
+	wall     Wall
+	gravity  [3]float64
+	model    model
+
+	// grid holds (mass, momentum...) per node during the scatter and
+	// (mass, velocity...) after the grid update: stride d + 1.
+	grid []float64
+
+	// Per-particle scratch for the state last stepped.
+	stressOf *State
+	mass     float64 // particle mass rho V0
+	// stressScale is -dt V0 4/dx^2, the factor of tau in the scatter.
+	stressScale float64
+	stress      []float64 // Kirchhoff stress, d x d per particle
+	block       []int32   // block of each particle's stencil
+	order       []int32   // particles sorted by block
+	start       []int32   // order[start[b]:start[b+1]] are block b's particles
+
+	blocksPerAxis int
+	colours       [][]int32 // block ids of each colour
+
+	// The loop bodies handed to parallel.For, built once.
+	current        *State
+	colour         int
+	scatterBlocks  func(lo, hi int)
+	updateRows     func(lo, hi int)
+	gatherParticle func(lo, hi int)
+}
+
+// New prepares a solver for valid parameters.
+func New(p Params) (*Solver, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	d := p.Dim
+	s := &Solver{p: p, d: d, dx: p.Dx(), inv: 1 / p.Dx(), nodes: p.Cells + 1,
+		boundary: p.boundary(), wall: p.wall(), model: newModel(p.Material, d)}
+	copy(s.gravity[:], p.Gravity)
+	s.grid = make([]float64, pow(s.nodes, d)*(d+1))
+	s.blocksPerAxis = (p.Cells-2)/blockCells + 1
+	s.colours = make([][]int32, 1<<d)
+	for b := 0; b < pow(s.blocksPerAxis, d); b++ {
+		c := 0
+		for a, r := 0, b; a < d; a, r = a+1, r/s.blocksPerAxis {
+			c |= (r % s.blocksPerAxis & 1) << a
+		}
+		s.colours[c] = append(s.colours[c], int32(b))
+	}
+	s.start = make([]int32, pow(s.blocksPerAxis, d)+1)
+	s.scatterBlocks = s.scatterColour
+	s.updateRows = s.updateGridRows
+	s.gatherParticle = s.gatherRange
+	return s, nil
+}
+
+func pow(n, d int) int {
+	r := 1
+	for ; d > 0; d-- {
+		r *= n
+	}
+	return r
+}
+
+// Params returns the solver's parameters.
+func (s *Solver) Params() Params { return s.p }
+
+// ParticleMass returns rho V0 for a state's particle volume V0.
+func (s *Solver) ParticleMass(st *State) float64 { return s.p.Material.Rho * st.Volume }
+
+// prepare sizes the scratch for st and computes the stresses and blocks
+// of its particles.
+func (s *Solver) prepare(st *State) {
+	n, dd := st.Len(), s.d*s.d
+	if cap(s.stress) < n*dd {
+		s.stress = make([]float64, n*dd)
+		s.block = make([]int32, n)
+		s.order = make([]int32, n)
+	}
+	s.stress, s.block, s.order = s.stress[:n*dd], s.block[:n], s.order[:n]
+	s.mass = s.ParticleMass(st)
+	s.stressScale = -s.p.Dt * st.Volume * 4 * s.inv * s.inv
+	for p := 0; p < n; p++ {
+		f := st.F[p*dd : (p+1)*dd]
+		if s.d == 2 {
+			m := mat2(f)
+			t := s.model.update2(&m)
+			copy(f, m[:])
+			copy(s.stress[p*dd:], t[:])
+		} else {
+			m := mat3(f)
+			t := s.model.update3(&m)
+			copy(f, m[:])
+			copy(s.stress[p*dd:], t[:])
+		}
+		s.block[p] = s.blockOf(st.X[p*s.d : (p+1)*s.d])
+	}
+	s.sortByBlock()
+	s.stressOf = st
+}
+
+// blockOf returns the block of the stencil of a particle at x.
+func (s *Solver) blockOf(x []float64) int32 {
+	b := 0
+	for a := 0; a < s.d; a++ {
+		base := int(x[a]*s.inv - 0.5)
+		b = b*s.blocksPerAxis + base/blockCells
+	}
+	return int32(b)
+}
+
+// sortByBlock fills order and start by a counting sort of the particles
+// on their block (stable: particles of a block keep their index order).
+func (s *Solver) sortByBlock() {
+	clear(s.start)
+	for _, b := range s.block {
+		s.start[b+1]++
+	}
+	for b := 1; b < len(s.start); b++ {
+		s.start[b] += s.start[b-1]
+	}
+	// start[b] is now the first slot of block b; fill and advance it, then
+	// shift back.
+	for p, b := range s.block {
+		s.order[s.start[b]] = int32(p)
+		s.start[b]++
+	}
+	copy(s.start[1:], s.start[:len(s.start)-1])
+	s.start[0] = 0
+}
+
+// Step advances st by one time step Dt: particle-to-grid transfer, grid
+// update, grid-to-particle transfer with the constitutive update. The
+// solver keeps st's stresses between steps: after changing st by other
+// means, call Reset.
+func (s *Solver) Step(st *State) {
+	if s.stressOf != st || len(s.block) != st.Len() {
+		s.prepare(st)
+	}
+	s.current = st
+	clear(s.grid)
+	perBlock := 1 + st.Len()/max(1, len(s.start)-1)
+	for c := range s.colours {
+		s.colour = c
+		parallel.For(len(s.colours[c]), perBlock*pow(3, s.d)*8, s.scatterBlocks)
+	}
+	parallel.For(s.nodes, pow(s.nodes, s.d-1)*8, s.updateRows)
+	parallel.For(st.Len(), pow(3, s.d)*12+200, s.gatherParticle)
+	s.sortByBlock()
+	s.current = nil
+}
+
+// Reset makes the next Step recompute the stresses from F.
+func (s *Solver) Reset() { s.stressOf = nil }
+
+// scatterColour transfers the particles of blocks lo..hi of the current
+// colour to the grid.
+func (s *Solver) scatterColour(lo, hi int) {
+	st := s.current
+	for _, b := range s.colours[s.colour][lo:hi] {
+		for k := s.start[b]; k < s.start[b+1]; k++ {
+			if s.d == 2 {
+				s.scatter2(st, int(s.order[k]))
+			} else {
+				s.scatter3(st, int(s.order[k]))
+			}
+		}
+	}
+}
+
+// gatherRange transfers the grid velocities back to particles lo..hi.
+func (s *Solver) gatherRange(lo, hi int) {
+	st := s.current
+	for p := lo; p < hi; p++ {
+		if s.d == 2 {
+			s.gather2(st, p)
+		} else {
+			s.gather3(st, p)
+		}
+		s.block[p] = s.blockOf(st.X[p*s.d : (p+1)*s.d])
+	}
+}
+
+// updateGridRows turns momentum into velocity, adds gravity and applies
+// the walls on the grid nodes whose first index is in lo..hi.
+func (s *Solver) updateGridRows(lo, hi int) {
+	stride := s.d + 1
+	var idx [3]int
+	for i := lo; i < hi; i++ {
+		idx[0] = i
+		if s.d == 2 {
+			for j := 0; j < s.nodes; j++ {
+				idx[1] = j
+				s.updateNode(s.grid[(i*s.nodes+j)*stride:][:stride], idx)
+			}
+			continue
+		}
+		for j := 0; j < s.nodes; j++ {
+			idx[1] = j
+			for k := 0; k < s.nodes; k++ {
+				idx[2] = k
+				s.updateNode(s.grid[((i*s.nodes+j)*s.nodes+k)*stride:][:stride], idx)
+			}
+		}
+	}
+}
+
+// updateNode updates one node's (mass, momentum) into (mass, velocity).
+func (s *Solver) updateNode(node []float64, idx [3]int) {
+	m := node[0]
+	if m <= 0 {
+		return
+	}
+	v := node[1:]
+	for a := range v {
+		v[a] = v[a]/m + s.p.Dt*s.gravity[a]
+	}
+	if s.wall == NoWall {
+		return
+	}
+	high := s.p.Cells - s.boundary
+	for a := range v {
+		into := (idx[a] < s.boundary && v[a] < 0) || (idx[a] > high && v[a] > 0)
+		switch {
+		case s.wall == Sticky && (idx[a] < s.boundary || idx[a] > high):
+			clear(v)
+			return
+		case into:
+			v[a] = 0
+		}
+	}
+}
+
+// weights returns the quadratic B-spline weights of the three nodes
+// base, base+1, base+2 for a particle at fx = x/dx - base in [0.5, 1.5).
+func weights(fx float64) [3]float64 {
+	return [3]float64{0.5 * (1.5 - fx) * (1.5 - fx), 0.75 - (fx-1)*(fx-1), 0.5 * (fx - 0.5) * (fx - 0.5)}
+}
+
+// clampPosition keeps a coordinate one cell inside the box, where its
+// stencil lies on the grid.
+func (s *Solver) clampPosition(x float64) float64 {
+	return math.Min(math.Max(x, s.dx), s.p.Length-s.dx)
+}
+
+// Simulate runs frames - 1 intervals of substeps steps from st (which it
+// advances) and returns the positions at every frame as float32 [N, Dim]
+// arrays, frame 0 the initial state. It stops with an error when ctx is
+// cancelled or when a particle's velocity becomes non-finite or carries
+// it more than one cell in a step (an unstable run).
+func Simulate(ctx context.Context, p Params, st *State, frames, substeps int) ([][]float32, error) {
+	s, err := New(p)
+	if err != nil {
+		return nil, err
+	}
+	return s.Run(ctx, st, frames, substeps)
+}
+
+// Run is Simulate with this solver.
+func (s *Solver) Run(ctx context.Context, st *State, frames, substeps int) ([][]float32, error) {
+	if frames < 1 || substeps < 1 {
+		return nil, fmt.Errorf("mpm: need at least 1 frame and 1 substep per frame, got %d and %d", frames, substeps)
+	}
+	if err := st.check(s.d, s.dx, s.p.Length-s.dx); err != nil {
+		return nil, fmt.Errorf("mpm: initial state: %w", err)
+	}
+	if err := s.checkSpeeds(st, 0); err != nil {
+		return nil, err
+	}
+	s.Reset()
+	out := make([][]float32, 0, frames)
+	out = append(out, st.Positions())
+	step := 0
+	for f := 1; f < frames; f++ {
+		for k := 0; k < substeps; k++ {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("mpm: stopped at step %d: %w", step, err)
+			}
+			s.Step(st)
+			step++
+		}
+		if err := s.checkSpeeds(st, step); err != nil {
+			return nil, err
+		}
+		out = append(out, st.Positions())
+	}
+	return out, nil
+}
+
+// checkSpeeds reports a particle with a non-finite velocity or one that
+// moves more than a cell per step.
+func (s *Solver) checkSpeeds(st *State, step int) error {
+	limit := s.dx / s.p.Dt
+	for i := 0; i < st.Len(); i++ {
+		v2 := 0.0
+		for _, v := range st.V[i*s.d : (i+1)*s.d] {
+			v2 += v * v
+		}
+		if !(math.Sqrt(v2) <= limit) {
+			return fmt.Errorf("mpm: unstable at step %d (t = %.4g): particle %d has speed %.4g, above dx / dt = %.4g (reduce dt: the stability limit %.4g assumes speeds up to %.4g)",
+				step, float64(step)*s.p.Dt, i, math.Sqrt(v2), limit, s.p.MaxStableDt(), s.p.speedBound())
+		}
+	}
+	return nil
+}
