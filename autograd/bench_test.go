@@ -1,6 +1,7 @@
 package autograd
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/surrogo/surrogo/tensor"
@@ -64,6 +65,38 @@ func BenchmarkNormalize(b *testing.B) {
 				for i := 0; i < b.N; i++ {
 					y := norm(x, c.axes, 1e-5, c.unbiased)
 					if _, err := Grad([]*Var[float32]{y}, []*Var[float32]{x}, []*Var[float32]{proj}, false); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkLayerNorm is an affine LayerNorm forward + backward (x, weight
+// and bias) in float32 at the FactFormer step's sizes: the fused op
+// against Normalize + Mul + Add and against the composed ops.
+func BenchmarkLayerNorm(b *testing.B) {
+	ways := []struct {
+		name string
+		norm func(x, w, b *Var[float32], eps float64) *Var[float32]
+	}{
+		{"fused", LayerNorm[float32]},
+		{"normalize+affine", func(x, w, b *Var[float32], eps float64) *Var[float32] {
+			return Add(Mul(Normalize(x, []int{-1}, eps, false), w), b)
+		}},
+		{"composed", composedLayerNorm[float32]},
+	}
+	for _, cols := range []int{64, 128} {
+		r := tensor.NewRNG(1)
+		x := Param(tensor.RandN[float32](r, 4, 4096, cols))
+		w, bias := Param(tensor.RandN[float32](r, cols)), Param(tensor.RandN[float32](r, cols))
+		proj := Const(tensor.RandN[float32](r, 4, 4096, cols))
+		for _, way := range ways {
+			b.Run(fmt.Sprintf("[4,4096,%d]/%s", cols, way.name), func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					y := way.norm(x, w, bias, 1e-5)
+					if _, err := Grad([]*Var[float32]{y}, []*Var[float32]{x, w, bias}, []*Var[float32]{proj}, false); err != nil {
 						b.Fatal(err)
 					}
 				}

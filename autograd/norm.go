@@ -32,6 +32,12 @@ func Normalize[T tensor.Float](x *Var[T], axes []int, eps float64, unbiased bool
 	l := newNormLayout(x.Shape(), axes)
 	d := l.divisor(unbiased)
 	y, inv := normalizeForward(x.Value, l, eps, d)
+	return normalizedVar(x, y, inv, l, d)
+}
+
+// normalizedVar records y, the normalisation of x with 1/sigma inv per
+// group, with Normalize's backward.
+func normalizedVar[T tensor.Float](x *Var[T], y *tensor.Tensor[T], inv []float64, l *normLayout, d float64) *Var[T] {
 	var out *Var[T]
 	out = record(y, "normalize", vars(x), func(g *Var[T]) []*Var[T] {
 		if !GradEnabled() {
