@@ -160,14 +160,9 @@ func NewLayerNorm[T tensor.Float](shape ...int) *LayerNorm[T] {
 		Weight: autograd.Param(tensor.Ones[T](shape...)), Bias: autograd.Param(tensor.New[T](shape...))}
 }
 
-// Forward normalises x [..., Shape...].
+// Forward normalises x [..., Shape...] (one fused op, autograd.LayerNorm).
 func (l *LayerNorm[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
-	r := len(x.Shape())
-	axes := make([]int, len(l.Shape))
-	for i := range axes {
-		axes[i] = r - len(l.Shape) + i
-	}
-	return autograd.Add(autograd.Mul(normalize(x, axes, l.Eps), l.Weight), l.Bias)
+	return autograd.LayerNorm(x, l.Weight, l.Bias, l.Eps)
 }
 
 // Params returns weight and bias.
