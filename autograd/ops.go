@@ -244,7 +244,7 @@ func SumTo[T tensor.Float](a *Var[T], shape []int) *Var[T] {
 // BroadcastTo expands a to shape.
 func BroadcastTo[T tensor.Float](a *Var[T], shape []int) *Var[T] {
 	shape = append([]int{}, shape...)
-	return record(tensor.BroadcastTo(a.Value, shape), "broadcast_to", vars(a), func(g *Var[T]) []*Var[T] {
+	return record(broadcastValue(a.Value, shape), "broadcast_to", vars(a), func(g *Var[T]) []*Var[T] {
 		return vars(SumTo(g, a.Shape()))
 	})
 }
