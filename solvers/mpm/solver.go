@@ -45,11 +45,18 @@ type Solver struct {
 	blocksPerAxis int
 	colours       [][]int32 // block ids of each colour
 
+	// The grid is cut into node blocks of blockCells^d nodes; active lists
+	// those that particles touched in the last scatter (only they are
+	// cleared and updated), activeMark marks them.
+	nodeBlocksPerAxis int
+	active            []int32
+	activeMark        []bool
+
 	// The loop bodies handed to parallel.For, built once.
 	current        *State
 	colour         int
 	scatterBlocks  func(lo, hi int)
-	updateRows     func(lo, hi int)
+	updateBlocks   func(lo, hi int)
 	gatherParticle func(lo, hi int)
 }
 
@@ -73,8 +80,10 @@ func New(p Params) (*Solver, error) {
 		s.colours[c] = append(s.colours[c], int32(b))
 	}
 	s.start = make([]int32, pow(s.blocksPerAxis, d)+1)
+	s.nodeBlocksPerAxis = (s.nodes + blockCells - 1) / blockCells
+	s.activeMark = make([]bool, pow(s.nodeBlocksPerAxis, d))
 	s.scatterBlocks = s.scatterColour
-	s.updateRows = s.updateGridRows
+	s.updateBlocks = s.updateNodeBlocks
 	s.gatherParticle = s.gatherRange
 	return s, nil
 }
@@ -121,7 +130,78 @@ func (s *Solver) prepare(st *State) {
 		s.block[p] = s.blockOf(st.X[p*s.d : (p+1)*s.d])
 	}
 	s.sortByBlock()
+	clear(s.grid)
+	s.active = s.active[:0]
+	clear(s.activeMark)
 	s.stressOf = st
+}
+
+// clearActive zeroes the node blocks of the last scatter.
+func (s *Solver) clearActive() {
+	for _, nb := range s.active {
+		s.forNodeRows(int(nb), func(row []float64, _ [3]int) { clear(row) })
+		s.activeMark[nb] = false
+	}
+	s.active = s.active[:0]
+}
+
+// markActive lists the node blocks that the particles' stencils reach:
+// a particle block b covers nodes b B .. b B + B + 1 on each axis, in
+// node blocks b and b + 1.
+func (s *Solver) markActive() {
+	nb, nn := s.blocksPerAxis, s.nodeBlocksPerAxis
+	for b := 0; b+1 < len(s.start); b++ {
+		if s.start[b] == s.start[b+1] {
+			continue
+		}
+		var idx [3]int
+		for a, r := s.d-1, b; a >= 0; a, r = a-1, r/nb {
+			idx[a] = r % nb
+		}
+		for corner := 0; corner < 1<<s.d; corner++ {
+			id := 0
+			for a := 0; a < s.d; a++ {
+				id = id*nn + min(idx[a]+(corner>>a&1), nn-1)
+			}
+			if !s.activeMark[id] {
+				s.activeMark[id] = true
+				s.active = append(s.active, int32(id))
+			}
+		}
+	}
+}
+
+// forNodeRows calls visit on each run of nodes of node block nb along the
+// last axis (stride d + 1 per node), with the index of its first node.
+func (s *Solver) forNodeRows(nb int, visit func(row []float64, first [3]int)) {
+	nn, stride := s.nodeBlocksPerAxis, s.d+1
+	var lo, hi [3]int
+	for a, r := s.d-1, nb; a >= 0; a, r = a-1, r/nn {
+		lo[a] = (r % nn) * blockCells
+		hi[a] = min(lo[a]+blockCells, s.nodes)
+	}
+	last := s.d - 1
+	rowLen := (hi[last] - lo[last]) * stride
+	idx := lo
+	for {
+		n := 0
+		for a := 0; a < s.d; a++ {
+			n = n*s.nodes + idx[a]
+		}
+		visit(s.grid[n*stride:n*stride+rowLen], idx)
+		// Advance the index over the leading axes.
+		a := last - 1
+		for ; a >= 0; a-- {
+			idx[a]++
+			if idx[a] < hi[a] {
+				break
+			}
+			idx[a] = lo[a]
+		}
+		if a < 0 {
+			return
+		}
+	}
 }
 
 // blockOf returns the block of the stencil of a particle at x.
@@ -163,13 +243,14 @@ func (s *Solver) Step(st *State) {
 		s.prepare(st)
 	}
 	s.current = st
-	clear(s.grid)
+	s.clearActive()
+	s.markActive()
 	perBlock := 1 + st.Len()/max(1, len(s.start)-1)
 	for c := range s.colours {
 		s.colour = c
 		parallel.For(len(s.colours[c]), perBlock*pow(3, s.d)*8, s.scatterBlocks)
 	}
-	parallel.For(s.nodes, pow(s.nodes, s.d-1)*8, s.updateRows)
+	parallel.For(len(s.active), pow(blockCells, s.d)*8, s.updateBlocks)
 	parallel.For(st.Len(), pow(3, s.d)*12+200, s.gatherParticle)
 	s.sortByBlock()
 	s.current = nil
@@ -206,27 +287,18 @@ func (s *Solver) gatherRange(lo, hi int) {
 	}
 }
 
-// updateGridRows turns momentum into velocity, adds gravity and applies
-// the walls on the grid nodes whose first index is in lo..hi.
-func (s *Solver) updateGridRows(lo, hi int) {
+// updateNodeBlocks turns momentum into velocity, adds gravity and
+// applies the walls on the active node blocks lo..hi.
+func (s *Solver) updateNodeBlocks(lo, hi int) {
 	stride := s.d + 1
-	var idx [3]int
-	for i := lo; i < hi; i++ {
-		idx[0] = i
-		if s.d == 2 {
-			for j := 0; j < s.nodes; j++ {
-				idx[1] = j
-				s.updateNode(s.grid[(i*s.nodes+j)*stride:][:stride], idx)
+	for _, nb := range s.active[lo:hi] {
+		s.forNodeRows(int(nb), func(row []float64, first [3]int) {
+			idx := first
+			for n := 0; n < len(row); n += stride {
+				s.updateNode(row[n:n+stride], idx)
+				idx[s.d-1]++
 			}
-			continue
-		}
-		for j := 0; j < s.nodes; j++ {
-			idx[1] = j
-			for k := 0; k < s.nodes; k++ {
-				idx[2] = k
-				s.updateNode(s.grid[((i*s.nodes+j)*s.nodes+k)*stride:][:stride], idx)
-			}
-		}
+		})
 	}
 }
 
