@@ -14,6 +14,13 @@
 // Hessian of a potential that a Monge-Ampere loss needs. Without
 // createGraph the backward pass runs under NoGrad and records nothing.
 //
+// Normalize(x, axes, eps, unbiased) is y = (x - mean) / sqrt(var + eps)
+// with mean and var over axes (var divided by n, or by d = n - 1 if
+// unbiased); its VJP is dx = (g - mean(g) - y mean(g y) n/d) / sqrt(var +
+// eps). LayerNorm(x, w, b, eps) is Normalize over w's trailing axes, times
+// w, plus b. Both are fused ops whose backward is one kernel without
+// createGraph and Var ops with it, so they can be differentiated again.
+//
 // Fused ops with hand-written first-order VJPs on raw tensors (the spectral
 // convolution of FNO) refuse createGraph with ErrFirstOrder.
 //

@@ -20,3 +20,16 @@ func ExampleGrad() {
 	// u_x  = [0.0000 1.3818 0.0770]
 	// u_xx = [2.0000 0.2391 -2.6509]
 }
+
+// Normalize over the last axis (LayerNorm's statistics) and over the first
+// with the unbiased variance: each group gets mean 0 and variance
+// var/(var + eps).
+func ExampleNormalize() {
+	x := autograd.Const(tensor.FromSlice([]float64{1, 2, 3, 4, 6, 8}, 2, 3))
+	rows := autograd.Normalize(x, []int{-1}, 0, false)
+	cols := autograd.Normalize(x, []int{0}, 0, true)
+	fmt.Printf("rows %.4f\ncols %.4f\n", rows.Value.Data(), cols.Value.Data())
+	// Output:
+	// rows [-1.2247 0.0000 1.2247 -1.2247 0.0000 1.2247]
+	// cols [-0.7071 -0.7071 -0.7071 0.7071 0.7071 0.7071]
+}
