@@ -42,8 +42,9 @@
 // rotations; s_d < 0 only for an inverted F), tau = U diag(tau_i) U^T.
 // mu and lambda are the Lame parameters of E and nu, J = det F.
 //
-//   - Fixed-corotated (Stomakhin et al., 2012): tau_i = 2 mu (s_i - 1) s_i
-//     + lambda (J - 1) J, i.e. tau = 2 mu (F - R) F^T + lambda (J - 1) J I.
+//   - Fixed-corotated (Stomakhin et al., 2012):
+//     tau_i = 2 mu (s_i - 1) s_i + lambda (J - 1) J, that is
+//     tau = 2 mu (F - R) F^T + lambda (J - 1) J I with R = U V^T.
 //   - Neo-Hookean: tau = mu (F F^T - I) + lambda log(J) I.
 //   - Weakly compressible fluid: only J is kept, F = J^(1/d) I after every
 //     step; Tait's equation of state p = (K / gamma) (J^-gamma - 1) (bulk
