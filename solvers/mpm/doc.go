@@ -48,7 +48,9 @@
 //   - Neo-Hookean: tau = mu (F F^T - I) + lambda log(J) I.
 //   - Weakly compressible fluid: only J is kept, F = J^(1/d) I after every
 //     step; Tait's equation of state p = (K / gamma) (J^-gamma - 1) (bulk
-//     modulus K at J = 1, gamma default 7) gives tau = -J p I.
+//     modulus K at J = 1) gives tau = -J p I. The default gamma = 1 gives
+//     tau = K (J - 1) I; water's gamma = 7 stiffens under compression and
+//     is only accepted at Mach <= 0.5 (sqrt(K / rho) >= 2 v_max).
 //   - Sand (Klar et al., 2016): Hencky elasticity tau_i = 2 mu eps_i +
 //     lambda tr(eps), eps = log s, with the Drucker-Prager return mapping
 //     in eps: tr(eps) > 0 (tension) goes to the cone's tip, s = 1;

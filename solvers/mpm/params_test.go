@@ -47,6 +47,7 @@ func TestValidateNamesTheParameter(t *testing.T) {
 		{"material.friction_angle", "got 95", func(p *Params) { p.Material.FrictionAngle = 95 }},
 		{"material.yield_stress", "got 0", func(p *Params) { p.Material = Material{Kind: Plasticine, E: 1e5, Nu: 0.3, Rho: 1} }},
 		{"material.bulk", "got -3", func(p *Params) { p.Material = Material{Kind: Fluid, Bulk: -3, Rho: 1} }},
+		{"material.bulk", "Mach <= 0.5", func(p *Params) { p.Material = Material{Kind: Fluid, Bulk: 1e5, Gamma: 7, Rho: 1000} }},
 		{"material.gamma", "got -1", func(p *Params) { p.Material = Material{Kind: Fluid, Bulk: 1e3, Gamma: -1, Rho: 1} }},
 		{"scene.max_bodies", "got 3 and 2", func(p *Params) { p.Scene.MinBodies = 3; p.Scene.MaxBodies = 2 }},
 		{"scene.min_size", "got -0.1", func(p *Params) { p.Scene.MinSize, p.Scene.MaxSize = -0.1, 0.1 }},

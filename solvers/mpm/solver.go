@@ -335,9 +335,16 @@ func weights(fx float64) [3]float64 {
 }
 
 // clampPosition keeps a coordinate one cell inside the box, where its
-// stencil lies on the grid.
+// stencil lies on the grid; NaN goes to dx, so that a blown-up particle
+// cannot index outside the grid before Run reports it.
 func (s *Solver) clampPosition(x float64) float64 {
-	return math.Min(math.Max(x, s.dx), s.p.Length-s.dx)
+	switch {
+	case !(x >= s.dx):
+		return s.dx
+	case x > s.p.Length-s.dx:
+		return s.p.Length - s.dx
+	}
+	return x
 }
 
 // Simulate runs frames - 1 intervals of substeps steps from st (which it
