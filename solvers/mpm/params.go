@@ -204,7 +204,7 @@ func (p Params) validateGrid() error {
 		return paramError("boundary", "wall layer must be >= 0 cells (0 means 3), got %d", p.Boundary)
 	case p.Cells < 2*p.boundary()+4:
 		return paramError("cells", "grid needs at least 2 x boundary + 4 = %d cells per axis, got %d", 2*p.boundary()+4, p.Cells)
-	case p.Gravity != nil && len(p.Gravity) != p.Dim:
+	case len(p.Gravity) != 0 && len(p.Gravity) != p.Dim:
 		return paramError("gravity", "gravity needs %d components (dim), got %d", p.Dim, len(p.Gravity))
 	case !(p.ParticlesPerCell >= 0) || !finite(p.ParticlesPerCell):
 		return paramError("particles_per_cell", "particles per cell must be positive (0 means 2^dim), got %v", p.ParticlesPerCell)
