@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/surrogo/surrogo/tensor"
+	"github.com/surrogo/surrogo/tensor/parallel"
 )
 
 // composedNormalize is the normalisation as the layers composed it before
@@ -207,5 +208,19 @@ func TestNormalizeStatistics(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestNormalizeWorkers: slabs run in parallel give the same bits as one
+// worker (each slab's statistics are summed by one worker, in order).
+func TestNormalizeWorkers(t *testing.T) {
+	r := tensor.NewRNG(6)
+	x, proj := tensor.RandN[float32](r, 8, 512, 4, 8), tensor.RandN[float32](r, 8, 512, 4, 8)
+	defer parallel.SetWorkers(parallel.SetWorkers(1))
+	y1, dx1 := normOutputs(t, true, x, proj, []int{1, 3}, false, false)
+	parallel.SetWorkers(4)
+	y4, dx4 := normOutputs(t, true, x, proj, []int{1, 3}, false, false)
+	if e := max(maxRelDiff(y1, y4), maxRelDiff(dx1, dx4)); e != 0 {
+		t.Errorf("1 and 4 workers differ by %.2g", e)
 	}
 }
