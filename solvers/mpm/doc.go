@@ -78,7 +78,8 @@
 // # Initial conditions
 //
 // A Scene gives fixed bodies or draws 1..n random ones per sample: a box,
-// a ball or a connected union of 2-3 of them, of half-extent in
+// a ball or a connected union of 2-3 of them (Shapes narrows the choice),
+// of half-extent in
 // [MinSize, MaxSize] L, placed between the walls without overlap, moving
 // with a uniform random direction and speed up to MaxLinearSpeed and a
 // rotation rate up to MaxAngularSpeed about their centroid (NCLaw draws

@@ -55,6 +55,7 @@ func TestValidateNamesTheParameter(t *testing.T) {
 		{"scene.max_linear_speed", "got -1", func(p *Params) { p.Scene.MaxLinearSpeed = -1 }},
 		{"scene.max_angular_speed", "got +Inf", func(p *Params) { p.Scene.MaxAngularSpeed = math.Inf(1) }},
 		{"scene.jitter", "got 1", func(p *Params) { p.Scene.Jitter = 1 }},
+		{"scene.shapes", `unknown shape "cone"`, func(p *Params) { p.Scene.Shapes = []Shape{Box, "cone"} }},
 		{"scene.bodies[0]", "outside the box", func(p *Params) { p.Scene.Bodies = []Body{outside} }},
 		{"scene.bodies[0].parts[0]", "radius must be positive", func(p *Params) {
 			p.Scene.Bodies = []Body{{Parts: []Part{{Shape: Ball, Center: [3]float64{0.5, 0.5}}}}}

@@ -14,6 +14,9 @@ type Shape string
 const (
 	Box  Shape = "box"  // axis-aligned box of half extents Half
 	Ball Shape = "ball" // disc (2-D) or sphere (3-D) of radius Radius
+	// Union names a random body made of 2-3 overlapping boxes and balls
+	// (Scene.Shapes only; a Part is a box or a ball).
+	Union Shape = "union"
 )
 
 // Part is one box or ball of a body.
@@ -48,6 +51,10 @@ type Scene struct {
 	// MaxLinearSpeed bounds the speed of a random body and MaxAngularSpeed
 	// its rotation rate (upstream NCLaw data: both up to 3).
 	MaxLinearSpeed, MaxAngularSpeed float64
+	// Shapes, when not empty, lists the shapes a random body may take
+	// (Box, Ball, Union), drawn with equal odds. Empty means a single box
+	// or ball (equal odds) two times in three and a union otherwise.
+	Shapes []Shape
 	// Jitter moves each particle off its lattice point by a uniform offset
 	// of up to Jitter/2 spacings per axis, in [0, 1).
 	Jitter float64
@@ -116,6 +123,11 @@ func (sc Scene) validate(p Params) error {
 		return paramError("scene.max_angular_speed", "rotation rate bound must be >= 0 and finite, got %v", sc.MaxAngularSpeed)
 	case !(sc.Jitter >= 0 && sc.Jitter < 1):
 		return paramError("scene.jitter", "jitter must be in [0, 1) particle spacings, got %v", sc.Jitter)
+	}
+	for _, s := range sc.Shapes {
+		if s != Box && s != Ball && s != Union {
+			return paramError("scene.shapes", "unknown shape %q (expected %q, %q or %q)", s, Box, Ball, Union)
+		}
 	}
 	return nil
 }
@@ -268,14 +280,30 @@ func (p Params) placeBody(r *tensor.RNG, size float64, placed [][2][3]float64) (
 	return [3]float64{}, false
 }
 
-// randomParts fills the cube of half-side size around centre with one
-// box or ball, or (one time in three) with a union of 2-3: a first part
-// of half-size 0.5-0.7 size at the centre, and parts centred inside it
-// that stay in the cube, so the union is connected.
+// randomParts fills the cube of half-side size around centre with a
+// shape drawn from Scene.Shapes, or by default with one box or ball or
+// (one time in three) a union of 2-3 of them.
 func (p Params) randomParts(r *tensor.RNG, centre [3]float64, size float64) []Part {
+	if shapes := p.Scene.Shapes; len(shapes) > 0 {
+		switch shapes[r.Intn(len(shapes))] {
+		case Box:
+			return []Part{boxPart(r, centre, size, p.Dim)}
+		case Ball:
+			return []Part{ballPart(centre, size)}
+		}
+		return p.randomUnion(r, centre, size)
+	}
 	if r.Intn(3) > 0 {
 		return []Part{randomPart(r, centre, size, p.Dim)}
 	}
+	return p.randomUnion(r, centre, size)
+}
+
+// randomUnion fills the cube of half-side size around centre with a
+// union of 2-3 boxes and balls: a first part of half-size 0.5-0.7 size at
+// the centre, and parts centred inside it that stay in the cube, so the
+// union is connected.
+func (p Params) randomUnion(r *tensor.RNG, centre [3]float64, size float64) []Part {
 	first := randomPart(r, centre, (0.5+0.2*r.Float64())*size, p.Dim)
 	parts := []Part{first}
 	extra := 1 + r.Intn(2)
@@ -301,8 +329,16 @@ func (p Params) randomParts(r *tensor.RNG, centre [3]float64, size float64) []Pa
 // [h/2, h] at c, with equal odds.
 func randomPart(r *tensor.RNG, c [3]float64, h float64, dim int) Part {
 	if r.Intn(2) == 0 {
-		return Part{Shape: Ball, Center: c, Radius: h}
+		return ballPart(c, h)
 	}
+	return boxPart(r, c, h, dim)
+}
+
+// ballPart is the ball of radius h at c.
+func ballPart(c [3]float64, h float64) Part { return Part{Shape: Ball, Center: c, Radius: h} }
+
+// boxPart is a box at c with half extents drawn in [h/2, h].
+func boxPart(r *tensor.RNG, c [3]float64, h float64, dim int) Part {
 	pt := Part{Shape: Box, Center: c}
 	for a := 0; a < dim; a++ {
 		pt.Half[a] = h * (0.5 + 0.5*r.Float64())
