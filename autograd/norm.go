@@ -2,6 +2,7 @@ package autograd
 
 import (
 	"math"
+	"slices"
 
 	"github.com/surrogo/surrogo/tensor"
 	"github.com/surrogo/surrogo/tensor/parallel"
@@ -99,7 +100,8 @@ type normBlock struct {
 }
 
 func newNormLayout(shape, axes []int) *normLayout {
-	l := &normLayout{axes: append([]int(nil), axes...), statShape: tensor.ReducedShape(shape, axes, true), n: 1, slabs: 1, slabLen: 1, groups: 1}
+	l := &normLayout{axes: slices.Clone(axes), // nil (every axis) stays nil, empty (no axis) stays empty
+		statShape: tensor.ReducedShape(shape, axes, true), n: 1, slabs: 1, slabLen: 1, groups: 1}
 	var blocks []normBlock
 	for i, s := range shape {
 		if s == 1 {

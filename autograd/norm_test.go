@@ -39,6 +39,7 @@ var normPatterns = []normPattern{
 	{"axes 1,3 of [B,n,g,c]", func(m int) []int { return []int{2, m, 3, 2} }, []int{1, 3}},
 	{"leading axis", func(m int) []int { return []int{m, 4} }, []int{0}},
 	{"all axes", func(m int) []int { return []int{m, 3} }, nil},
+	{"no axes (each entry a group)", func(m int) []int { return []int{m, 3} }, []int{}},
 }
 
 func TestNormalizeGradients(t *testing.T) {

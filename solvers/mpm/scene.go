@@ -109,8 +109,10 @@ func (sc Scene) validate(p Params) error {
 	minSize, maxSize := sc.sizes()
 	wallLo, wallHi := p.interior()
 	switch {
-	case lo < 1 || hi < lo:
-		return paramError("scene.max_bodies", "need 1 <= min_bodies <= max_bodies, got %d and %d", sc.MinBodies, sc.MaxBodies)
+	case lo < 1:
+		return paramError("scene.min_bodies", "need at least 1 body, got %d", sc.MinBodies)
+	case hi < lo:
+		return paramError("scene.max_bodies", "need max_bodies >= min_bodies = %d, got %d", sc.MinBodies, sc.MaxBodies)
 	case !(minSize > 0):
 		return paramError("scene.min_size", "body size must be positive, got %v", sc.MinSize)
 	case !(maxSize >= minSize) || !finite(maxSize):
