@@ -335,14 +335,7 @@ func WriteFieldPanels(base, title string, truth, pred Field, formats []string) (
 		if title != "" {
 			dc = titled(dc, title)
 		}
-		w := dc.Max.X - dc.Min.X
-		x := dc.Min.X
-		for i, p := range plots {
-			sub := draw.Canvas{Canvas: dc.Canvas, Rectangle: vg.Rectangle{
-				Min: vg.Point{X: x, Y: dc.Min.Y}, Max: vg.Point{X: x + vg.Length(widths[i])*w, Y: dc.Max.Y}}}
-			p.Draw(sub)
-			x += vg.Length(widths[i]) * w
-		}
+		drawRow(dc, plots, widths)
 	})
 }
 
@@ -376,15 +369,39 @@ func save(base string, formats []string, w, h vg.Length, render func(draw.Canvas
 			return written, fmt.Errorf("plotting: rendering %s: %w", base, err)
 		}
 		path := base + "." + format
-		tmp := path + ".tmp"
-		if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
-			os.Remove(tmp)
-			return written, fmt.Errorf("plotting: %w", err)
-		}
-		if err := os.Rename(tmp, path); err != nil {
-			return written, fmt.Errorf("plotting: %w", err)
+		if err := writeFileAtomic(path, buf.Bytes()); err != nil {
+			return written, err
 		}
 		written = append(written, path)
 	}
 	return written, nil
+}
+
+// writeFileAtomic writes data to path through path.tmp, fsync and a
+// rename (creating path's directory): path holds its old content or all
+// of data, never a part.
+func writeFileAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("plotting: %w", err)
+	}
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return fmt.Errorf("plotting: %w", err)
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("plotting: writing %s: %w", path, err)
+	}
+	return nil
 }
