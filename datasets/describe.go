@@ -24,6 +24,10 @@ type DescribeOptions struct {
 	// Progress, if set, receives a line at every tenth of a dataset whose
 	// statistics take more than progressPieces pieces.
 	Progress io.Writer
+	// All lists every trajectory group of a particle file; by default the
+	// first two are listed and the rest summed up in one line (the
+	// summary before the tree covers them all).
+	All bool
 }
 
 // progressPieces is the size, in pieces, from which statistics report
@@ -58,12 +62,28 @@ func Describe(w io.Writer, f *File, opts DescribeOptions) error {
 		fmt.Fprintf(w, ", layout %s", layout)
 	}
 	fmt.Fprintln(w, ")")
+	if err := describeParticles(w, f); err != nil {
+		return err
+	}
 	fmt.Fprintln(w, "/  group")
 	if err := describeAttrs(w, &f.Group.object, opts); err != nil {
 		return err
 	}
 	var statsErr error
+	elided := false
 	err = f.Walk(func(e Entry) error {
+		if i, ok := elidedTrajectory(e.Path); ok && !opts.All {
+			if !elided {
+				elided = true
+				n, err := TrajectoryCount(f)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(w, "%s .. %s  %d more trajectory groups like those above (simulate inspect -all lists them)\n",
+					e.Path, trajectoryPath(n-1), n-i)
+			}
+			return nil
+		}
 		switch e.Kind {
 		case KindGroup:
 			g, err := f.OpenGroup(e.Path)

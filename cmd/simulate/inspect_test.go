@@ -120,3 +120,55 @@ func TestInspectLibHDF5Crasher(t *testing.T) {
 		}
 	}
 }
+
+// TestInspectParticles: a particle file starts with a summary of its
+// trajectories (count, particles, frames, dimension, time step, material
+// and parameters); the tree lists the first two trajectory groups and
+// sums up the rest, or every one with -all.
+func TestInspectParticles(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "particles.h5")
+	f, err := datasets.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, n := range []int{30, 50, 40, 20} {
+		tr := &datasets.ParticleTrajectory{Frames: 3, Particles: n, Dim: 2, Positions: make([]float32, 3*n*2),
+			Material: "sand", MaterialParams: map[string]float64{"E": 1e5, "friction_angle": 30}, Dt: 1e-3, FrameStride: 10,
+			BoxLo: []float64{0, 0}, BoxHi: []float64{1, 1}}
+		if i == 3 {
+			tr.Material, tr.MaterialParams = "water", map[string]float64{"bulk": 1e4}
+		}
+		if _, err := datasets.AppendTrajectory(f, tr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI("inspect", p)
+	if code != 0 {
+		t.Fatalf("inspect exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"particle trajectories (surrogo-particles/1): 4\n",
+		"    particles  20 .. 50 (mean 35, total 140)\n",
+		"    frames     3\n",
+		"    dimension  2, features 0\n",
+		"    time step  dt 0.001 x 10 steps = 0.01 between frames\n",
+		"    material   sand: E 100000, friction_angle 30 (3 trajectories)\n",
+		"    material   water: bulk 10000 (1 trajectory)\n",
+		"/trajectories/000001/positions  dataset float32 [3 50 2]",
+		"/trajectories/000002 .. /trajectories/000003  2 more trajectory groups like those above (simulate inspect -all lists them)\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("inspect output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "/trajectories/000003/positions") {
+		t.Errorf("inspect lists trajectory 3 without -all:\n%s", out)
+	}
+	code, out, _ = runCLI("inspect", "-all", p)
+	if code != 0 || !strings.Contains(out, "/trajectories/000003/positions  dataset float32 [3 20 2]") || strings.Contains(out, "more trajectory groups") {
+		t.Errorf("inspect -all: %d\n%s", code, out)
+	}
+}

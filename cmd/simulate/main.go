@@ -36,7 +36,8 @@ const usage = `usage: simulate <command> [arguments]
 
 commands:
   version                   print the surrogo, Go and HDF5 versions and the GEMM backend
-  inspect [-stats] FILE...  print the groups, datasets and attributes of HDF5 files
+  inspect [-stats] [-all] FILE...
+                            print the groups, datasets and attributes of HDF5 files
   generate [-shard k/n] [-workers n] [-out FILE] [-q] CONFIG.toml
                             generate the [data] section's samples into HDF5
   run [-set K=V ...] [-out DIR] [-force] [-q] CONFIG.toml
@@ -124,8 +125,9 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	stats := fs.Bool("stats", false, "also print min, max, mean and non-finite count of every dataset (reads all data in pieces of bounded size; progress on stderr for big datasets)")
+	all := fs.Bool("all", false, "list every trajectory group of a particle file (default: the first two and a summary)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: simulate inspect [-stats] FILE.h5 [FILE.h5 ...]")
+		fmt.Fprintln(stderr, "usage: simulate inspect [-stats] [-all] FILE.h5 [FILE.h5 ...]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -140,7 +142,7 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 		if i > 0 {
 			fmt.Fprintln(stdout)
 		}
-		if err := inspectFile(path, *stats, stdout, stderr); err != nil {
+		if err := inspectFile(path, datasets.DescribeOptions{Stats: *stats, All: *all, Progress: stderr}, stdout); err != nil {
 			fmt.Fprintln(stderr, "simulate inspect:", err)
 			failures++
 		}
@@ -151,12 +153,13 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// inspectFile writes the tree of one file to w. With stats, datasets are
-// read in pieces of bounded size (whatever shape the file claims), a big
-// one reporting progress on progress, and a dataset that cannot be read
-// is reported where it is listed; the listing goes on and the first such
-// error is returned at the end.
-func inspectFile(path string, stats bool, w, progress io.Writer) error {
+// inspectFile writes the tree of one file to w. With opts.Stats, datasets
+// are read in pieces of bounded size (whatever shape the file claims), a
+// big one reporting progress on opts.Progress, and a dataset that cannot
+// be read is reported where it is listed; the listing goes on and the
+// first such error is returned at the end. A particle file starts with a
+// summary of its trajectories.
+func inspectFile(path string, opts datasets.DescribeOptions, w io.Writer) error {
 	// inspect is for any file, damaged ones included: libhdf5 walks it in
 	// a child process first, so one it crashes or loops on is refused with
 	// an error instead of taking this process down.
@@ -168,5 +171,5 @@ func inspectFile(path string, stats bool, w, progress io.Writer) error {
 		return err
 	}
 	defer f.Close()
-	return datasets.Describe(w, f, datasets.DescribeOptions{Stats: stats, Progress: progress})
+	return datasets.Describe(w, f, opts)
 }
