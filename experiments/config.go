@@ -41,15 +41,15 @@ type Config struct {
 // DataConfig is the [data] section: which solver makes the samples, how
 // many, at what resolution, over which time window.
 type DataConfig struct {
-	Solver     string  `toml:"solver" doc:"registry name: burgers, convection, navierstokes, darcy"`
+	Solver     string  `toml:"solver" doc:"registry name: burgers, convection, navierstokes, darcy, mpm"`
 	Output     string  `toml:"output" doc:"HDF5 file; default runs/<name>/data/data.h5"`
 	Train      int     `toml:"train" doc:"training samples (the first ones)"`
 	Test       int     `toml:"test" doc:"test samples (the last ones)"`
-	Resolution int     `toml:"resolution" doc:"solver grid points per axis"`
+	Resolution int     `toml:"resolution" doc:"solver grid points per axis (mpm: grid cells per axis)"`
 	Subsample  int     `toml:"subsample" doc:"keep every k-th point when storing (default 1)"`
 	TEnd       float64 `toml:"t_end" doc:"final time (time-dependent solvers): the stored window is t_end long"`
 	BurnIn     float64 `toml:"burn_in" doc:"time-dependent solvers: time integrated from the initial condition and discarded before the first stored frame (default 0); frames are stored at burn_in + t_end i/(snapshots-1)"`
-	Snapshots  int     `toml:"snapshots" doc:"stored times from burn_in to burn_in + t_end inclusive (default 2)"`
+	Snapshots  int     `toml:"snapshots" doc:"stored times from burn_in to burn_in + t_end inclusive (default 2; mpm: stored frames, data.params.substeps steps of data.dt apart)"`
 	Dt         float64 `toml:"dt" doc:"solver time step"`
 
 	Params toml.Primitive `toml:"params" doc:"solver-specific, decoded by the registry"`
@@ -138,8 +138,12 @@ func syntaxError(path string, err error) error {
 // typeFail reports a value of the wrong type or domain at its key's line
 // (list elements are located by their list's key).
 func (c *Config) typeFail(raw []byte, te *typeError) error {
-	key, _, _ := strings.Cut(te.key, "[")
-	return &ConfigError{File: c.path, Line: keyLine(raw, strings.Split(key, ".")), Key: te.key, Msg: te.msg}
+	line := keyLine(raw, strings.Split(te.key, "."))
+	if line == 0 {
+		key, _, _ := strings.Cut(te.key, "[")
+		line = keyLine(raw, strings.Split(key, "."))
+	}
+	return &ConfigError{File: c.path, Line: line, Key: te.key, Msg: te.msg}
 }
 
 // Path returns the file the config came from.
@@ -149,7 +153,20 @@ func (c *Config) Path() string { return c.path }
 func (c *Config) Text() string { return c.text }
 
 func (c *Config) fail(raw []byte, key, format string, args ...any) error {
-	return &ConfigError{File: c.path, Line: keyLine(raw, strings.Split(key, ".")), Key: key, Msg: fmt.Sprintf(format, args...)}
+	return &ConfigError{File: c.path, Line: paramLine(raw, key), Key: key, Msg: fmt.Sprintf(format, args...)}
+}
+
+// paramLine is keyLine of a dotted key; a solver parameter the file does
+// not set (a missing material parameter) is located at the nearest table
+// above it that the file has ([data.params.material]).
+func paramLine(raw []byte, key string) int {
+	parts := strings.Split(key, ".")
+	line := keyLine(raw, parts)
+	for line == 0 && len(parts) > 2 && strings.HasPrefix(key, "data.params.") {
+		parts = parts[:len(parts)-1]
+		line = keyLine(raw, parts)
+	}
+	return line
 }
 
 // validate checks the whole configuration in the order a reader meets it,
@@ -194,7 +211,11 @@ func (c *Config) validateSolverData(md toml.MetaData, raw []byte) error {
 	if err := c.validateSampling(raw); err != nil {
 		return err
 	}
-	if spec.timeDependent {
+	if spec.frameSteps {
+		if err := c.validateFrameWindow(raw); err != nil {
+			return err
+		}
+	} else if spec.timeDependent {
 		if err := c.validateTimeWindow(raw); err != nil {
 			return err
 		}
@@ -262,6 +283,27 @@ func (c *Config) validateTimeWindow(raw []byte) error {
 	// initial condition at t = 0, not from a state after a burn-in.
 	if f, ok := modelFamilies[c.Model.Kind]; ok && f.newPINN != nil && d.BurnIn != 0 {
 		return c.fail(raw, "data.burn_in", "model %s trains on the equation from its initial condition at t = 0: set burn_in = 0", c.Model.Kind)
+	}
+	return nil
+}
+
+// validateFrameWindow checks the frames of a solver that stores
+// data.snapshots frames data.params.substeps steps of data.dt apart from
+// t = 0: the keys of a time window, a burn-in and a subsampled grid do
+// not apply.
+func (c *Config) validateFrameWindow(raw []byte) error {
+	d := c.Data
+	switch {
+	case d.Snapshots < 2:
+		return c.fail(raw, "data.snapshots", "must be at least 2 frames (the initial state and one more), got %d", d.Snapshots)
+	case !(d.Dt > 0):
+		return c.fail(raw, "data.dt", "must be positive for %s, got %v", d.Solver, d.Dt)
+	case d.TEnd != 0:
+		return c.fail(raw, "data.t_end", "%s stores data.snapshots frames data.params.substeps steps of data.dt apart: remove t_end", d.Solver)
+	case d.BurnIn != 0:
+		return c.fail(raw, "data.burn_in", "%s stores frames from the initial state at t = 0: remove burn_in", d.Solver)
+	case d.Subsample != 1:
+		return c.fail(raw, "data.subsample", "%s stores every particle: remove subsample", d.Solver)
 	}
 	return nil
 }
@@ -412,19 +454,21 @@ type fieldError struct {
 func (e *fieldError) Error() string { return e.key + ": " + e.msg }
 
 // keyLine finds the line where a dotted key is set, by scanning table
-// headers and assignments (0 when not found).
+// headers and assignments (0 when not found). An element of an array of
+// tables is named by its index, data.params.scene.bodies[1].center (the
+// second [[data.params.scene.bodies]]); the key without indices matches
+// the first element that sets it.
 func keyLine(raw []byte, key toml.Key) int {
-	lines := strings.Split(string(raw), "\n")
-	table := ""
 	want := strings.Join(key, ".")
-	for i, line := range lines {
+	var t tableTracker
+	for i, line := range strings.Split(string(raw), "\n") {
 		l := strings.TrimSpace(line)
 		if l == "" || strings.HasPrefix(l, "#") {
 			continue
 		}
 		if strings.HasPrefix(l, "[") {
-			table = strings.Trim(strings.TrimSpace(strings.Split(l, "#")[0]), "[] ")
-			if table == want {
+			t.enter(strings.TrimSpace(strings.Split(l, "#")[0]))
+			if t.indexed == want || t.plain == want {
 				return i + 1
 			}
 			continue
@@ -434,15 +478,45 @@ func keyLine(raw []byte, key toml.Key) int {
 			continue
 		}
 		name := strings.Trim(strings.TrimSpace(l[:eq]), `"`)
-		full := name
-		if table != "" {
-			full = table + "." + name
-		}
-		if full == want {
+		if t.join(t.indexed, name) == want || t.join(t.plain, name) == want {
 			return i + 1
 		}
 	}
 	return 0
+}
+
+// tableTracker follows the table headers of a TOML text: the current
+// table's name as written (plain) and with the index of each array of
+// tables it lies in (indexed).
+type tableTracker struct {
+	plain, indexed string
+	arrays         map[string]int // elements seen so far of each [[array]]
+}
+
+// enter moves to the table of a header line, [name] or [[name]].
+func (t *tableTracker) enter(header string) {
+	name := strings.Trim(header, "[] ")
+	t.plain, t.indexed = name, name
+	if t.arrays == nil {
+		t.arrays = map[string]int{}
+	}
+	for array, n := range t.arrays { // a sub-table of an array's last element
+		if strings.HasPrefix(name, array+".") {
+			t.indexed = fmt.Sprintf("%s[%d]%s", array, n-1, strings.TrimPrefix(name, array))
+		}
+	}
+	if strings.HasPrefix(header, "[[") {
+		t.indexed = fmt.Sprintf("%s[%d]", name, t.arrays[name])
+		t.arrays[name]++
+	}
+}
+
+// join names a key of a table ("" is the top level).
+func (t *tableTracker) join(table, name string) string {
+	if table == "" {
+		return name
+	}
+	return table + "." + name
 }
 
 func solverNames() []string { return slices.Sorted(maps.Keys(registry)) }

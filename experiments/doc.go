@@ -7,8 +7,10 @@
 // train and evaluate stages) — and the stages of the pipeline:
 //
 //	Generate  a solver over seeded samples, in parallel, streamed to HDF5 in
-//	          the PDEBench-compatible layout of docs/DATA.md, atomically,
-//	          optionally as one of n shards; resumes an interrupted file.
+//	          the PDEBench-compatible layout of docs/DATA.md (grid fields)
+//	          or its particle layout (mpm: one trajectory per sample),
+//	          atomically, optionally as one of n shards; resumes an
+//	          interrupted file.
 //	          Data from an existing file ([data] file, external.go) is only
 //	          checked.
 //	Train     a grid operator (fno, t1, factformer) on input/target pairs
@@ -24,7 +26,8 @@
 //	          distance of the value distributions over the truth's standard
 //	          deviation, and the energy (1/2) sum_k |f_k|^2/|k|^2 and mean
 //	          square (1/2) <f^2> per step
-//	Plot      the figures of a run directory from its saved outputs
+//	Plot      the figures of a run directory from its saved outputs (and of
+//	          particle data: frames coloured by speed, an animated GIF)
 //	Run       all of them into a run directory with config.toml and run.json,
 //	          skipping finished stages (stage hashes) and refusing a changed config
 package experiments

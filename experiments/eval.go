@@ -209,7 +209,7 @@ func (e *gridEvaluation) timeSolver(ctx context.Context, m *Metrics) error {
 	k := min(e.cfg.Eval.SolverSamples, len(e.test)/w)
 	t0 := time.Now()
 	for j := 0; j < k; j++ {
-		if _, err := e.cfg.gen.sample(ctx, e.cfg.Seed, e.test[j*w]/w); err != nil {
+		if _, err := e.cfg.grid().sample(ctx, e.cfg.Seed, e.test[j*w]/w); err != nil {
 			return err
 		}
 	}
@@ -355,7 +355,7 @@ func superResolution(ctx context.Context, cfg *Config, res int, idx []int, norm 
 
 // generatorAt is the configured solver at resolution res, unsubsampled,
 // its time step scaled to keep the CFL number.
-func generatorAt(cfg *Config, res int) (generator, error) {
+func generatorAt(cfg *Config, res int) (fieldGenerator, error) {
 	hi := *cfg
 	hi.Data.Resolution = res
 	hi.Data.Subsample = 1
@@ -364,12 +364,16 @@ func generatorAt(cfg *Config, res int) (generator, error) {
 	if err != nil {
 		return nil, err
 	}
-	return registry[cfg.Data.Solver].build(&hi, md)
+	gen, err := registry[cfg.Data.Solver].build(&hi, md)
+	if err != nil {
+		return nil, err
+	}
+	return gridOf(gen), nil
 }
 
 // regeneratePairs solves the samples idx with gen and returns their input
 // and output fields, [n, s..., 1] each, and the grid s.
-func regeneratePairs(ctx context.Context, seed uint64, gen generator, idx []int) (x, y *tensor.Tensor[float32], spatial []int, err error) {
+func regeneratePairs(ctx context.Context, seed uint64, gen fieldGenerator, idx []int) (x, y *tensor.Tensor[float32], spatial []int, err error) {
 	fields := gen.fields()
 	per := 1
 	for _, s := range fields[len(fields)-1].shape[1:] {

@@ -83,7 +83,7 @@ func TestGenerateBurgersLayoutAndProvenance(t *testing.T) {
 		t.Errorf("producer %q", name)
 	}
 	// Sample 3's initial condition is the GRF draw (seed 7, index 3).
-	ic := cfg.gen.(*burgersGen).ic.Sample(7, 3)
+	ic := cfg.grid().(*burgersGen).ic.Sample(7, 3)
 	for j := 0; j < 64; j++ {
 		if got, want := set.Data[3*3*64+j], float32(ic[2*j]); got != want {
 			t.Fatalf("sample 3 initial condition at %d: %v, want %v", j, got, want)
@@ -115,7 +115,7 @@ func TestShardsEqualFullRun(t *testing.T) {
 			}
 			return v
 		}
-		for _, field := range cfg.gen.fields() {
+		for _, field := range cfg.grid().fields() {
 			var joined []float32
 			for k := 1; k <= 3; k++ {
 				p, err := Generate(context.Background(), cfg, GenerateOptions{Shard: k, Shards: 3, Workers: 2})
@@ -226,7 +226,7 @@ func TestBadConfigs(t *testing.T) {
 		name, from, to string
 		want           []string
 	}{
-		{"unknown solver", `solver = "burgers"`, `solver = "heat"`, []string{"config.toml:6: data.solver", `unknown solver "heat"`, "burgers, convection, darcy, navierstokes"}},
+		{"unknown solver", `solver = "burgers"`, `solver = "heat"`, []string{"config.toml:6: data.solver", `unknown solver "heat"`, "burgers, convection, darcy, mpm, navierstokes"}},
 		{"unknown key", `dt = 1e-3`, "dt = 1e-3\nepochs = 3", []string{"config.toml:15: data.epochs: unknown key"}},
 		{"unknown param", `nu = 0.05`, "nu = 0.05\nviscosity = 2", []string{"data.params.viscosity", "unknown key for solver burgers", "known: nu, length"}},
 		{"negative viscosity", `nu = 0.05`, `nu = -0.05`, []string{"config.toml:17: data.params.nu", "viscosity must be positive, got -0.05"}},
@@ -470,7 +470,7 @@ func withGeneratedData(t *testing.T, text string, examples []string) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, fs := range src.gen.fields() {
+		for _, fs := range src.grid().fields() {
 			shape := append([]int{src.Data.Samples()}, fs.shape...)
 			if _, err := f.CreateDataset(fs.name, datasets.Float32, shape, &datasets.Options{Chunks: append([]int{1}, fs.shape...)}); err != nil {
 				t.Fatal(err)

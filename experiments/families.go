@@ -68,6 +68,9 @@ type modelFamily struct {
 	// the grid of the data) or "t x" (a space-time field).
 	fieldAxes string
 	grid      *gridArch // the architecture of a grid operator; nil otherwise
+	// input is the data the family trains on (the zero value: fields on
+	// a grid); a configuration whose data is another kind is refused.
+	input dataKind
 	// newPINN builds a physics-informed family's network; nil otherwise.
 	newPINN func(pde pinn.PDE, a pinn.Arch, r *tensor.RNG) (pinn.Model, error)
 }

@@ -109,19 +109,10 @@ func (s solverSpec) workspaceBytes(points float64) float64 {
 	return 8 * s.workspace * points
 }
 
-// generateFootprint estimates the generate stage: per worker, the solver's
-// workspace and one sample's frames in float64 and float32.
+// generateFootprint estimates the generate stage: what the solver needs
+// on each worker (its generator says).
 func (c *Config) generateFootprint() footprint {
-	d := c.Data
-	spec := registry[d.Solver]
-	points := math.Pow(float64(d.Resolution), float64(spec.dim))
-	perSample := c.storedFloats()
-	workers := float64(runtime.GOMAXPROCS(0))
-	frames := float64(max(d.Snapshots, 1)) * points * 8
-	return footprint{stage: "generate", parts: []part{
-		{fmt.Sprintf("solver workspace for %.0f workers", workers), workers * spec.workspaceBytes(points), "data.resolution"},
-		{"frames of one sample per worker", workers * (frames + 4*perSample), "data.snapshots"},
-	}}
+	return footprint{stage: "generate", parts: c.gen.footprint(float64(runtime.GOMAXPROCS(0)))}
 }
 
 // storedFloats is the number of values stored per sample.
@@ -133,15 +124,7 @@ func (c *Config) storedFloats() float64 {
 		}
 		return n
 	}
-	n := 0.0
-	for _, f := range c.gen.fields() {
-		m := 1.0
-		for _, s := range f.shape {
-			m *= float64(s)
-		}
-		n += m
-	}
-	return n
+	return c.gen.storedValues()
 }
 
 // dataBytes is the size of the generated file (float32 values, before

@@ -102,12 +102,12 @@ func Generate(ctx context.Context, cfg *Config, opts GenerateOptions) (path stri
 type generation struct {
 	cfg           *Config
 	gen           generator
+	store         sampleStore
 	opts          GenerateOptions
 	shard, shards int
 	lo, hi        int
 	path          string
 	file          *datasets.File
-	sets          map[string]*datasets.Dataset
 	resumedAt     int
 }
 
@@ -126,7 +126,7 @@ func newGeneration(cfg *Config, opts GenerateOptions) (*generation, error) {
 		return nil, fmt.Errorf("experiments: %d shards for %d samples", shards, cfg.Data.Samples())
 	}
 	lo, hi := SampleRange(cfg.Data.Samples(), shard, shards)
-	return &generation{cfg: cfg, gen: cfg.gen, opts: opts, shard: shard, shards: shards, lo: lo, hi: hi,
+	return &generation{cfg: cfg, gen: cfg.gen, store: cfg.gen.store(), opts: opts, shard: shard, shards: shards, lo: lo, hi: hi,
 		path: ShardPath(cfg.Data.Output, shard, shards)}, nil
 }
 
@@ -150,7 +150,7 @@ func (g *generation) openOutput() error {
 		return err
 	}
 	hash = fmt.Sprintf("%s shard %d/%d", hash, max(g.shard, 1), g.shards)
-	g.file, g.sets, g.resumedAt, err = openGenerated(g.path, hash, g.gen.fields(), g.opts.Resume)
+	g.file, g.resumedAt, err = openGenerated(g.path, hash, g.store, g.lo, g.opts.Resume)
 	return err
 }
 
@@ -195,9 +195,9 @@ func (g *generation) writeSamples(parent context.Context) error {
 
 // sampleResult is one solved sample, or why it failed.
 type sampleResult struct {
-	i      int
-	fields map[string][]float32
-	err    error
+	i   int
+	add appendSample
+	err error
 }
 
 // startWorkers solves the samples [lo + resumedAt, hi) on opts.Workers
@@ -216,9 +216,9 @@ func (g *generation) startWorkers(ctx context.Context) <-chan sampleResult {
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				fields, err := g.gen.sample(ctx, g.cfg.Seed, i)
+				add, err := g.store.solve(ctx, g.cfg.Seed, i)
 				select {
-				case results <- sampleResult{i, fields, err}:
+				case results <- sampleResult{i, add, err}:
 				case <-ctx.Done():
 					return
 				}
@@ -250,7 +250,7 @@ func (g *generation) feedJobs(ctx context.Context, jobs chan<- int) {
 // arrive, reporting progress; a failed sample cancels the rest. It
 // returns the next sample it would have written.
 func (g *generation) writeInOrder(ctx context.Context, cancel context.CancelFunc, results <-chan sampleResult) (int, error) {
-	pending := map[int]map[string][]float32{}
+	pending := map[int]appendSample{}
 	first := g.lo + g.resumedAt
 	next := first
 	lastFlush := time.Now()
@@ -262,14 +262,14 @@ func (g *generation) writeInOrder(ctx context.Context, cancel context.CancelFunc
 			}
 			return next, fmt.Errorf("experiments: %s sample %d: %w", g.cfg.Data.Solver, r.i, r.err)
 		}
-		pending[r.i] = r.fields
+		pending[r.i] = r.add
 		for ctx.Err() == nil { // once cancelled, nothing more is appended
-			fields, ok := pending[next]
+			add, ok := pending[next]
 			if !ok {
 				break
 			}
 			delete(pending, next)
-			if err := g.appendSample(fields); err != nil {
+			if err := add(g.file); err != nil {
 				return next, err
 			}
 			next++
@@ -289,16 +289,6 @@ func (g *generation) writeInOrder(ctx context.Context, cancel context.CancelFunc
 	return next, nil
 }
 
-// appendSample appends one sample's fields to their datasets.
-func (g *generation) appendSample(fields map[string][]float32) error {
-	for _, fs := range g.gen.fields() {
-		if err := datasets.Append(g.sets[fs.name], fields[fs.name]); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // checkAllWritten reports a generation that stopped before sample hi:
 // cancelled by the caller (parent), the samples are kept for a rerun.
 func (g *generation) checkAllWritten(parent, ctx context.Context, next int) error {
@@ -316,10 +306,10 @@ func (g *generation) checkAllWritten(parent, ctx context.Context, next int) erro
 	return nil
 }
 
-// finishOutput writes the coordinates, attributes and provenance, and
-// publishes the file under its final name.
+// finishOutput writes what the store adds once (coordinates), the
+// attributes and provenance, and publishes the file under its final name.
 func (g *generation) finishOutput() error {
-	if err := g.writeCoordinates(); err != nil {
+	if err := g.store.finish(g.file); err != nil {
 		return err
 	}
 	for k, v := range g.gen.attrs() {
@@ -339,9 +329,8 @@ func (g *generation) finishOutput() error {
 	return g.file.Close()
 }
 
-// writeCoordinates stores the solver's axes that exist, as float32.
-func (g *generation) writeCoordinates() error {
-	c := g.gen.coords()
+// writeCoordinates stores the axes of c that exist, as float32.
+func writeCoordinates(f *datasets.File, c datasets.Coordinates) error {
 	for _, ax := range []struct {
 		name string
 		v    []float64
@@ -349,7 +338,7 @@ func (g *generation) writeCoordinates() error {
 		if ax.v == nil {
 			continue
 		}
-		if err := datasets.Write(g.file.Group, ax.name, []int{len(ax.v)}, ax.v, &datasets.Options{Dtype: datasets.Float32}); err != nil {
+		if err := datasets.Write(f.Group, ax.name, []int{len(ax.v)}, ax.v, &datasets.Options{Dtype: datasets.Float32}); err != nil {
 			return err
 		}
 	}
@@ -392,66 +381,112 @@ func suspend(f *datasets.File) error {
 	return os.Rename(aside, tmp)
 }
 
+// sampleStore writes one generation's samples into its file: how they are
+// laid out (grid fields appended along their sample axis, or one particle
+// trajectory per sample), how many a reopened file holds, and what the
+// file needs once they are all written. A generator makes a new one for
+// each generation.
+type sampleStore interface {
+	// create lays out the samples' datasets in a new file.
+	create(f *datasets.File) error
+	// resume opens the samples' datasets in a reopened NAME.tmp of the same
+	// settings and returns how many whole samples it holds (the first
+	// being sample first), or false when they cannot be continued.
+	resume(f *datasets.File, first int) (int, bool)
+	// solve computes sample i; it is called from several goroutines.
+	solve(ctx context.Context, seed uint64, i int) (appendSample, error)
+	// finish writes what the file holds once (coordinates).
+	finish(f *datasets.File) error
+}
+
+// appendSample appends one solved sample to the file being generated.
+type appendSample func(f *datasets.File) error
+
 // openGenerated starts the output file, or with resume reopens an
-// interrupted one of the same settings (its generate_hash attribute) whose
-// fields hold equally many samples, returning that count.
-func openGenerated(path, hash string, fields []fieldSpec, resume bool) (*datasets.File, map[string]*datasets.Dataset, int, error) {
+// interrupted one of the same settings (its generate_hash attribute)
+// whose samples the store can continue, returning how many it holds.
+func openGenerated(path, hash string, store sampleStore, first int, resume bool) (*datasets.File, int, error) {
 	if resume {
 		f, resumed, err := datasets.Resume(path)
 		if err != nil {
-			return nil, nil, 0, err
+			return nil, 0, err
 		}
-		if resumed {
-			if sets, n, ok := resumable(f, hash, fields); ok {
-				return f, sets, n, nil
+		if h, err := f.AttrString("generate_hash"); resumed && err == nil && h == hash {
+			if n, ok := store.resume(f, first); ok {
+				return f, n, nil
 			}
-			f.Abort()
-		} else {
-			f.Abort()
 		}
+		f.Abort()
 	}
 	f, err := datasets.Create(path)
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, 0, err
 	}
 	if err := f.SetAttr("generate_hash", hash); err != nil {
 		f.Abort()
-		return nil, nil, 0, err
+		return nil, 0, err
 	}
-	sets := map[string]*datasets.Dataset{}
-	for _, fs := range fields {
-		d, err := f.CreateDataset(fs.name, datasets.Float32, append([]int{0}, fs.shape...), &datasets.Options{Extendible: true})
-		if err != nil {
-			f.Abort()
-			return nil, nil, 0, err
-		}
-		sets[fs.name] = d
+	if err := store.create(f); err != nil {
+		f.Abort()
+		return nil, 0, err
 	}
-	return f, sets, 0, nil
+	return f, 0, nil
 }
 
-// resumable opens the fields of a reopened NAME.tmp and reports how many
-// whole samples it holds, or false when it is not a run of these settings.
-func resumable(f *datasets.File, hash string, fields []fieldSpec) (map[string]*datasets.Dataset, int, bool) {
-	if h, err := f.AttrString("generate_hash"); err != nil || h != hash {
-		return nil, 0, false
+// fieldStore stores grid fields, each a dataset [samples, shape...]
+// extended by one sample per append.
+type fieldStore struct {
+	gen  fieldGenerator
+	sets map[string]*datasets.Dataset
+}
+
+func (s *fieldStore) create(f *datasets.File) error {
+	s.sets = map[string]*datasets.Dataset{}
+	for _, fs := range s.gen.fields() {
+		d, err := f.CreateDataset(fs.name, datasets.Float32, append([]int{0}, fs.shape...), &datasets.Options{Extendible: true})
+		if err != nil {
+			return err
+		}
+		s.sets[fs.name] = d
 	}
-	sets := map[string]*datasets.Dataset{}
+	return nil
+}
+
+// resume opens the fields and requires them to hold equally many samples.
+func (s *fieldStore) resume(f *datasets.File, first int) (int, bool) {
+	s.sets = map[string]*datasets.Dataset{}
 	n := -1
-	for _, fs := range fields {
+	for _, fs := range s.gen.fields() {
 		d, err := f.OpenDataset(fs.name)
 		if err != nil {
-			return nil, 0, false
+			return 0, false
 		}
-		s := d.Shape()
-		if len(s) != len(fs.shape)+1 || (n >= 0 && s[0] != n) {
-			return nil, 0, false
+		shape := d.Shape()
+		if len(shape) != len(fs.shape)+1 || (n >= 0 && shape[0] != n) {
+			return 0, false
 		}
-		n = s[0]
-		sets[fs.name] = d
+		n = shape[0]
+		s.sets[fs.name] = d
 	}
-	return sets, max(n, 0), true
+	return max(n, 0), true
 }
+
+func (s *fieldStore) solve(ctx context.Context, seed uint64, i int) (appendSample, error) {
+	fields, err := s.gen.sample(ctx, seed, i)
+	if err != nil {
+		return nil, err
+	}
+	return func(*datasets.File) error {
+		for _, fs := range s.gen.fields() {
+			if err := datasets.Append(s.sets[fs.name], fields[fs.name]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, nil
+}
+
+func (s *fieldStore) finish(f *datasets.File) error { return writeCoordinates(f, s.gen.coords()) }
 
 func dataSummary(d DataConfig) map[string]any {
 	s := map[string]any{"solver": d.Solver, "train": d.Train, "test": d.Test, "resolution": d.Resolution,

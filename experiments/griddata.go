@@ -237,7 +237,7 @@ func (n *normalizers) encodedInputs(x *tensor.Tensor[float32]) (*tensor.Tensor[f
 // u(0) -> u(0)), and the grid. A model is never trained on other data than
 // the configuration says.
 func checkStoredGrid(cfg *Config, f *datasets.File) error {
-	wantLayout := cfg.gen.layout()
+	wantLayout := cfg.grid().layout()
 	layout, err := datasets.DetectLayout(f)
 	if err != nil {
 		return err

@@ -63,7 +63,7 @@ func TestBurnInStoresTheEndOfALongerRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tb, tl := burned.gen.coords().T, long.gen.coords().T
+	tb, tl := burned.grid().coords().T, long.grid().coords().T
 	if want := []float64{0.5, 0.75, 1, 1.25, 1.5}; !reflect.DeepEqual(tb, want) {
 		t.Fatalf("stored times with burn-in %v, want %v", tb, want)
 	}
@@ -76,11 +76,11 @@ func TestBurnInStoresTheEndOfALongerRun(t *testing.T) {
 	ctx := context.Background()
 	samples := make([][]float32, burned.Data.Samples())
 	for i := len(samples) - 1; i >= 0; i-- { // in reverse order
-		a, err := burned.gen.sample(ctx, burned.Seed, i)
+		a, err := burned.grid().sample(ctx, burned.Seed, i)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := long.gen.sample(ctx, long.Seed, i)
+		b, err := long.grid().sample(ctx, long.Seed, i)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -220,6 +220,10 @@ func (c *Config) validateModel(md toml.MetaData, raw []byte) error {
 		return c.fail(raw, "model.kind", "unknown model %q (expected one of %s)", m.Kind, strings.Join(familyNames(), ", "))
 	}
 	c.fam = &f
+	if have := c.dataKind(); have != f.input {
+		return c.fail(raw, "model.kind", "kind %s trains on %s, but %s makes %s: choose a model family for %s, or leave out [model] and [train] to generate the data only",
+			m.Kind, f.input, c.dataSource(), have, have)
+	}
 	if err := c.checkFamilyKeys(md, raw); err != nil {
 		return err
 	}
@@ -421,7 +425,7 @@ func (c *Config) validateSplitAndEval(raw []byte) error {
 // storedGrid returns the spatial dimension and points per axis of the
 // stored data.
 func (c *Config) storedGrid() (dim, n int) {
-	for _, f := range c.gen.fields() {
+	for _, f := range c.grid().fields() {
 		if f.name == "tensor" {
 			s := f.shape
 			return len(s) - 1, s[len(s)-1]

@@ -11,6 +11,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
+
+	"github.com/BurntSushi/toml"
 
 	"github.com/surrogo/surrogo/datasets"
 	"github.com/surrogo/surrogo/plotting"
@@ -39,6 +42,11 @@ type PlotOptions struct {
 //	                 persistence, spectra and value densities at the compare
 //	                 steps, energy and mean square per step
 //
+// A solver whose data has figures of its own (particle trajectories:
+// particles, four frames coloured by speed, and the animation
+// particles.gif) adds them, from the data file its config.toml names; a
+// run without a model draws only those.
+//
 // A figure with nothing to draw (a train_log.csv without epochs, values
 // that are all zero on a log axis) is left out with a note to opts.Log. It
 // returns the files written.
@@ -48,6 +56,21 @@ func Plot(runDir string, opts PlotOptions) ([]string, error) {
 	add := func(files []string, err error) error {
 		written = append(written, files...)
 		return err
+	}
+	run, err := readRunData(runDir)
+	if err != nil {
+		return nil, err
+	}
+	if figures := registry[run.solver].figures; figures != nil {
+		if err := add(figures(run.output, figs, opts)); err != nil {
+			return written, err
+		}
+	}
+	if !run.hasModel {
+		if len(written) == 0 {
+			return nil, fmt.Errorf("experiments: %s: a run without a model has figures only of particle data; solver %q has none", runDir, run.solver)
+		}
+		return written, nil
 	}
 	// Read what the figures need first: a damaged input leaves the old
 	// figures in place.
@@ -77,6 +100,41 @@ func Plot(runDir string, opts PlotOptions) ([]string, error) {
 		}
 	}
 	return written, nil
+}
+
+// runData is what Plot needs of a run directory's config.toml: the
+// solver, the data file and whether the run has a model.
+type runData struct {
+	solver, output string
+	hasModel       bool
+}
+
+// readRunData reads runDir/config.toml. Without one (a directory made by
+// hand) the run is taken to have a model and data without figures. A data
+// file under the run directory the config names is looked up under
+// runDir, so a moved run directory still plots.
+func readRunData(runDir string) (runData, error) {
+	path := filepath.Join(runDir, "config.toml")
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return runData{hasModel: true}, nil
+	}
+	if err != nil {
+		return runData{}, fmt.Errorf("experiments: plot: %w", err)
+	}
+	var c struct {
+		RunDir string         `toml:"run_dir"`
+		Data   DataConfig     `toml:"data"`
+		Model  map[string]any `toml:"model"`
+	}
+	if _, err := toml.Decode(string(raw), &c); err != nil {
+		return runData{}, fmt.Errorf("experiments: %s: %w", path, err)
+	}
+	out := c.Data.Output
+	if rel, err := filepath.Rel(c.RunDir, out); err == nil && c.RunDir != "" && !filepath.IsAbs(rel) && !strings.HasPrefix(rel, "..") {
+		out = filepath.Join(runDir, rel)
+	}
+	return runData{solver: c.Data.Solver, output: out, hasModel: c.Model != nil}, nil
 }
 
 // plotRolloutError draws the relative L2 of each rollout step.

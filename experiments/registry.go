@@ -25,7 +25,7 @@ var registry = map[string]solverSpec{
 		defaults:      func() any { return defaultBurgersParams() },
 		timeDependent: true,
 		paramKeys:     []string{"nu", "length", "ic", "ic_offset", "ic_alpha", "ic_tau", "ic_sigma"},
-		build:         buildBurgers,
+		build:         fieldSolver(buildBurgers),
 	},
 	"convection": {
 		dim:           1,
@@ -33,7 +33,7 @@ var registry = map[string]solverSpec{
 		defaults:      func() any { return defaultConvectionParams() },
 		timeDependent: true,
 		paramKeys:     []string{"beta", "nu", "rho", "ic", "ic_alpha", "ic_tau", "ic_sigma", "splitting_dt"},
-		build:         buildConvection,
+		build:         fieldSolver(buildConvection),
 	},
 	"navierstokes": {
 		dim:           2,
@@ -41,7 +41,7 @@ var registry = map[string]solverSpec{
 		defaults:      func() any { return defaultNavierStokesParams() },
 		timeDependent: true,
 		paramKeys:     []string{"nu", "length", "scheme", "forcing", "amplitude", "wavenumber", "drag", "ic_alpha", "ic_tau", "ic_sigma"},
-		build:         buildNavierStokes,
+		build:         fieldSolver(buildNavierStokes),
 	},
 	"darcy": {
 		dim:           2,
@@ -49,23 +49,78 @@ var registry = map[string]solverSpec{
 		defaults:      func() any { return defaultDarcyParams() },
 		timeDependent: false,
 		paramKeys:     []string{"alpha", "tau", "high", "low", "forcing", "mean"},
-		build:         buildDarcy,
+		build:         fieldSolver(buildDarcy),
+	},
+	"mpm": {
+		defaults:      func() any { return defaultMPMParams() },
+		timeDependent: true,
+		frameSteps:    true,
+		data:          particleTrajectories,
+		paramKeys: []string{"dim", "length", "substeps", "gravity", "wall", "boundary", "particles_per_cell", "max_speed",
+			"material.{kind, E, nu, rho, bulk, gamma, friction_angle, yield_stress}",
+			"scene.{min_bodies, max_bodies, min_size, max_size, shapes, max_linear_speed, max_angular_speed, jitter}",
+			"scene.bodies.{shape, center, half, radius, velocity, angular_velocity}"},
+		build:   buildMPM,
+		figures: plotParticleData,
 	},
 }
 
 type solverSpec struct {
-	dim           int        // spatial dimension of the grid
+	dim           int        // spatial dimension of the grid (grid solvers)
 	workspace     float64    // the solver's working float64 values per grid point, an estimate (footprint.go)
 	defaults      func() any // the [data.params] struct with its defaults
 	timeDependent bool
-	paramKeys     []string
-	build         func(c *Config, md toml.MetaData) (generator, error)
+	// frameSteps: the stored frames are data.snapshots frames
+	// data.params.substeps steps of data.dt apart, from t = 0 (no
+	// data.t_end, data.burn_in or data.subsample).
+	frameSteps bool
+	data       dataKind // what the samples are (the zero value: fields on a grid)
+	paramKeys  []string
+	build      func(c *Config, md toml.MetaData) (generator, error)
+	// figures, if set, draws figures of the generated data itself into a
+	// run's figures directory (Plot; a run without a model has a plot
+	// stage only then).
+	figures func(data, figs string, opts PlotOptions) ([]string, error)
 }
 
-// generator makes the samples of one configured dataset. sample must be
-// safe to call from several goroutines, and sample i must depend only on
-// (seed, i).
+// dataKind is what a solver's samples are, and what a model family
+// trains on.
+type dataKind int
+
+const (
+	// gridFields are fields on a regular grid, in the PDEBench layouts.
+	gridFields dataKind = iota
+	// particleTrajectories are particle positions per frame, one
+	// trajectory per sample (docs/DATA.md, "Particle trajectories").
+	particleTrajectories
+)
+
+func (k dataKind) String() string {
+	if k == particleTrajectories {
+		return "particle trajectories"
+	}
+	return "fields on a grid"
+}
+
+// generator makes the samples of one configured dataset, whatever their
+// kind: the generate stage asks it for the parameters and attributes the
+// file records, how samples are stored, and its memory. Sample i must
+// depend only on (seed, i), and solving must be safe from several
+// goroutines.
 type generator interface {
+	params() any               // the resolved [data.params]
+	attrs() map[string]float64 // root attributes of the generated file
+	store() sampleStore        // how the samples are laid out in the file
+	// storedValues is the number of float32 values one sample stores
+	// (an upper estimate where samples differ in size).
+	storedValues() float64
+	// footprint estimates the memory of solving on workers goroutines.
+	footprint(workers float64) []part
+}
+
+// fieldGenerator is a solver whose samples are fields on a grid (the
+// PDEBench layouts): what grid model families read and re-solve.
+type fieldGenerator interface {
 	layout() datasets.Layout
 	fields() []fieldSpec
 	coords() datasets.Coordinates
@@ -73,6 +128,66 @@ type generator interface {
 	params() any
 	sample(ctx context.Context, seed uint64, i int) (map[string][]float32, error)
 }
+
+// fieldData is a fieldGenerator in the generate stage: fields appended
+// along their sample axis.
+type fieldData struct {
+	fieldGenerator
+	d DataConfig
+}
+
+// fieldSolver adapts a grid solver's builder to the table.
+func fieldSolver(build func(*Config, toml.MetaData) (fieldGenerator, error)) func(*Config, toml.MetaData) (generator, error) {
+	return func(c *Config, md toml.MetaData) (generator, error) {
+		g, err := build(c, md)
+		if err != nil {
+			return nil, err
+		}
+		return fieldData{g, c.Data}, nil
+	}
+}
+
+func (g fieldData) store() sampleStore { return &fieldStore{gen: g.fieldGenerator} }
+
+func (g fieldData) storedValues() float64 {
+	n := 0.0
+	for _, f := range g.fields() {
+		m := 1.0
+		for _, s := range f.shape {
+			m *= float64(s)
+		}
+		n += m
+	}
+	return n
+}
+
+// footprint is, per worker, the solver's workspace and one sample's
+// frames in float64 and float32.
+func (g fieldData) footprint(workers float64) []part {
+	spec := registry[g.d.Solver]
+	points := math.Pow(float64(g.d.Resolution), float64(spec.dim))
+	frames := float64(max(g.d.Snapshots, 1)) * points * 8
+	return []part{
+		{fmt.Sprintf("solver workspace for %.0f workers", workers), workers * spec.workspaceBytes(points), "data.resolution"},
+		{"frames of one sample per worker", workers * (frames + 4*g.storedValues()), "data.snapshots"},
+	}
+}
+
+// gridOf is the grid solver behind a generator of grid data (grid model
+// families see only those: validation refuses other data for them).
+func gridOf(g generator) fieldGenerator { return g.(fieldData).fieldGenerator }
+
+// dataKind is what the configured data is: an existing file holds grid
+// fields, a solver makes what its entry says.
+func (c *Config) dataKind() dataKind {
+	if c.ext != nil {
+		return gridFields
+	}
+	return registry[c.Data.Solver].data
+}
+
+// grid is the configured grid solver (see gridOf).
+func (c *Config) grid() fieldGenerator { return gridOf(c.gen) }
 
 type fieldSpec struct {
 	name  string
@@ -196,7 +311,7 @@ var burgersKeys = map[string]string{"nu": "nu", "length": "length", "n": "data.r
 // buildBurgers decodes [data.params] for solver burgers and builds its
 // generator; burgers.Params.Validate and grf check the parameters, their
 // errors pointed at their keys.
-func buildBurgers(c *Config, md toml.MetaData) (generator, error) {
+func buildBurgers(c *Config, md toml.MetaData) (fieldGenerator, error) {
 	p := defaultBurgersParams()
 	if err := decodeParams(c, md, &p); err != nil {
 		return nil, err
@@ -284,7 +399,7 @@ type convectionGen struct {
 // buildConvection decodes [data.params] for solver convection and builds
 // its generator; convection.Params.Validate and grf check the parameters,
 // their errors pointed at their keys.
-func buildConvection(c *Config, md toml.MetaData) (generator, error) {
+func buildConvection(c *Config, md toml.MetaData) (fieldGenerator, error) {
 	p := defaultConvectionParams()
 	if err := decodeParams(c, md, &p); err != nil {
 		return nil, err
@@ -378,7 +493,7 @@ var navierStokesKeys = map[string]string{"nu": "nu", "length": "length", "n": "d
 // buildNavierStokes decodes [data.params] for solver navierstokes and
 // builds its generator; navierstokes.Params.Validate and grf check the
 // parameters, their errors pointed at their keys.
-func buildNavierStokes(c *Config, md toml.MetaData) (generator, error) {
+func buildNavierStokes(c *Config, md toml.MetaData) (fieldGenerator, error) {
 	p := defaultNavierStokesParams()
 	if err := decodeParams(c, md, &p); err != nil {
 		return nil, err
@@ -462,7 +577,7 @@ type darcyGen struct {
 // generator; the coefficient and forcing values are checked here, the grid
 // and mean by darcy.Params.Validate, the field by grf, their errors
 // pointed at their keys.
-func buildDarcy(c *Config, md toml.MetaData) (generator, error) {
+func buildDarcy(c *Config, md toml.MetaData) (fieldGenerator, error) {
 	p := defaultDarcyParams()
 	if err := decodeParams(c, md, &p); err != nil {
 		return nil, err

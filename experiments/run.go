@@ -160,9 +160,14 @@ func (r *pipelineRun) logf(format string, args ...any) {
 }
 
 // stages lists the pipeline: generate, and with a model train, eval and
-// plot.
+// plot; without a model, plot only when the data has figures of its own
+// (particle trajectories).
 func (r *pipelineRun) stages(ctx context.Context, opts RunOptions) []stage {
 	cfg, dir := r.cfg, r.dir
+	plot := stage{StagePlot, []string{filepath.Join(dir, "figures")}, func() error {
+		_, err := Plot(cfg.RunDir(), PlotOptions{Log: opts.Log})
+		return err
+	}}
 	stages := []stage{
 		{StageGenerate, []string{cfg.dataPath()}, func() error {
 			_, err := Generate(ctx, cfg, GenerateOptions{Workers: opts.Workers, Progress: opts.Progress, Resume: true,
@@ -171,6 +176,9 @@ func (r *pipelineRun) stages(ctx context.Context, opts RunOptions) []stage {
 		}},
 	}
 	if !cfg.hasModel {
+		if cfg.ext == nil && registry[cfg.Data.Solver].figures != nil {
+			stages = append(stages, plot)
+		}
 		return stages
 	}
 	return append(stages,
@@ -182,10 +190,7 @@ func (r *pipelineRun) stages(ctx context.Context, opts RunOptions) []stage {
 			_, err := Evaluate(ctx, cfg)
 			return err
 		}},
-		stage{StagePlot, []string{filepath.Join(dir, "figures")}, func() error {
-			_, err := Plot(cfg.RunDir(), PlotOptions{Log: opts.Log})
-			return err
-		}})
+		plot)
 }
 
 // runStage runs one stage, unless it finished earlier with the same

@@ -34,7 +34,7 @@ func Schema() []SchemaEntry {
 	out = append(out, schemaOf("eval.", e)...)
 	names := solverNames()
 	for _, name := range names {
-		for _, se := range schemaOf("data.params.", registry[name].defaults()) {
+		for _, se := range paramSchema("data.params.", registry[name].defaults()) {
 			se.Key = fmt.Sprintf("%s (solver %s)", se.Key, name)
 			out = append(out, se)
 		}
@@ -50,10 +50,30 @@ func schemaOf(prefix string, v any) []SchemaEntry {
 		f := rv.Type().Field(i)
 		name, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
 		doc := f.Tag.Get("doc")
-		if name == "" || f.Type.Kind() == reflect.Struct {
+		if name == "" || f.Type.Kind() == reflect.Struct || (f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.Struct) {
 			continue // sections are listed key by key; params per solver
 		}
 		out = append(out, SchemaEntry{Key: prefix + name, Type: tomlType(f.Type), Default: defaultText(rv.Field(i)), Doc: doc})
+	}
+	return out
+}
+
+// paramSchema lists a solver's [data.params] keys: its scalar fields,
+// then those of its sub-tables ([data.params.material]) and of its arrays
+// of tables ([[data.params.scene.bodies]], keys listed as bodies[].key).
+func paramSchema(prefix string, v any) []SchemaEntry {
+	out := schemaOf(prefix, v)
+	rv := reflect.ValueOf(v)
+	for i := 0; i < rv.NumField(); i++ {
+		f := rv.Type().Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
+		switch {
+		case name == "":
+		case f.Type.Kind() == reflect.Struct && f.Type != primitiveType:
+			out = append(out, paramSchema(prefix+name+".", rv.Field(i).Interface())...)
+		case f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.Struct:
+			out = append(out, paramSchema(prefix+name+"[].", reflect.Zero(f.Type.Elem()).Interface())...)
+		}
 	}
 	return out
 }
@@ -101,6 +121,9 @@ func SchemaMarkdown() string {
 		sec := "top level"
 		if i := strings.LastIndex(strings.Fields(e.Key)[0], "."); i >= 0 {
 			sec = "[" + e.Key[:i] + "]"
+			if table, ok := strings.CutSuffix(e.Key[:i], "[]"); ok {
+				sec = "[[" + table + "]]" // an array of tables
+			}
 			if strings.Contains(e.Key, "(solver") {
 				sec += " " + e.Key[strings.Index(e.Key, "(solver"):]
 			}

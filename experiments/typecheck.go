@@ -76,13 +76,13 @@ func checkValue(key string, v any, t reflect.Type) *typeError {
 		}
 		return checkTypes(sub, t, key+".")
 	case reflect.Slice:
-		list, ok := v.([]any)
+		list, ok := asList(v)
 		if !ok {
 			return wrong()
 		}
 		for i, e := range list {
 			err := checkValue(fmt.Sprintf("%s[%d]", key, i), e, t.Elem())
-			if err != nil && err.mismatch {
+			if err != nil && err.mismatch && t.Elem().Kind() != reflect.Struct {
 				return wrong() // name the list, not the element
 			}
 			if err != nil {
@@ -124,6 +124,22 @@ func checkValue(key string, v any, t reflect.Type) *typeError {
 	return nil
 }
 
+// asList returns a decoded TOML array as a list: an array of values, or
+// an array of tables ([[name]] sections).
+func asList(v any) ([]any, bool) {
+	switch x := v.(type) {
+	case []any:
+		return x, true
+	case []map[string]any:
+		list := make([]any, len(x))
+		for i, t := range x {
+			list[i] = t
+		}
+		return list, true
+	}
+	return nil, false
+}
+
 // describeType names a Go field type in TOML words.
 func describeType(t reflect.Type) string {
 	switch t.Kind() {
@@ -157,6 +173,8 @@ func plural(s string) string {
 		return "strings"
 	case "true or false":
 		return "booleans"
+	case "a table":
+		return "tables"
 	}
 	return s
 }
@@ -176,6 +194,8 @@ func describeValue(v any) string {
 		return fmt.Sprintf("%s (a list)", shortTOML(x))
 	case map[string]any:
 		return "a table"
+	case []map[string]any:
+		return fmt.Sprintf("%d tables (an array of tables)", len(x))
 	}
 	return fmt.Sprintf("%v (%T)", v, v)
 }
