@@ -2,16 +2,21 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/surrogo/surrogo/experiments"
 )
 
 // TestGenerateExamples runs every small example config through
 // `simulate generate`, then `simulate inspect`, and reads the files with
-// Debian's h5py to check layout, dtypes and provenance.
+// Debian's h5py to check layout, dtypes and provenance. Of a particle
+// example only the first trajectory is generated (-shard 1/n): the
+// examples take seconds to a minute each.
 func TestGenerateExamples(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates every small example")
@@ -24,7 +29,12 @@ func TestGenerateExamples(t *testing.T) {
 	var files []string
 	for _, c := range configs {
 		out := filepath.Join(dir, strings.TrimSuffix(filepath.Base(c), ".toml")+".h5")
-		code, stdout, stderr := runCLI("generate", "-out", out, c)
+		args, layout := []string{"generate", "-out", out}, "layout pdebench-"
+		if particles, n := particleExample(t, c); particles {
+			args = append(args, "-shard", fmt.Sprintf("1/%d", n))
+			out, layout = experiments.ShardPath(out, 1, n), "particle trajectories (surrogo-particles/1): 1\n"
+		}
+		code, stdout, stderr := runCLI(append(args, c)...)
 		if code != 0 {
 			t.Fatalf("%s: exit %d: %s", c, code, stderr)
 		}
@@ -32,7 +42,7 @@ func TestGenerateExamples(t *testing.T) {
 			t.Errorf("%s: output %q", c, stdout)
 		}
 		code, info, stderr := runCLI("inspect", out)
-		if code != 0 || !strings.Contains(info, "layout pdebench-") || !strings.Contains(info, "@producer") {
+		if code != 0 || !strings.Contains(info, layout) || !strings.Contains(info, "@producer") {
 			t.Errorf("inspect %s: %d %s %s", out, code, info, stderr)
 		}
 		files = append(files, out)
@@ -43,16 +53,24 @@ func TestGenerateExamples(t *testing.T) {
 		}
 		t.Skip("h5py missing")
 	}
+	// A particle file (one shard: one trajectory) is seen as [trajectories,
+	// T, N, d], its last axis standing for the grid.
 	script := `
 import sys, json, h5py
 out = {}
 for p in sys.argv[1:]:
     with h5py.File(p, "r") as f:
-        main = "tensor"
-        out[p] = {"shape": list(f[main].shape), "dtype": f[main].dtype.str,
+        if "trajectories" in f:
+            main = "trajectories/000000/positions"
+            shape = [len(f["trajectories"])] + list(f[main].shape)
+            n, x = int(f.attrs["sample_end"]) - int(f.attrs["sample_start"]), shape[-1]
+        else:
+            main = "tensor"
+            shape = list(f[main].shape)
+            n, x = int(f.attrs["n_train"]) + int(f.attrs["n_test"]), len(f["x-coordinate"])
+        out[p] = {"shape": shape, "dtype": f[main].dtype.str,
                   "producer": f.attrs["producer"], "seed": int(f.attrs["seed"]),
-                  "n": int(f.attrs["n_train"]) + int(f.attrs["n_test"]),
-                  "x": len(f["x-coordinate"]), "finite": bool(__import__("numpy").isfinite(f[main][()]).all())}
+                  "n": n, "x": x, "finite": bool(__import__("numpy").isfinite(f[main][()]).all())}
 print(json.dumps(out))
 `
 	raw, err := exec.Command("/usr/bin/python3", append([]string{"-c", script}, files...)...).Output()
@@ -76,6 +94,17 @@ print(json.dumps(out))
 			t.Errorf("%s: h5py sees %+v", filepath.Base(p), g)
 		}
 	}
+}
+
+// particleExample reports whether an example config makes particle
+// trajectories, and its number of samples.
+func particleExample(t *testing.T, path string) (bool, int) {
+	t.Helper()
+	cfg, err := experiments.Load(path)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return cfg.Data.Solver == "mpm", cfg.Data.Samples()
 }
 
 func TestGenerateUsage(t *testing.T) {
