@@ -34,7 +34,17 @@
 // above Cells - Boundary on an axis are wall nodes. Slip walls zero the
 // velocity component of such a node that points into its wall; sticky walls
 // zero its whole velocity. Particles are clamped to [dx, L - dx] so that
-// their stencils stay on the grid.
+// their stencils stay on the grid. Slip walls may have Coulomb friction
+// (Params.Friction, mu): a wall node that loses a normal velocity v_n also
+// loses up to mu |v_n| of its tangential speed, which decelerates a body
+// sliding on the floor by mu g. A Plate (Solver.SetPlate) is a rigid plane
+// moving at a prescribed velocity that acts like a wall on the nodes past
+// it (slip: the normal velocity relative to the plate; sticky: all of it),
+// for loading tests; Solver.PlateForce is the force it exerted in the last
+// step, Solver.MeanStress the volume-averaged Cauchy stress. Grid contact
+// is diffuse: material stops about half a cell from the constrained
+// nodes, and the one or two particle layers at a wall or plate are
+// compressed more than the rest.
 //
 // # Constitutive models
 //

@@ -113,6 +113,12 @@ type Params struct {
 	Dt       float64   // time step of one substep
 	Gravity  []float64 // acceleration, Dim components (empty: none)
 	Wall     Wall      // default Slip
+	// Friction is the Coulomb friction coefficient of slip walls (0:
+	// frictionless). A wall node moving into its wall loses that normal
+	// velocity v_n, and its tangential velocity shrinks by Friction |v_n|
+	// (to zero if smaller): the grid form of kinetic friction, which
+	// decelerates a body sliding on the floor by Friction g.
+	Friction float64
 	// ParticlesPerCell sets the sampling density of bodies (0 means 2^Dim):
 	// lattice spacing dx / ppc^(1/Dim), particle volume dx^Dim / ppc.
 	ParticlesPerCell float64
@@ -220,6 +226,16 @@ func (p Params) validateGrid() error {
 	case Slip, Sticky, NoWall:
 	default:
 		return paramError("wall", "unknown wall %q (expected %q, %q or %q)", p.Wall, Slip, Sticky, NoWall)
+	}
+	return p.validateFriction()
+}
+
+func (p Params) validateFriction() error {
+	switch {
+	case !(p.Friction >= 0) || !finite(p.Friction):
+		return paramError("friction", "wall friction coefficient must be >= 0 and finite, got %v", p.Friction)
+	case p.Friction > 0 && p.wall() != Slip:
+		return paramError("friction", "wall friction applies to %q walls only, got wall %q with friction %v", Slip, p.wall(), p.Friction)
 	}
 	return nil
 }

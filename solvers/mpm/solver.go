@@ -52,6 +52,13 @@ type Solver struct {
 	active            []int32
 	activeMark        []bool
 
+	// plate, when set, is a moving rigid plane (SetPlate); plateImpulse
+	// holds the momentum it gave the nodes of each active node block in
+	// the last grid update, plateForce their sum over Dt.
+	plate        *Plate
+	plateImpulse []float64
+	plateForce   float64
+
 	// The loop bodies handed to parallel.For, built once.
 	current        *State
 	colour         int
@@ -250,7 +257,9 @@ func (s *Solver) Step(st *State) {
 		s.colour = c
 		parallel.For(len(s.colours[c]), perBlock*pow(3, s.d)*8, s.scatterBlocks)
 	}
+	s.preparePlate()
 	parallel.For(len(s.active), pow(blockCells, s.d)*8, s.updateBlocks)
+	s.finishPlate()
 	parallel.For(st.Len(), pow(3, s.d)*12+200, s.gatherParticle)
 	s.sortByBlock()
 	s.current = nil
@@ -291,27 +300,42 @@ func (s *Solver) gatherRange(lo, hi int) {
 // applies the walls on the active node blocks lo..hi.
 func (s *Solver) updateNodeBlocks(lo, hi int) {
 	stride := s.d + 1
-	for _, nb := range s.active[lo:hi] {
+	for k, nb := range s.active[lo:hi] {
+		impulse := 0.0
 		s.forNodeRows(int(nb), func(row []float64, first [3]int) {
 			idx := first
 			for n := 0; n < len(row); n += stride {
-				s.updateNode(row[n:n+stride], idx)
+				impulse += s.updateNode(row[n:n+stride], idx)
 				idx[s.d-1]++
 			}
 		})
+		if s.plate != nil {
+			s.plateImpulse[lo+k] = impulse
+		}
 	}
 }
 
-// updateNode updates one node's (mass, momentum) into (mass, velocity).
-func (s *Solver) updateNode(node []float64, idx [3]int) {
+// updateNode updates one node's (mass, momentum) into (mass, velocity),
+// applies the walls and the plate, and returns the momentum the plate
+// gave the node along its axis.
+func (s *Solver) updateNode(node []float64, idx [3]int) float64 {
 	m := node[0]
 	if m <= 0 {
-		return
+		return 0
 	}
 	v := node[1:]
 	for a := range v {
 		v[a] = v[a]/m + s.p.Dt*s.gravity[a]
 	}
+	s.applyWalls(v, idx)
+	if s.plate == nil {
+		return 0
+	}
+	return m * s.applyPlate(v, idx)
+}
+
+// applyWalls applies the box walls to the velocity v of the node idx.
+func (s *Solver) applyWalls(v []float64, idx [3]int) {
 	if s.wall == NoWall {
 		return
 	}
@@ -323,8 +347,31 @@ func (s *Solver) updateNode(node []float64, idx [3]int) {
 			clear(v)
 			return
 		case into:
+			normal := math.Abs(v[a])
 			v[a] = 0
+			applyFriction(v, s.p.Friction*normal)
 		}
+	}
+}
+
+// applyFriction shrinks the tangential velocity v (its normal component
+// already zero) by up to dv: Coulomb friction of normal speed dv / mu.
+func applyFriction(v []float64, dv float64) {
+	if dv <= 0 {
+		return
+	}
+	speed := 0.0
+	for _, c := range v {
+		speed += c * c
+	}
+	speed = math.Sqrt(speed)
+	if speed <= dv {
+		clear(v)
+		return
+	}
+	scale := 1 - dv/speed
+	for a := range v {
+		v[a] *= scale
 	}
 }
 
