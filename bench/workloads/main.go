@@ -36,6 +36,10 @@ import (
 // workload builds a model and returns one iteration of the measured work.
 type workload func(r *tensor.RNG) (func() error, error)
 
+// extra holds workload-specific numbers that the building workload adds to
+// the JSON line (the MPM workloads: their particle count).
+var extra = map[string]any{}
+
 var workloads = map[string]workload{
 	"fno2d-step-64":  fno2D(8, 64, true),
 	"fno2d-step-128": fno2D(8, 128, true),
@@ -326,7 +330,11 @@ func main() {
 			os.Exit(1)
 		}
 	}
-	out, _ := json.Marshal(map[string]any{"workload": *name, "ms": times[len(times)/2], "peak_rss_mib": peakRSS(), "base_rss_mib": before})
+	report := map[string]any{"workload": *name, "ms": times[len(times)/2], "peak_rss_mib": peakRSS(), "base_rss_mib": before}
+	for k, v := range extra {
+		report[k] = v
+	}
+	out, _ := json.Marshal(report)
 	fmt.Println(string(out))
 }
 
