@@ -8,7 +8,7 @@
 #     mpm-column-summary.csv (run-out, height, slope per case) and
 #     mpm-column-profiles.csv (deposit surfaces);
 #   plasticine compression: mpm-plasticine.csv (stress-strain curves).
-# About 15 CPU-minutes on a 2-core machine; the numbers are in the log
+# About 20 minutes on an idle 2-core machine; the numbers are in the log
 # (go test -v) and in docs/VALIDATION.md.
 #   examples/paper/mpm-validation.sh [OUT]
 set -euo pipefail
