@@ -43,13 +43,19 @@ func svd2(f mat2) (u mat2, s [2]float64, v mat2) {
 func svd3(f mat3) (u mat3, s [3]float64, v mat3) {
 	b := f
 	v = mat3{1, 0, 0, 0, 1, 0, 0, 0, 1}
+	var norms [3]float64
 	for sweep := 0; sweep < 30; sweep++ {
-		if !jacobiSweep(&b, &v) {
+		norms = [3]float64{columnNorm2(&b, 0), columnNorm2(&b, 1), columnNorm2(&b, 2)}
+		rotated := jacobiRotate(&b, &v, &norms, 0, 1)
+		rotated = jacobiRotate(&b, &v, &norms, 0, 2) || rotated
+		rotated = jacobiRotate(&b, &v, &norms, 1, 2) || rotated
+		if !rotated {
 			break
 		}
 	}
-	sortColumns(&b, &v)
-	if det3(v) < 0 { // make V a rotation: flip its last column and B's
+	// Sort the columns by decreasing norm; an odd number of swaps makes V
+	// a reflection, undone by flipping its last column and B's.
+	if sortColumns(&b, &v, norms) {
 		for i := 0; i < 3; i++ {
 			v[3*i+2], b[3*i+2] = -v[3*i+2], -b[3*i+2]
 		}
@@ -58,31 +64,27 @@ func svd3(f mat3) (u mat3, s [3]float64, v mat3) {
 	return u, s, v
 }
 
-// jacobiSweep applies one rotation to each column pair (p, q) of b (and
-// of v) that is not yet orthogonal; it reports whether it rotated any.
-func jacobiSweep(b, v *mat3) bool {
-	rotated := false
-	for _, pq := range [3][2]int{{0, 1}, {0, 2}, {1, 2}} {
-		p, q := pq[0], pq[1]
-		alpha, beta, gamma := 0.0, 0.0, 0.0
-		for i := 0; i < 3; i++ {
-			bp, bq := b[3*i+p], b[3*i+q]
-			alpha += bp * bp
-			beta += bq * bq
-			gamma += bp * bq
-		}
-		if gamma == 0 || math.Abs(gamma) <= 1e-15*math.Sqrt(alpha*beta) {
-			continue
-		}
-		rotated = true
-		zeta := (beta - alpha) / (2 * gamma)
-		t := math.Copysign(1, zeta) / (math.Abs(zeta) + math.Sqrt(1+zeta*zeta))
-		c := 1 / math.Sqrt(1+t*t)
-		sn := c * t
-		rotateColumns(b, p, q, c, sn)
-		rotateColumns(v, p, q, c, sn)
+// jacobiRotate applies to columns p and q of b (and of v) the plane
+// rotation that makes them orthogonal, unless they already are to
+// rounding (|b_p . b_q| <= 1e-15 |b_p| |b_q|); it reports whether it
+// rotated. norms holds the squared column norms |b_j|^2 (computed once
+// per sweep) and is updated with the rotation: |b_p|^2 - t gamma and
+// |b_q|^2 + t gamma, gamma = b_p . b_q and t the rotation's tangent, so
+// that a pair costs one dot product.
+func jacobiRotate(b, v *mat3, norms *[3]float64, p, q int) bool {
+	gamma := b[p]*b[q] + b[3+p]*b[3+q] + b[6+p]*b[6+q]
+	alpha, beta := norms[p], norms[q]
+	if gamma == 0 || gamma*gamma <= 1e-30*alpha*beta {
+		return false
 	}
-	return rotated
+	zeta := (beta - alpha) / (2 * gamma)
+	t := math.Copysign(1, zeta) / (math.Abs(zeta) + math.Sqrt(1+zeta*zeta))
+	c := 1 / math.Sqrt(1+t*t)
+	sn := c * t
+	rotateColumns(b, p, q, c, sn)
+	rotateColumns(v, p, q, c, sn)
+	norms[p], norms[q] = alpha-t*gamma, beta+t*gamma
+	return true
 }
 
 // rotateColumns replaces columns p and q of m by c m_p - s m_q and
@@ -105,15 +107,20 @@ func swapColumns(m *mat3, p, q int) {
 	}
 }
 
-// sortColumns orders the columns of b by decreasing norm, permuting v's
-// columns alike.
-func sortColumns(b, v *mat3) {
+// sortColumns orders the columns of b by decreasing squared norm (norms),
+// permuting v's columns alike; it reports whether it made an odd number
+// of swaps (which turns the rotation v into a reflection).
+func sortColumns(b, v *mat3, norms [3]float64) (odd bool) {
 	for _, pq := range [3][2]int{{0, 1}, {0, 2}, {1, 2}} {
-		if columnNorm2(b, pq[0]) < columnNorm2(b, pq[1]) {
-			swapColumns(b, pq[0], pq[1])
-			swapColumns(v, pq[0], pq[1])
+		p, q := pq[0], pq[1]
+		if norms[p] < norms[q] {
+			swapColumns(b, p, q)
+			swapColumns(v, p, q)
+			norms[p], norms[q] = norms[q], norms[p]
+			odd = !odd
 		}
 	}
+	return odd
 }
 
 // orthonormalColumns returns the rotation U and the signed lengths s of
