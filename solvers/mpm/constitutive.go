@@ -140,6 +140,8 @@ func (m *model) update2(f *mat2) mat2 {
 		return mat2{t, 0, 0, t}
 	case NeoHookean:
 		return m.neoHookean2(*f)
+	case Corotated:
+		return m.corotatedStress2(*f)
 	}
 	u, s2, v := svd2(*f)
 	s := [3]float64{s2[0], s2[1]}
@@ -161,6 +163,10 @@ func (m *model) update3(f *mat3) mat3 {
 		return mat3{t, 0, 0, 0, t, 0, 0, 0, t}
 	case NeoHookean:
 		return m.neoHookean3(*f)
+	case Corotated:
+		if tau, ok := m.corotatedStress3(*f); ok {
+			return tau
+		}
 	}
 	u, s, v := svd3(*f)
 	if m.plastic() && m.project(&s) {

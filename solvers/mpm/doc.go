@@ -54,7 +54,10 @@
 //
 //   - Fixed-corotated (Stomakhin et al., 2012):
 //     tau_i = 2 mu (s_i - 1) s_i + lambda (J - 1) J, that is
-//     tau = 2 mu (F - R) F^T + lambda (J - 1) J I with R = U V^T.
+//     tau = 2 mu (F - R) F^T + lambda (J - 1) J I with R = U V^T, computed
+//     so, without an SVD: in 2-D R is closed-form, in 3-D Newton's polar
+//     iteration X <- (X + X^-T) / 2 from F gives it (the SVD only when
+//     det F <= 0, where the signed R is not F's orthogonal polar factor).
 //   - Neo-Hookean: tau = mu (F F^T - I) + lambda log(J) I.
 //   - Weakly compressible fluid: only J is kept, F = J^(1/d) I after every
 //     step; Tait's equation of state p = (K / gamma) (J^-gamma - 1) (bulk
