@@ -43,7 +43,15 @@ type Solver struct {
 	start       []int32   // order[start[b]:start[b+1]] are block b's particles
 
 	blocksPerAxis int
-	colours       [][]int32 // block ids of each colour
+	// busy lists, per colour, the blocks that hold particles in this step,
+	// in increasing order: the scatter splits them over the workers, so
+	// that each gets a share of the particles however few blocks of the
+	// grid they fill.
+	busy [][]int32
+	// cuts splits the current colour's busy blocks into chunks of about
+	// equal particle counts, one per worker: chunk k is
+	// busy[colour][cuts[k]:cuts[k+1]].
+	cuts []int
 
 	// The grid is cut into node blocks of blockCells^d nodes; active lists
 	// those that particles touched in the last scatter (only they are
@@ -78,14 +86,7 @@ func New(p Params) (*Solver, error) {
 	copy(s.gravity[:], p.Gravity)
 	s.grid = make([]float64, pow(s.nodes, d)*(d+1))
 	s.blocksPerAxis = (p.Cells-2)/blockCells + 1
-	s.colours = make([][]int32, 1<<d)
-	for b := 0; b < pow(s.blocksPerAxis, d); b++ {
-		c := 0
-		for a, r := 0, b; a < d; a, r = a+1, r/s.blocksPerAxis {
-			c |= (r % s.blocksPerAxis & 1) << a
-		}
-		s.colours[c] = append(s.colours[c], int32(b))
-	}
+	s.busy = make([][]int32, 1<<d)
 	s.start = make([]int32, pow(s.blocksPerAxis, d)+1)
 	s.nodeBlocksPerAxis = (s.nodes + blockCells - 1) / blockCells
 	s.activeMark = make([]bool, pow(s.nodeBlocksPerAxis, d))
@@ -152,19 +153,25 @@ func (s *Solver) clearActive() {
 	s.active = s.active[:0]
 }
 
-// markActive lists the node blocks that the particles' stencils reach:
-// a particle block b covers nodes b B .. b B + B + 1 on each axis, in
-// node blocks b and b + 1.
+// markActive lists the blocks that hold particles by colour (busy) and
+// the node blocks that their stencils reach: a particle block b covers
+// nodes b B .. b B + B + 1 on each axis, in node blocks b and b + 1.
 func (s *Solver) markActive() {
 	nb, nn := s.blocksPerAxis, s.nodeBlocksPerAxis
+	for c := range s.busy {
+		s.busy[c] = s.busy[c][:0]
+	}
 	for b := 0; b+1 < len(s.start); b++ {
 		if s.start[b] == s.start[b+1] {
 			continue
 		}
 		var idx [3]int
+		colour := 0
 		for a, r := s.d-1, b; a >= 0; a, r = a-1, r/nb {
 			idx[a] = r % nb
+			colour |= (idx[a] & 1) << (s.d - 1 - a) // the last axis in bit 0
 		}
+		s.busy[colour] = append(s.busy[colour], int32(b))
 		for corner := 0; corner < 1<<s.d; corner++ {
 			id := 0
 			for a := 0; a < s.d; a++ {
@@ -252,10 +259,10 @@ func (s *Solver) Step(st *State) {
 	s.current = st
 	s.clearActive()
 	s.markActive()
-	perBlock := 1 + st.Len()/max(1, len(s.start)-1)
-	for c := range s.colours {
+	for c := range s.busy {
 		s.colour = c
-		parallel.For(len(s.colours[c]), perBlock*pow(3, s.d)*8, s.scatterBlocks)
+		chunks, perChunk := s.cutColour(c, parallel.Workers())
+		parallel.For(chunks, perChunk*pow(3, s.d)*8, s.scatterBlocks)
 	}
 	s.preparePlate()
 	parallel.For(len(s.active), pow(blockCells, s.d)*8, s.updateBlocks)
@@ -268,11 +275,37 @@ func (s *Solver) Step(st *State) {
 // Reset makes the next Step recompute the stresses from F.
 func (s *Solver) Reset() { s.stressOf = nil }
 
-// scatterColour transfers the particles of blocks lo..hi of the current
-// colour to the grid.
+// cutColour fills cuts with the chunks of colour c's busy blocks for
+// the given number of workers, each with about the same number of
+// particles (the blocks at the edge of a body hold few); it returns the
+// number of chunks and the particles per chunk.
+func (s *Solver) cutColour(c, workers int) (chunks, perChunk int) {
+	blocks := s.busy[c]
+	particles := 0
+	for _, b := range blocks {
+		particles += int(s.start[b+1] - s.start[b])
+	}
+	chunks = max(1, min(workers, len(blocks)))
+	s.cuts = append(s.cuts[:0], 0)
+	sum := 0
+	for i, b := range blocks {
+		sum += int(s.start[b+1] - s.start[b])
+		// Close chunk k once it holds k/chunks of the particles.
+		if k := len(s.cuts); k < chunks && sum*chunks >= k*particles {
+			s.cuts = append(s.cuts, i+1)
+		}
+	}
+	for len(s.cuts) <= chunks {
+		s.cuts = append(s.cuts, len(blocks))
+	}
+	return chunks, 1 + particles/chunks
+}
+
+// scatterColour transfers the particles of chunks lo..hi of the current
+// colour's busy blocks to the grid.
 func (s *Solver) scatterColour(lo, hi int) {
 	st := s.current
-	for _, b := range s.colours[s.colour][lo:hi] {
+	for _, b := range s.busy[s.colour][s.cuts[lo]:s.cuts[hi]] {
 		for k := s.start[b]; k < s.start[b+1]; k++ {
 			if s.d == 2 {
 				s.scatter2(st, int(s.order[k]))
