@@ -106,8 +106,9 @@
 // Particles are sorted (counting sort, every step) into blocks of 4^d
 // cells by their stencil base. Blocks whose indices have the same parity
 // on every axis never write to the same node, so each of the 2^d colours
-// scatters its blocks in parallel without locks, and every node sums its
-// contributions in one fixed order: results are bitwise identical for any
-// number of workers. Only node blocks that particles reach are cleared and
-// updated.
+// scatters its blocks in parallel without locks (the blocks that hold
+// particles, cut into one chunk per worker of equal particle counts),
+// and every node sums its contributions in one fixed order: results are
+// bitwise identical for any number of workers. Only node blocks that
+// particles reach are cleared and updated.
 package mpm

@@ -265,7 +265,8 @@ func (s *Solver) Step(st *State) {
 		parallel.For(chunks, perChunk*pow(3, s.d)*8, s.scatterBlocks)
 	}
 	s.preparePlate()
-	parallel.For(len(s.active), pow(blockCells, s.d)*8, s.updateBlocks)
+	// About 60 operations per node (measured: 360 ns per 2-D node block).
+	parallel.For(len(s.active), pow(blockCells, s.d)*64, s.updateBlocks)
 	s.finishPlate()
 	parallel.For(st.Len(), pow(3, s.d)*12+200, s.gatherParticle)
 	s.sortByBlock()
