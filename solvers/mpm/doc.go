@@ -41,7 +41,10 @@
 // moving at a prescribed velocity that acts like a wall on the nodes past
 // it (slip: the normal velocity relative to the plate; sticky: all of it),
 // for loading tests; Solver.PlateForce is the force it exerted in the last
-// step, Solver.MeanStress the volume-averaged Cauchy stress. Grid contact
+// step, Solver.MeanStress the volume-averaged Cauchy stress. Grips
+// (Solver.SetGrips) prescribe the axial velocity of the nodes beyond two
+// planes inside a body's ends, its lateral velocity free: a tension or
+// compression test whose gauge section sees no contact. Grid contact
 // is diffuse: material stops about half a cell from the constrained
 // nodes, and the one or two particle layers at a wall or plate are
 // compressed more than the rest.

@@ -67,6 +67,10 @@ type Solver struct {
 	plateImpulse []float64
 	plateForce   float64
 
+	// grips, when set, prescribe the axial velocity of the nodes at the
+	// ends of a body (SetGrips).
+	grips *Grips
+
 	// The loop bodies handed to parallel.For, built once.
 	current        *State
 	colour         int
@@ -268,6 +272,7 @@ func (s *Solver) Step(st *State) {
 	// About 60 operations per node (measured: 360 ns per 2-D node block).
 	parallel.For(len(s.active), pow(blockCells, s.d)*64, s.updateBlocks)
 	s.finishPlate()
+	s.advanceGrips()
 	parallel.For(st.Len(), pow(3, s.d)*12+200, s.gatherParticle)
 	s.sortByBlock()
 	s.current = nil
@@ -350,7 +355,7 @@ func (s *Solver) updateNodeBlocks(lo, hi int) {
 }
 
 // updateNode updates one node's (mass, momentum) into (mass, velocity),
-// applies the walls and the plate, and returns the momentum the plate
+// applies the walls, the grips and the plate, and returns the momentum the plate
 // gave the node along its axis.
 func (s *Solver) updateNode(node []float64, idx [3]int) float64 {
 	m := node[0]
@@ -362,6 +367,9 @@ func (s *Solver) updateNode(node []float64, idx [3]int) float64 {
 		v[a] = v[a]/m + s.p.Dt*s.gravity[a]
 	}
 	s.applyWalls(v, idx)
+	if s.grips != nil {
+		s.applyGrips(v, idx)
+	}
 	if s.plate == nil {
 		return 0
 	}
