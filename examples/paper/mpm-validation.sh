@@ -7,7 +7,9 @@
 #   granular column collapse vs Lajeunesse et al. (2005):
 #     mpm-column-summary.csv (run-out, height, slope per case) and
 #     mpm-column-profiles.csv (deposit surfaces);
-#   plasticine compression: mpm-plasticine.csv (stress-strain curves).
+#   plasticine compression: mpm-plasticine.csv (stress-strain curves);
+#   plasticine bar in slip grips, tension and compression:
+#     mpm-plasticine-grips.csv (gauge-section stress-strain curves).
 # About 20 minutes on an idle 2-core machine; the numbers are in the log
 # (go test -v) and in docs/VALIDATION.md.
 #   examples/paper/mpm-validation.sh [OUT]
@@ -16,7 +18,7 @@ cd "$(dirname "$0")/../.."
 out="${1:-runs/mpm-validation}"
 mkdir -p "$out"
 GO="${GO:-$(command -v go || echo /usr/local/go/bin/go)}"
-for study in DamBreakStudy ColumnStudy PlasticineStudy; do
+for study in DamBreakStudy ColumnStudy PlasticineStudy PlasticineGripStudy; do
 	SURROGO_MPM_STUDY=1 SURROGO_MPM_CSV="$out" nice -n 10 "$GO" test -count=1 -timeout 2h -v \
 		-run "^Test${study}\$" ./solvers/mpm | tee "$out/$study.log"
 done
