@@ -6,10 +6,8 @@ package mpm
 //	m_i  += w_ip m_p
 //	mv_i += w_ip (m_p v_p + A_p (x_i - x_p)),  A_p = m_p C_p - dt V0 (4/dx^2) tau_p
 func (s *Solver) scatter2(st *State, p int) {
-	gx, gy := st.X[2*p]*s.inv, st.X[2*p+1]*s.inv
-	bx, by := int(gx-0.5), int(gy-0.5)
-	fx, fy := gx-float64(bx), gy-float64(by)
-	wx, wy := weights(fx), weights(fy)
+	bx, fx, wx := stencilAxis(st.X[2*p] * s.inv)
+	by, fy, wy := stencilAxis(st.X[2*p+1] * s.inv)
 
 	m := s.mass
 	k := s.stressScale
@@ -39,10 +37,8 @@ func (s *Solver) scatter2(st *State, p int) {
 //	v_p = sum w_ip v_i,  C_p = (4/dx^2) sum w_ip v_i (x_i - x_p)^T,
 //	x_p += dt v_p,  F_p <- (I + dt C_p) F_p, then the return mapping.
 func (s *Solver) gather2(st *State, p int) {
-	gx, gy := st.X[2*p]*s.inv, st.X[2*p+1]*s.inv
-	bx, by := int(gx-0.5), int(gy-0.5)
-	fx, fy := gx-float64(bx), gy-float64(by)
-	wx, wy := weights(fx), weights(fy)
+	bx, fx, wx := stencilAxis(st.X[2*p] * s.inv)
+	by, fy, wy := stencilAxis(st.X[2*p+1] * s.inv)
 
 	var vx, vy, b00, b01, b10, b11 float64
 	for i := 0; i < 3; i++ {

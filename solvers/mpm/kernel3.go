@@ -7,10 +7,7 @@ func (s *Solver) scatter3(st *State, p int) {
 	var frac [3]float64
 	var w [3][3]float64
 	for a := 0; a < 3; a++ {
-		g := x[a] * s.inv
-		base[a] = int(g - 0.5)
-		frac[a] = g - float64(base[a])
-		w[a] = weights(frac[a])
+		base[a], frac[a], w[a] = stencilAxis(x[a] * s.inv)
 	}
 	m := s.mass
 	c := (*[9]float64)(st.C[9*p:])
@@ -52,10 +49,7 @@ func (s *Solver) gather3(st *State, p int) {
 	var frac [3]float64
 	var w [3][3]float64
 	for a := 0; a < 3; a++ {
-		g := x[a] * s.inv
-		base[a] = int(g - 0.5)
-		frac[a] = g - float64(base[a])
-		w[a] = weights(frac[a])
+		base[a], frac[a], w[a] = stencilAxis(x[a] * s.inv)
 	}
 	var vel [3]float64
 	var b [9]float64 // sum w v (x_i - x_p)^T

@@ -419,6 +419,15 @@ func applyFriction(v []float64, dv float64) {
 
 // weights returns the quadratic B-spline weights of the three nodes
 // base, base+1, base+2 for a particle at fx = x/dx - base in [0.5, 1.5).
+// stencilAxis returns, along one axis, the first node of the 3-node
+// stencil of a particle at grid coordinate g = x / dx, the particle's
+// offset from it in cells and the three B-spline weights.
+func stencilAxis(g float64) (base int, frac float64, w [3]float64) {
+	base = int(g - 0.5)
+	frac = g - float64(base)
+	return base, frac, weights(frac)
+}
+
 func weights(fx float64) [3]float64 {
 	return [3]float64{0.5 * (1.5 - fx) * (1.5 - fx), 0.75 - (fx-1)*(fx-1), 0.5 * (fx - 0.5) * (fx - 0.5)}
 }
