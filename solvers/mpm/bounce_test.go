@@ -25,14 +25,7 @@ func bounce(t *testing.T, dim, cells int, m Material) bounceResult {
 	p := Params{Dim: dim, Cells: cells, Length: 1, Gravity: g, Material: m,
 		Scene: Scene{Bodies: []Body{{Parts: []Part{{Shape: Ball, Center: centre, Radius: 0.1}}}}}}
 	p.Dt = p.MaxStableDt()
-	st, err := p.Sample(0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, st := newSampleSolver(t, p)
 	energy := func() float64 { return s.KineticEnergy(st) + s.PotentialEnergy(st) + s.ElasticEnergy(st) }
 	height := func() (centroid, bottom float64) {
 		bottom = math.Inf(1)

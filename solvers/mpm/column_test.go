@@ -101,14 +101,7 @@ func (c sandColumn) params() (Params, float64) {
 func (c sandColumn) run(t *testing.T) deposit {
 	t.Helper()
 	p, wall := c.params()
-	st, err := p.Sample(0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, st := newSampleSolver(t, p)
 	e0 := s.PotentialEnergy(st) + columnG*s.ParticleMass(st)*float64(st.Len())*(-wall) // relative to the floor
 	every := max(1, int(columnCheck/p.Dt))
 	dep := deposit{particles: st.Len()}

@@ -71,14 +71,7 @@ func (c damBreak2D) params() (Params, float64) {
 func (c damBreak2D) run(t *testing.T) damBreakCurve {
 	t.Helper()
 	p, wall := c.params()
-	st, err := p.Sample(0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, st := newSampleSolver(t, p)
 	half := p.Spacing() / 2
 	front := func() float64 {
 		x := 0.0

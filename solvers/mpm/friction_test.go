@@ -26,14 +26,7 @@ func frictionDeceleration(t *testing.T, dim int, mu float64) (decel, stop float6
 	p := Params{Dim: dim, Cells: cells, Length: 1, Gravity: g, Friction: mu,
 		Material: Material{Kind: NeoHookean, E: 1e5, Nu: 0.3, Rho: 1000}, Scene: Scene{Bodies: []Body{block}}}
 	p.Dt = p.MaxStableDt()
-	st, err := p.Sample(0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, st := newSampleSolver(t, p)
 	mass := s.ParticleMass(st) * float64(st.Len())
 	var times, speeds []float64
 	stop = math.Inf(1)

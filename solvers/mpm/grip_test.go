@@ -80,14 +80,7 @@ func (c gripTest) gauge(st *State, g *Grips) ([]int, []float64) {
 func (c gripTest) run(t *testing.T) []gripPoint {
 	t.Helper()
 	p := c.params()
-	st, err := p.Sample(0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, st := newSampleSolver(t, p)
 	g := &Grips{Axis: c.dim - 1, Low: 0.5 - c.length/2 + c.grip, High: 0.5 + c.length/2 - c.grip}
 	if err := s.SetGrips(g); err != nil {
 		t.Fatal(err)
@@ -290,14 +283,7 @@ func TestGripsDeterministicAcrossWorkers(t *testing.T) {
 	for _, w := range []int{1, 2, 4} {
 		parallel.SetWorkers(w)
 		p := c.params()
-		st, err := p.Sample(0, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := New(p)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s, st := newSampleSolver(t, p)
 		g := &Grips{Axis: 1, Low: 0.25, High: 0.75, LowVelocity: -0.02, HighVelocity: 0.03}
 		if err := s.SetGrips(g); err != nil {
 			t.Fatal(err)

@@ -91,3 +91,18 @@ func TestStabilityLimit(t *testing.T) {
 		t.Errorf("sound speed of E 1e5, nu 0.3, rho 1000: %v, want 11.6024", c)
 	}
 }
+
+// newSampleSolver returns a solver for p and sample 0 of seed 0, failing
+// the test if either cannot be built.
+func newSampleSolver(t testing.TB, p Params) (*Solver, *State) {
+	t.Helper()
+	st, err := p.Sample(0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, st
+}

@@ -124,14 +124,7 @@ func vonMises(tau []float64, d int) float64 {
 func (c compressionTest) run(t *testing.T) []compressionPoint {
 	t.Helper()
 	p, floor := c.params()
-	st, err := p.Sample(0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, st := newSampleSolver(t, p)
 	plate := &Plate{Axis: c.dim - 1, Position: floor + c.side, Above: true}
 	if err := s.SetPlate(plate); err != nil {
 		t.Fatal(err)

@@ -15,14 +15,7 @@ func plateScene(t *testing.T, sticky bool) (*Solver, *State, *Plate, float64) {
 	p := Params{Dim: 2, Cells: 64, Length: 1, Gravity: []float64{0, -9.8},
 		Material: Material{Kind: NeoHookean, E: 1e5, Nu: 0.3, Rho: 1000}, Scene: Scene{Bodies: []Body{block}}}
 	p.Dt = p.MaxStableDt()
-	st, err := p.Sample(0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, st := newSampleSolver(t, p)
 	plate := &Plate{Axis: 1, Position: base, Sticky: sticky}
 	if err := s.SetPlate(plate); err != nil {
 		t.Fatal(err)

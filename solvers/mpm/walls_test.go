@@ -17,14 +17,7 @@ func slidingBlock(t *testing.T, wall Wall) (momentumRatio, lowest, wallTop float
 	p := Params{Dim: 2, Cells: 64, Length: 1, Gravity: []float64{0, -9.8}, Wall: wall,
 		Material: Material{Kind: NeoHookean, E: 1e5, Nu: 0.3, Rho: 1000}, Scene: Scene{Bodies: []Body{block}}}
 	p.Dt = p.MaxStableDt()
-	st, err := p.Sample(0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, st := newSampleSolver(t, p)
 	p0 := s.Momentum(st)[0]
 	lowest = math.Inf(1)
 	for n := 0; float64(n)*p.Dt < 0.1; n++ {
