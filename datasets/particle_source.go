@@ -19,6 +19,11 @@ type ParticleSource struct {
 	file   *File
 	sizes  []TrajectorySize
 	t0, t1 int // the frame window; t1 <= 0 counts from each trajectory's end
+	// Sliding windows (SetWindows): sample i is window i - starts[k] of
+	// trajectory k, where starts[k] <= i < starts[k+1]; nil: one sample
+	// per trajectory.
+	windowLen, windowEvery int
+	starts                 []int
 }
 
 // OpenParticleSource opens path, which must hold at least one particle
@@ -44,8 +49,76 @@ func OpenParticleSource(path string) (*ParticleSource, error) {
 	return s, nil
 }
 
-// Samples is the number of trajectories.
-func (s *ParticleSource) Samples() int { return len(s.sizes) }
+// Samples is the number of trajectories, or of windows after SetWindows.
+func (s *ParticleSource) Samples() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.starts != nil {
+		return s.starts[len(s.starts)-1]
+	}
+	return len(s.sizes)
+}
+
+// Trajectories is the number of trajectories in the file.
+func (s *ParticleSource) Trajectories() int { return len(s.sizes) }
+
+// SetWindows makes every sample a window of length consecutive frames:
+// the windows of trajectory k start at frames 0, every, 2 every, ... while
+// they fit, and are samples TrajectoryWindows(k) of the source, in order
+// (trajectory 0's first). Reads then return Batch.Trajectories holding
+// one window each (FirstFrame its start). A trajectory shorter than length
+// is refused (ErrRange, naming it); length 0 goes back to one sample per
+// trajectory and the frame window of SetFrames.
+func (s *ParticleSource) SetWindows(length, every int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.file == nil {
+		return fmt.Errorf("datasets: set the windows of a closed particle source: %w", ErrClosed)
+	}
+	if length == 0 {
+		s.windowLen, s.windowEvery, s.starts = 0, 0, nil
+		return nil
+	}
+	if length < 1 || every < 1 {
+		return newErr("read", s.file.Name(), "/"+keyTrajectories, ErrRange,
+			"windows of %d frames every %d frames requested; both must be at least 1", length, every)
+	}
+	starts := make([]int, len(s.sizes)+1)
+	for k, sz := range s.sizes {
+		if sz.Frames < length {
+			return newErr("read", s.file.Name(), trajectoryPath(k)+"/"+keyPositions, ErrRange,
+				"windows of %d frames requested; trajectory %d holds %d frames", length, k, sz.Frames)
+		}
+		starts[k+1] = starts[k] + (sz.Frames-length)/every + 1
+	}
+	s.windowLen, s.windowEvery, s.starts = length, every, starts
+	return nil
+}
+
+// TrajectoryWindows returns the samples [lo, hi) that are trajectory k's
+// windows (SetWindows), or [k, k+1) without windows.
+func (s *ParticleSource) TrajectoryWindows(k int) (lo, hi int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.starts == nil {
+		return k, k + 1
+	}
+	return s.starts[k], s.starts[k+1]
+}
+
+// frames returns the trajectory and frames [t0, t1) that sample i reads.
+func (s *ParticleSource) frames(i int) (k, t0, t1 int) {
+	if s.starts == nil {
+		return i, s.t0, windowStop(s.t1, s.sizes[i].Frames)
+	}
+	// Every trajectory has a window (SetWindows), so starts increases.
+	k, found := slices.BinarySearch(s.starts, i)
+	if !found {
+		k--
+	}
+	t0 = (i - s.starts[k]) * s.windowEvery
+	return k, t0, t0 + s.windowLen
+}
 
 // Sizes returns every trajectory's frames, particles, dimension and
 // feature count, as stored.
@@ -98,7 +171,7 @@ func (s *ParticleSource) Close() error {
 }
 
 // Read returns the trajectories idx (frames of the window set by
-// SetFrames), in idx's order. It refuses an index outside [0, Samples())
+// SetFrames), or the windows idx after SetWindows, in idx's order. It refuses an index outside [0, Samples())
 // (ErrRange) and a batch whose positions and features would exceed
 // ReadLimit (ErrTooLarge, before reading), besides what
 // ReadTrajectoryFrames refuses.
@@ -108,26 +181,31 @@ func (s *ParticleSource) Read(idx []int) (*Batch, error) {
 	if s.file == nil {
 		return nil, fmt.Errorf("datasets: read from a closed particle source: %w", ErrClosed)
 	}
-	total := 0
-	for _, i := range idx {
-		if i < 0 || i >= len(s.sizes) {
-			return nil, newErr("read", s.file.Name(), "/"+keyTrajectories, ErrRange,
-				"trajectory %d requested, the file holds %d (0 to %d)", i, len(s.sizes), len(s.sizes)-1)
-		}
-		sz := s.sizes[i]
-		total += (windowStop(s.t1, sz.Frames)-s.t0)*sz.Particles*sz.Dim + sz.Particles*sz.FeatureDim
+	total, n, what, whats := 0, len(s.sizes), "trajectory", "trajectories"
+	if s.starts != nil {
+		n, what, whats = s.starts[len(s.starts)-1], "window", "windows"
 	}
-	what := fmt.Sprintf("a batch of %d trajectories", len(idx))
-	if err := checkBuffer(s.file.Name(), "/"+keyTrajectories, what, total, 4); err != nil {
+	for _, i := range idx {
+		if i < 0 || i >= n {
+			return nil, newErr("read", s.file.Name(), "/"+keyTrajectories, ErrRange,
+				"%s %d requested, the file holds %d (0 to %d)", what, i, n, n-1)
+		}
+		k, t0, t1 := s.frames(i)
+		sz := s.sizes[k]
+		total += (t1-t0)*sz.Particles*sz.Dim + sz.Particles*sz.FeatureDim
+	}
+	batch := fmt.Sprintf("a batch of %d %s", len(idx), whats)
+	if err := checkBuffer(s.file.Name(), "/"+keyTrajectories, batch, total, 4); err != nil {
 		return nil, err
 	}
 	b := &Batch{Index: slices.Clone(idx), Trajectories: make([]*ParticleTrajectory, len(idx))}
-	for k, i := range idx {
-		tr, err := ReadTrajectoryFrames(s.file, i, s.t0, windowStop(s.t1, s.sizes[i].Frames))
+	for j, i := range idx {
+		k, t0, t1 := s.frames(i)
+		tr, err := ReadTrajectoryFrames(s.file, k, t0, t1)
 		if err != nil {
 			return nil, err
 		}
-		b.Trajectories[k] = tr
+		b.Trajectories[j] = tr
 	}
 	return b, nil
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -232,5 +233,52 @@ func TestParticleSourceStreams(t *testing.T) {
 	}
 	if _, err := st.Next(ctx); err != io.EOF {
 		t.Fatalf("Next after the last batch = %v, want io.EOF", err)
+	}
+}
+
+func TestParticleSourceSlidingWindows(t *testing.T) {
+	path, trs := writeParticleFile(t) // 6, 8, 6 and 7 frames
+	src, err := OpenParticleSource(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if err := src.SetWindows(4, 2); err != nil {
+		t.Fatal(err)
+	}
+	// Windows start at 0, 2, ... while 4 frames fit: 2, 3, 2 and 2.
+	wantStarts := [][]int{{0, 2}, {0, 2, 4}, {0, 2}, {0, 2}}
+	if got := src.Samples(); got != 9 {
+		t.Fatalf("%d samples, want 9", got)
+	}
+	i := 0
+	for k, starts := range wantStarts {
+		lo, hi := src.TrajectoryWindows(k)
+		if lo != i || hi != i+len(starts) {
+			t.Fatalf("trajectory %d: windows [%d, %d), want [%d, %d)", k, lo, hi, i, i+len(starts))
+		}
+		for _, t0 := range starts {
+			b, err := src.Read([]int{i})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkWindow(t, b.Trajectories[0], trs[k], t0, t0+4)
+			i++
+		}
+	}
+	if _, err := src.Read([]int{9}); !errors.Is(err, ErrRange) || !strings.Contains(err.Error(), "window 9 requested") {
+		t.Fatalf("window past the end: %v", err)
+	}
+	if err := src.SetWindows(7, 1); !errors.Is(err, ErrRange) || !strings.Contains(err.Error(), "trajectory 0 holds 6 frames") {
+		t.Fatalf("window longer than a trajectory: %v", err)
+	}
+	if err := src.SetWindows(2, 0); !errors.Is(err, ErrRange) {
+		t.Fatalf("windows every 0 frames: %v", err)
+	}
+	if src.Samples() != 9 {
+		t.Fatal("a refused SetWindows changed the windows")
+	}
+	if err := src.SetWindows(0, 0); err != nil || src.Samples() != 4 || src.Trajectories() != 4 {
+		t.Fatalf("back to trajectories: %v, %d samples", err, src.Samples())
 	}
 }
