@@ -12,6 +12,19 @@
 //     (Exp, Tanh, GELU, ...), reductions (SumAxes, MeanAxes, MaxAxis, SumTo),
 //     layout (Permute, Transpose, Slice, Pad, Concat, Stack), Gather and
 //     ScatterAdd along an axis (graph message passing), Softmax.
+//   - Segments and stencils (segment.go) for graph networks and particle
+//     transfers. SegmentSum sums CSR row ranges of an [E, ...] tensor (edges
+//     sorted by receiver, offsets of length S+1): out_s = sum_{e in segment
+//     s} x_e; RepeatSegments copies row s back to its segment's rows and is
+//     its adjoint, <SegmentSum(a), b> = <a, RepeatSegments(b)>. SegmentSum
+//     is the parallel fast path of ScatterAdd along axis 0, whose loop is
+//     serial. A Stencil is a fixed sparse map with K entries per target
+//     row: ApplyStencil gives out_m = sum_k w_mk x_{idx_mk} (interpolation,
+//     "sample"), ApplyStencilT its exact transpose, out_n = sum over the
+//     entries (m, k) with idx_mk = n of w_mk y_m ("splat"), so
+//     <A x, y> = <x, A^T y>. Both are parallel over output rows, each row
+//     summed in a fixed order, so results do not depend on the number of
+//     workers.
 //   - MatMul and batched MatMul through OpenBLAS (cgo, single-threaded,
 //     split over surrogo's own workers), or gonum's blas32 / blas64 when
 //     built with -tags purego.
