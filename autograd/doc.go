@@ -21,6 +21,18 @@
 // w, plus b. Both are fused ops whose backward is one kernel without
 // createGraph and Var ops with it, so they can be differentiated again.
 //
+// Graph ops (graph.go): SegmentSum(a, offsets) sums the rows of each CSR
+// segment of receiver-sorted edges, out_s = sum_{e in segment s} a_e, and
+// RepeatSegments copies row s to its segment's rows; each is the other's
+// adjoint and so its backward. SegmentMean multiplies the sum by
+// 1/|segment s| (0 for an empty segment, like torch_scatter's
+// scatter_mean). ApplyStencil(a, st) is out_m = sum_k w_mk a_{idx_mk} for a
+// constant tensor.Stencil and ApplyStencilT its transpose; again each is
+// the other's backward, since <A x, y> = <x, A^T y>. For edges sorted by
+// receiver SegmentSum is the fast path of ScatterAdd along axis 0, whose
+// kernel is serial; Gather and ScatterAdd remain for any axis and any
+// index order.
+//
 // Fused ops with hand-written first-order VJPs on raw tensors (the spectral
 // convolution of FNO) refuse createGraph with ErrFirstOrder.
 //

@@ -33,3 +33,20 @@ func ExampleNormalize() {
 	// rows [-1.2247 0.0000 1.2247 -1.2247 0.0000 1.2247]
 	// cols [-0.7071 -0.7071 -0.7071 0.7071 0.7071 0.7071]
 }
+
+// Mean aggregation of edge messages at their receivers, the last step of a
+// graph network's message passing: four edges sorted by receiver, node 1
+// receives none. The gradient of the sum gives each edge 1/count of its
+// receiver.
+func ExampleSegmentMean() {
+	// Receivers 0, 0, 2, 2 as CSR offsets over the three nodes.
+	offsets := []int{0, 2, 2, 4}
+	msg := autograd.Param(tensor.FromSlice([]float64{1, 10, 3, 30, 5, 50, 7, 70}, 4, 2))
+	agg := autograd.SegmentMean(msg, offsets)
+	g, _ := autograd.Grad([]*autograd.Var[float64]{autograd.Sum(agg)}, []*autograd.Var[float64]{msg}, nil, false)
+	fmt.Println("mean", agg.Value.Data())
+	fmt.Println("grad", g[0].Value.Data())
+	// Output:
+	// mean [2 20 0 0 6 60]
+	// grad [0.5 0.5 0.5 0.5 0.5 0.5 0.5 0.5]
+}

@@ -9,7 +9,10 @@ wrote it. Run with Debian's python3-torch and python3-h5py:
     /usr/bin/python3 scripts/torch_reference.py [testdata/torch_reference.h5]
 
 The output is committed, so CI does not need PyTorch. Regenerate it after
-changing this script; the file must stay under 1 MB.
+changing this script; the file must stay under 1 MB. To add only the
+graph group (section 13) to an existing file, leaving the others untouched:
+
+    /usr/bin/python3 scripts/torch_reference.py --append-graph [testdata/torch_reference.h5]
 """
 import sys
 
@@ -19,7 +22,12 @@ import torch
 import torch.nn.functional as F
 
 torch.manual_seed(20261126)
-out_path = sys.argv[1] if len(sys.argv) > 1 else "testdata/torch_reference.h5"
+args = [a for a in sys.argv[1:] if not a.startswith("--")]
+out_path = args[0] if args else "testdata/torch_reference.h5"
+# --append-graph adds only section 13's group to an existing file, leaving
+# every other group as it is (they cannot be regenerated bit-identically
+# on another machine).
+append_graph = "--append-graph" in sys.argv[1:]
 
 
 def arr(t):
@@ -36,6 +44,58 @@ def put(g, name, t):
 def grads_of(loss, tensors):
     return torch.autograd.grad(loss, tensors)
 
+
+# 13. GNS-style message passing with mean aggregation (float64): edges
+#     sorted by receiver (node 4 receives none: its mean is 0), edge
+#     features h_e = [x_i, x_j, e_ij] (i receiver, j sender, gathered with
+#     index_select), message m_e = W2 tanh(W1 h_e + b1) + b2, a_i = mean of
+#     m_e over the edges into i (index_add_, then divided by the counts
+#     clamped to 1), loss = sum a^2. First derivatives with respect to
+#     inputs and weights, and second derivatives: the gradient of
+#     sum(grad_x^2) + sum(grad_e^2) with respect to x and W1. Its own
+#     generator, so the group is the same in a full run and with
+#     --append-graph.
+GRAPH_GROUPS = ["graph_message_passing"]
+
+
+def graph_groups(f):
+    gen = torch.Generator().manual_seed(20261210)
+
+    def randn(*shape, scale=1.0):
+        return (scale * torch.randn(*shape, generator=gen, dtype=torch.float64)).requires_grad_()
+
+    N, D, De, H = 7, 3, 2, 5
+    recv = torch.tensor([0, 0, 1, 1, 1, 2, 3, 3, 5, 5, 5, 5, 6, 6])
+    send = torch.tensor([1, 6, 0, 2, 3, 4, 2, 5, 0, 1, 4, 6, 3, 5])
+    E = recv.numel()
+    counts = torch.bincount(recv, minlength=N)
+    offsets = torch.cat([torch.zeros(1, dtype=torch.int64), torch.cumsum(counts, 0)])
+    x, e = randn(N, D), randn(E, De)
+    w1, b1 = randn(H, 2 * D + De, scale=0.5), randn(H, scale=0.1)
+    w2, b2 = randn(H, H, scale=0.5), randn(H, scale=0.1)
+    h = torch.cat([x.index_select(0, recv), x.index_select(0, send), e], dim=1)
+    msg = F.linear(torch.tanh(F.linear(h, w1, b1)), w2, b2)
+    agg = torch.zeros(N, H, dtype=torch.float64).index_add_(0, recv, msg)
+    agg = agg / counts.clamp(min=1).to(torch.float64)[:, None]
+    loss = (agg ** 2).sum()
+    gr = torch.autograd.grad(loss, [x, e, w1, b1, w2, b2], create_graph=True)
+    second = (gr[0] ** 2).sum() + (gr[1] ** 2).sum()
+    gg = torch.autograd.grad(second, [x, w1])
+    g = f.create_group("graph_message_passing")
+    for k, v in dict(x=x, e=e, recv=recv, send=send, offsets=offsets, w1=w1, b1=b1, w2=w2, b2=b2, msg=msg,
+                     agg=agg, loss=loss, grad_x=gr[0], grad_e=gr[1], grad_w1=gr[2], grad_b1=gr[3], grad_w2=gr[4],
+                     grad_b2=gr[5], second=second, grad2_x=gg[0], grad2_w1=gg[1]).items():
+        put(g, k, v)
+
+
+if append_graph:
+    with h5py.File(out_path, "a") as f:
+        for name in GRAPH_GROUPS:
+            if name in f:
+                sys.exit("%s: group %s exists already" % (out_path, name))
+        graph_groups(f)
+    print("appended", ", ".join(GRAPH_GROUPS), "to", out_path)
+    sys.exit(0)
 
 f = h5py.File(out_path, "w")
 f.attrs["torch_version"] = str(torch.__version__)
@@ -670,6 +730,7 @@ def factformer_groups(f):
 
 FACTFORMER_GROUPS = ["factformer_block", "ifactformer_m_block", "factformer_model", "ifactformer_m_model"]
 factformer_groups(f)
+graph_groups(f)
 
 f.close()
 print("wrote", out_path)
