@@ -25,6 +25,7 @@ type cellGrid struct {
 	stride [3]int
 	start  []int32
 	order  []int32
+	sorted []float64 // the points' coordinates in cell order: point order[k] at sorted[k*dim:]
 }
 
 // newCellGrid returns a grid over box (or, for the zero Box, over the
@@ -177,6 +178,10 @@ func (g *cellGrid) bin(pos []float64, npts int) {
 		k := cell[i]
 		g.order[next[k]] = int32(i)
 		next[k]++
+	}
+	g.sorted = make([]float64, npts*dim)
+	for k, i := range g.order {
+		copy(g.sorted[k*dim:k*dim+dim], pos[int(i)*dim:])
 	}
 }
 

@@ -97,7 +97,7 @@ func knn(op string, sources, queries []float64, dim int, box Box, k int) ([]int3
 		var lists [3][]cellOff
 		h := make(neighbourHeap, 0, k)
 		for i := lo; i < hi; i++ {
-			h = g.nearest(queries[i*dim:i*dim+dim], sources, k, h[:0], &lists)
+			h = g.nearest(queries[i*dim:i*dim+dim], k, h[:0], &lists)
 			slices.SortFunc(h, neighbour.cmp)
 			for m, nb := range h {
 				idx[i*k+m] = nb.j
@@ -135,7 +135,7 @@ func knnCells(g *cellGrid, ns int) [3]float64 {
 // scanned block along some axis, so at least as far as the block's nearest
 // face; the scan stops once the k-th squared distance is strictly below
 // that (less a rounding margin), or when every cell has been scanned.
-func (g *cellGrid) nearest(q, src []float64, k int, h neighbourHeap, lists *[3][]cellOff) neighbourHeap {
+func (g *cellGrid) nearest(q []float64, k int, h neighbourHeap, lists *[3][]cellOff) neighbourHeap {
 	dim := g.dim
 	c := g.cellOf(q)
 	for r := 0; ; r++ {
@@ -164,8 +164,8 @@ func (g *cellGrid) nearest(q, src []float64, k int, h neighbourHeap, lists *[3][
 						continue
 					}
 					cell := c0.off + c1.off + c2.off
-					for _, j := range g.order[g.start[cell]:g.start[cell+1]] {
-						h = h.offer(neighbour{sqDist(q, src[int(j)*dim:], &g.period, dim), j}, k)
+					for m := int(g.start[cell]); m < int(g.start[cell+1]); m++ {
+						h = h.offer(neighbour{sqDist(q, g.sorted[m*dim:m*dim+dim], &g.period, dim), g.order[m]}, k)
 					}
 				}
 			}

@@ -107,7 +107,7 @@ func RadiusGraph(pos []float64, dim int, box Box, r float64, selfLoops bool) (*G
 		return nil, err
 	}
 	g := radiusGrid(pos, dim, n, box, r)
-	s := &radiusSearch{g: g, src: pos, qry: pos, r2: r * r, skipSelf: !selfLoops}
+	s := &radiusSearch{g: g, qry: pos, r2: r * r, skipSelf: !selfLoops}
 	return s.run(op, n)
 }
 
@@ -133,7 +133,7 @@ func RadiusQuery(sources, queries []float64, dim int, box Box, r float64) (*Grap
 		return nil, err
 	}
 	g := radiusGrid(sources, dim, ns, box, r)
-	s := &radiusSearch{g: g, src: sources, qry: queries, r2: r * r}
+	s := &radiusSearch{g: g, qry: queries, r2: r * r}
 	return s.run(op, nq)
 }
 
@@ -166,7 +166,7 @@ func radiusGrid(pos []float64, dim, npts int, box Box, r float64) *cellGrid {
 
 type radiusSearch struct {
 	g        *cellGrid
-	src, qry []float64
+	qry      []float64
 	r2       float64
 	skipSelf bool // skip j == i (RadiusGraph without self loops)
 }
@@ -225,11 +225,12 @@ func (s *radiusSearch) row(i int, lists *[3][]cellOff, out *[]int32) int {
 		for _, c1 := range lists[1] {
 			for _, c2 := range lists[2] {
 				k := c0.off + c1.off + c2.off
-				for _, j := range g.order[g.start[k]:g.start[k+1]] {
+				for m := int(g.start[k]); m < int(g.start[k+1]); m++ {
+					j := g.order[m]
 					if s.skipSelf && int(j) == i {
 						continue
 					}
-					if sqDist(q, s.src[int(j)*dim:], &g.period, dim) <= s.r2 {
+					if sqDist(q, g.sorted[m*dim:m*dim+dim], &g.period, dim) <= s.r2 {
 						count++
 						if out != nil {
 							*out = append(*out, j)
