@@ -30,7 +30,7 @@
 // |x_i - x_j| <= r then |d_a| <= r <= s_a on every axis, so x_j lies in
 // one of the 3^dim cells adjacent to (or equal to) the cell of x_i, wrapped
 // on periodic axes. The cost is O(n (points per cell) 3^dim) instead of
-// O(n^2). The number of cells is capped (at twice the number of points,
+// O(n^2). The number of cells is capped (at max(4096, 2n) for n points,
 // and 2^24); a capped grid has wider cells, which keeps every search exact.
 //
 // For k nearest neighbours the cells hold about two sources each and each
