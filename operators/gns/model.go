@@ -1,0 +1,242 @@
+package gns
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/surrogo/surrogo/autograd"
+	"github.com/surrogo/surrogo/geometry"
+	"github.com/surrogo/surrogo/nn"
+	"github.com/surrogo/surrogo/operators/internal/lagrangian"
+	"github.com/surrogo/surrogo/tensor"
+)
+
+// Model is an encode-process-decode graph network that predicts each
+// particle's normalised acceleration from its last C+1 positions.
+type Model[T tensor.Float] struct {
+	Cfg Config
+
+	EncNode   *nn.GraphMLP[T]           // node features -> L, LayerNorm
+	EncEdge   *nn.GraphMLP[T]           // edge features -> L, LayerNorm
+	Processor []*nn.InteractionLayer[T] // M layers, LayerNorm on their MLPs
+	Decoder   *nn.GraphMLP[T]           // L -> d, no LayerNorm
+
+	feat lagrangian.Features
+}
+
+// New builds a model with PyTorch's default Linear init and LayerNorm
+// weight 1, bias 0.
+func New[T tensor.Float](cfg Config, r *tensor.RNG) (*Model[T], error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	l, h := cfg.Latent, cfg.MLPHidden
+	m := &Model[T]{Cfg: cfg, feat: cfg.features()}
+	var err error
+	if m.EncNode, err = nn.NewGraphMLP[T](r, cfg.NodeFeatures(), l, h, l, true); err != nil {
+		return nil, err
+	}
+	if m.EncEdge, err = nn.NewGraphMLP[T](r, cfg.EdgeFeatures(), l, h, l, true); err != nil {
+		return nil, err
+	}
+	for i := 0; i < cfg.MessagePassing; i++ {
+		p, err := nn.NewInteractionLayer[T](r, l, l, l, h, nn.Aggregation(cfg.Aggregate), true)
+		if err != nil {
+			return nil, err
+		}
+		m.Processor = append(m.Processor, p)
+	}
+	if m.Decoder, err = nn.NewGraphMLP[T](r, l, l, h, cfg.Dim, false); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Params names the parameters "encoder.node.*", "encoder.edge.*",
+// "processor.<k>.edge.*", "processor.<k>.node.*" and "decoder.*"; an
+// MLP's are "<layer>.weight", "<layer>.bias", "norm.weight", "norm.bias".
+func (m *Model[T]) Params() []nn.Param[T] {
+	ps := nn.Collect(nn.Named[T]{Name: "encoder.node", Module: m.EncNode}, nn.Named[T]{Name: "encoder.edge", Module: m.EncEdge})
+	for k, p := range m.Processor {
+		ps = append(ps, nn.Prefixed(fmt.Sprintf("processor.%d", k), p.Params())...)
+	}
+	return append(ps, nn.Prefixed("decoder", m.Decoder.Params())...)
+}
+
+// Forward maps node features [N, C d + 2 d] and edge features [E, d + 1]
+// on graph g to normalised accelerations [N, d].
+func (m *Model[T]) Forward(nodes, edges *autograd.Var[T], g *nn.Edges) *autograd.Var[T] {
+	h := m.EncNode.Forward(nodes)
+	e := m.EncEdge.Forward(edges)
+	for _, p := range m.Processor {
+		h, e = p.Forward(h, e, g)
+	}
+	return m.Decoder.Forward(h)
+}
+
+// inputs builds the graph on the last positions of window [C+1, n, d]
+// and the features. The radius search runs in an unbounded box, so it
+// never fails on positions outside the walls (noise can push a particle
+// on a wall slightly outside); the walls enter only the features.
+func (m *Model[T]) inputs(window []float64, n int) (nodes, edges *autograd.Var[T], g *nn.Edges, err error) {
+	c, d := m.Cfg.History, m.Cfg.Dim
+	last := window[c*n*d:]
+	gg, err := geometry.RadiusGraph(last, d, geometry.Box{}, m.Cfg.Radius, true)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("gns: radius graph: %w", err)
+	}
+	if g, err = nn.NewEdges(n, gg.Senders, gg.Receivers, gg.Offsets); err != nil {
+		return nil, nil, nil, err
+	}
+	nf := m.feat.Nodes(window, c, n)
+	ef := m.feat.Edges(last, gg.Senders, gg.Receivers)
+	nodes = autograd.Const(toTensor[T](nf, n, m.feat.NodeWidth(c)))
+	edges = autograd.Const(toTensor[T](ef, g.Len(), m.feat.EdgeWidth()))
+	return nodes, edges, g, nil
+}
+
+func toTensor[T tensor.Float](v []float64, shape ...int) *tensor.Tensor[T] {
+	t := tensor.New[T](shape...)
+	for k, x := range v {
+		t.Data()[k] = T(x)
+	}
+	return t
+}
+
+// checkPositions converts a flat [frames, n, d] float32 array to float64,
+// rejecting a wrong length and non-finite values.
+func (m *Model[T]) checkPositions(what string, pos []float32, frames, n int) ([]float64, error) {
+	d := m.Cfg.Dim
+	if n < 1 || len(pos) != frames*n*d {
+		return nil, fmt.Errorf("gns: %s has %d values, want [%d frames, n = %d particles, %d] = %d (n >= 1)", what, len(pos), frames, n, d, frames*n*d)
+	}
+	out := make([]float64, len(pos))
+	for k, x := range pos {
+		v := float64(x)
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("gns: %s: frame %d particle %d coordinate %d is %v", what, k/(n*d), k/d%n, k%d, v)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+// Loss is the training loss on one window positions [C+2, n, d] (C+1
+// input frames and the target frame): random-walk noise from r on the
+// inputs (none when NoiseStd is 0 or r is nil), the radius graph on the
+// noisy last input positions, and the mean squared error of the
+// normalised acceleration over all particles and axes. The target
+// acceleration takes the noisy inputs to the clean target frame.
+func (m *Model[T]) Loss(positions []float32, n int, r *tensor.RNG) (*autograd.Var[T], error) {
+	c, d := m.Cfg.History, m.Cfg.Dim
+	pos, err := m.checkPositions("loss window", positions, c+2, n)
+	if err != nil {
+		return nil, err
+	}
+	var noise []float64
+	if m.Cfg.NoiseStd > 0 && r != nil {
+		noise = lagrangian.RandomWalkNoise(r, c, n, d, m.Cfg.NoiseStd)
+	}
+	return m.loss(pos, n, noise)
+}
+
+// loss is Loss with the noise [C+1, n, d] given (nil: none).
+func (m *Model[T]) loss(pos []float64, n int, noise []float64) (*autograd.Var[T], error) {
+	c, d := m.Cfg.History, m.Cfg.Dim
+	fn := n * d
+	window := append([]float64(nil), pos[:(c+1)*fn]...)
+	for k := range noise {
+		window[k] += noise[k]
+	}
+	nodes, edges, g, err := m.inputs(window, n)
+	if err != nil {
+		return nil, err
+	}
+	acc := lagrangian.TargetAcc(pos[(c+1)*fn:], window[c*fn:], window[(c-1)*fn:c*fn])
+	target := autograd.Const(toTensor[T](m.feat.NormalizeAcc(acc), n, d))
+	return nn.MSE(m.Forward(nodes, edges, g), target), nil
+}
+
+// Step predicts the next positions [n, d] from history [C+1, n, d],
+// without recording gradients. The predicted positions are clamped to
+// the box, as the MPM solver's walls keep particles in; a non-finite
+// prediction is an error naming the particle.
+func (m *Model[T]) Step(history []float32, n int) ([]float32, error) {
+	window, err := m.checkPositions("history", history, m.Cfg.History+1, n)
+	if err != nil {
+		return nil, err
+	}
+	next, err := m.step(window, n)
+	if err != nil {
+		return nil, err
+	}
+	return toFloat32(next), nil
+}
+
+func toFloat32(v []float64) []float32 {
+	out := make([]float32, len(v))
+	for k, x := range v {
+		out[k] = float32(x)
+	}
+	return out
+}
+
+// step is Step on a float64 window.
+func (m *Model[T]) step(window []float64, n int) ([]float64, error) {
+	c, d := m.Cfg.History, m.Cfg.Dim
+	fn := n * d
+	var norm *tensor.Tensor[T]
+	var err error
+	autograd.NoGrad(func() {
+		var nodes, edges *autograd.Var[T]
+		var g *nn.Edges
+		if nodes, edges, g, err = m.inputs(window, n); err == nil {
+			norm = m.Forward(nodes, edges, g).Value
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	a := make([]float64, fn)
+	for k, x := range norm.Data() {
+		a[k] = float64(x)
+	}
+	next := lagrangian.Integrate(window[c*fn:], window[(c-1)*fn:c*fn], m.feat.DenormalizeAcc(a))
+	for k, x := range next {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, fmt.Errorf("gns: predicted position of particle %d, coordinate %d is %v", k/d, k%d, x)
+		}
+		next[k] = math.Max(m.Cfg.BoxLo[k%d], math.Min(m.Cfg.BoxHi[k%d], x))
+	}
+	return next, nil
+}
+
+// Rollout predicts steps frames [steps, n, d] from history [C+1, n, d],
+// feeding each prediction back as the newest input (positions kept in
+// float64 between steps). It stops with ctx's error when ctx is done,
+// checked before every step, and wraps a step's error with its index.
+func (m *Model[T]) Rollout(ctx context.Context, history []float32, n, steps int) ([]float32, error) {
+	if steps < 0 {
+		return nil, fmt.Errorf("gns: rollout of %d steps", steps)
+	}
+	window, err := m.checkPositions("history", history, m.Cfg.History+1, n)
+	if err != nil {
+		return nil, err
+	}
+	fn := n * m.Cfg.Dim
+	out := make([]float32, 0, steps*fn)
+	for s := 0; s < steps; s++ {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("gns: rollout stopped before step %d of %d: %w", s, steps, err)
+		}
+		next, err := m.step(window, n)
+		if err != nil {
+			return nil, fmt.Errorf("gns: rollout step %d: %w", s, err)
+		}
+		out = append(out, toFloat32(next)...)
+		window = append(window[fn:], next...)
+	}
+	return out, nil
+}
