@@ -224,7 +224,7 @@ func (l *InteractionLayer[T]) Forward(h, e *autograd.Var[T], g *Edges) (*autogra
 	wr := autograd.Slice(first.W, 1, ne, ne+nd)
 	ws := autograd.Slice(first.W, 1, ne+nd, ne+2*nd)
 	pre := autograd.Linear(e, we, first.B)
-	pre = autograd.Add(pre, autograd.Gather(autograd.Linear(h, wr, nil), 0, g.Receivers))
+	pre = autograd.Add(pre, autograd.RepeatSegments(autograd.Linear(h, wr, nil), g.Offsets)) // = Gather by receiver
 	pre = autograd.Add(pre, autograd.Gather(autograd.Linear(h, ws, nil), 0, g.Senders))
 	msg := l.EdgeMLP.forwardFrom(pre)
 	agg := Aggregate(msg, g, l.Agg)
