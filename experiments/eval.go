@@ -42,6 +42,15 @@ type Metrics struct {
 	SolverSkipped string `json:"solver_skipped,omitempty"`
 	// LongRollout judges a long autoregressive rollout (eval.rollout_steps).
 	LongRollout *LongRollout `json:"long_rollout,omitempty"`
+	// Particle models: RolloutMSE[k] is the mean squared position error
+	// of rolled-out frame k+1 (mean over test trajectories, particles and
+	// coordinates), ChamferLast the mean Chamfer distance (mean squared
+	// nearest-neighbour distance, both ways) at the last rolled-out frame.
+	// Their test_rel_l2 is the relative L2 of the displacement from the
+	// last input frame over the rollout, and the seconds per sample are
+	// per frame: the model's per step, the solver's per stored frame.
+	RolloutMSE  []float64 `json:"rollout_mse,omitempty"`
+	ChamferLast float64   `json:"chamfer_last,omitempty"`
 }
 
 // Evaluate runs the evaluate stage: loads the last checkpoint, predicts the
@@ -410,7 +419,13 @@ func regeneratePairs(ctx context.Context, seed uint64, gen fieldGenerator, idx [
 // checked finite before anything is written), then renamed into place,
 // metrics.json last. A failure at any point leaves the previous outputs
 // byte-identical and removes the staged files.
-func commitEvaluation(cfg *Config, x, y, pred *tensor.Tensor[float32], m *Metrics) (err error) {
+func commitEvaluation(cfg *Config, x, y, pred *tensor.Tensor[float32], m *Metrics) error {
+	return commitOutputs(cfg, m, func(path string) error { return writePredictions(cfg, path, x, y, pred) })
+}
+
+// commitOutputs is commitEvaluation with the predictions written to the
+// staging path by writePred.
+func commitOutputs(cfg *Config, m *Metrics, writePred func(path string) error) (err error) {
 	if err := checkFiniteMetrics(m); err != nil {
 		return err
 	}
@@ -427,7 +442,7 @@ func commitEvaluation(cfg *Config, x, y, pred *tensor.Tensor[float32], m *Metric
 			os.Remove(metricsNew)
 		}
 	}()
-	if err := writePredictions(cfg, predNew, x, y, pred); err != nil {
+	if err := writePred(predNew); err != nil {
 		return err
 	}
 	if err := writeSynced(metricsNew, append(raw, '\n')); err != nil {

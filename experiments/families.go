@@ -43,6 +43,7 @@ var modelFamilies = map[string]modelFamily{
 		activationFactor: factFormerActivations, callTraining: true,
 		framesPerCall: func(c *Config, dim int) int { return c.factFormerConfig(dim).Steps() },
 	}),
+	"gns": particleFamily("graph network simulator (Sanchez-Gonzalez et al. 2020): encode-process-decode on a radius graph of all particles, the full-order baseline of GIOROM", gnsArch),
 	"pinn": physicsInformedFamily("physics-informed network (Raissi et al. 2019) on the equation of [data]", nil,
 		func(pde pinn.PDE, a pinn.Arch, r *tensor.RNG) (pinn.Model, error) { return pinn.NewPINN(pde, a, r) }),
 	"lpinn": physicsInformedFamily("Lagrangian PINN (Mojgani et al. 2023): a characteristic-curve and a solution network",
@@ -73,6 +74,8 @@ type modelFamily struct {
 	input dataKind
 	// newPINN builds a physics-informed family's network; nil otherwise.
 	newPINN func(pde pinn.PDE, a pinn.Arch, r *tensor.RNG) (pinn.Model, error)
+	// particles is the architecture of a particle family; nil otherwise.
+	particles *particleArch
 }
 
 // family returns the configured model family, which validation looked up

@@ -66,8 +66,14 @@ func TestFamilyKeysAreConfigKeys(t *testing.T) {
 		if f.about == "" || f.validate == nil || f.resolve == nil || f.footprints == nil || f.train == nil || f.evaluate == nil {
 			t.Errorf("%s: incomplete registry entry", name)
 		}
-		if (f.grid == nil) == (f.newPINN == nil) {
-			t.Errorf("%s: exactly one of grid and newPINN must be set", name)
+		set := 0
+		for _, isSet := range []bool{f.grid != nil, f.newPINN != nil, f.particles != nil} {
+			if isSet {
+				set++
+			}
+		}
+		if set != 1 {
+			t.Errorf("%s: exactly one of grid, newPINN and particles must be set, found %d", name, set)
 		}
 		for _, k := range f.keys {
 			if !known[k] {

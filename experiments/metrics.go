@@ -126,6 +126,14 @@ func checkFiniteMetrics(m *Metrics) error {
 			return err
 		}
 	}
+	if err := bad("chamfer_last", m.ChamferLast); err != nil {
+		return err
+	}
+	for i, v := range m.RolloutMSE {
+		if err := bad(fmt.Sprintf("rollout_mse[%d] (predicted frame %d)", i, i+1), v); err != nil {
+			return err
+		}
+	}
 	for i, v := range m.RolloutRelL2 {
 		if err := bad(fmt.Sprintf("rollout_rel_l2[%d] (predicted frame %d)", i, i+1), v); err != nil {
 			return err

@@ -39,6 +39,9 @@ type ModelConfig struct {
 	RFFSigma         float64 `toml:"rff_sigma" doc:"factformer: std of the frozen random Fourier features of the coordinates (0: 8)"`
 	Coordinates      string  `toml:"coordinates" doc:"factformer: endpoint (linspace(0, 2 pi, n) as upstream, the default) or periodic (2 pi i / n)"`
 	Quadrature       bool    `toml:"quadrature" doc:"factformer: weight each axis kernel by 1/n (upstream does not, so its scale grows with resolution)"`
+
+	Radius float64 `toml:"radius" doc:"gns: connectivity radius of the particle graph, in the data's length unit (GNS: a few particle spacings)"`
+	Noise  float64 `toml:"noise" doc:"gns: std of the random-walk noise added to the input velocities in training (GNS: 3e-4 to 7e-4 of the box per frame; 0: none)"`
 }
 
 // TrainConfig is the [train] section.

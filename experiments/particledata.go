@@ -51,18 +51,7 @@ func (s trajectoryStore) solve(ctx context.Context, seed uint64, i int) (appendS
 	if err != nil {
 		return nil, err
 	}
-	return func(f *datasets.File) error {
-		k, err := datasets.AppendTrajectory(f, tr)
-		if err != nil {
-			return err
-		}
-		g, err := f.OpenGroup(trajectoryGroup(k))
-		if err != nil {
-			return err
-		}
-		defer g.Close()
-		return g.SetAttr(attrSample, int64(i))
-	}, nil
+	return func(f *datasets.File) error { return appendMarked(f, tr, i) }, nil
 }
 
 func (trajectoryStore) finish(*datasets.File) error { return nil }

@@ -81,6 +81,9 @@ func Plot(runDir string, opts PlotOptions) ([]string, error) {
 	if err := add(plotLoss(runDir, figs, opts)); err != nil {
 		return written, err
 	}
+	if len(m.RolloutMSE) > 0 { // a particle model
+		return written, add(plotParticleRollout(m, runDir, run.output, figs, opts))
+	}
 	if err := add(plotPredictions(runDir, figs, opts)); err != nil {
 		return written, err
 	}

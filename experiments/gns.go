@@ -1,0 +1,112 @@
+package experiments
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/surrogo/surrogo/datasets"
+	"github.com/surrogo/surrogo/operators/gns"
+	"github.com/surrogo/surrogo/tensor"
+)
+
+// gnsArch is the full-order graph network simulator (Sanchez-Gonzalez et
+// al. 2020) on particle trajectories: model.t_in frames in (t_in - 1
+// velocities), model.width latent, model.layers message-passing steps.
+var gnsArch = particleArch{
+	keys:     []string{"model.t_in", "model.width", "model.layers", "model.radius", "model.noise"},
+	validate: validateGNS,
+	build:    buildGNS,
+	resolve: func(c *Config) ModelConfig {
+		m := c.Model
+		gc := c.gnsConfig(0, nil, nil, gns.Stats{}).WithDefaults()
+		m.TIn, m.Width, m.Layers = gc.History+1, gc.Latent, gc.MessagePassing
+		return m
+	},
+	windowFrames: func(c *Config) int { return c.gnsConfig(0, nil, nil, gns.Stats{}).WithDefaults().History + 2 },
+	inputFrames:  func(c *Config) int { return c.gnsConfig(0, nil, nil, gns.Stats{}).WithDefaults().History + 1 },
+	edgeFloats:   gnsActivations,
+}
+
+// gnsConfig maps [model] to a GNS for dim-dimensional data in the box
+// [lo, hi] with the training statistics st.
+func (c *Config) gnsConfig(dim int, lo, hi []float64, st gns.Stats) gns.Config {
+	m := c.Model
+	gc := gns.Config{Dim: dim, Radius: m.Radius, Latent: m.Width, MessagePassing: m.Layers, NoiseStd: m.Noise,
+		BoxLo: lo, BoxHi: hi, Stats: st}
+	if m.TIn > 0 {
+		gc.History = m.TIn - 1
+	}
+	return gc
+}
+
+func validateGNS(c *Config, raw []byte) error {
+	m := c.Model
+	switch {
+	case m.TIn == 1 || m.TIn < 0:
+		return c.fail(raw, "model.t_in", "input frames must be at least 2 (one velocity), got %d", m.TIn)
+	case m.Width < 0:
+		return c.fail(raw, "model.width", "latent width must be positive (0: 128), got %d", m.Width)
+	case m.Layers < 0:
+		return c.fail(raw, "model.layers", "message-passing steps must be positive (0: 10), got %d", m.Layers)
+	case !(m.Radius > 0) || math.IsInf(m.Radius, 0):
+		return c.fail(raw, "model.radius", "the connectivity radius must be positive and finite, got %v (GNS: a few particle spacings)", m.Radius)
+	case !(m.Noise >= 0) || math.IsInf(m.Noise, 0):
+		return c.fail(raw, "model.noise", "the training noise std must be >= 0 and finite, got %v", m.Noise)
+	}
+	return nil
+}
+
+// buildGNS fits the normalisation statistics to the training
+// trajectories and builds the network.
+func buildGNS(c *Config, s particleSetup, r *tensor.RNG) (particleModel, any, error) {
+	st, err := fitParticleStats(s)
+	if err != nil {
+		return nil, nil, err
+	}
+	gc := c.gnsConfig(s.dim, s.boxLo, s.boxHi, st).WithDefaults()
+	if err := gc.Validate(); err != nil {
+		return nil, nil, fmt.Errorf("%w (model.%s)", err, gnsKey(err.Error()))
+	}
+	m, err := gns.New[float32](gc, r)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, gc, nil
+}
+
+// gnsKey is the config key an error of gns.Config.Validate is about.
+func gnsKey(msg string) string {
+	for field, key := range map[string]string{"history": "t_in", "latent": "width", "message_passing": "layers", "radius": "radius", "noise_std": "noise"} {
+		if strings.HasPrefix(msg, "gns: "+field+" ") {
+			return key
+		}
+	}
+	return "kind"
+}
+
+// fitParticleStats pools the velocity and acceleration statistics over
+// every particle and frame of the training trajectories.
+func fitParticleStats(s particleSetup) (gns.Stats, error) {
+	acc := gns.NewStatsAccumulator(s.dim)
+	err := s.eachTraining(func(tr *datasets.ParticleTrajectory) error { return acc.Add(tr.Positions, tr.Frames, tr.Particles) })
+	if err != nil {
+		return gns.Stats{}, err
+	}
+	return acc.Stats()
+}
+
+// gnsActivations estimates the floats a GNS training step keeps per
+// particle: per message-passing step the edge MLP's inputs, hidden
+// layers and output on every incoming edge (about pi (r/h)^2 in 2-D for
+// a particle spacing h of a third of the radius: 30 edges) and the
+// node MLP's.
+func gnsActivations(c *Config, dim int) float64 {
+	gc := c.gnsConfig(dim, nil, nil, gns.Stats{}).WithDefaults()
+	edges := 30.0
+	if dim == 3 {
+		edges = 110
+	}
+	l := float64(gc.Latent)
+	return float64(gc.MessagePassing+2) * (edges*(3+float64(gc.MLPHidden)+2)*l + 6*l)
+}

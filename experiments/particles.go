@@ -1,0 +1,705 @@
+package experiments
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/surrogo/surrogo/autograd"
+	"github.com/surrogo/surrogo/datasets"
+	"github.com/surrogo/surrogo/geometry"
+	"github.com/surrogo/surrogo/nn"
+	"github.com/surrogo/surrogo/plotting"
+	"github.com/surrogo/surrogo/tensor"
+)
+
+// particleModel is what the particle families' train and evaluate stages
+// need from a learned simulator: a training loss on one window of frames
+// (inputs and the frames after them, [frames, N, d]) and a rollout from a
+// history of frames.
+type particleModel interface {
+	Params() []nn.Param[float32]
+	// Loss is the training loss of one window; r draws its noise.
+	Loss(window []float32, n int, r *tensor.RNG) (*autograd.Var[float32], error)
+	// Rollout predicts steps frames [steps, N, d] after history
+	// [InputFrames(), N, d].
+	Rollout(ctx context.Context, history []float32, n, steps int) ([]float32, error)
+}
+
+// particleArch is what differs between particle model families: their
+// own keys and how [model] becomes a network for the training data.
+type particleArch struct {
+	keys []string
+	// validate fills the family's defaults and checks its keys.
+	validate func(c *Config, raw []byte) error
+	// build makes the model for data of the setup; it returns the
+	// resolved model configuration the checkpoints record.
+	build   func(c *Config, s particleSetup, r *tensor.RNG) (particleModel, any, error)
+	resolve func(c *Config) ModelConfig
+	// windowFrames is the frames one training window holds (inputs and
+	// targets); inputFrames those a rollout starts from.
+	windowFrames, inputFrames func(c *Config) int
+	// edgeFloats estimates the floats a training step keeps per particle
+	// (footprints).
+	edgeFloats func(c *Config, dim int) float64
+}
+
+// particleKeys are the [train] and [eval] keys every particle family reads.
+var particleKeys = []string{
+	"train.epochs", "train.batch", "train.optimizer", "train.lr", "train.weight_decay", "train.schedule", "train.step_size", "train.gamma",
+	"train.clip_norm", "train.pct_start", "train.div_factor", "train.final_div_factor", "train.checkpoint_every", "train.eval_every",
+	"train.window_every", "eval.rollout_steps", "eval.solver_samples",
+}
+
+// particleFamily is the registry entry of a model family on particle
+// trajectories.
+func particleFamily(about string, a particleArch) modelFamily {
+	return modelFamily{
+		about:      about,
+		keys:       append(slices.Clone(particleKeys), a.keys...),
+		validate:   func(c *Config, md toml.MetaData, raw []byte) error { return c.validateParticles(raw, a) },
+		resolve:    a.resolve,
+		footprints: func(c *Config) []footprint { return []footprint{c.particleFootprint(a)} },
+		train:      func(ctx context.Context, c *Config, log io.Writer) (*TrainSummary, error) { return trainParticles(ctx, c, log, a) },
+		evaluate:   func(ctx context.Context, c *Config) (*Metrics, error) { return evaluateParticles(ctx, c, a) },
+		fieldAxes:  "t n d",
+		input:      particleTrajectories,
+		particles:  &a,
+	}
+}
+
+// validateParticles checks [model], [train] and [eval] of a particle
+// family against the trajectories it will see.
+func (c *Config) validateParticles(raw []byte, a particleArch) error {
+	if err := a.validate(c, raw); err != nil {
+		return err
+	}
+	t, e := &c.Train, &c.Eval
+	if t.Normalize != "none" || t.Loss != "rel_l2" || t.Subsample != 1 {
+		// Only defaults can be here: the family does not read the keys.
+		return fmt.Errorf("experiments: internal: particle families read no normalize, loss or subsample keys")
+	}
+	if err := c.validateFirstOrder(raw); err != nil {
+		return err
+	}
+	if c.Data.Train < 1 || c.Data.Test < 1 {
+		return c.fail(raw, "data.test", "training needs data.train >= 1 and data.test >= 1, got %d and %d", c.Data.Train, c.Data.Test)
+	}
+	if t.WindowEvery < 0 {
+		return c.fail(raw, "train.window_every", "must be >= 1 (0: every frame), got %d", t.WindowEvery)
+	}
+	if t.WindowEvery == 0 {
+		t.WindowEvery = 1
+	}
+	frames, in := a.windowFrames(c), a.inputFrames(c)
+	if frames > c.Data.Snapshots {
+		return c.fail(raw, "model.t_in", "a training window holds %d frames, the data stores %d per trajectory (data.snapshots)", frames, c.Data.Snapshots)
+	}
+	if e.RolloutSteps < 0 {
+		return c.fail(raw, "eval.rollout_steps", "must be >= 0 (0: the default), got %d", e.RolloutSteps)
+	}
+	if e.RolloutSteps == 0 {
+		e.RolloutSteps = min(50, c.Data.Snapshots-in)
+	}
+	if e.RolloutSteps > c.Data.Snapshots-in {
+		return c.fail(raw, "eval.rollout_steps", "%d frames after the first %d, the data stores %d per trajectory (%d after them)",
+			e.RolloutSteps, in, c.Data.Snapshots, c.Data.Snapshots-in)
+	}
+	return nil
+}
+
+// particleFootprint estimates training memory: a batch of windows, each
+// keeping the model's activations per particle.
+func (c *Config) particleFootprint(a particleArch) footprint {
+	g, ok := c.gen.(*mpmGen)
+	if !ok {
+		return footprint{stage: "training"}
+	}
+	n := g.maxParticles()
+	per := a.edgeFloats(c, g.p.Dim)
+	return footprint{stage: "training", parts: []part{
+		{fmt.Sprintf("activations of %d windows of up to %.0f particles", c.Train.Batch, n), 4 * float64(c.Train.Batch) * n * per,
+			dominant(map[string]float64{"train.batch": float64(c.Train.Batch) / 2, "model.width": float64(c.Model.Width) / 128,
+				"model.layers": float64(c.Model.Layers) / 10, "model.radius": c.Model.Radius / 0.03})},
+	}}
+}
+
+// particleSetup is what a particle model is built for: the dimension,
+// the box of the trajectories and the training trajectories themselves
+// (a family fits its normalisation to them).
+type particleSetup struct {
+	dim          int
+	boxLo, boxHi []float64
+	// eachTraining calls fn with every training trajectory, one at a
+	// time (whole trajectories: positions [T, N, d]).
+	eachTraining func(fn func(tr *datasets.ParticleTrajectory) error) error
+}
+
+// particleData is the stored trajectories: the training ones first, the
+// test ones last, as Generate wrote them, their sample indices checked
+// disjoint.
+type particleData struct {
+	src           *datasets.ParticleSource
+	path          string
+	nTrain, nTest int
+	samples       []int // each trajectory's sample index (its seed stream)
+	setup         particleSetup
+}
+
+// openParticleData opens the data file and checks the split: the file
+// must hold data.train + data.test trajectories, every one marked with a
+// distinct sample index, so no test trajectory is also a training one.
+func openParticleData(cfg *Config) (*particleData, error) {
+	path := cfg.dataPath()
+	src, err := datasets.OpenParticleSource(path)
+	if err != nil {
+		return nil, fmt.Errorf("experiments: training needs the generated data (run `simulate generate` first): %w", err)
+	}
+	d := &particleData{src: src, path: path, nTrain: cfg.Data.Train, nTest: cfg.Data.Test}
+	if err := d.checkSplit(); err != nil {
+		src.Close()
+		return nil, err
+	}
+	sizes := src.Sizes()
+	first, err := datasets.ReadTrajectoryFrames(src.File(), 0, 0, 1)
+	if err != nil {
+		src.Close()
+		return nil, err
+	}
+	d.setup = particleSetup{dim: sizes[0].Dim, boxLo: first.BoxLo, boxHi: first.BoxHi, eachTraining: d.eachTraining}
+	for k, sz := range sizes {
+		if sz.Dim != d.setup.dim {
+			src.Close()
+			return nil, fmt.Errorf("experiments: %s: trajectory %d is %d-D, trajectory 0 %d-D: one model needs one dimension", path, k, sz.Dim, d.setup.dim)
+		}
+	}
+	return d, nil
+}
+
+// checkSplit reads every trajectory's sample index and refuses a file
+// whose count differs from the configured split or in which a test
+// trajectory repeats a training sample.
+func (d *particleData) checkSplit() error {
+	n := d.src.Trajectories()
+	if n != d.nTrain+d.nTest {
+		return fmt.Errorf("experiments: %s holds %d trajectories, the config splits data.train %d + data.test %d = %d: regenerate the data",
+			d.path, n, d.nTrain, d.nTest, d.nTrain+d.nTest)
+	}
+	d.samples = make([]int, n)
+	seen := map[int]int{}
+	for k := range n {
+		i, err := sampleOf(d.src.File(), k)
+		if err != nil {
+			return fmt.Errorf("experiments: %s: trajectory %d has no %q attribute (its sample index), so the split cannot be checked: %w", d.path, k, attrSample, err)
+		}
+		if j, dup := seen[i]; dup {
+			return fmt.Errorf("experiments: %s: trajectories %d (%s) and %d (%s) are both sample %d: a test trajectory must not also be a training one",
+				d.path, j, d.role(j), k, d.role(k), i)
+		}
+		seen[i], d.samples[k] = k, i
+	}
+	return nil
+}
+
+// role names the split trajectory k belongs to.
+func (d *particleData) role(k int) string {
+	if k < d.nTrain {
+		return "training"
+	}
+	return "test"
+}
+
+func (d *particleData) eachTraining(fn func(tr *datasets.ParticleTrajectory) error) error {
+	for k := range d.nTrain {
+		tr, err := datasets.ReadTrajectory(d.src.File(), k)
+		if err != nil {
+			return err
+		}
+		if err := fn(tr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// windows returns the window samples of trajectories [lo, hi) after
+// d.src.SetWindows.
+func (d *particleData) windows(lo, hi int) []int {
+	var idx []int
+	for k := lo; k < hi; k++ {
+		a, b := d.src.TrajectoryWindows(k)
+		idx = append(idx, seq(a, b)...)
+	}
+	return idx
+}
+
+func (d *particleData) Close() error { return d.src.Close() }
+
+// particleTraining is a particle model being trained.
+type particleTraining struct {
+	cfg       *Config
+	arch      particleArch
+	data      *particleData
+	model     particleModel
+	params    []nn.Param[float32]
+	modelJSON string
+	batches   *epochBatches
+	testIdx   []int // the test windows the training-time error is taken on
+}
+
+// trainParticles is Train for a particle family: windows of t_in + 1
+// frames (every train.window_every frames) of the training trajectories
+// in shuffled batches, one model loss per window, averaged over the
+// batch; the test one-step position MSE every eval_every epochs.
+func trainParticles(ctx context.Context, cfg *Config, log io.Writer, a particleArch) (*TrainSummary, error) {
+	p, ck, err := loadParticleTraining(cfg, a)
+	if err != nil {
+		return nil, err
+	}
+	defer p.close()
+	logPath := filepath.Join(cfg.RunDir(), "train_log.csv")
+	if ck != nil && ck.Epoch == cfg.Train.Epochs {
+		return finishedSummary(cfg, ck, nn.CountParams(p.params), logPath)
+	}
+	if err := os.MkdirAll(filepath.Join(cfg.RunDir(), "checkpoints"), 0o755); err != nil {
+		return nil, fmt.Errorf("experiments: %w", err)
+	}
+	tr, err := p.trainer()
+	if err != nil {
+		return nil, err
+	}
+	l := &trainLog{path: logPath, out: log, unit: "epoch", total: cfg.Train.Epochs, every: 1, scale: 1}
+	return runTrainer(ctx, cfg, tr, l, nn.CountParams(p.params))
+}
+
+// loadParticleTraining opens the data, builds the model (its
+// normalisation fitted to the training trajectories) and loads the run's
+// checkpoint when there is one. Nothing is written.
+func loadParticleTraining(cfg *Config, a particleArch) (*particleTraining, *nn.Checkpoint, error) {
+	d, err := openParticleData(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	p := &particleTraining{cfg: cfg, arch: a, data: d}
+	ck, err := p.build()
+	if err != nil {
+		d.Close()
+		return nil, nil, err
+	}
+	return p, ck, nil
+}
+
+func (p *particleTraining) build() (*nn.Checkpoint, error) {
+	cfg := p.cfg
+	model, modelCfg, err := p.arch.build(cfg, p.data.setup, tensor.NewRNGStream(cfg.Seed, 1<<32))
+	if err != nil {
+		return nil, fmt.Errorf("experiments: model and data %s do not fit: %w", p.data.path, err)
+	}
+	raw, err := json.Marshal(map[string]any{"kind": cfg.Model.Kind, "config": modelCfg})
+	if err != nil {
+		return nil, fmt.Errorf("experiments: encoding the model configuration: %w", err)
+	}
+	p.model, p.params, p.modelJSON = model, model.Params(), string(raw)
+	if err := p.data.src.SetWindows(p.arch.windowFrames(cfg), cfg.Train.WindowEvery); err != nil {
+		return nil, err
+	}
+	test := p.data.windows(p.data.nTrain, p.data.nTrain+p.data.nTest)
+	stride := max(len(test)/maxTestWindows, 1)
+	for i := 0; i < len(test) && len(p.testIdx) < maxTestWindows; i += stride {
+		p.testIdx = append(p.testIdx, test[i])
+	}
+	return checkResumable(cfg, p.params, p.modelJSON)
+}
+
+// maxTestWindows bounds the test windows of the error logged during
+// training (spread evenly over the test trajectories).
+const maxTestWindows = 64
+
+func (p *particleTraining) trainer() (*nn.Trainer[float32], error) {
+	cfg, t := p.cfg, p.cfg.Train
+	sampler, err := datasets.NewSampler(p.data.windows(0, p.data.nTrain), t.Batch, true, cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	p.batches = &epochBatches{src: p.data.src, sampler: sampler}
+	return &nn.Trainer[float32]{
+		Params: p.params,
+		Phases: []nn.Phase[float32]{{
+			Name: t.Optimizer, Optimizer: newOptimizer(t), Schedule: newSchedule(t, sampler.Batches()), ClipNorm: t.ClipNorm,
+			Epochs: t.Epochs, BatchesPerEpoch: sampler.Batches(), Loss: p.batchLoss,
+		}},
+		Evaluate: func(ctx context.Context, epoch int) (map[string]float64, error) {
+			mse, err := p.oneStepMSE(ctx)
+			return map[string]float64{"test_rel_l2": mse}, err
+		},
+		EvalEvery:       t.EvalEvery,
+		CheckpointPath:  checkpointPath(cfg),
+		CheckpointEvery: t.CheckpointEvery,
+		ModelConfig:     p.modelJSON,
+		Seed:            cfg.Seed,
+	}, nil
+}
+
+// batchLoss is the mean of the model's loss over the batch's windows.
+func (p *particleTraining) batchLoss(ctx context.Context, epoch, b int, r *tensor.RNG) (*autograd.Var[float32], error) {
+	batch, err := p.batches.next(ctx, epoch, b)
+	if err != nil {
+		return nil, err
+	}
+	var total *autograd.Var[float32]
+	for _, tr := range batch.Trajectories {
+		l, err := p.model.Loss(tr.Positions, tr.Particles, r)
+		if err != nil {
+			return nil, err
+		}
+		if total == nil {
+			total = l
+		} else {
+			total = autograd.Add(total, l)
+		}
+	}
+	return autograd.Scale(total, float32(1/float64(len(batch.Trajectories)))), nil
+}
+
+// oneStepMSE is the mean squared position error of one predicted step on
+// the test windows (mean over windows, particles and coordinates).
+func (p *particleTraining) oneStepMSE(ctx context.Context) (float64, error) {
+	in := p.arch.inputFrames(p.cfg)
+	b, err := p.data.src.Read(p.testIdx)
+	if err != nil {
+		return 0, err
+	}
+	sum := 0.0
+	for _, tr := range b.Trajectories {
+		per := tr.Particles * tr.Dim
+		pred, err := p.model.Rollout(ctx, tr.Positions[:in*per], tr.Particles, 1)
+		if err != nil {
+			return 0, err
+		}
+		sum += meanSquare(pred, tr.Positions[in*per:(in+1)*per])
+	}
+	return sum / float64(len(b.Trajectories)), nil
+}
+
+func (p *particleTraining) close() {
+	if p.batches != nil {
+		p.batches.close()
+	}
+	p.data.Close()
+}
+
+// meanSquare is the mean of (a - b)^2.
+func meanSquare(a, b []float32) float64 {
+	s := 0.0
+	for i := range a {
+		d := float64(a[i]) - float64(b[i])
+		s += d * d
+	}
+	return s / float64(len(a))
+}
+
+// evaluateParticles is Evaluate for a particle family: from the first
+// input frames of every test trajectory the model rolls out
+// eval.rollout_steps frames, judged per step by the position MSE (mean
+// over particles and coordinates), at the last step by the Chamfer
+// distance, over the whole rollout by the relative L2 of the
+// displacement from the last input frame (test_rel_l2); the model's time
+// per step against the solver's per frame (eval.solver_samples test
+// trajectories re-simulated).
+func evaluateParticles(ctx context.Context, cfg *Config, a particleArch) (*Metrics, error) {
+	d, err := openParticleData(cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	p := &particleTraining{cfg: cfg, arch: a, data: d}
+	if _, err := p.build(); err != nil {
+		return nil, err
+	}
+	if _, err := nn.LoadCheckpoint(checkpointPath(cfg), p.params); err != nil {
+		return nil, fmt.Errorf("experiments: loading the trained model (run `simulate train` first): %w", err)
+	}
+	ev, err := p.rolloutTest(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := ev.metrics(nn.CountParams(p.params))
+	if ts, err := readTrainSummary(cfg); err == nil {
+		m.TrainSeconds = ts.Seconds
+	}
+	if err := p.timeSolver(ctx, m); err != nil {
+		return nil, err
+	}
+	if err := commitParticleEvaluation(cfg, ev, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// particleRollouts are the test rollouts: per trajectory the input
+// frames and predictions ([in + steps, N, d]) and the errors.
+type particleRollouts struct {
+	trajectories []*datasets.ParticleTrajectory // truth, input frames and the rolled-out ones
+	samples      []int                          // their sample indices
+	predicted    [][]float32                    // input frames then predictions
+	mse          [][]float64                    // [trajectory][step]
+	relL2        []float64
+	chamfer      []float64
+	seconds      float64
+	steps        int
+}
+
+func (p *particleTraining) rolloutTest(ctx context.Context) (*particleRollouts, error) {
+	in, steps := p.arch.inputFrames(p.cfg), p.cfg.Eval.RolloutSteps
+	ev := &particleRollouts{steps: steps}
+	for k := p.data.nTrain; k < p.data.nTrain+p.data.nTest; k++ {
+		tr, err := datasets.ReadTrajectoryFrames(p.data.src.File(), k, 0, in+steps)
+		if err != nil {
+			return nil, err
+		}
+		per := tr.Particles * tr.Dim
+		start := time.Now()
+		pred, err := p.model.Rollout(ctx, tr.Positions[:in*per], tr.Particles, steps)
+		if err != nil {
+			return nil, fmt.Errorf("experiments: rolling out test trajectory %d: %w", k, err)
+		}
+		ev.seconds += time.Since(start).Seconds()
+		if err := checkFinitePredictions(pred, 1, fmt.Sprintf("in the rollout of test trajectory %d", k)); err != nil {
+			return nil, fmt.Errorf("experiments: %w", err)
+		}
+		if err := ev.add(tr, pred, in); err != nil {
+			return nil, err
+		}
+		ev.samples = append(ev.samples, p.data.samples[k])
+	}
+	return ev, nil
+}
+
+// add judges one trajectory's rollout pred against its stored frames.
+func (ev *particleRollouts) add(tr *datasets.ParticleTrajectory, pred []float32, in int) error {
+	per := tr.Particles * tr.Dim
+	truth := tr.Positions[in*per:]
+	last := tr.Positions[(in-1)*per : in*per]
+	mse := make([]float64, ev.steps)
+	num, den := 0.0, 0.0
+	for s := range ev.steps {
+		mse[s] = meanSquare(pred[s*per:(s+1)*per], truth[s*per:(s+1)*per])
+		num += mse[s] * float64(per)
+		den += meanSquare(truth[s*per:(s+1)*per], last) * float64(per)
+	}
+	a, b := make([]float64, per), make([]float64, per)
+	for i := range per {
+		a[i], b[i] = float64(pred[(ev.steps-1)*per+i]), float64(truth[(ev.steps-1)*per+i])
+	}
+	ch, err := geometry.Chamfer(a, b, tr.Dim)
+	if err != nil {
+		return fmt.Errorf("experiments: Chamfer distance of the last rolled-out frame: %w", err)
+	}
+	rel := math.Sqrt(num / math.Max(den, math.SmallestNonzeroFloat64))
+	ev.trajectories = append(ev.trajectories, tr)
+	ev.predicted = append(ev.predicted, append(slices.Clone(tr.Positions[:in*per]), pred...))
+	ev.mse, ev.relL2, ev.chamfer = append(ev.mse, mse), append(ev.relL2, rel), append(ev.chamfer, ch)
+	return nil
+}
+
+// metrics averages the rollouts over the test trajectories.
+func (ev *particleRollouts) metrics(params int) *Metrics {
+	n := float64(len(ev.mse))
+	most := 0
+	for _, tr := range ev.trajectories {
+		most = max(most, tr.Particles)
+	}
+	// Resolution: the most particles of a test trajectory, and their
+	// dimension.
+	m := &Metrics{TestSamples: len(ev.mse), Params: params, RolloutMSE: make([]float64, ev.steps),
+		Resolution: []int{most, ev.trajectories[0].Dim}}
+	for _, mse := range ev.mse {
+		for s, v := range mse {
+			m.RolloutMSE[s] += v / n
+		}
+	}
+	m.TestRelL2, m.TestRelL2Std, m.TestRelL2Max = stats(ev.relL2)
+	m.ChamferLast, _, _ = stats(ev.chamfer)
+	m.InferenceSecondsPerSample = ev.seconds / (n * float64(ev.steps))
+	return m
+}
+
+// timeSolver re-simulates up to eval.solver_samples test trajectories
+// and sets the solver's seconds per frame and the speed-up over the
+// model's seconds per step.
+func (p *particleTraining) timeSolver(ctx context.Context, m *Metrics) error {
+	st, ok := p.cfg.gen.store().(trajectoryStore)
+	if !ok {
+		m.SolverSkipped = "the data's solver does not simulate particle trajectories"
+		return nil
+	}
+	n := min(p.cfg.Eval.SolverSamples, p.data.nTest)
+	frames, seconds := 0, 0.0
+	for k := p.data.nTrain; k < p.data.nTrain+n; k++ {
+		start := time.Now()
+		tr, err := st.simulate(ctx, p.cfg.Seed, p.data.samples[k])
+		if err != nil {
+			return fmt.Errorf("experiments: timing the solver on test trajectory %d: %w", k, err)
+		}
+		seconds += time.Since(start).Seconds()
+		frames += tr.Frames - 1
+	}
+	m.SolverSecondsPerSample = seconds / float64(frames)
+	if m.InferenceSecondsPerSample > 0 {
+		m.Speedup = m.SolverSecondsPerSample / m.InferenceSecondsPerSample
+	}
+	return nil
+}
+
+// commitParticleEvaluation replaces predictions.h5 (the test
+// trajectories' input and predicted frames, in the particle layout, each
+// marked with its sample index) and metrics.json together, as
+// commitEvaluation.
+func commitParticleEvaluation(cfg *Config, ev *particleRollouts, m *Metrics) error {
+	return commitOutputs(cfg, m, func(path string) error {
+		f, err := datasets.Create(path)
+		if err != nil {
+			return err
+		}
+		for k, tr := range ev.trajectories {
+			out := *tr
+			out.Positions, out.Frames, out.FirstFrame, out.Scalars = ev.predicted[k], len(ev.predicted[k])/(tr.Particles*tr.Dim), 0, nil
+			if err := appendMarked(f, &out, ev.samples[k]); err != nil {
+				f.Abort()
+				return err
+			}
+		}
+		if err := f.SetProvenance(datasets.Provenance{Kind: "evaluation", Name: cfg.Model.Kind, Seed: int64(cfg.Seed), Config: cfg.text}); err != nil {
+			f.Abort()
+			return err
+		}
+		return f.Close()
+	})
+}
+
+// plotParticleRollout draws a particle model's evaluation: the rollout
+// MSE per step (rollout_mse) and four frames of the first test
+// trajectory's rollout (rollout_frames), the stored frames above
+// coloured by speed and the predicted ones below coloured by their
+// distance to the stored positions.
+func plotParticleRollout(m *Metrics, runDir, data, figs string, opts PlotOptions) ([]string, error) {
+	steps := make([]float64, len(m.RolloutMSE))
+	for i := range steps {
+		steps[i] = float64(i + 1)
+	}
+	written, err := writeCurves(filepath.Join(figs, "rollout_mse"), plotting.Curves{
+		XLabel: "rollout step", YLabel: "position MSE", LogY: true,
+		Series: []plotting.Series{{Name: "test mean", X: steps, Y: m.RolloutMSE, Points: len(steps) <= 20}},
+	}, opts)
+	if err != nil {
+		return written, err
+	}
+	pf, err := datasets.Open(filepath.Join(runDir, "predictions.h5"))
+	if err != nil {
+		return written, fmt.Errorf("experiments: plot needs the evaluate stage's predictions: %w", err)
+	}
+	defer pf.Close()
+	pred, err := datasets.ReadTrajectory(pf, 0)
+	if err != nil {
+		return written, err
+	}
+	df, err := datasets.Open(data)
+	if err != nil {
+		return written, fmt.Errorf("experiments: plot needs the generated data: %w", err)
+	}
+	defer df.Close()
+	k, err := trajectoryOfSample(df, pf)
+	if err != nil {
+		return written, err
+	}
+	truth, err := datasets.ReadTrajectoryFrames(df, k, 0, pred.Frames)
+	if err != nil {
+		return written, err
+	}
+	var frames []int
+	for j := range 4 {
+		frames = append(frames, j*(pred.Frames-1)/3)
+	}
+	tv, pv := particleView(truth), particleView(pred)
+	pv.Values, pv.Label = particleErrors(truth, pred), "distance to the stored positions"
+	pv.Lo, pv.Hi = tv.Lo, tv.Hi
+	for _, panel := range []struct {
+		name, title string
+		p           plotting.Particles
+	}{{"rollout_frames_truth", "solver (test trajectory, coloured by speed)", tv}, {"rollout_frames_prediction", "model rollout from the first frames", pv}} {
+		files, err := writeParticleFrames(filepath.Join(figs, panel.name), panel.title, panel.p, frames, opts.Formats)
+		written = append(written, files...)
+		if err != nil {
+			return written, err
+		}
+	}
+	return written, nil
+}
+
+// trajectoryOfSample finds the data file's trajectory of the sample
+// that predicted trajectory 0 of pf records.
+func trajectoryOfSample(df, pf *datasets.File) (int, error) {
+	want, err := sampleOf(pf, 0)
+	if err != nil {
+		return 0, fmt.Errorf("experiments: %s: %w", pf.Name(), err)
+	}
+	n, err := datasets.TrajectoryCount(df)
+	if err != nil {
+		return 0, err
+	}
+	for k := n - 1; k >= 0; k-- {
+		if i, err := sampleOf(df, k); err == nil && i == want {
+			return k, nil
+		}
+	}
+	return 0, fmt.Errorf("experiments: %s holds no trajectory of sample %d, which predictions.h5 predicted (the data changed: evaluate again)", df.Name(), want)
+}
+
+// sampleOf reads the sample index trajectory k of f is marked with.
+func sampleOf(f *datasets.File, k int) (int, error) {
+	g, err := f.OpenGroup(trajectoryGroup(k))
+	if err != nil {
+		return 0, err
+	}
+	defer g.Close()
+	i, err := g.AttrInt64(attrSample)
+	return int(i), err
+}
+
+// appendMarked appends tr to f and marks its group with its sample index.
+func appendMarked(f *datasets.File, tr *datasets.ParticleTrajectory, sample int) error {
+	k, err := datasets.AppendTrajectory(f, tr)
+	if err != nil {
+		return err
+	}
+	g, err := f.OpenGroup(trajectoryGroup(k))
+	if err != nil {
+		return err
+	}
+	defer g.Close()
+	return g.SetAttr(attrSample, int64(sample))
+}
+
+// particleErrors is each particle's distance between pred and truth at
+// every frame, [T, N].
+func particleErrors(truth, pred *datasets.ParticleTrajectory) []float64 {
+	d := pred.Dim
+	out := make([]float64, pred.Frames*pred.Particles)
+	for i := range out {
+		s := 0.0
+		for a := range d {
+			e := float64(pred.Positions[i*d+a] - truth.Positions[i*d+a])
+			s += e * e
+		}
+		out[i] = math.Sqrt(s)
+	}
+	return out
+}

@@ -1,0 +1,177 @@
+package experiments
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/surrogo/surrogo/datasets"
+)
+
+// gnsModel trains a small GNS on mpmConfig's trajectories (made longer:
+// 14 frames) for two epochs.
+const gnsModel = `
+[model]
+kind = "gns"
+t_in = 3
+width = 16
+layers = 2
+radius = 0.12
+noise = 1e-4
+
+[train]
+epochs = 2
+batch = 2
+lr = 1e-3
+schedule = "none"
+window_every = 2
+checkpoint_every = 1
+eval_every = 1
+
+[eval]
+rollout_steps = 8
+solver_samples = 1
+`
+
+// gnsRunConfig is mpmConfig with 14 frames and gnsModel, run in dir.
+func gnsRunConfig(t *testing.T, dir string, extra ...string) (*Config, error) {
+	t.Helper()
+	text := strings.Replace(mpmConfig, "seed = 5", "seed = 5\nrun_dir = \""+filepath.Join(dir, "run")+"\"", 1)
+	text = strings.Replace(text, "output = \"OUT\"\n", "", 1)
+	text = strings.Replace(text, "snapshots = 6", "snapshots = 14", 1)
+	text += gnsModel
+	for k := 0; k < len(extra); k += 2 {
+		if !strings.Contains(text, extra[k]) {
+			t.Fatalf("config has no %q", extra[k])
+		}
+		text = strings.Replace(text, extra[k], extra[k+1], 1)
+	}
+	return Parse(filepath.Join(dir, "c.toml"), []byte(text))
+}
+
+// TestGNSPipeline: generate, train, evaluate and plot a GNS on MPM
+// trajectories: per-step rollout MSE over the test trajectory, growing
+// from the first step, the Chamfer distance, the displacement error, the
+// solver's time per frame; predictions in the particle layout marked with
+// the test sample; figures; a second run trains nothing more.
+func TestGNSPipeline(t *testing.T) {
+	dir := t.TempDir()
+	cfg, err := gnsRunConfig(t, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(context.Background(), cfg, RunOptions{Workers: 2}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := ReadMetrics(cfg.RunDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.RolloutMSE) != 8 || m.TestSamples != 1 || m.Params < 1000 {
+		t.Fatalf("metrics: %d rollout steps, %d test samples, %d parameters", len(m.RolloutMSE), m.TestSamples, m.Params)
+	}
+	if !(m.RolloutMSE[0] > 0 && m.RolloutMSE[7] > m.RolloutMSE[0]) {
+		t.Errorf("rollout MSE %v: expected a positive error that grows over the rollout", m.RolloutMSE)
+	}
+	if !(m.ChamferLast > 0) || !(m.TestRelL2 > 0) || !(m.SolverSecondsPerSample > 0) || !(m.InferenceSecondsPerSample > 0) || !(m.Speedup > 0) {
+		t.Errorf("metrics %+v: expected positive Chamfer, displacement error and times", m)
+	}
+	f, err := datasets.Open(filepath.Join(cfg.RunDir(), "predictions.h5"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pred, err := datasets.ReadTrajectory(f, 0)
+	i, serr := sampleOf(f, 0)
+	f.Close()
+	if err != nil || serr != nil || pred.Frames != 3+8 || i != 3 {
+		t.Fatalf("predictions: %v frames of sample %d (%v, %v); want 11 frames of sample 3", pred.Frames, i, err, serr)
+	}
+	for _, name := range []string{"rollout_mse.png", "rollout_frames_truth.png", "rollout_frames_prediction.png", "loss.png", "particles.gif"} {
+		if _, err := os.Stat(filepath.Join(cfg.RunDir(), "figures", name)); err != nil {
+			t.Errorf("figure %s: %v", name, err)
+		}
+	}
+	s, err := Train(context.Background(), cfg, nil)
+	if err != nil || s.ResumedFrom != 2 {
+		t.Fatalf("training again: %+v, %v", s, err)
+	}
+}
+
+// TestParticleSplitRefusesLeaks: a data file in which a test trajectory
+// is also a training one (the same sample index) is refused by training,
+// naming both; so is one whose trajectory count differs from the split.
+func TestParticleSplitRefusesLeaks(t *testing.T) {
+	dir := t.TempDir()
+	cfg, err := gnsRunConfig(t, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Generate(context.Background(), cfg, GenerateOptions{Workers: 2}); err != nil {
+		t.Fatal(err)
+	}
+	// Rewrite the file with trajectory 3 (test) marked as sample 1.
+	src, err := datasets.Open(cfg.dataPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var trs []*datasets.ParticleTrajectory
+	for k := range 4 {
+		tr, err := datasets.ReadTrajectory(src, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		trs = append(trs, tr)
+	}
+	src.Close()
+	f, err := datasets.Create(cfg.dataPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, tr := range trs {
+		if err := appendMarked(f, tr, []int{0, 1, 2, 1}[k]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Train(context.Background(), cfg, nil)
+	if err == nil || !strings.Contains(err.Error(), "trajectories 1 (training) and 3 (test) are both sample 1") {
+		t.Fatalf("leaking split: %v", err)
+	}
+	cfg.Data.Train = 2
+	if _, err := Train(context.Background(), cfg, nil); err == nil || !strings.Contains(err.Error(), "holds 4 trajectories, the config splits data.train 2 + data.test 1 = 3") {
+		t.Fatalf("split of another size: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(cfg.RunDir(), "checkpoints")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a refused training wrote %v", err)
+	}
+}
+
+// TestGNSBadInputNamesKeyAndLine: the GNS keys are checked at load.
+func TestGNSBadInputNamesKeyAndLine(t *testing.T) {
+	cases := []struct {
+		name  string
+		pairs []string
+		want  string
+	}{
+		{"no radius", []string{"radius = 0.12\n", ""}, "model.radius: the connectivity radius must be positive and finite, got 0"},
+		{"one input frame", []string{"t_in = 3", "t_in = 1"}, "model.t_in: input frames must be at least 2"},
+		{"negative noise", []string{"noise = 1e-4", "noise = -1"}, "model.noise: the training noise std must be >= 0"},
+		{"rollout too long", []string{"rollout_steps = 8", "rollout_steps = 12"}, "eval.rollout_steps: 12 frames after the first 3, the data stores 14"},
+		{"window longer than the data", []string{"t_in = 3", "t_in = 14"}, "model.t_in: a training window holds 15 frames, the data stores 14"},
+		{"a grid key", []string{"layers = 2", "layers = 2\nmodes = [4]"}, "model.modes: kind gns does not use this key"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := gnsRunConfig(t, t.TempDir(), c.pairs...)
+			var ce *ConfigError
+			if !errors.As(err, &ce) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %v, want a ConfigError with %q", err, c.want)
+			}
+		})
+	}
+}
