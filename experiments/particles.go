@@ -68,11 +68,13 @@ func particleFamily(about string, a particleArch) modelFamily {
 		validate:   func(c *Config, md toml.MetaData, raw []byte) error { return c.validateParticles(raw, a) },
 		resolve:    a.resolve,
 		footprints: func(c *Config) []footprint { return []footprint{c.particleFootprint(a)} },
-		train:      func(ctx context.Context, c *Config, log io.Writer) (*TrainSummary, error) { return trainParticles(ctx, c, log, a) },
-		evaluate:   func(ctx context.Context, c *Config) (*Metrics, error) { return evaluateParticles(ctx, c, a) },
-		fieldAxes:  "t n d",
-		input:      particleTrajectories,
-		particles:  &a,
+		train: func(ctx context.Context, c *Config, log io.Writer) (*TrainSummary, error) {
+			return trainParticles(ctx, c, log, a)
+		},
+		evaluate:  func(ctx context.Context, c *Config) (*Metrics, error) { return evaluateParticles(ctx, c, a) },
+		fieldAxes: "t n d",
+		input:     particleTrajectories,
+		particles: &a,
 	}
 }
 
