@@ -78,7 +78,7 @@ func (b *AttnBlock[T]) Params() []nn.Param[T] {
 }
 
 // New builds a model with PyTorch's default Linear init and LayerNorm
-// weight 1, bias 0.
+// weight 1, bias 0; the reconstructor's last layer starts at zero.
 func New[T tensor.Float](cfg Config, r *tensor.RNG) (*Model[T], error) {
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -122,6 +122,11 @@ func New[T tensor.Float](cfg Config, r *tensor.RNG) (*Model[T], error) {
 		if m.ReconMLP, err = nn.NewMLP[T](r, []int{cfg.reconIn(), cfg.ReconHidden, cfg.ReconHidden, d}, nn.GELU); err != nil {
 			return nil, err
 		}
+		// The residual starts at 0: the untrained reconstructor is the
+		// Shepard interpolant x_ref + u_s.
+		last := m.ReconMLP.Layers[len(m.ReconMLP.Layers)-1]
+		last.W.Value.Fill(0)
+		last.B.Value.Fill(0)
 	}
 	m.grid, m.gridFeat = latentGrid[T](cfg)
 	return m, nil

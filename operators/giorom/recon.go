@@ -56,10 +56,18 @@ func (c Config) extent() []float64 {
 // splatted at ref[idx] onto the ReconGrid^d node grid over the box
 // (multilinear weights, ApplyStencilT): channels U(node) = sum_j w_j u_j
 // and rho(node) = sum_j w_j. Both are sampled at the dense reference
-// positions (ApplyStencil), averaged over ReconSamples lookups at
-// jittered positions q + N(0, (0.8 h_a)^2) when jitter is non-nil, one
-// exact lookup otherwise, and the displacement is Shepard's ratio
-// u_s = S(U) / S(rho) where S(rho) > 1e-5, else 0.
+// positions (ApplyStencil) and the displacement is Shepard's ratio
+// u_s = S(U) / S(rho) where S(rho) > 1e-5, else 0. The ratio is taken
+// after sampling: dividing node by node first and then interpolating
+// would mix the zeros of empty nodes into the result, and a uniform
+// displacement would no longer be reproduced.
+//
+// The prediction's u_s always comes from one exact lookup. With jitter
+// non-nil (training), the features' u_s and rho are instead averages of
+// ReconSamples lookups at q + N(0, (0.8 h_a)^2): jittered features are an
+// augmentation, but a jittered u_s in the prediction would train the
+// residual to correct an interpolant that evaluation never uses (measured:
+// it made the trained field worse than the untrained one).
 func (m *Model[T]) reconInputs(ref []float64, nd int, idx []int, cur []float64, jitter *tensor.RNG) (*tensor.Tensor[T], []float64, error) {
 	cfg := m.Cfg
 	d := cfg.Dim
@@ -94,26 +102,41 @@ func (m *Model[T]) reconInputs(ref []float64, nd int, idx []int, cur []float64, 
 		return nil, nil, err
 	}
 	grid := tensor.ApplyStencilT(splat, src) // [gr, d+1]
-	samples := 1
-	if jitter != nil {
-		samples = cfg.ReconSamples
-	}
-	acc := make([]float64, nd*(d+1))
-	q := make([]float64, nd*d)
-	for s := 0; s < samples; s++ {
-		copy(q, ref)
-		if jitter != nil {
-			for k := range q {
-				q[k] += jitterSpacings * cfg.spacing(k%d, cfg.ReconGrid) * jitter.Normal()
+	lookup := func(jitter *tensor.RNG, samples int) ([]float64, error) {
+		acc := make([]float64, nd*(d+1))
+		q := make([]float64, nd*d)
+		for s := 0; s < samples; s++ {
+			copy(q, ref)
+			if jitter != nil {
+				for k := range q {
+					q[k] += jitterSpacings * cfg.spacing(k%d, cfg.ReconGrid) * jitter.Normal()
+				}
+			}
+			st, err := stencil(q)
+			if err != nil {
+				return nil, err
+			}
+			for k, v := range tensor.ApplyStencil(st, grid).Data() {
+				acc[k] += v / float64(samples)
 			}
 		}
-		st, err := stencil(q)
-		if err != nil {
+		return acc, nil
+	}
+	exact, err := lookup(nil, 1)
+	if err != nil {
+		return nil, nil, err
+	}
+	acc := exact
+	if jitter != nil {
+		if acc, err = lookup(jitter, cfg.ReconSamples); err != nil {
 			return nil, nil, err
 		}
-		for k, v := range tensor.ApplyStencil(st, grid).Data() {
-			acc[k] += v
+	}
+	ratio := func(v []float64, i, a int) float64 {
+		if v[i*(d+1)+d] > densityFloor {
+			return v[i*(d+1)+a] / v[i*(d+1)+d]
 		}
+		return 0
 	}
 	ext := cfg.extent()
 	width := cfg.reconIn()
@@ -121,15 +144,10 @@ func (m *Model[T]) reconInputs(ref []float64, nd int, idx []int, cur []float64, 
 	base := make([]float64, nd*d)
 	for i := 0; i < nd; i++ {
 		row := feat.Data()[i*width : (i+1)*width]
-		a0 := acc[i*(d+1) : (i+1)*(d+1)]
-		rho := a0[d] / float64(samples)
+		rho := acc[i*(d+1)+d]
 		for a := 0; a < d; a++ {
-			u := 0.0
-			if rho > densityFloor {
-				u = a0[a] / a0[d]
-			}
-			base[i*d+a] = ref[i*d+a] + u
-			row[a] = T(u / ext[a])
+			base[i*d+a] = ref[i*d+a] + ratio(exact, i, a)
+			row[a] = T(ratio(acc, i, a) / ext[a])
 		}
 		row[d] = T(rho)
 		k := d + 1
