@@ -23,9 +23,9 @@ var gnsArch = particleArch{
 		m.TIn, m.Width, m.Layers = gc.History+1, gc.Latent, gc.MessagePassing
 		return m
 	},
-	windowFrames: func(c *Config) int { return c.gnsConfig(0, nil, nil, gns.Stats{}).WithDefaults().History + 2 },
-	inputFrames:  func(c *Config) int { return c.gnsConfig(0, nil, nil, gns.Stats{}).WithDefaults().History + 1 },
-	edgeFloats:   gnsActivations,
+	windowFrames:   func(c *Config) int { return c.gnsConfig(0, nil, nil, gns.Stats{}).WithDefaults().History + 2 },
+	inputFrames:    func(c *Config) int { return c.gnsConfig(0, nil, nil, gns.Stats{}).WithDefaults().History + 1 },
+	particleFloats: gnsActivations,
 }
 
 // gnsConfig maps [model] to a GNS for dim-dimensional data in the box
@@ -66,7 +66,10 @@ func buildGNS(c *Config, s particleSetup, r *tensor.RNG) (particleModel, any, er
 	}
 	gc := c.gnsConfig(s.dim, s.boxLo, s.boxHi, st).WithDefaults()
 	if err := gc.Validate(); err != nil {
-		return nil, nil, fmt.Errorf("%w (model.%s)", err, gnsKey(err.Error()))
+		if key := gnsKey(err.Error()); key != "" {
+			return nil, nil, fmt.Errorf("%w (model.%s)", err, key)
+		}
+		return nil, nil, fmt.Errorf("%w (from the box and statistics of the training trajectories)", err)
 	}
 	m, err := gns.New[float32](gc, r)
 	if err != nil {
@@ -75,14 +78,15 @@ func buildGNS(c *Config, s particleSetup, r *tensor.RNG) (particleModel, any, er
 	return m, gc, nil
 }
 
-// gnsKey is the config key an error of gns.Config.Validate is about.
+// gnsKey is the [model] key an error of gns.Config.Validate is about, or
+// "" for what comes from the data (dimension, box, statistics).
 func gnsKey(msg string) string {
 	for field, key := range map[string]string{"history": "t_in", "latent": "width", "message_passing": "layers", "radius": "radius", "noise_std": "noise"} {
 		if strings.HasPrefix(msg, "gns: "+field+" ") {
 			return key
 		}
 	}
-	return "kind"
+	return ""
 }
 
 // fitParticleStats pools the velocity and acceleration statistics over
@@ -97,16 +101,11 @@ func fitParticleStats(s particleSetup) (gns.Stats, error) {
 }
 
 // gnsActivations estimates the floats a GNS training step keeps per
-// particle: per message-passing step the edge MLP's inputs, hidden
-// layers and output on every incoming edge (about pi (r/h)^2 in 2-D for
-// a particle spacing h of a third of the radius: 30 edges) and the
-// node MLP's.
-func gnsActivations(c *Config, dim int) float64 {
+// particle with degree incoming edges: per message-passing step (and the
+// encoder's and decoder's) the edge MLP's inputs, hidden layers and
+// output on every incoming edge, and the node MLP's.
+func gnsActivations(c *Config, dim int, degree float64) float64 {
 	gc := c.gnsConfig(dim, nil, nil, gns.Stats{}).WithDefaults()
-	edges := 30.0
-	if dim == 3 {
-		edges = 110
-	}
 	l := float64(gc.Latent)
-	return float64(gc.MessagePassing+2) * (edges*(3+float64(gc.MLPHidden)+2)*l + 6*l)
+	return float64(gc.MessagePassing+2) * (degree*(3+float64(gc.MLPHidden)+2)*l + 6*l)
 }

@@ -47,9 +47,9 @@ type particleArch struct {
 	// windowFrames is the frames one training window holds (inputs and
 	// targets); inputFrames those a rollout starts from.
 	windowFrames, inputFrames func(c *Config) int
-	// edgeFloats estimates the floats a training step keeps per particle
-	// (footprints).
-	edgeFloats func(c *Config, dim int) float64
+	// particleFloats estimates the floats a training step keeps per
+	// particle with degree incoming edges each (footprints).
+	particleFloats func(c *Config, dim int, degree float64) float64
 }
 
 // particleKeys are the [train] and [eval] keys every particle family reads.
@@ -96,7 +96,7 @@ func (c *Config) validateParticles(raw []byte, a particleArch) error {
 		return c.fail(raw, "data.test", "training needs data.train >= 1 and data.test >= 1, got %d and %d", c.Data.Train, c.Data.Test)
 	}
 	if t.WindowEvery < 0 {
-		return c.fail(raw, "train.window_every", "must be >= 1 (0: every frame), got %d", t.WindowEvery)
+		return c.fail(raw, "train.window_every", "must be >= 1 (frames between window starts; 0 or no key: 1), got %d", t.WindowEvery)
 	}
 	if t.WindowEvery == 0 {
 		t.WindowEvery = 1
@@ -118,20 +118,69 @@ func (c *Config) validateParticles(raw []byte, a particleArch) error {
 	return nil
 }
 
-// particleFootprint estimates training memory: a batch of windows, each
-// keeping the model's activations per particle.
+// particleFootprint estimates training memory: a batch of windows of
+// the most particles a sample can have, each particle with the incoming
+// edges of the configured radius at the particles' spacing.
 func (c *Config) particleFootprint(a particleArch) footprint {
 	g, ok := c.gen.(*mpmGen)
 	if !ok {
 		return footprint{stage: "training"}
 	}
-	n := g.maxParticles()
-	per := a.edgeFloats(c, g.p.Dim)
+	spacing := g.sp.Dx() / math.Pow(g.sp.ParticlesPerCell, 1/float64(g.p.Dim))
+	return c.particleBatchFootprint(a, g.p.Dim, g.maxParticles(), radiusDegree(c.Model.Radius, spacing, g.p.Dim))
+}
+
+// particleBatchFootprint is the memory of a training step on batch
+// windows of n particles with degree incoming edges each.
+func (c *Config) particleBatchFootprint(a particleArch, dim int, n, degree float64) footprint {
 	return footprint{stage: "training", parts: []part{
-		{fmt.Sprintf("activations of %d windows of up to %.0f particles", c.Train.Batch, n), 4 * float64(c.Train.Batch) * n * per,
+		{fmt.Sprintf("activations of %d windows of up to %.0f particles with %.0f neighbours each", c.Train.Batch, n, degree),
+			4 * float64(c.Train.Batch) * n * a.particleFloats(c, dim, degree),
 			dominant(map[string]float64{"train.batch": float64(c.Train.Batch) / 2, "model.width": float64(c.Model.Width) / 128,
-				"model.layers": float64(c.Model.Layers) / 10, "model.radius": c.Model.Radius / 0.03})},
+				"model.layers": float64(c.Model.Layers) / 10, "model.radius": degree / 30})},
 	}}
+}
+
+// radiusDegree is the expected number of particles within r of a
+// particle (itself included) on a lattice of the given spacing: the
+// disc's or ball's volume over the spacing's.
+func radiusDegree(r, spacing float64, dim int) float64 {
+	if dim == 3 {
+		return 1 + 4.0/3*math.Pi*math.Pow(r/spacing, 3)
+	}
+	return 1 + math.Pi*(r/spacing)*(r/spacing)
+}
+
+// checkMeasuredFootprint counts the edges of the radius graph on the
+// first frame of every training trajectory and refuses, naming
+// model.radius, a training step whose activations would not fit in
+// memory at the measured degree.
+func (p *particleTraining) checkMeasuredFootprint() error {
+	mem := machineMemory()
+	if mem == 0 {
+		return nil
+	}
+	most, degree := 0.0, 0.0
+	for k := range p.data.nTrain {
+		tr, err := datasets.ReadTrajectoryFrames(p.data.src.File(), k, 0, 1)
+		if err != nil {
+			return err
+		}
+		pos := make([]float64, len(tr.Positions))
+		for i, x := range tr.Positions {
+			pos[i] = float64(x)
+		}
+		g, err := geometry.RadiusGraph(pos, tr.Dim, geometry.Box{}, p.cfg.Model.Radius, true)
+		if err != nil {
+			return fmt.Errorf("experiments: the radius graph of training trajectory %d (model.radius %v): %w", k, p.cfg.Model.Radius, err)
+		}
+		most, degree = math.Max(most, float64(tr.Particles)), math.Max(degree, float64(g.NumEdges())/float64(tr.Particles))
+	}
+	if f := p.cfg.particleBatchFootprint(p.arch, p.data.setup.dim, most, degree); f.total() > mem {
+		return fmt.Errorf("experiments: %s: %s (measured on the first frames), more than this machine's %s: lower model.radius, model.width or train.batch",
+			p.data.path, f, formatBytes(mem))
+	}
+	return nil
 }
 
 // particleSetup is what a particle model is built for: the dimension,
@@ -182,6 +231,20 @@ func openParticleData(cfg *Config) (*particleData, error) {
 			src.Close()
 			return nil, fmt.Errorf("experiments: %s: trajectory %d is %d-D, trajectory 0 %d-D: one model needs one dimension", path, k, sz.Dim, d.setup.dim)
 		}
+		tr, err := datasets.ReadTrajectoryFrames(src.File(), k, 0, 1)
+		if err != nil {
+			src.Close()
+			return nil, err
+		}
+		if !slices.Equal(tr.BoxLo, first.BoxLo) || !slices.Equal(tr.BoxHi, first.BoxHi) {
+			src.Close()
+			return nil, fmt.Errorf("experiments: %s: trajectory %d lies in the box %v-%v, trajectory 0 in %v-%v: one model needs one box (its walls are features)",
+				path, k, tr.BoxLo, tr.BoxHi, first.BoxLo, first.BoxHi)
+		}
+	}
+	if len(first.BoxLo) != d.setup.dim || len(first.BoxHi) != d.setup.dim {
+		src.Close()
+		return nil, fmt.Errorf("experiments: %s: the trajectories record no box (box_lo, box_hi attributes): a particle model needs the walls", path)
 	}
 	return d, nil
 }
@@ -260,7 +323,8 @@ type particleTraining struct {
 // trainParticles is Train for a particle family: windows of t_in + 1
 // frames (every train.window_every frames) of the training trajectories
 // in shuffled batches, one model loss per window, averaged over the
-// batch; the test one-step position MSE every eval_every epochs.
+// batch; the test error of one step (relative L2 of the displacement)
+// every eval_every epochs.
 func trainParticles(ctx context.Context, cfg *Config, log io.Writer, a particleArch) (*TrainSummary, error) {
 	p, ck, err := loadParticleTraining(cfg, a)
 	if err != nil {
@@ -270,6 +334,9 @@ func trainParticles(ctx context.Context, cfg *Config, log io.Writer, a particleA
 	logPath := filepath.Join(cfg.RunDir(), "train_log.csv")
 	if ck != nil && ck.Epoch == cfg.Train.Epochs {
 		return finishedSummary(cfg, ck, nn.CountParams(p.params), logPath)
+	}
+	if err := p.checkMeasuredFootprint(); err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(filepath.Join(cfg.RunDir(), "checkpoints"), 0o755); err != nil {
 		return nil, fmt.Errorf("experiments: %w", err)
@@ -314,9 +381,9 @@ func (p *particleTraining) build() (*nn.Checkpoint, error) {
 		return nil, err
 	}
 	test := p.data.windows(p.data.nTrain, p.data.nTrain+p.data.nTest)
-	stride := max(len(test)/maxTestWindows, 1)
-	for i := 0; i < len(test) && len(p.testIdx) < maxTestWindows; i += stride {
-		p.testIdx = append(p.testIdx, test[i])
+	p.testIdx = nil
+	for j := range min(len(test), maxTestWindows) {
+		p.testIdx = append(p.testIdx, test[j*len(test)/min(len(test), maxTestWindows)])
 	}
 	return checkResumable(cfg, p.params, p.modelJSON)
 }
@@ -339,8 +406,8 @@ func (p *particleTraining) trainer() (*nn.Trainer[float32], error) {
 			Epochs: t.Epochs, BatchesPerEpoch: sampler.Batches(), Loss: p.batchLoss,
 		}},
 		Evaluate: func(ctx context.Context, epoch int) (map[string]float64, error) {
-			mse, err := p.oneStepMSE(ctx)
-			return map[string]float64{"test_rel_l2": mse}, err
+			rel, err := p.oneStepRelL2(ctx)
+			return map[string]float64{"test_rel_l2": rel}, err
 		},
 		EvalEvery:       t.EvalEvery,
 		CheckpointPath:  checkpointPath(cfg),
@@ -371,24 +438,30 @@ func (p *particleTraining) batchLoss(ctx context.Context, epoch, b int, r *tenso
 	return autograd.Scale(total, float32(1/float64(len(batch.Trajectories)))), nil
 }
 
-// oneStepMSE is the mean squared position error of one predicted step on
-// the test windows (mean over windows, particles and coordinates).
-func (p *particleTraining) oneStepMSE(ctx context.Context) (float64, error) {
+// oneStepRelL2 is the relative L2 error of one predicted step on the
+// test windows: sum |x_pred - x|^2 / sum |x - x_last|^2 over their
+// particles, the test_rel_l2 of evaluation for a single step.
+func (p *particleTraining) oneStepRelL2(ctx context.Context) (float64, error) {
 	in := p.arch.inputFrames(p.cfg)
 	b, err := p.data.src.Read(p.testIdx)
 	if err != nil {
 		return 0, err
 	}
-	sum := 0.0
+	num, den := 0.0, 0.0
 	for _, tr := range b.Trajectories {
 		per := tr.Particles * tr.Dim
 		pred, err := p.model.Rollout(ctx, tr.Positions[:in*per], tr.Particles, 1)
 		if err != nil {
 			return 0, err
 		}
-		sum += meanSquare(pred, tr.Positions[in*per:(in+1)*per])
+		truth := tr.Positions[in*per : (in+1)*per]
+		num += meanSquare(pred, truth) * float64(per)
+		den += meanSquare(truth, tr.Positions[(in-1)*per:in*per]) * float64(per)
 	}
-	return sum / float64(len(b.Trajectories)), nil
+	if den == 0 {
+		return 0, fmt.Errorf("experiments: the test windows of %s do not move between frames: a relative error needs motion", p.data.path)
+	}
+	return math.Sqrt(num / den), nil
 }
 
 func (p *particleTraining) close() {
@@ -477,16 +550,16 @@ func (p *particleTraining) rolloutTest(ctx context.Context) (*particleRollouts, 
 		if err := checkFinitePredictions(pred, 1, fmt.Sprintf("in the rollout of test trajectory %d", k)); err != nil {
 			return nil, fmt.Errorf("experiments: %w", err)
 		}
-		if err := ev.add(tr, pred, in); err != nil {
+		if err := ev.add(tr, pred, in, p.data.samples[k]); err != nil {
 			return nil, err
 		}
-		ev.samples = append(ev.samples, p.data.samples[k])
 	}
 	return ev, nil
 }
 
-// add judges one trajectory's rollout pred against its stored frames.
-func (ev *particleRollouts) add(tr *datasets.ParticleTrajectory, pred []float32, in int) error {
+// add judges the rollout pred of sample's trajectory against its stored
+// frames.
+func (ev *particleRollouts) add(tr *datasets.ParticleTrajectory, pred []float32, in, sample int) error {
 	per := tr.Particles * tr.Dim
 	truth := tr.Positions[in*per:]
 	last := tr.Positions[(in-1)*per : in*per]
@@ -505,8 +578,11 @@ func (ev *particleRollouts) add(tr *datasets.ParticleTrajectory, pred []float32,
 	if err != nil {
 		return fmt.Errorf("experiments: Chamfer distance of the last rolled-out frame: %w", err)
 	}
-	rel := math.Sqrt(num / math.Max(den, math.SmallestNonzeroFloat64))
-	ev.trajectories = append(ev.trajectories, tr)
+	if den == 0 {
+		return fmt.Errorf("experiments: test trajectory of sample %d does not move over the %d rolled-out frames: its relative error is undefined", sample, ev.steps)
+	}
+	rel := math.Sqrt(num / den)
+	ev.trajectories, ev.samples = append(ev.trajectories, tr), append(ev.samples, sample)
 	ev.predicted = append(ev.predicted, append(slices.Clone(tr.Positions[:in*per]), pred...))
 	ev.mse, ev.relL2, ev.chamfer = append(ev.mse, mse), append(ev.relL2, rel), append(ev.chamfer, ch)
 	return nil

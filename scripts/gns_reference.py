@@ -58,7 +58,8 @@ def case(seed, agg):
     a = rng.normal(0, 0.002, (n, d))
     pos = np.stack([x0 + k * v + 0.5 * k * k * a for k in range(c + 2)]).astype(np.float32).astype(np.float64)
     noise = np.zeros((c + 1, n, d))
-    noise[1:] = np.cumsum(rng.normal(0, noise_std / np.sqrt(c), (c, n, d)), axis=0)
+    # GNS's random walk: velocity noise cumulated, positions its integral.
+    noise[1:] = np.cumsum(np.cumsum(rng.normal(0, noise_std / np.sqrt(c), (c, n, d)), axis=0), axis=0)
 
     nodes_in, edges_in = (c + 2) * d, d + 1
     p = {}
@@ -103,7 +104,8 @@ def case(seed, agg):
 
     noisy = pos[: c + 1] + noise
     pred, edges = forward(noisy)
-    target_acc = pos[c + 1] - 2 * noisy[c] + noisy[c - 1]
+    # GNS: the target position keeps the last input's noise.
+    target_acc = (pos[c + 1] + noise[c]) - 2 * noisy[c] + noisy[c - 1]
     target = torch.tensor((target_acc - acc_mean) / acc_std)
     loss = torch.mean((pred - target) ** 2)
     loss.backward()

@@ -45,13 +45,14 @@
 // # Training and integration
 //
 // Loss takes a window of C+2 frames. The inputs get GNS's random-walk
-// noise: N(0, NoiseStd^2 / C) per velocity, summed into positions (the
-// first input position is unperturbed, the last has std NoiseStd). The
-// target is the acceleration that takes the noisy inputs to the clean
-// next frame, a = x_{t+1} - 2 x~_t + x~_{t-1} (upstream GNS instead
-// shifts the target frame by the last input's noise, so that the next
-// velocity is clean and the position error stays), normalised as
-// (a - acc_mean) / acc_std_eff; the loss is the mean squared error over
+// noise: the velocities a random walk of C steps of N(0, NoiseStd^2 / C)
+// (the last velocity's noise has std NoiseStd), the positions its
+// integral (the first input position unperturbed). As in GNS, the target
+// position is the clean next frame shifted by the last input's noise, so
+// the target acceleration a = (x_{t+1} + n_t) - 2 x~_t + x~_{t-1} gives
+// the clean next velocity and keeps the position error the noise made;
+// it is normalised as (a - acc_mean) / acc_std_eff; the loss is the mean
+// squared error over
 // all particles and axes.
 //
 // Step de-normalises the prediction and integrates with semi-implicit

@@ -154,7 +154,11 @@ func (m *Model[T]) loss(pos []float64, n int, noise []float64) (*autograd.Var[T]
 	if err != nil {
 		return nil, err
 	}
-	acc := lagrangian.TargetAcc(pos[(c+1)*fn:], window[c*fn:], window[(c-1)*fn:c*fn])
+	var lastNoise []float64
+	if noise != nil {
+		lastNoise = noise[c*fn:]
+	}
+	acc := lagrangian.TargetAcc(lagrangian.NoisyTarget(pos[(c+1)*fn:], lastNoise), window[c*fn:], window[(c-1)*fn:c*fn])
 	target := autograd.Const(toTensor[T](m.feat.NormalizeAcc(acc), n, d))
 	return nn.MSE(m.Forward(nodes, edges, g), target), nil
 }

@@ -252,12 +252,13 @@ func (f Features) DenormalizeAcc(norm []float64) []float64 {
 	return out
 }
 
-// RandomWalkNoise returns GNS's training noise for a window [c+1, n, d]:
-// each of the c velocities gets independent N(0, (std/sqrt(c))^2) noise,
-// accumulated into positions: the first position is unchanged and the
-// noise of position k is the sum of the velocity noises 1..k, so the last
-// velocity's accumulated noise has standard deviation std. Draws are in
-// the order velocity, particle, axis.
+// RandomWalkNoise returns GNS's training noise for a window [c+1, n, d]
+// (Sanchez-Gonzalez et al. 2020, learning_to_simulate/noise_utils.py):
+// the c velocities get a random walk, velocity k's noise the sum of k
+// independent N(0, std^2 / c) draws, so the last velocity's noise has
+// standard deviation std; the positions get its integral, the first
+// position unchanged and position k's noise the sum of the velocity
+// noises 1..k. Draws are in the order velocity, particle, axis.
 func RandomWalkNoise(r *tensor.RNG, c, n, d int, std float64) []float64 {
 	fn := n * d
 	out := make([]float64, (c+1)*fn)
@@ -265,24 +266,37 @@ func RandomWalkNoise(r *tensor.RNG, c, n, d int, std float64) []float64 {
 		return out
 	}
 	s := std / math.Sqrt(float64(c))
+	vel := make([]float64, fn)
 	for k := 1; k <= c; k++ {
 		for j := 0; j < fn; j++ {
-			out[k*fn+j] = out[(k-1)*fn+j] + s*r.Normal()
+			vel[j] += s * r.Normal()
+			out[k*fn+j] = out[(k-1)*fn+j] + vel[j]
 		}
 	}
 	return out
 }
 
 // TargetAcc is the acceleration that takes the (noisy) inputs prev, last
-// [n, d] to the clean next position: a = x_{t+1} - 2 x~_t + x~_{t-1}, so
-// that Integrate(last, prev, a) = next. The model thus learns to undo the
-// position noise of its inputs (upstream GNS instead adds the last input's
-// noise to the target position, making the next velocity clean and
-// keeping the position error).
+// [n, d] to the target position next: a = next - 2 x~_t + x~_{t-1}, so
+// that Integrate(last, prev, a) = next. GNS trains towards the clean next
+// position shifted by the last input's noise (NoisyTarget): the predicted
+// velocity is then the clean one, and the position error the noise
+// already made is kept rather than undone.
 func TargetAcc(next, last, prev []float64) []float64 {
 	out := make([]float64, len(next))
 	for k := range out {
 		out[k] = next[k] - 2*last[k] + prev[k]
+	}
+	return out
+}
+
+// NoisyTarget is GNS's target position: the clean next position plus the
+// noise of the last input position, lastNoise [n, d] (nil: none).
+func NoisyTarget(next, lastNoise []float64) []float64 {
+	out := make([]float64, len(next))
+	copy(out, next)
+	for k := range lastNoise {
+		out[k] += lastNoise[k]
 	}
 	return out
 }

@@ -128,24 +128,38 @@ func TestNoiseTargetRecoversCleanNext(t *testing.T) {
 	}
 	last, prev := noisy[c*fn:], noisy[(c-1)*fn:c*fn]
 	next := clean[(c+1)*fn:]
-	got := Integrate(last, prev, TargetAcc(next, last, prev))
+	target := NoisyTarget(next, noise[c*fn:])
+	got := Integrate(last, prev, TargetAcc(target, last, prev))
 	worst := 0.0
 	for k := range got {
-		worst = math.Max(worst, math.Abs(got[k]-next[k]))
+		// The predicted velocity is the clean one: the next position
+		// keeps the last input's noise.
+		vClean := next[k] - clean[c*fn+k]
+		worst = math.Max(worst, math.Abs((got[k]-last[k])-vClean))
 	}
-	t.Logf("max |x_{t+1} from noisy inputs - clean| = %.3g", worst)
+	t.Logf("max |predicted velocity from noisy inputs - clean velocity| = %.3g", worst)
 	if worst > 1e-15 {
-		t.Fatalf("target acceleration misses the clean next position by %.3g", worst)
+		t.Fatalf("target acceleration misses the clean next velocity by %.3g", worst)
 	}
-	// Accumulated noise of the last position: std 0.01 (n d = 800 draws).
+	// The last velocity's noise is a random walk of c steps with std 0.01
+	// (GNS's noise_std_last_step; n d = 800 draws).
 	s := 0.0
-	for _, x := range noise[c*fn:] {
-		s += x * x
+	for j := 0; j < fn; j++ {
+		v := noise[c*fn+j] - noise[(c-1)*fn+j]
+		s += v * v
 	}
 	std := math.Sqrt(s / float64(fn))
-	t.Logf("std of the last position's noise: %.4g (want 0.01)", std)
+	t.Logf("std of the last velocity's noise: %.4g (want 0.01)", std)
 	if math.Abs(std-0.01) > 0.001 {
-		t.Fatalf("last-position noise std %.4g, want 0.01", std)
+		t.Fatalf("last-velocity noise std %.4g, want 0.01", std)
+	}
+	// Velocity noise of step 1 has std 0.01/sqrt(c): a random walk.
+	s = 0
+	for j := 0; j < fn; j++ {
+		s += noise[fn+j] * noise[fn+j]
+	}
+	if first := math.Sqrt(s / float64(fn)); math.Abs(first-0.01/math.Sqrt(c)) > 0.001 {
+		t.Fatalf("first velocity noise std %.4g, want %.4g", first, 0.01/math.Sqrt(c))
 	}
 }
 
