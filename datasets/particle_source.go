@@ -106,6 +106,16 @@ func (s *ParticleSource) TrajectoryWindows(k int) (lo, hi int) {
 	return s.starts[k], s.starts[k+1]
 }
 
+// WindowOf returns the trajectory and the first frame of sample i: a
+// window after SetWindows, else trajectory i from the SetFrames window's
+// start.
+func (s *ParticleSource) WindowOf(i int) (trajectory, start int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k, t0, _ := s.frames(i)
+	return k, t0
+}
+
 // frames returns the trajectory and frames [t0, t1) that sample i reads.
 func (s *ParticleSource) frames(i int) (k, t0, t1 int) {
 	if s.starts == nil {

@@ -263,6 +263,9 @@ func TestParticleSourceSlidingWindows(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkWindow(t, b.Trajectories[0], trs[k], t0, t0+4)
+			if gk, gt := src.WindowOf(i); gk != k || gt != t0 {
+				t.Fatalf("WindowOf(%d) = %d, %d; want %d, %d", i, gk, gt, k, t0)
+			}
 			i++
 		}
 	}
