@@ -38,6 +38,16 @@ func checkSubset(idx []int, n int) error {
 	return nil
 }
 
+// reconScale returns the reconstruction grid spacing per axis, the unit
+// of the MLP's displacement input and of its residual.
+func (c Config) reconScale() []float64 {
+	h := make([]float64, c.Dim)
+	for a := range h {
+		h[a] = c.spacing(a, c.ReconGrid)
+	}
+	return h
+}
+
 // extent returns BoxHi - BoxLo per axis.
 func (c Config) extent() []float64 {
 	e := make([]float64, c.Dim)
@@ -138,7 +148,7 @@ func (m *Model[T]) reconInputs(ref []float64, nd int, idx []int, cur []float64, 
 		}
 		return 0
 	}
-	ext := cfg.extent()
+	ext, scale := cfg.extent(), cfg.reconScale()
 	width := cfg.reconIn()
 	feat := tensor.New[T](nd, width)
 	base := make([]float64, nd*d)
@@ -147,7 +157,7 @@ func (m *Model[T]) reconInputs(ref []float64, nd int, idx []int, cur []float64, 
 		rho := acc[i*(d+1)+d]
 		for a := 0; a < d; a++ {
 			base[i*d+a] = ref[i*d+a] + ratio(exact, i, a)
-			row[a] = T(ratio(acc, i, a) / ext[a])
+			row[a] = T(ratio(acc, i, a) / scale[a])
 		}
 		row[d] = T(rho)
 		k := d + 1
@@ -189,7 +199,9 @@ func (m *Model[T]) checkRecon(refDense []float32, nd int, idx []int, current []f
 // from their reference positions refDense [nd, d] (the trajectory's
 // first frame) and the current positions current [ns, d] of the sparse
 // particles sparseIdx (indices into the dense set): x_ref + u_s +
-// (BoxHi - BoxLo) * MLP([u_s / (BoxHi - BoxLo), rho_s, PE(x_ref)]), with
+// h * MLP([u_s / h, rho_s, PE(x_ref)]), h the reconstruction grid spacing
+// per axis (the MLP works in grid spacings, where the interpolation's
+// errors are O(1)), with
 // one exact lookup per particle. It records no gradients.
 func (m *Model[T]) Reconstruct(refDense []float32, nd int, sparseIdx []int, current []float32) ([]float32, error) {
 	ref, cur, err := m.checkRecon(refDense, nd, sparseIdx, current)
@@ -203,10 +215,10 @@ func (m *Model[T]) Reconstruct(refDense []float32, nd int, sparseIdx []int, curr
 	var res *tensor.Tensor[T]
 	autograd.NoGrad(func() { res = m.ReconMLP.Forward(autograd.Const(feat)).Value })
 	d := m.Cfg.Dim
-	ext := m.Cfg.extent()
+	scale := m.Cfg.reconScale()
 	out := make([]float32, nd*d)
 	for k := range out {
-		out[k] = float32(base[k] + ext[k%d]*float64(res.Data()[k]))
+		out[k] = float32(base[k] + scale[k%d]*float64(res.Data()[k]))
 	}
 	return out, nil
 }
@@ -215,8 +227,8 @@ func (m *Model[T]) Reconstruct(refDense []float32, nd int, sparseIdx []int, curr
 // all n particles with reference positions ref [n, d] and the sparse
 // particles sparseIdx: ReconSamples jittered lookups drawn from r (one
 // exact lookup when r is nil), and the mean squared error of the
-// predicted positions in box units, mean_{i,a} ((x^_ia - x_ia) /
-// (BoxHi_a - BoxLo_a))^2.
+// predicted positions in grid spacings, mean_{i,a} ((x^_ia - x_ia) /
+// h_a)^2.
 func (m *Model[T]) ReconLoss(ref, frame []float32, n int, sparseIdx []int, r *tensor.RNG) (*autograd.Var[T], error) {
 	if m.ReconMLP == nil {
 		return nil, fmt.Errorf("giorom: the model was built without the reconstructor (recon = false)")
@@ -236,8 +248,8 @@ func (m *Model[T]) ReconLoss(ref, frame []float32, n int, sparseIdx []int, r *te
 }
 
 // reconLoss is ReconLoss on checked float64 positions. Since the
-// prediction is base + ext * res, the scaled error is res - (x - base) /
-// ext, so the loss is the MSE of the residual against that target.
+// prediction is base + h * res, the scaled error is res - (x - base) / h,
+// so the loss is the MSE of the residual against that target.
 func (m *Model[T]) reconLoss(ref, frame []float64, n int, idx []int, r *tensor.RNG) (*autograd.Var[T], error) {
 	d := m.Cfg.Dim
 	cur := make([]float64, 0, len(idx)*d)
@@ -248,10 +260,10 @@ func (m *Model[T]) reconLoss(ref, frame []float64, n int, idx []int, r *tensor.R
 	if err != nil {
 		return nil, err
 	}
-	ext := m.Cfg.extent()
+	scale := m.Cfg.reconScale()
 	target := tensor.New[T](n, d)
 	for k := range base {
-		target.Data()[k] = T((frame[k] - base[k]) / ext[k%d])
+		target.Data()[k] = T((frame[k] - base[k]) / scale[k%d])
 	}
 	return nn.MSE(m.ReconMLP.Forward(autograd.Const(feat)), autograd.Const(target)), nil
 }

@@ -96,18 +96,30 @@ func TestReconstructTranslationExact(t *testing.T) {
 	t.Logf("%d sparse of %d particles: max error %.1e", len(idx), nd, worst)
 }
 
-// Trained on a rotation + shear of a particle block from 5% of the
-// particles, the neural field beats inverse-distance weighting in the
+// Trained (600 Adam steps, jittered lookups) on a rotation + shear of a
+// particle block from 5% of the particles, the neural field beats inverse-distance weighting in the
 // relative L2 error of the displacement on held-out frames.
 func TestReconstructBeatsInverseDistance(t *testing.T) {
+	nf, nf0, idw, ns, nd := reconStudy(t, 22, true)
+	t.Logf("%d sparse of %d: rel. L2 of the displacement on held-out frames: neural field %.4f (untrained %.4f), inverse distance %.4f", ns, nd, nf, nf0, idw)
+	if !(nf < 0.85*idw) { // 0.64-0.72 of the baseline over seeds 22, 40, 60, 80
+		t.Errorf("neural field %.4f is not 15%% below inverse distance %.4f", nf, idw)
+	}
+}
+
+// reconStudy trains the reconstructor with seed (with jittered
+// training lookups if jitter) and returns its held-out
+// error after and before training, the baseline's, and the sizes.
+func reconStudy(t *testing.T, seed uint64, jitter bool) (nf, nf0, idw float64, ns, nd int) {
+	t.Helper()
 	cfg := reconConfig()
-	m, err := New[float32](cfg, tensor.NewRNG(22))
+	m, err := New[float32](cfg, tensor.NewRNG(seed))
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := tensor.NewRNG(23)
+	r := tensor.NewRNG(seed + 1)
 	ref := block(r, 40, 0.3, 0.7)
-	nd := len(ref) / 2
+	nd = len(ref) / 2
 	idx := m.SampleIndices(nd, r)
 	frame := func() []float32 { return deform(ref, 0.8*(r.Float64()-0.5), 0.6*(r.Float64()-0.5)) }
 	var train, test [][]float32
@@ -135,14 +147,18 @@ func TestReconstructBeatsInverseDistance(t *testing.T) {
 		}
 		return nf, idw
 	}
-	nf0, idw := eval()
+	nf0, idw = eval()
 	ps := m.ReconParams()
 	opt := nn.NewAdam[float32](3e-3, 0)
 	const steps = 600
 	for step := 0; step < steps; step++ {
 		opt.SetLR(3e-3 * (1 - 0.9*float64(step)/steps))
 		nn.ZeroGrad(ps)
-		l, err := m.ReconLoss(ref, train[r.Intn(len(train))], nd, idx, nil) // exact lookups, as in evaluation
+		var jr *tensor.RNG // nil: exact lookups, as in evaluation
+		if jitter {
+			jr = r
+		}
+		l, err := m.ReconLoss(ref, train[r.Intn(len(train))], nd, idx, jr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -153,9 +169,6 @@ func TestReconstructBeatsInverseDistance(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	nf, _ := eval()
-	t.Logf("%d sparse of %d: rel. L2 of the displacement on held-out frames: neural field %.4f (untrained %.4f), inverse distance %.4f", len(idx), nd, nf, nf0, idw)
-	if !(nf < idw) {
-		t.Errorf("neural field %.4f does not beat inverse distance %.4f", nf, idw)
-	}
+	nf, _ = eval()
+	return nf, nf0, idw, len(idx), nd
 }
