@@ -69,7 +69,8 @@
 // is the mean squared position error in grid spacings. (The MLP works in
 // grid spacings, where the interpolation errors it corrects are O(1); in
 // box units, with the same training, it lost to the baseline on 2 of 4
-// seeds, in grid spacings it won on all 4 by 30-40%.) InverseDistanceReconstruct
+// seeds, in grid spacings it won on all 4 by 26-43%, with exact
+// lookups in training.) InverseDistanceReconstruct
 // is the baseline with the same inputs (inverse-distance weights, power 2,
 // over the 8 nearest sparse reference positions), and DisplacementRelL2
 // scores both by the error of the displacement, not of the position.
