@@ -51,6 +51,25 @@ type Metrics struct {
 	// per frame: the model's per step, the solver's per stored frame.
 	RolloutMSE  []float64 `json:"rollout_mse,omitempty"`
 	ChamferLast float64   `json:"chamfer_last,omitempty"`
+	// Sparse is what a model that advances a subset of the particles
+	// (GIOROM) adds; rollout_mse is then over that subset, chamfer_last
+	// over every particle reconstructed.
+	Sparse *SparseMetrics `json:"sparse,omitempty"`
+}
+
+// SparseMetrics judge a reduced-order particle model: the fraction of
+// particles advanced, the rollout MSE per step over every particle
+// reconstructed from them, the reconstruction's time per frame, and the
+// reconstruction of every particle from the stored positions of the
+// subset (relative L2 of the displacement from the first frame; every
+// fifth frame of the rollout range) against inverse-distance
+// interpolation of the same.
+type SparseMetrics struct {
+	Sampling             float64   `json:"sampling"`
+	DenseRolloutMSE      []float64 `json:"dense_rollout_mse"`
+	ReconSecondsPerFrame float64   `json:"recon_seconds_per_frame"`
+	ReconRelL2           float64   `json:"recon_rel_l2"`
+	IDWRelL2             float64   `json:"idw_rel_l2"`
 }
 
 // Evaluate runs the evaluate stage: loads the last checkpoint, predicts the

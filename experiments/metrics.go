@@ -129,6 +129,19 @@ func checkFiniteMetrics(m *Metrics) error {
 	if err := bad("chamfer_last", m.ChamferLast); err != nil {
 		return err
 	}
+	if r := m.Sparse; r != nil {
+		for name, v := range map[string]float64{"sparse.recon_rel_l2": r.ReconRelL2, "sparse.idw_rel_l2": r.IDWRelL2,
+			"sparse.recon_seconds_per_frame": r.ReconSecondsPerFrame, "sparse.sampling": r.Sampling} {
+			if err := bad(name, v); err != nil {
+				return err
+			}
+		}
+		for i, v := range r.DenseRolloutMSE {
+			if err := bad(fmt.Sprintf("sparse.dense_rollout_mse[%d]", i), v); err != nil {
+				return err
+			}
+		}
+	}
 	for i, v := range m.RolloutMSE {
 		if err := bad(fmt.Sprintf("rollout_mse[%d] (predicted frame %d)", i, i+1), v); err != nil {
 			return err

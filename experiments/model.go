@@ -40,8 +40,13 @@ type ModelConfig struct {
 	Coordinates      string  `toml:"coordinates" doc:"factformer: endpoint (linspace(0, 2 pi, n) as upstream, the default) or periodic (2 pi i / n)"`
 	Quadrature       bool    `toml:"quadrature" doc:"factformer: weight each axis kernel by 1/n (upstream does not, so its scale grows with resolution)"`
 
-	Radius float64 `toml:"radius" doc:"gns: connectivity radius of the particle graph, in the data's length unit (GNS: a few particle spacings)"`
-	Noise  float64 `toml:"noise" doc:"gns: std of the random-walk noise added to the input velocities in training (GNS: 3e-4 to 7e-4 of the box per frame; 0: none)"`
+	Radius float64 `toml:"radius" doc:"gns, giorom: connectivity radius of the particle graph, in the data's length unit (GNS: a few particle spacings)"`
+	Noise  float64 `toml:"noise" doc:"gns, giorom: std of the random-walk noise of the last input velocity in training (GNS: 3e-4 to 7e-4 of the box per frame; 0: none)"`
+
+	Sampling  float64 `toml:"sampling" doc:"giorom: fraction of the particles the time-stepper advances, in (0, 1] (default 0.25)"`
+	GridNodes int     `toml:"grid_nodes" doc:"giorom: latent grid nodes per axis over the box (0: 32 in 2-D, 16 in 3-D)"`
+	GNORadius float64 `toml:"gno_radius" doc:"giorom: neighbourhood radius of the graph neural operator between particles and the latent grid (0: two grid spacings)"`
+	ReconGrid int     `toml:"recon_grid" doc:"giorom: nodes per axis of the grid the dense reconstruction splats the sparse displacements onto (0: 64 in 2-D, 32 in 3-D)"`
 }
 
 // TrainConfig is the [train] section.

@@ -17,6 +17,7 @@ import (
 	"github.com/surrogo/surrogo/datasets"
 	"github.com/surrogo/surrogo/geometry"
 	"github.com/surrogo/surrogo/nn"
+	"github.com/surrogo/surrogo/operators/giorom"
 	"github.com/surrogo/surrogo/plotting"
 	"github.com/surrogo/surrogo/tensor"
 )
@@ -32,6 +33,19 @@ type particleModel interface {
 	// Rollout predicts steps frames [steps, N, d] after history
 	// [InputFrames(), N, d].
 	Rollout(ctx context.Context, history []float32, n, steps int) ([]float32, error)
+}
+
+// sparseParticleModel is a particle model that advances a subset of the
+// particles and reconstructs the rest (GIOROM): training needs each
+// trajectory's reference frame (LossRef), evaluation draws the subset,
+// rolls it out and reconstructs every particle from it.
+type sparseParticleModel interface {
+	particleModel
+	LossRef(window, ref []float32, n int, r *tensor.RNG) (*autograd.Var[float32], error)
+	SampleIndices(n int, r *tensor.RNG) []int
+	// Reconstruct returns all nd particles' positions from their
+	// reference positions and the subset's current ones.
+	Reconstruct(refDense []float32, nd int, sparseIdx []int, current []float32) ([]float32, error)
 }
 
 // particleArch is what differs between particle model families: their
@@ -317,7 +331,8 @@ type particleTraining struct {
 	params    []nn.Param[float32]
 	modelJSON string
 	batches   *epochBatches
-	testIdx   []int // the test windows the training-time error is taken on
+	testIdx   []int       // the test windows the training-time error is taken on
+	refs      [][]float32 // every trajectory's first frame (sparse models' reference)
 }
 
 // trainParticles is Train for a particle family: windows of t_in + 1
@@ -377,6 +392,15 @@ func (p *particleTraining) build() (*nn.Checkpoint, error) {
 		return nil, fmt.Errorf("experiments: encoding the model configuration: %w", err)
 	}
 	p.model, p.params, p.modelJSON = model, model.Params(), string(raw)
+	if _, ok := model.(sparseParticleModel); ok {
+		for k := range p.data.nTrain + p.data.nTest {
+			tr, err := datasets.ReadTrajectoryFrames(p.data.src.File(), k, 0, 1)
+			if err != nil {
+				return nil, err
+			}
+			p.refs = append(p.refs, tr.Positions)
+		}
+	}
 	if err := p.data.src.SetWindows(p.arch.windowFrames(cfg), cfg.Train.WindowEvery); err != nil {
 		return nil, err
 	}
@@ -424,8 +448,14 @@ func (p *particleTraining) batchLoss(ctx context.Context, epoch, b int, r *tenso
 		return nil, err
 	}
 	var total *autograd.Var[float32]
-	for _, tr := range batch.Trajectories {
-		l, err := p.model.Loss(tr.Positions, tr.Particles, r)
+	for j, tr := range batch.Trajectories {
+		var l *autograd.Var[float32]
+		if sm, ok := p.model.(sparseParticleModel); ok {
+			k, _ := p.data.src.WindowOf(batch.Index[j])
+			l, err = sm.LossRef(tr.Positions, p.refs[k], tr.Particles, r)
+		} else {
+			l, err = p.model.Loss(tr.Positions, tr.Particles, r)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -440,7 +470,8 @@ func (p *particleTraining) batchLoss(ctx context.Context, epoch, b int, r *tenso
 
 // oneStepRelL2 is the relative L2 error of one predicted step on the
 // test windows: sum |x_pred - x|^2 / sum |x - x_last|^2 over their
-// particles, the test_rel_l2 of evaluation for a single step.
+// particles (a sparse model's subset), the test_rel_l2 of evaluation for
+// a single step.
 func (p *particleTraining) oneStepRelL2(ctx context.Context) (float64, error) {
 	in := p.arch.inputFrames(p.cfg)
 	b, err := p.data.src.Read(p.testIdx)
@@ -448,7 +479,8 @@ func (p *particleTraining) oneStepRelL2(ctx context.Context) (float64, error) {
 		return 0, err
 	}
 	num, den := 0.0, 0.0
-	for _, tr := range b.Trajectories {
+	for j, tr := range b.Trajectories {
+		tr = p.subset(tr, uint64(p.testIdx[j]))
 		per := tr.Particles * tr.Dim
 		pred, err := p.model.Rollout(ctx, tr.Positions[:in*per], tr.Particles, 1)
 		if err != nil {
@@ -462,6 +494,32 @@ func (p *particleTraining) oneStepRelL2(ctx context.Context) (float64, error) {
 		return 0, fmt.Errorf("experiments: the test windows of %s do not move between frames: a relative error needs motion", p.data.path)
 	}
 	return math.Sqrt(num / den), nil
+}
+
+// subset returns tr restricted to the particles a sparse model advances,
+// drawn from the stream (seed, key); tr itself for a full-order model.
+func (p *particleTraining) subset(tr *datasets.ParticleTrajectory, key uint64) *datasets.ParticleTrajectory {
+	sm, ok := p.model.(sparseParticleModel)
+	if !ok {
+		return tr
+	}
+	return subsetOf(tr, sm.SampleIndices(tr.Particles, tensor.NewRNGStream(p.cfg.Seed, 1<<33+key)))
+}
+
+// subsetOf is tr with only the particles idx (positions and features).
+func subsetOf(tr *datasets.ParticleTrajectory, idx []int) *datasets.ParticleTrajectory {
+	out := *tr
+	d, f := tr.Dim, tr.FeatureDim
+	out.Particles, out.Positions, out.Features = len(idx), make([]float32, 0, tr.Frames*len(idx)*d), nil
+	for t := range tr.Frames {
+		for _, i := range idx {
+			out.Positions = append(out.Positions, tr.Positions[(t*tr.Particles+i)*d:(t*tr.Particles+i+1)*d]...)
+		}
+	}
+	for _, i := range idx {
+		out.Features = append(out.Features, tr.Features[i*f:(i+1)*f]...)
+	}
+	return &out
 }
 
 func (p *particleTraining) close() {
@@ -519,19 +577,29 @@ func evaluateParticles(ctx context.Context, cfg *Config, a particleArch) (*Metri
 	return m, nil
 }
 
-// particleRollouts are the test rollouts: per trajectory the input
-// frames and predictions ([in + steps, N, d]) and the errors.
+// particleRollouts are the test rollouts: per trajectory the stored
+// frames, the input frames and predicted frames of every particle
+// ([in + steps, N, d]; a sparse model's reconstructed), and the errors.
 type particleRollouts struct {
-	trajectories []*datasets.ParticleTrajectory // truth, input frames and the rolled-out ones
+	trajectories []*datasets.ParticleTrajectory // truth: input frames and the rolled-out ones
 	samples      []int                          // their sample indices
-	predicted    [][]float32                    // input frames then predictions
-	mse          [][]float64                    // [trajectory][step]
-	relL2        []float64
-	chamfer      []float64
-	seconds      float64
+	predicted    [][]float32                    // input frames then predictions, every particle
+	mse          [][]float64                    // [trajectory][step], the particles the model advances
+	denseMSE     [][]float64                    // [trajectory][step], every particle (sparse models)
+	relL2        []float64                      // over the rollout, the particles the model advances
+	chamfer      []float64                      // at the last step, every particle
+	seconds      float64                        // rolling out
+	reconSeconds float64                        // reconstructing the predicted frames (sparse models)
+	reconRelL2   []float64                      // reconstruction from the stored subset: the model's
+	idwRelL2     []float64                      // and inverse-distance interpolation's
+	sampling     float64                        // fraction of the particles advanced
 	steps        int
 }
 
+// rolloutTest rolls out every test trajectory from its first input
+// frames: all particles for a full-order model; for a sparse model the
+// subset drawn from the stream (seed, sample), reconstructed to every
+// particle at each predicted frame.
 func (p *particleTraining) rolloutTest(ctx context.Context) (*particleRollouts, error) {
 	in, steps := p.arch.inputFrames(p.cfg), p.cfg.Eval.RolloutSteps
 	ev := &particleRollouts{steps: steps}
@@ -540,52 +608,140 @@ func (p *particleTraining) rolloutTest(ctx context.Context) (*particleRollouts, 
 		if err != nil {
 			return nil, err
 		}
-		per := tr.Particles * tr.Dim
-		start := time.Now()
-		pred, err := p.model.Rollout(ctx, tr.Positions[:in*per], tr.Particles, steps)
-		if err != nil {
-			return nil, fmt.Errorf("experiments: rolling out test trajectory %d: %w", k, err)
-		}
-		ev.seconds += time.Since(start).Seconds()
-		if err := checkFinitePredictions(pred, 1, fmt.Sprintf("in the rollout of test trajectory %d", k)); err != nil {
-			return nil, fmt.Errorf("experiments: %w", err)
-		}
-		if err := ev.add(tr, pred, in, p.data.samples[k]); err != nil {
+		if err := p.rolloutOne(ctx, ev, k, tr, in); err != nil {
 			return nil, err
 		}
 	}
 	return ev, nil
 }
 
-// add judges the rollout pred of sample's trajectory against its stored
-// frames.
-func (ev *particleRollouts) add(tr *datasets.ParticleTrajectory, pred []float32, in, sample int) error {
+// rolloutOne rolls out test trajectory k (frames tr) and judges it.
+func (p *particleTraining) rolloutOne(ctx context.Context, ev *particleRollouts, k int, tr *datasets.ParticleTrajectory, in int) error {
+	sample := p.data.samples[k]
+	sm, sparse := p.model.(sparseParticleModel)
+	var idx []int
+	adv := tr
+	if sparse {
+		idx = sm.SampleIndices(tr.Particles, tensor.NewRNGStream(p.cfg.Seed, 1<<34+uint64(sample)))
+		adv = subsetOf(tr, idx)
+	}
+	per := adv.Particles * adv.Dim
+	start := time.Now()
+	pred, err := p.model.Rollout(ctx, adv.Positions[:in*per], adv.Particles, ev.steps)
+	if err != nil {
+		return fmt.Errorf("experiments: rolling out test trajectory %d: %w", k, err)
+	}
+	ev.seconds += time.Since(start).Seconds()
+	if err := checkFinitePredictions(pred, 1, fmt.Sprintf("in the rollout of test trajectory %d", k)); err != nil {
+		return fmt.Errorf("experiments: %w", err)
+	}
+	mse, rel, err := judgeRollout(adv, pred, in, ev.steps)
+	if err != nil {
+		return fmt.Errorf("experiments: test trajectory of sample %d: %w", sample, err)
+	}
+	dense := pred
+	if sparse {
+		ev.sampling = float64(adv.Particles) / float64(tr.Particles)
+		start = time.Now()
+		if dense, err = p.reconstructFrames(sm, k, tr.Particles, idx, pred, ev.steps); err != nil {
+			return fmt.Errorf("experiments: reconstructing test trajectory %d: %w", k, err)
+		}
+		ev.reconSeconds += time.Since(start).Seconds()
+		dmse, _, err := judgeRollout(tr, dense, in, ev.steps)
+		if err != nil {
+			return fmt.Errorf("experiments: test trajectory of sample %d: %w", sample, err)
+		}
+		ev.denseMSE = append(ev.denseMSE, dmse)
+		if err := p.judgeReconstruction(ev, sm, k, tr, idx, in); err != nil {
+			return err
+		}
+	}
+	full := tr.Particles * tr.Dim
+	last := dense[(ev.steps-1)*full:]
+	ch, err := chamfer32(last, tr.Positions[(in+ev.steps-1)*full:(in+ev.steps)*full], tr.Dim)
+	if err != nil {
+		return fmt.Errorf("experiments: Chamfer distance of the last rolled-out frame: %w", err)
+	}
+	ev.trajectories, ev.samples = append(ev.trajectories, tr), append(ev.samples, sample)
+	ev.predicted = append(ev.predicted, append(slices.Clone(tr.Positions[:in*full]), dense...))
+	ev.mse, ev.relL2, ev.chamfer = append(ev.mse, mse), append(ev.relL2, rel), append(ev.chamfer, ch)
+	return nil
+}
+
+// reconstructFrames reconstructs every particle at each of the steps
+// predicted frames of the subset idx (pred [steps, len(idx), d]).
+func (p *particleTraining) reconstructFrames(sm sparseParticleModel, k, n int, idx []int, pred []float32, steps int) ([]float32, error) {
+	per := len(pred) / steps
+	var dense []float32
+	for s := range steps {
+		frame, err := sm.Reconstruct(p.refs[k], n, idx, pred[s*per:(s+1)*per])
+		if err != nil {
+			return nil, fmt.Errorf("frame %d: %w", s, err)
+		}
+		dense = append(dense, frame...)
+	}
+	return dense, nil
+}
+
+// judgeReconstruction compares, on the stored frames of the rollout's
+// range (every fifth), the reconstruction of every particle from the
+// stored positions of the subset idx with inverse-distance interpolation
+// of the same: relative L2 of the displacement from the reference frame.
+func (p *particleTraining) judgeReconstruction(ev *particleRollouts, sm sparseParticleModel, k int, tr *datasets.ParticleTrajectory, idx []int, in int) error {
+	full := tr.Particles * tr.Dim
+	var nnNum, idwNum, den float64
+	for t := in; t < in+ev.steps; t += 5 {
+		frame := tr.Positions[t*full : (t+1)*full]
+		cur := subsetOf(&datasets.ParticleTrajectory{Frames: 1, Particles: tr.Particles, Dim: tr.Dim, Positions: frame}, idx).Positions
+		nnPred, err := sm.Reconstruct(p.refs[k], tr.Particles, idx, cur)
+		if err != nil {
+			return fmt.Errorf("experiments: reconstructing stored frame %d of test trajectory %d: %w", t, k, err)
+		}
+		idwPred, err := giorom.InverseDistanceReconstruct(p.refs[k], tr.Particles, tr.Dim, idx, cur)
+		if err != nil {
+			return fmt.Errorf("experiments: inverse-distance reconstruction of stored frame %d of test trajectory %d: %w", t, k, err)
+		}
+		nnNum += meanSquare(nnPred, frame)
+		idwNum += meanSquare(idwPred, frame)
+		den += meanSquare(frame, p.refs[k])
+	}
+	if den == 0 {
+		return fmt.Errorf("experiments: test trajectory %d does not move from its first frame: a relative reconstruction error is undefined", k)
+	}
+	ev.reconRelL2, ev.idwRelL2 = append(ev.reconRelL2, math.Sqrt(nnNum/den)), append(ev.idwRelL2, math.Sqrt(idwNum/den))
+	return nil
+}
+
+// judgeRollout is the position MSE of each predicted step of pred
+// [steps, N, d] against the stored frames in, in+1, ... of tr, and the
+// relative L2 of the displacement from the last input frame over them.
+func judgeRollout(tr *datasets.ParticleTrajectory, pred []float32, in, steps int) ([]float64, float64, error) {
 	per := tr.Particles * tr.Dim
 	truth := tr.Positions[in*per:]
 	last := tr.Positions[(in-1)*per : in*per]
-	mse := make([]float64, ev.steps)
+	mse := make([]float64, steps)
 	num, den := 0.0, 0.0
-	for s := range ev.steps {
+	for s := range steps {
 		mse[s] = meanSquare(pred[s*per:(s+1)*per], truth[s*per:(s+1)*per])
 		num += mse[s] * float64(per)
 		den += meanSquare(truth[s*per:(s+1)*per], last) * float64(per)
 	}
-	a, b := make([]float64, per), make([]float64, per)
-	for i := range per {
-		a[i], b[i] = float64(pred[(ev.steps-1)*per+i]), float64(truth[(ev.steps-1)*per+i])
-	}
-	ch, err := geometry.Chamfer(a, b, tr.Dim)
-	if err != nil {
-		return fmt.Errorf("experiments: Chamfer distance of the last rolled-out frame: %w", err)
-	}
 	if den == 0 {
-		return fmt.Errorf("experiments: test trajectory of sample %d does not move over the %d rolled-out frames: its relative error is undefined", sample, ev.steps)
+		return nil, 0, fmt.Errorf("does not move over the %d rolled-out frames: its relative error is undefined", steps)
 	}
-	rel := math.Sqrt(num / den)
-	ev.trajectories, ev.samples = append(ev.trajectories, tr), append(ev.samples, sample)
-	ev.predicted = append(ev.predicted, append(slices.Clone(tr.Positions[:in*per]), pred...))
-	ev.mse, ev.relL2, ev.chamfer = append(ev.mse, mse), append(ev.relL2, rel), append(ev.chamfer, ch)
-	return nil
+	return mse, math.Sqrt(num / den), nil
+}
+
+// chamfer32 is geometry.Chamfer of two float32 point sets.
+func chamfer32(a, b []float32, dim int) (float64, error) {
+	a64, b64 := make([]float64, len(a)), make([]float64, len(b))
+	for i := range a {
+		a64[i] = float64(a[i])
+	}
+	for i := range b {
+		b64[i] = float64(b[i])
+	}
+	return geometry.Chamfer(a64, b64, dim)
 }
 
 // metrics averages the rollouts over the test trajectories.
@@ -597,17 +753,31 @@ func (ev *particleRollouts) metrics(params int) *Metrics {
 	}
 	// Resolution: the most particles of a test trajectory, and their
 	// dimension.
-	m := &Metrics{TestSamples: len(ev.mse), Params: params, RolloutMSE: make([]float64, ev.steps),
+	m := &Metrics{TestSamples: len(ev.mse), Params: params, RolloutMSE: meanSteps(ev.mse, ev.steps),
 		Resolution: []int{most, ev.trajectories[0].Dim}}
-	for _, mse := range ev.mse {
-		for s, v := range mse {
-			m.RolloutMSE[s] += v / n
-		}
-	}
 	m.TestRelL2, m.TestRelL2Std, m.TestRelL2Max = stats(ev.relL2)
 	m.ChamferLast, _, _ = stats(ev.chamfer)
 	m.InferenceSecondsPerSample = ev.seconds / (n * float64(ev.steps))
+	if len(ev.denseMSE) > 0 {
+		r := &SparseMetrics{Sampling: ev.sampling, DenseRolloutMSE: meanSteps(ev.denseMSE, ev.steps),
+			ReconSecondsPerFrame: ev.reconSeconds / (n * float64(ev.steps))}
+		r.ReconRelL2, _, _ = stats(ev.reconRelL2)
+		r.IDWRelL2, _, _ = stats(ev.idwRelL2)
+		m.Sparse = r
+	}
 	return m
+}
+
+// meanSteps averages per-step errors [trajectory][step] over the
+// trajectories.
+func meanSteps(v [][]float64, steps int) []float64 {
+	out := make([]float64, steps)
+	for _, e := range v {
+		for s, x := range e {
+			out[s] += x / float64(len(v))
+		}
+	}
+	return out
 }
 
 // timeSolver re-simulates up to eval.solver_samples test trajectories

@@ -175,3 +175,53 @@ func TestGNSBadInputNamesKeyAndLine(t *testing.T) {
 		})
 	}
 }
+
+// TestGIOROMPipeline: GIOROM through the same pipeline: the subset it
+// advances (half the particles), the per-step MSE over it and over every
+// particle reconstructed, the reconstruction from the stored subset
+// against inverse-distance interpolation, predictions of every particle.
+func TestGIOROMPipeline(t *testing.T) {
+	dir := t.TempDir()
+	cfg, err := gnsRunConfig(t, dir, `kind = "gns"`, `kind = "giorom"`, "layers = 2", "layers = 1\nsampling = 0.5\ngrid_nodes = 8\nrecon_grid = 16")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(context.Background(), cfg, RunOptions{Workers: 2}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := ReadMetrics(cfg.RunDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := m.Sparse
+	if r == nil || len(m.RolloutMSE) != 8 || len(r.DenseRolloutMSE) != 8 {
+		t.Fatalf("metrics %+v: want 8 steps of sparse and dense rollout MSE", m)
+	}
+	if r.Sampling < 0.49 || r.Sampling > 0.52 {
+		t.Errorf("sampling %v, want about 0.5 of the particles", r.Sampling)
+	}
+	if !(r.ReconRelL2 > 0) || !(r.IDWRelL2 > 0) || !(r.ReconSecondsPerFrame > 0) || !(m.ChamferLast > 0) {
+		t.Errorf("sparse metrics %+v, Chamfer %v: expected positive errors and times", r, m.ChamferLast)
+	}
+	f, err := datasets.Open(filepath.Join(cfg.RunDir(), "predictions.h5"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	pred, err := datasets.ReadTrajectory(f, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := datasets.Open(cfg.dataPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	truth, err := datasets.ReadTrajectoryFrames(d, 3, 0, 1)
+	if err != nil || pred.Particles != truth.Particles || pred.Frames != 11 {
+		t.Fatalf("predictions hold %d particles in %d frames, the test trajectory %d (%v)", pred.Particles, pred.Frames, truth.Particles, err)
+	}
+	if _, err := os.Stat(filepath.Join(cfg.RunDir(), "figures", "rollout_frames_prediction.png")); err != nil {
+		t.Error(err)
+	}
+}

@@ -44,7 +44,8 @@
 // Training (Loss) draws a subset of ceil(Sampling n) particles per window
 // (SampleIndices), adds GNS random-walk noise to its inputs, and takes the
 // mean squared error of a^ against the normalised acceleration that maps
-// the noisy inputs to the clean next frame. A batch (LossBatch) is a mean
+// the noisy inputs to the clean next velocity (as GNS: the target frame
+// shifted by the last input's noise). A batch (LossBatch) is a mean
 // of samples computed alone: each has its own subset, graph and latent
 // grid.
 //

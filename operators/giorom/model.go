@@ -389,7 +389,8 @@ func gatherFrames(pos []float64, frames, n, d int, idx []int) []float64 {
 // inputs (none when NoiseStd is 0), the sparse radius graph and the
 // GNO on the noisy last input positions, and the mean squared error of
 // the normalised acceleration over the subset and the axes; the target
-// acceleration takes the noisy inputs to the clean target frame. With
+// acceleration gives the clean next velocity (GNS's: the target frame
+// shifted by the last input's noise). With
 // Cfg.Recon the reconstruction loss (ReconLoss) of the window's last
 // input frame from the same subset is added, with the window's first
 // frame as the reference configuration (LossRef takes the trajectory's
@@ -473,7 +474,12 @@ func (m *Model[T]) stepLoss(pos []float64, ns int, noise []float64) (*autograd.V
 	if err != nil {
 		return nil, err
 	}
-	acc := lagrangian.TargetAcc(pos[(c+1)*fn:], window[c*fn:], window[(c-1)*fn:c*fn])
+	var lastNoise []float64
+	if noise != nil {
+		lastNoise = noise[c*fn:]
+	}
+	// GNS's target: the next position keeps the last input's noise.
+	acc := lagrangian.TargetAcc(lagrangian.NoisyTarget(pos[(c+1)*fn:], lastNoise), window[c*fn:], window[(c-1)*fn:c*fn])
 	target := autograd.Const(toTensor[T](m.feat.NormalizeAcc(acc), ns, d))
 	pred, err := m.Forward(nodes, edges, g, window[c*fn:])
 	if err != nil {
