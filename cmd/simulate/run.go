@@ -251,7 +251,44 @@ func printCompare(w io.Writer, dirs []string) error {
 			m.Params, m.TestRelL2, m.TestRelL2Std, m.TestRelL2Max, m.TrainSeconds, m.InferenceSecondsPerSample, m.SolverSecondsPerSample, formatSpeedup(m.Speedup))
 	}
 	printLongRollouts(w, dirs, metrics)
+	printParticleRollouts(w, dirs, metrics)
 	return nil
+}
+
+// printParticleRollouts adds, when some runs are particle models, a table
+// of their rollouts: the fraction of particles advanced, the position MSE
+// at steps 1, 10 and the last over the advanced particles and over every
+// particle (reconstructed), the Chamfer distance at the last step, the
+// time per step against the solver's per frame, and a reduced-order
+// model's reconstruction from the stored subset against inverse-distance
+// interpolation (relative L2 of the displacement).
+func printParticleRollouts(w io.Writer, dirs []string, metrics []*experiments.Metrics) {
+	header := false
+	for i, m := range metrics {
+		if len(m.RolloutMSE) == 0 {
+			continue
+		}
+		if !header {
+			fmt.Fprintln(w)
+			fmt.Fprintln(w, "| run | advanced | MSE step 1 | step 10 | last | all particles: step 1 | step 10 | last | Chamfer (last) | s/step | solver s/frame | reconstruction rel L2 | inverse distance |")
+			fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+			header = true
+		}
+		at := func(v []float64, k int) string {
+			if k > len(v) {
+				return "-"
+			}
+			return fmt.Sprintf("%.3g", v[k-1])
+		}
+		frac, dense, recon, idw := "100%", m.RolloutMSE, "-", "-"
+		if r := m.Sparse; r != nil {
+			frac, dense = fmt.Sprintf("%.1f%%", 100*r.Sampling), r.DenseRolloutMSE
+			recon, idw = fmt.Sprintf("%.3g", r.ReconRelL2), fmt.Sprintf("%.3g", r.IDWRelL2)
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %.3g | %.3g | %.3g | %s | %s |\n", compareLabel(dirs[i], ""), frac,
+			at(m.RolloutMSE, 1), at(m.RolloutMSE, 10), at(m.RolloutMSE, len(m.RolloutMSE)), at(dense, 1), at(dense, 10), at(dense, len(dense)),
+			m.ChamferLast, m.InferenceSecondsPerSample, m.SolverSecondsPerSample, recon, idw)
+	}
 }
 
 // printLongRollouts adds, when some runs evaluated a long rollout, a

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Issue 17's comparison at CPU scale: for water and sand (2-D MLS-MPM,
+# the same 15 trajectories for every model of a material), the
+# full-order GNS (gns-MATERIAL-cpu.toml) and GIOROM advancing 25%, 10% and
+# 5% of the particles (giorom-MATERIAL-cpu.toml with model.sampling set
+# and the sparse-graph radius 0.02 / sqrt(sampling), so a sampled
+# particle keeps about as many neighbours as in the GNS), one resumable
+# run after another (kill it and start again: finished stages are
+# skipped, training continues from its last completed step); then one
+# comparison table per material.
+#   examples/paper/giorom-study.sh [MATERIAL ...]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+sim="${SIMULATE:-bin/simulate}"
+[ -x "$sim" ] || go build -o "$sim" ./cmd/simulate
+materials=("$@")
+[ ${#materials[@]} -gt 0 ] || materials=(water sand)
+for m in "${materials[@]}"; do
+	nice -n 10 "$sim" run -q "examples/paper/gns-$m-cpu.toml"
+	for s in 25 10 5; do
+		r=$(awk "BEGIN { printf \"%.4f\", 0.02 / sqrt($s / 100) }")
+		nice -n 10 "$sim" run -q -set "name=giorom-$m-cpu-$s" -set "model.sampling=0.$(printf %02d "$s")" \
+			-set "model.radius=$r" "examples/paper/giorom-$m-cpu.toml"
+	done
+	"$sim" compare "runs/gns-$m-cpu" "runs/giorom-$m-cpu-25" "runs/giorom-$m-cpu-10" "runs/giorom-$m-cpu-5"
+done
