@@ -52,14 +52,16 @@ type Metrics struct {
 	RolloutMSE  []float64 `json:"rollout_mse,omitempty"`
 	ChamferLast float64   `json:"chamfer_last,omitempty"`
 	// Sparse is what a model that advances a subset of the particles
-	// (GIOROM) adds; rollout_mse is then over that subset, chamfer_last
-	// over every particle reconstructed.
+	// (GIOROM) adds; rollout_mse is then over that subset, while
+	// test_rel_l2, chamfer_last and the seconds per frame are over every
+	// particle (reconstructed, the reconstruction's time included).
 	Sparse *SparseMetrics `json:"sparse,omitempty"`
 }
 
-// SparseMetrics judge a reduced-order particle model: the fraction of
-// particles advanced, the rollout MSE per step over every particle
-// reconstructed from them, the reconstruction's time per frame, and the
+// SparseMetrics judge a reduced-order particle model: the mean fraction
+// of particles advanced, the rollout MSE per step over every particle
+// reconstructed from them, the relative L2 over the subset alone, the
+// time-stepper's and the reconstruction's seconds per frame, and the
 // reconstruction of every particle from the stored positions of the
 // subset (relative L2 of the displacement from the first frame; every
 // fifth frame of the rollout range) against inverse-distance
@@ -67,6 +69,8 @@ type Metrics struct {
 type SparseMetrics struct {
 	Sampling             float64   `json:"sampling"`
 	DenseRolloutMSE      []float64 `json:"dense_rollout_mse"`
+	SubsetRelL2          float64   `json:"subset_rel_l2"`
+	StepSecondsPerFrame  float64   `json:"step_seconds_per_frame"`
 	ReconSecondsPerFrame float64   `json:"recon_seconds_per_frame"`
 	ReconRelL2           float64   `json:"recon_rel_l2"`
 	IDWRelL2             float64   `json:"idw_rel_l2"`

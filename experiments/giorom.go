@@ -95,13 +95,26 @@ func giromKey(msg string) string {
 }
 
 // giromActivations estimates the floats a GIOROM training step keeps per
-// (dense) particle: the GNS-like layers on the sampled fraction, and per
-// particle the reconstruction's features and MLP; the latent grid is
-// small beside them.
-func giromActivations(c *Config, dim int, degree float64) float64 {
+// (dense) particle with degree neighbours within model.radius: the
+// GNS-like layers on the sampled fraction (whose neighbours are that
+// fraction of degree), the graph neural operator's edges to the latent
+// nodes within gno_radius (encode and decode: the kernel MLP's layers and
+// the latent features per edge), and the reconstruction's features and
+// MLP per particle; besides, per window, the latent tokens through the
+// attention blocks.
+func giromActivations(c *Config, dim int, degree float64) (perParticle, perWindow float64) {
 	gc := c.giromConfig(dim, nil, nil, giorom.Stats{}).WithDefaults()
-	l := float64(gc.Latent)
-	degree = 1 + gc.Sampling*(degree-1) // the sparse particles' neighbours
+	l, kh := float64(gc.Latent), float64(gc.KernelHidden)
+	degree = 1 + gc.Sampling*(degree-1)
 	sparse := gc.Sampling * float64(2*gc.InteractionLayers+2) * (degree*5*l + 6*l)
-	return sparse + float64(gc.ReconSamples*(dim+1)+3*gc.ReconHidden)
+	// Latent nodes within gno_radius of a particle: in grid spacings h,
+	// pi (r/h)^2 or 4/3 pi (r/h)^3 (r = 2 h by default).
+	reach := 2.0
+	if gc.GNORadius > 0 && c.Model.GNORadius > 0 {
+		reach = c.Model.GNORadius * float64(gc.GridNodes-1) // a unit box
+	}
+	gnoEdges := radiusDegree(reach, 1, dim)
+	gno := gc.Sampling * 2 * gnoEdges * (4*kh + 3*l)
+	tokens := math.Pow(float64(gc.GridNodes), float64(dim)) * float64(gc.AttentionWidth) * float64(8*gc.AttentionLayers)
+	return sparse + gno + float64(gc.ReconSamples*(dim+1)+3*gc.ReconHidden), tokens
 }

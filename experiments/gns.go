@@ -104,8 +104,8 @@ func fitParticleStats(s particleSetup) (gns.Stats, error) {
 // particle with degree incoming edges: per message-passing step (and the
 // encoder's and decoder's) the edge MLP's inputs, hidden layers and
 // output on every incoming edge, and the node MLP's.
-func gnsActivations(c *Config, dim int, degree float64) float64 {
+func gnsActivations(c *Config, dim int, degree float64) (perParticle, perWindow float64) {
 	gc := c.gnsConfig(dim, nil, nil, gns.Stats{}).WithDefaults()
 	l := float64(gc.Latent)
-	return float64(gc.MessagePassing+2) * (degree*(3+float64(gc.MLPHidden)+2)*l + 6*l)
+	return float64(gc.MessagePassing+2) * (degree*(3+float64(gc.MLPHidden)+2)*l + 6*l), 0
 }

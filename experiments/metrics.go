@@ -130,9 +130,12 @@ func checkFiniteMetrics(m *Metrics) error {
 		return err
 	}
 	if r := m.Sparse; r != nil {
-		for name, v := range map[string]float64{"sparse.recon_rel_l2": r.ReconRelL2, "sparse.idw_rel_l2": r.IDWRelL2,
-			"sparse.recon_seconds_per_frame": r.ReconSecondsPerFrame, "sparse.sampling": r.Sampling} {
-			if err := bad(name, v); err != nil {
+		for _, c := range []struct {
+			name string
+			v    float64
+		}{{"sparse.sampling", r.Sampling}, {"sparse.subset_rel_l2", r.SubsetRelL2}, {"sparse.step_seconds_per_frame", r.StepSecondsPerFrame},
+			{"sparse.recon_seconds_per_frame", r.ReconSecondsPerFrame}, {"sparse.recon_rel_l2", r.ReconRelL2}, {"sparse.idw_rel_l2", r.IDWRelL2}} {
+			if err := bad(c.name, c.v); err != nil {
 				return err
 			}
 		}

@@ -62,8 +62,9 @@ type particleArch struct {
 	// targets); inputFrames those a rollout starts from.
 	windowFrames, inputFrames func(c *Config) int
 	// particleFloats estimates the floats a training step keeps per
-	// particle with degree incoming edges each (footprints).
-	particleFloats func(c *Config, dim int, degree float64) float64
+	// particle with degree incoming edges each, and per window whatever
+	// the particle count (footprints).
+	particleFloats func(c *Config, dim int, degree float64) (perParticle, perWindow float64)
 }
 
 // particleKeys are the [train] and [eval] keys every particle family reads.
@@ -147,9 +148,10 @@ func (c *Config) particleFootprint(a particleArch) footprint {
 // particleBatchFootprint is the memory of a training step on batch
 // windows of n particles with degree incoming edges each.
 func (c *Config) particleBatchFootprint(a particleArch, dim int, n, degree float64) footprint {
+	perParticle, perWindow := a.particleFloats(c, dim, degree)
 	return footprint{stage: "training", parts: []part{
 		{fmt.Sprintf("activations of %d windows of up to %.0f particles with %.0f neighbours each", c.Train.Batch, n, degree),
-			4 * float64(c.Train.Batch) * n * a.particleFloats(c, dim, degree),
+			4 * float64(c.Train.Batch) * (n*perParticle + perWindow),
 			dominant(map[string]float64{"train.batch": float64(c.Train.Batch) / 2, "model.width": float64(c.Model.Width) / 128,
 				"model.layers": float64(c.Model.Layers) / 10, "model.radius": degree / 30})},
 	}}
@@ -586,13 +588,14 @@ type particleRollouts struct {
 	predicted    [][]float32                    // input frames then predictions, every particle
 	mse          [][]float64                    // [trajectory][step], the particles the model advances
 	denseMSE     [][]float64                    // [trajectory][step], every particle (sparse models)
-	relL2        []float64                      // over the rollout, the particles the model advances
+	relL2        []float64                      // over the rollout, every particle (reconstructed)
+	subsetRelL2  []float64                      // over the rollout, the particles a sparse model advances
 	chamfer      []float64                      // at the last step, every particle
-	seconds      float64                        // rolling out
+	seconds      float64                        // rolling out (the time-stepper)
 	reconSeconds float64                        // reconstructing the predicted frames (sparse models)
 	reconRelL2   []float64                      // reconstruction from the stored subset: the model's
 	idwRelL2     []float64                      // and inverse-distance interpolation's
-	sampling     float64                        // fraction of the particles advanced
+	sampling     []float64                      // fraction of the particles advanced, per trajectory
 	steps        int
 }
 
@@ -641,17 +644,18 @@ func (p *particleTraining) rolloutOne(ctx context.Context, ev *particleRollouts,
 	}
 	dense := pred
 	if sparse {
-		ev.sampling = float64(adv.Particles) / float64(tr.Particles)
+		ev.sampling = append(ev.sampling, float64(adv.Particles)/float64(tr.Particles))
 		start = time.Now()
 		if dense, err = p.reconstructFrames(sm, k, tr.Particles, idx, pred, ev.steps); err != nil {
 			return fmt.Errorf("experiments: reconstructing test trajectory %d: %w", k, err)
 		}
 		ev.reconSeconds += time.Since(start).Seconds()
-		dmse, _, err := judgeRollout(tr, dense, in, ev.steps)
+		dmse, drel, err := judgeRollout(tr, dense, in, ev.steps)
 		if err != nil {
 			return fmt.Errorf("experiments: test trajectory of sample %d: %w", sample, err)
 		}
-		ev.denseMSE = append(ev.denseMSE, dmse)
+		ev.denseMSE, ev.subsetRelL2 = append(ev.denseMSE, dmse), append(ev.subsetRelL2, rel)
+		rel = drel // test_rel_l2 is over every particle, as a full-order model's
 		if err := p.judgeReconstruction(ev, sm, k, tr, idx, in); err != nil {
 			return err
 		}
@@ -757,10 +761,13 @@ func (ev *particleRollouts) metrics(params int) *Metrics {
 		Resolution: []int{most, ev.trajectories[0].Dim}}
 	m.TestRelL2, m.TestRelL2Std, m.TestRelL2Max = stats(ev.relL2)
 	m.ChamferLast, _, _ = stats(ev.chamfer)
-	m.InferenceSecondsPerSample = ev.seconds / (n * float64(ev.steps))
+	frames := n * float64(ev.steps)
+	m.InferenceSecondsPerSample = (ev.seconds + ev.reconSeconds) / frames
 	if len(ev.denseMSE) > 0 {
-		r := &SparseMetrics{Sampling: ev.sampling, DenseRolloutMSE: meanSteps(ev.denseMSE, ev.steps),
-			ReconSecondsPerFrame: ev.reconSeconds / (n * float64(ev.steps))}
+		r := &SparseMetrics{DenseRolloutMSE: meanSteps(ev.denseMSE, ev.steps),
+			StepSecondsPerFrame: ev.seconds / frames, ReconSecondsPerFrame: ev.reconSeconds / frames}
+		r.Sampling, _, _ = stats(ev.sampling)
+		r.SubsetRelL2, _, _ = stats(ev.subsetRelL2)
 		r.ReconRelL2, _, _ = stats(ev.reconRelL2)
 		r.IDWRelL2, _, _ = stats(ev.idwRelL2)
 		m.Sparse = r

@@ -145,7 +145,9 @@ func (c Config) Validate() error {
 	if !(c.GNORadius > 0) || !finite(c.GNORadius) {
 		return fmt.Errorf("giorom: gno_radius must be positive and finite, got %v", c.GNORadius)
 	}
-	if half := c.halfDiagonal(); c.GNORadius < half {
+	// The margin keeps a point at a cell's centre in reach despite the
+	// rounding of the squared distances the radius search compares.
+	if half := c.halfDiagonal(); c.GNORadius < half*(1+1e-9) {
 		return fmt.Errorf("giorom: gno_radius = %v is below half the latent cell diagonal %v (grid_nodes = %d over the box), so a particle could have no latent node in reach", c.GNORadius, half, c.GridNodes)
 	}
 	if err := c.Stats.Validate(c.Dim); err != nil {

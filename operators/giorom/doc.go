@@ -101,7 +101,9 @@
 // distance damping 1/(1 + d_ij) of upstream's aggregation (nn's
 // InteractionLayer takes a plain mean), the linear cross-attention to a
 // coordinate branch and the 2-expert mixture-of-experts FFN of GPTNOT
-// (grid coordinates enter the tokens instead), dropout, the projection
+// (grid coordinates enter the tokens instead), GPTNOT's normalisation of
+// the linear attention (here Shen et al.'s softmax of q over features and
+// of k over tokens), dropout, the projection
 // MLP after the GNO decode, and the 1e9-weighted position term of the
 // loss. Data splits are the caller's (upstream leaked, 1-2).
 package giorom

@@ -44,8 +44,9 @@ type Model[T tensor.Float] struct {
 //
 // softmax_features normalises each token's q over its W channels and
 // softmax_tokens each channel of k over the G tokens (Shen et al.'s
-// efficient attention, the linear attention of GNOT-type operators), so
-// the cost is O(G W^2) rather than O(G^2 W).
+// efficient attention; upstream's GPTNOT instead takes softmax over the
+// features of both q and k and divides by q . sum k), so the cost is
+// O(G W^2) rather than O(G^2 W).
 type AttnBlock[T tensor.Float] struct {
 	Norm1, Norm2 *nn.LayerNorm[T]
 	Q, K, V, O   *nn.Linear[T]

@@ -202,7 +202,8 @@ func (m *Model[T]) checkRecon(refDense []float32, nd int, idx []int, current []f
 // h * MLP([u_s / h, rho_s, PE(x_ref)]), h the reconstruction grid spacing
 // per axis (the MLP works in grid spacings, where the interpolation's
 // errors are O(1)), with
-// one exact lookup per particle. It records no gradients.
+// one exact lookup per particle; the sparse particles keep their given
+// positions. It records no gradients.
 func (m *Model[T]) Reconstruct(refDense []float32, nd int, sparseIdx []int, current []float32) ([]float32, error) {
 	ref, cur, err := m.checkRecon(refDense, nd, sparseIdx, current)
 	if err != nil {
@@ -219,6 +220,11 @@ func (m *Model[T]) Reconstruct(refDense []float32, nd int, sparseIdx []int, curr
 	out := make([]float32, nd*d)
 	for k := range out {
 		out[k] = float32(base[k] + scale[k%d]*float64(res.Data()[k]))
+	}
+	// The sparse particles' positions are given: they are kept, not
+	// re-predicted (as inverse-distance interpolation keeps them).
+	for j, i := range sparseIdx {
+		copy(out[i*d:(i+1)*d], current[j*d:(j+1)*d])
 	}
 	return out, nil
 }
