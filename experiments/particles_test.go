@@ -225,3 +225,32 @@ func TestGIOROMPipeline(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestParticleFamilies3D: GNS and GIOROM train and evaluate on 3-D MPM
+// trajectories too (a few hundred particles, one epoch).
+func TestParticleFamilies3D(t *testing.T) {
+	for _, kind := range []string{"gns", "giorom"} {
+		t.Run(kind, func(t *testing.T) {
+			dir := t.TempDir()
+			pairs := []string{"resolution = 24", "resolution = 12", "dim = 2", "dim = 3", "epochs = 2", "epochs = 1",
+				"max_bodies = 2", "max_bodies = 1", "rollout_steps = 8", "rollout_steps = 4", "radius = 0.12", "radius = 0.2"}
+			if kind == "giorom" {
+				pairs = append(pairs, `kind = "gns"`, `kind = "giorom"`, "layers = 2", "layers = 1\nsampling = 0.5\ngrid_nodes = 4\nrecon_grid = 8")
+			}
+			cfg, err := gnsRunConfig(t, dir, pairs...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := Run(context.Background(), cfg, RunOptions{Workers: 2}); err != nil {
+				t.Fatal(err)
+			}
+			m, err := ReadMetrics(cfg.RunDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(m.RolloutMSE) != 4 || m.Resolution[1] != 3 || !(m.ChamferLast > 0) || (kind == "giorom") != (m.Sparse != nil) {
+				t.Fatalf("3-D metrics %+v", m)
+			}
+		})
+	}
+}
