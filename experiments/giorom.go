@@ -61,14 +61,15 @@ func validateGIOROM(c *Config, raw []byte) error {
 	return nil
 }
 
-// buildGIOROM fits the statistics to the training trajectories and
-// builds the time-stepper and the reconstructor.
+// buildGIOROM fits the statistics and the box to the training
+// trajectories (fitParticles) and builds the time-stepper and the
+// reconstructor.
 func buildGIOROM(c *Config, s particleSetup, r *tensor.RNG) (particleModel, any, error) {
-	st, err := fitParticleStats(s)
+	st, lo, hi, err := fitParticles(s)
 	if err != nil {
 		return nil, nil, err
 	}
-	gc := c.giromConfig(s.dim, s.boxLo, s.boxHi, st).WithDefaults()
+	gc := c.giromConfig(s.dim, lo, hi, st).WithDefaults()
 	if err := gc.Validate(); err != nil {
 		if key := giromKey(err.Error()); key != "" {
 			return nil, nil, fmt.Errorf("%w (model.%s)", err, key)

@@ -3,6 +3,7 @@ package experiments
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/surrogo/surrogo/datasets"
@@ -57,14 +58,14 @@ func validateGNS(c *Config, raw []byte) error {
 	return nil
 }
 
-// buildGNS fits the normalisation statistics to the training
-// trajectories and builds the network.
+// buildGNS fits the normalisation statistics and the box to the
+// training trajectories (fitParticles) and builds the network.
 func buildGNS(c *Config, s particleSetup, r *tensor.RNG) (particleModel, any, error) {
-	st, err := fitParticleStats(s)
+	st, lo, hi, err := fitParticles(s)
 	if err != nil {
 		return nil, nil, err
 	}
-	gc := c.gnsConfig(s.dim, s.boxLo, s.boxHi, st).WithDefaults()
+	gc := c.gnsConfig(s.dim, lo, hi, st).WithDefaults()
 	if err := gc.Validate(); err != nil {
 		if key := gnsKey(err.Error()); key != "" {
 			return nil, nil, fmt.Errorf("%w (model.%s)", err, key)
@@ -89,15 +90,29 @@ func gnsKey(msg string) string {
 	return ""
 }
 
-// fitParticleStats pools the velocity and acceleration statistics over
-// every particle and frame of the training trajectories.
-func fitParticleStats(s particleSetup) (gns.Stats, error) {
+// fitParticles pools the velocity and acceleration statistics over
+// every particle and frame of the training trajectories, and returns the
+// box the models see: the data's walls widened to every training
+// position. A particle model's walls are where the particles stop, and
+// MPM particles settle up to two cells inside the wall planes the data
+// records (the walls act on grid nodes, the particles keep a cell from
+// the domain's edge); a box at the wall planes would make the rollout's
+// clamp move particles resting on the floor.
+func fitParticles(s particleSetup) (st gns.Stats, lo, hi []float64, err error) {
 	acc := gns.NewStatsAccumulator(s.dim)
-	err := s.eachTraining(func(tr *datasets.ParticleTrajectory) error { return acc.Add(tr.Positions, tr.Frames, tr.Particles) })
+	lo, hi = slices.Clone(s.boxLo), slices.Clone(s.boxHi)
+	err = s.eachTraining(func(tr *datasets.ParticleTrajectory) error {
+		for i, x := range tr.Positions {
+			a := i % tr.Dim
+			lo[a], hi[a] = math.Min(lo[a], float64(x)), math.Max(hi[a], float64(x))
+		}
+		return acc.Add(tr.Positions, tr.Frames, tr.Particles)
+	})
 	if err != nil {
-		return gns.Stats{}, err
+		return gns.Stats{}, nil, nil, err
 	}
-	return acc.Stats()
+	st, err = acc.Stats()
+	return st, lo, hi, err
 }
 
 // gnsActivations estimates the floats a GNS training step keeps per

@@ -3,6 +3,7 @@ package experiments
 import (
 	"context"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -252,5 +253,33 @@ func TestParticleFamilies3D(t *testing.T) {
 				t.Fatalf("3-D metrics %+v", m)
 			}
 		})
+	}
+}
+
+// TestFitParticlesWidensTheBox: the models' box takes in every training
+// position (MPM particles settle inside the recorded wall planes), and
+// the statistics pool every frame.
+func TestFitParticlesWidensTheBox(t *testing.T) {
+	// Two particles, three frames: one falls below the wall plane 0.1.
+	tr := &datasets.ParticleTrajectory{Frames: 3, Particles: 2, Dim: 2, Positions: []float32{
+		0.5, 0.30, 0.2, 0.12,
+		0.5, 0.28, 0.2, 0.09,
+		0.5, 0.25, 0.2, 0.07,
+	}}
+	s := particleSetup{dim: 2, boxLo: []float64{0.1, 0.1}, boxHi: []float64{0.9, 0.9},
+		eachTraining: func(fn func(*datasets.ParticleTrajectory) error) error { return fn(tr) }}
+	st, lo, hi, err := fitParticles(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lo[0] != 0.1 || math.Abs(lo[1]-0.07) > 1e-7 || hi[0] != 0.9 || hi[1] != 0.9 {
+		t.Errorf("box %v - %v, want [0.1 0.07] - [0.9 0.9]", lo, hi)
+	}
+	if s.boxLo[1] != 0.1 {
+		t.Error("fitParticles changed the data's box")
+	}
+	// y velocities -0.02, -0.03, -0.03, -0.02: mean -0.025; accelerations -0.01, +0.01.
+	if math.Abs(st.VelMean[1]+0.025) > 1e-7 || math.Abs(st.AccStd[1]-0.01) > 1e-7 {
+		t.Errorf("statistics %+v", st)
 	}
 }
