@@ -101,6 +101,61 @@ func TestGNOEncodeEqualsLoop(t *testing.T) {
 	}
 }
 
+// TestGNODecodeEqualsLoop: the decode is, for each particle, the mean
+// over the latent nodes within GNORadius of k((x - y)/r) * f(y),
+// computed here by a loop over every node.
+func TestGNODecodeEqualsLoop(t *testing.T) {
+	for _, d := range []int{2, 3} {
+		cfg := tinyConfig(d)
+		cfg.GNORadius = 1.01 * math.Sqrt(float64(d)) / 3 / 2
+		m, err := New[float64](cfg, tensor.NewRNG(6))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg = m.Cfg
+		r := tensor.NewRNG(7)
+		n := 30
+		pos := randomPositions(r, n, d)
+		g := len(m.grid) / d
+		l := cfg.Latent
+		f := tensor.RandN[float64](r, g, l)
+		out, err := m.GNODecode(autograd.Const(f), pos)
+		if err != nil {
+			t.Fatal(err)
+		}
+		worst, fewest := 0.0, g
+		for j := 0; j < n; j++ {
+			sum := make([]float64, l)
+			cnt := 0
+			for i := 0; i < g; i++ {
+				row := tensor.New[float64](1, d)
+				s := 0.0
+				for a := 0; a < d; a++ {
+					dx := pos[j*d+a] - m.grid[i*d+a]
+					s += dx * dx
+					row.Data()[a] = dx / cfg.GNORadius
+				}
+				if s > cfg.GNORadius*cfg.GNORadius {
+					continue
+				}
+				k := m.DecKernel.Forward(autograd.Const(row)).Value.Data()
+				for c := range sum {
+					sum[c] += k[c] * f.Data()[i*l+c]
+				}
+				cnt++
+			}
+			fewest = min(fewest, cnt)
+			for c := range sum {
+				worst = math.Max(worst, math.Abs(out.Value.Data()[j*l+c]-sum[c]/float64(max(cnt, 1))))
+			}
+		}
+		if worst > 1e-12 || fewest == 0 {
+			t.Errorf("%d-D: GNO decode differs from the loop by %g; fewest latent nodes in reach %d (want >= 1 inside the box)", d, worst, fewest)
+		}
+		t.Logf("%d-D: %d particles, at least %d latent nodes in reach each, max difference %.1e", d, n, fewest, worst)
+	}
+}
+
 func TestGradients(t *testing.T) {
 	d := 2
 	cfg := tinyConfig(d)
