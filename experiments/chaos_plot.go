@@ -91,6 +91,9 @@ func plotLongRolloutEnergy(r *LongRollout, figs string, opts PlotOptions) ([]str
 // by labels, one per run) with persistence (repeating the last input
 // frame) from the first such run: the figure of a comparison of models on
 // one dataset. Runs without a long rollout are left out.
+//
+// Particle models (no long rollout, a rollout MSE per step) get their
+// position MSE per step instead.
 func PlotLongRolloutComparison(runs []*Metrics, labels []string, base string, opts PlotOptions) ([]string, error) {
 	var series []plotting.Series
 	var persistence *LongRollout
@@ -105,8 +108,32 @@ func PlotLongRolloutComparison(runs []*Metrics, labels []string, base string, op
 		series = append(series, plotting.Series{Name: labels[i], X: stepAxis(r.Steps), Y: r.RelL2})
 	}
 	if persistence == nil {
+		if particles := particleRolloutSeries(runs, labels); len(particles) > 0 {
+			return writeCurves(base, plotting.Curves{XLabel: "rollout step", YLabel: "position MSE", LogY: true, Series: particles}, opts)
+		}
 		return nil, fmt.Errorf("experiments: none of the %d runs evaluated a long rollout (eval.rollout_steps)", len(runs))
 	}
 	series = append(series, plotting.Series{Name: "persistence", X: stepAxis(persistence.Steps), Y: persistence.Persistence, Dashed: true})
 	return writeCurves(base, plotting.Curves{XLabel: "rollout step", YLabel: "relative L2 error", LogY: true, Series: series}, opts)
+}
+
+// particleRolloutSeries are the particle models' position MSE per
+// rollout step over every particle (a reduced-order model's
+// reconstructed), and for a reduced-order model its subset's, dashed.
+func particleRolloutSeries(runs []*Metrics, labels []string) []plotting.Series {
+	var series []plotting.Series
+	for i, m := range runs {
+		if len(m.RolloutMSE) == 0 {
+			continue
+		}
+		all := m.RolloutMSE
+		if m.Sparse != nil {
+			all = m.Sparse.DenseRolloutMSE
+		}
+		series = append(series, plotting.Series{Name: labels[i], X: stepAxis(len(all)), Y: all})
+		if m.Sparse != nil {
+			series = append(series, plotting.Series{Name: labels[i] + " (its subset)", X: stepAxis(len(m.RolloutMSE)), Y: m.RolloutMSE, Dashed: true})
+		}
+	}
+	return series
 }

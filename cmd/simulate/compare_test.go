@@ -149,7 +149,8 @@ func TestCompareLongRollouts(t *testing.T) {
 // TestCompareParticleRollouts: particle models get a table of their
 // rollouts: a full-order model advances every particle, a reduced-order
 // one its fraction, with the MSE over all particles reconstructed and the
-// reconstruction against inverse distance.
+// reconstruction against inverse distance; -figure draws the MSE per
+// step.
 func TestCompareParticleRollouts(t *testing.T) {
 	dir := t.TempDir()
 	mse := make([]float64, 12)
@@ -175,9 +176,13 @@ func TestCompareParticleRollouts(t *testing.T) {
 		os.WriteFile(filepath.Join(run, "metrics.json"), raw, 0o644)
 		runs = append(runs, run)
 	}
-	code, out, errOut := runCLI(append([]string{"compare"}, runs...)...)
+	fig := filepath.Join(dir, "figs", "particles")
+	code, out, errOut := runCLI(append([]string{"compare", "-figure", fig}, runs...)...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if _, err := os.Stat(fig + ".png"); err != nil {
+		t.Errorf("the particle MSE figure: %v", err)
 	}
 	for _, want := range []string{
 		"| advanced | MSE step 1 | step 10 | last | all particles: step 1 |",

@@ -183,7 +183,7 @@ func runConfig(args []string, stdout, stderr io.Writer) error {
 func runCompare(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fig := fs.String("figure", "", "also draw the runs' long-rollout errors (and persistence) into FIGURE.png and FIGURE.svg")
+	fig := fs.String("figure", "", "also draw the runs' long-rollout errors (and persistence), or particle models' position MSE per step, into FIGURE.png and FIGURE.svg")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: simulate compare [-figure FIGURE] RUN_DIR [RUN_DIR ...]")
 		fs.PrintDefaults()
