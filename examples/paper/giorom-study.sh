@@ -25,5 +25,5 @@ for m in "${materials[@]}"; do
 		nice -n 10 "$sim" run -q -set "name=giorom-$m-cpu-$s" -set "model.sampling=0.$(printf %02d "$s")" \
 			-set "model.radius=$r" -set "model.recon_grid=$g" "examples/paper/giorom-$m-cpu.toml"
 	done
-	"$sim" compare "runs/gns-$m-cpu" "runs/giorom-$m-cpu-25" "runs/giorom-$m-cpu-10" "runs/giorom-$m-cpu-5"
+	"$sim" compare -figure "docs/figures/giorom-$m-rollout-mse" "runs/gns-$m-cpu" "runs/giorom-$m-cpu-25" "runs/giorom-$m-cpu-10" "runs/giorom-$m-cpu-5"
 done
