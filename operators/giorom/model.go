@@ -315,41 +315,17 @@ func (m *Model[T]) inputs(window []float64, n int) (nodes, edges *autograd.Var[T
 	}
 	nf := m.feat.Nodes(window, c, n)
 	ef := m.feat.Edges(last, gg.Senders, gg.Receivers)
-	nodes = autograd.Const(toTensor[T](nf, n, m.feat.NodeWidth(c)))
-	edges = autograd.Const(toTensor[T](ef, g.Len(), m.feat.EdgeWidth()))
+	nodes = autograd.Const(lagrangian.Tensor[T](nf, n, m.feat.NodeWidth(c)))
+	edges = autograd.Const(lagrangian.Tensor[T](ef, g.Len(), m.feat.EdgeWidth()))
 	return nodes, edges, g, nil
-}
-
-func toTensor[T tensor.Float](v []float64, shape ...int) *tensor.Tensor[T] {
-	t := tensor.New[T](shape...)
-	for k, x := range v {
-		t.Data()[k] = T(x)
-	}
-	return t
-}
-
-func toFloat32(v []float64) []float32 {
-	out := make([]float32, len(v))
-	for k, x := range v {
-		out[k] = float32(x)
-	}
-	return out
 }
 
 // checkPositions converts a flat [frames, n, d] float32 array to float64,
 // rejecting a wrong length and non-finite values.
 func (m *Model[T]) checkPositions(what string, pos []float32, frames, n int) ([]float64, error) {
-	d := m.Cfg.Dim
-	if n < 1 || len(pos) != frames*n*d {
-		return nil, fmt.Errorf("giorom: %s has %d values, want [%d frames, n = %d particles, %d] = %d (n >= 1)", what, len(pos), frames, n, d, frames*n*d)
-	}
-	out := make([]float64, len(pos))
-	for k, x := range pos {
-		v := float64(x)
-		if !finite(v) {
-			return nil, fmt.Errorf("giorom: %s: frame %d particle %d coordinate %d is %v", what, k/(n*d), k/d%n, k%d, v)
-		}
-		out[k] = v
+	out, err := lagrangian.Positions(what, pos, frames, n, m.Cfg.Dim)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", "giorom", err)
 	}
 	return out, nil
 }
@@ -481,7 +457,7 @@ func (m *Model[T]) stepLoss(pos []float64, ns int, noise []float64) (*autograd.V
 	}
 	// GNS's target: the next position keeps the last input's noise.
 	acc := lagrangian.TargetAcc(lagrangian.NoisyTarget(pos[(c+1)*fn:], lastNoise), window[c*fn:], window[(c-1)*fn:c*fn])
-	target := autograd.Const(toTensor[T](m.feat.NormalizeAcc(acc), ns, d))
+	target := autograd.Const(lagrangian.Tensor[T](m.feat.NormalizeAcc(acc), ns, d))
 	pred, err := m.Forward(nodes, edges, g, window[c*fn:])
 	if err != nil {
 		return nil, err
@@ -501,9 +477,9 @@ func (m *Model[T]) Step(history []float32, ns int) ([]float32, error) {
 	}
 	next, err := m.step(window, ns)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("giorom: %w", err)
 	}
-	return toFloat32(next), nil
+	return lagrangian.Float32(next), nil
 }
 
 // step is Step on a float64 window.
@@ -529,14 +505,7 @@ func (m *Model[T]) step(window []float64, n int) ([]float64, error) {
 	for k, x := range norm.Data() {
 		a[k] = float64(x)
 	}
-	next := lagrangian.Integrate(window[c*fn:], window[(c-1)*fn:c*fn], m.feat.DenormalizeAcc(a))
-	for k, x := range next {
-		if !finite(x) {
-			return nil, fmt.Errorf("giorom: predicted position of particle %d, coordinate %d is %v", k/d, k%d, x)
-		}
-		next[k] = math.Max(m.Cfg.BoxLo[k%d], math.Min(m.Cfg.BoxHi[k%d], x))
-	}
-	return next, nil
+	return lagrangian.Advance(window, m.feat.DenormalizeAcc(a), m.Cfg.BoxLo, m.Cfg.BoxHi)
 }
 
 // Rollout predicts steps frames [steps, ns, d] of the sparse particles
@@ -545,25 +514,13 @@ func (m *Model[T]) step(window []float64, n int) ([]float64, error) {
 // into the box as in Step). It stops with ctx's error when ctx is done,
 // checked before every step, and wraps a step's error with its index.
 func (m *Model[T]) Rollout(ctx context.Context, history []float32, ns, steps int) ([]float32, error) {
-	if steps < 0 {
-		return nil, fmt.Errorf("giorom: rollout of %d steps", steps)
-	}
 	window, err := m.checkPositions("history", history, m.Cfg.History+1, ns)
 	if err != nil {
 		return nil, err
 	}
-	fn := ns * m.Cfg.Dim
-	out := make([]float32, 0, steps*fn)
-	for s := 0; s < steps; s++ {
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("giorom: rollout stopped before step %d of %d: %w", s, steps, err)
-		}
-		next, err := m.step(window, ns)
-		if err != nil {
-			return nil, fmt.Errorf("giorom: rollout step %d: %w", s, err)
-		}
-		out = append(out, toFloat32(next)...)
-		window = append(window[fn:], next...)
+	out, err := lagrangian.Rollout(ctx, window, ns*m.Cfg.Dim, steps, func(w []float64) ([]float64, error) { return m.step(w, ns) })
+	if err != nil {
+		return nil, fmt.Errorf("giorom: %w", err)
 	}
 	return out, nil
 }

@@ -1,0 +1,86 @@
+package lagrangian
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/surrogo/surrogo/tensor"
+)
+
+// Positions converts a flat [frames, n, d] float32 array to float64,
+// refusing a wrong length (n >= 1) and non-finite values; what names the
+// array in the error.
+func Positions(what string, pos []float32, frames, n, d int) ([]float64, error) {
+	if n < 1 || len(pos) != frames*n*d {
+		return nil, fmt.Errorf("%s has %d values, want [%d frames, n = %d particles, %d] = %d (n >= 1)", what, len(pos), frames, n, d, frames*n*d)
+	}
+	out := make([]float64, len(pos))
+	for k, x := range pos {
+		v := float64(x)
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("%s: frame %d particle %d coordinate %d is %v", what, k/(n*d), k/d%n, k%d, v)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+// Tensor copies v into a new tensor of the given shape.
+func Tensor[T tensor.Float](v []float64, shape ...int) *tensor.Tensor[T] {
+	t := tensor.New[T](shape...)
+	for k, x := range v {
+		t.Data()[k] = T(x)
+	}
+	return t
+}
+
+// Float32 converts v to float32.
+func Float32(v []float64) []float32 {
+	out := make([]float32, len(v))
+	for k, x := range v {
+		out[k] = float32(x)
+	}
+	return out
+}
+
+// Advance integrates the de-normalised accelerations acc [n, d] from the
+// last two frames of window [C+1, n, d] (Integrate) and clamps the new
+// positions into the box [lo, hi], as the simulator's walls keep the
+// particles in; a non-finite prediction is an error naming the particle.
+func Advance(window, acc, lo, hi []float64) ([]float64, error) {
+	d := len(lo)
+	fn := len(acc)
+	c := len(window)/fn - 1
+	next := Integrate(window[c*fn:], window[(c-1)*fn:c*fn], acc)
+	for k, x := range next {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, fmt.Errorf("predicted position of particle %d, coordinate %d is %v", k/d, k%d, x)
+		}
+		next[k] = math.Max(lo[k%d], math.Min(hi[k%d], x))
+	}
+	return next, nil
+}
+
+// Rollout feeds step's prediction [fn] back as the newest frame of window
+// [C+1, fn] steps times and returns the predictions [steps, fn] (float64
+// between steps). It stops with ctx's error, checked before every step,
+// and wraps a step's error with its index.
+func Rollout(ctx context.Context, window []float64, fn, steps int, step func(window []float64) ([]float64, error)) ([]float32, error) {
+	if steps < 0 {
+		return nil, fmt.Errorf("rollout of %d steps", steps)
+	}
+	out := make([]float32, 0, steps*fn)
+	for s := 0; s < steps; s++ {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("rollout stopped before step %d of %d: %w", s, steps, err)
+		}
+		next, err := step(window)
+		if err != nil {
+			return nil, fmt.Errorf("rollout step %d: %w", s, err)
+		}
+		out = append(out, Float32(next)...)
+		window = append(window[fn:], next...)
+	}
+	return out, nil
+}
