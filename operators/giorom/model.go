@@ -304,19 +304,10 @@ func (m *Model[T]) Forward(nodes, edges *autograd.Var[T], g *nn.Edges, pos []flo
 // [C+1, n, d] and the features. The search runs in an unbounded box, so
 // noise pushing a particle slightly through a wall does not fail it.
 func (m *Model[T]) inputs(window []float64, n int) (nodes, edges *autograd.Var[T], g *nn.Edges, err error) {
-	c, d := m.Cfg.History, m.Cfg.Dim
-	last := window[c*n*d:]
-	gg, err := geometry.RadiusGraph(last, d, geometry.Box{}, m.Cfg.Radius, true)
+	nodes, edges, g, err = lagrangian.Inputs[T](m.feat, window, m.Cfg.History, n, m.Cfg.Radius)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("giorom: radius graph: %w", err)
+		return nil, nil, nil, fmt.Errorf("giorom: %w", err)
 	}
-	if g, err = nn.NewEdges(n, gg.Senders, gg.Receivers, gg.Offsets); err != nil {
-		return nil, nil, nil, err
-	}
-	nf := m.feat.Nodes(window, c, n)
-	ef := m.feat.Edges(last, gg.Senders, gg.Receivers)
-	nodes = autograd.Const(lagrangian.Tensor[T](nf, n, m.feat.NodeWidth(c)))
-	edges = autograd.Const(lagrangian.Tensor[T](ef, g.Len(), m.feat.EdgeWidth()))
 	return nodes, edges, g, nil
 }
 

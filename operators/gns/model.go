@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/surrogo/surrogo/autograd"
-	"github.com/surrogo/surrogo/geometry"
 	"github.com/surrogo/surrogo/nn"
 	"github.com/surrogo/surrogo/operators/internal/lagrangian"
 	"github.com/surrogo/surrogo/tensor"
@@ -80,19 +79,10 @@ func (m *Model[T]) Forward(nodes, edges *autograd.Var[T], g *nn.Edges) *autograd
 // never fails on positions outside the walls (noise can push a particle
 // on a wall slightly outside); the walls enter only the features.
 func (m *Model[T]) inputs(window []float64, n int) (nodes, edges *autograd.Var[T], g *nn.Edges, err error) {
-	c, d := m.Cfg.History, m.Cfg.Dim
-	last := window[c*n*d:]
-	gg, err := geometry.RadiusGraph(last, d, geometry.Box{}, m.Cfg.Radius, true)
+	nodes, edges, g, err = lagrangian.Inputs[T](m.feat, window, m.Cfg.History, n, m.Cfg.Radius)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("gns: radius graph: %w", err)
+		return nil, nil, nil, fmt.Errorf("gns: %w", err)
 	}
-	if g, err = nn.NewEdges(n, gg.Senders, gg.Receivers, gg.Offsets); err != nil {
-		return nil, nil, nil, err
-	}
-	nf := m.feat.Nodes(window, c, n)
-	ef := m.feat.Edges(last, gg.Senders, gg.Receivers)
-	nodes = autograd.Const(lagrangian.Tensor[T](nf, n, m.feat.NodeWidth(c)))
-	edges = autograd.Const(lagrangian.Tensor[T](ef, g.Len(), m.feat.EdgeWidth()))
 	return nodes, edges, g, nil
 }
 

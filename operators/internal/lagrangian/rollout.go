@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/surrogo/surrogo/autograd"
+	"github.com/surrogo/surrogo/geometry"
+	"github.com/surrogo/surrogo/nn"
 	"github.com/surrogo/surrogo/tensor"
 )
 
@@ -83,4 +86,23 @@ func Rollout(ctx context.Context, window []float64, fn, steps int, step func(win
 		window = append(window[fn:], next...)
 	}
 	return out, nil
+}
+
+// Inputs builds the radius graph (self loops included) on the last
+// positions of window [c+1, n, d] and the node and edge features of f.
+// The search runs in an unbounded box, so noise pushing a particle
+// slightly through a wall does not fail it; the walls enter only the
+// features.
+func Inputs[T tensor.Float](f Features, window []float64, c, n int, radius float64) (nodes, edges *autograd.Var[T], g *nn.Edges, err error) {
+	last := window[c*n*f.Dim:]
+	gg, err := geometry.RadiusGraph(last, f.Dim, geometry.Box{}, radius, true)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("radius graph: %w", err)
+	}
+	if g, err = nn.NewEdges(n, gg.Senders, gg.Receivers, gg.Offsets); err != nil {
+		return nil, nil, nil, err
+	}
+	nodes = autograd.Const(Tensor[T](f.Nodes(window, c, n), n, f.NodeWidth(c)))
+	edges = autograd.Const(Tensor[T](f.Edges(last, gg.Senders, gg.Receivers), g.Len(), f.EdgeWidth()))
+	return nodes, edges, g, nil
 }
