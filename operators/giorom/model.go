@@ -492,11 +492,7 @@ func (m *Model[T]) step(window []float64, n int) ([]float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := make([]float64, fn)
-	for k, x := range norm.Data() {
-		a[k] = float64(x)
-	}
-	return lagrangian.Advance(window, m.feat.DenormalizeAcc(a), m.Cfg.BoxLo, m.Cfg.BoxHi)
+	return lagrangian.NextPositions(m.feat, window, norm, m.Cfg.BoxLo, m.Cfg.BoxHi)
 }
 
 // Rollout predicts steps frames [steps, ns, d] of the sparse particles

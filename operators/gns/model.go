@@ -154,7 +154,6 @@ func (m *Model[T]) Step(history []float32, n int) ([]float32, error) {
 
 // step is Step on a float64 window.
 func (m *Model[T]) step(window []float64, n int) ([]float64, error) {
-	fn := n * m.Cfg.Dim
 	var norm *tensor.Tensor[T]
 	var err error
 	autograd.NoGrad(func() {
@@ -167,11 +166,7 @@ func (m *Model[T]) step(window []float64, n int) ([]float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := make([]float64, fn)
-	for k, x := range norm.Data() {
-		a[k] = float64(x)
-	}
-	return lagrangian.Advance(window, m.feat.DenormalizeAcc(a), m.Cfg.BoxLo, m.Cfg.BoxHi)
+	return lagrangian.NextPositions(m.feat, window, norm, m.Cfg.BoxLo, m.Cfg.BoxHi)
 }
 
 // Rollout predicts steps frames [steps, n, d] from history [C+1, n, d],

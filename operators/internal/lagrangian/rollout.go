@@ -106,3 +106,14 @@ func Inputs[T tensor.Float](f Features, window []float64, c, n int, radius float
 	edges = autograd.Const(Tensor[T](f.Edges(last, gg.Senders, gg.Receivers), g.Len(), f.EdgeWidth()))
 	return nodes, edges, g, nil
 }
+
+// NextPositions de-normalises a model's accelerations norm [n, d] with f
+// and advances window [C+1, n, d] by them (Advance, clamped into [lo,
+// hi]).
+func NextPositions[T tensor.Float](f Features, window []float64, norm *tensor.Tensor[T], lo, hi []float64) ([]float64, error) {
+	a := make([]float64, norm.Len())
+	for k, x := range norm.Data() {
+		a[k] = float64(x)
+	}
+	return Advance(window, f.DenormalizeAcc(a), lo, hi)
+}
