@@ -178,6 +178,10 @@ func (c *Config) validate(md toml.MetaData, raw []byte) error {
 	if err := checkName(c.Name); err != nil {
 		return c.fail(raw, "name", "%v", err)
 	}
+	if c.Seed > math.MaxInt64 {
+		// config.toml records the seed as a TOML integer, a signed 64-bit one.
+		return c.fail(raw, "seed", "must be at most %d, found %d", int64(math.MaxInt64), c.Seed)
+	}
 	if err := checkRunDir(c.RunDir()); err != nil {
 		return c.fail(raw, "run_dir", "%v", err)
 	}
