@@ -63,9 +63,10 @@ type Metrics struct {
 // reconstructed from them, the relative L2 over the subset alone, the
 // time-stepper's and the reconstruction's seconds per frame, and the
 // reconstruction of every particle from the stored positions of the
-// subset (relative L2 of the displacement from the first frame; every
-// fifth frame of the rollout range) against inverse-distance
-// interpolation of the same.
+// subset (relative L2 of the displacement from the first frame, on every
+// tenth frame from the first predicted one to the end) against
+// inverse-distance interpolation of the same and against the model's
+// interpolant before training.
 type SparseMetrics struct {
 	Sampling             float64   `json:"sampling"`
 	DenseRolloutMSE      []float64 `json:"dense_rollout_mse"`
@@ -74,6 +75,7 @@ type SparseMetrics struct {
 	ReconSecondsPerFrame float64   `json:"recon_seconds_per_frame"`
 	ReconRelL2           float64   `json:"recon_rel_l2"`
 	IDWRelL2             float64   `json:"idw_rel_l2"`
+	InterpRelL2          float64   `json:"interp_rel_l2"`
 }
 
 // Evaluate runs the evaluate stage: loads the last checkpoint, predicts the

@@ -134,7 +134,7 @@ func checkFiniteMetrics(m *Metrics) error {
 			name string
 			v    float64
 		}{{"sparse.sampling", r.Sampling}, {"sparse.subset_rel_l2", r.SubsetRelL2}, {"sparse.step_seconds_per_frame", r.StepSecondsPerFrame},
-			{"sparse.recon_seconds_per_frame", r.ReconSecondsPerFrame}, {"sparse.recon_rel_l2", r.ReconRelL2}, {"sparse.idw_rel_l2", r.IDWRelL2}} {
+			{"sparse.recon_seconds_per_frame", r.ReconSecondsPerFrame}, {"sparse.recon_rel_l2", r.ReconRelL2}, {"sparse.idw_rel_l2", r.IDWRelL2}, {"sparse.interp_rel_l2", r.InterpRelL2}} {
 			if err := bad(c.name, c.v); err != nil {
 				return err
 			}

@@ -46,7 +46,7 @@ type ModelConfig struct {
 	Sampling  float64 `toml:"sampling" doc:"giorom: fraction of the particles the time-stepper advances, in (0, 1] (default 0.25)"`
 	GridNodes int     `toml:"grid_nodes" doc:"giorom: latent grid nodes per axis over the box (0: 32 in 2-D, 16 in 3-D)"`
 	GNORadius float64 `toml:"gno_radius" doc:"giorom: neighbourhood radius of the graph neural operator between particles and the latent grid (0: two grid spacings)"`
-	ReconGrid int     `toml:"recon_grid" doc:"giorom: nodes per axis of the grid the dense reconstruction splats the sparse displacements onto (0: 64 in 2-D, 32 in 3-D)"`
+	ReconGrid int     `toml:"recon_grid" doc:"giorom: nodes per axis of the grid the dense reconstruction splats the sparse displacements onto (0: 32 in 2-D, 16 in 3-D)"`
 }
 
 // TrainConfig is the [train] section.

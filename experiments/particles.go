@@ -46,6 +46,8 @@ type sparseParticleModel interface {
 	// Reconstruct returns all nd particles' positions from their
 	// reference positions and the subset's current ones.
 	Reconstruct(refDense []float32, nd int, sparseIdx []int, current []float32) ([]float32, error)
+	// Interpolate is Reconstruct without what training learnt.
+	Interpolate(refDense []float32, nd int, sparseIdx []int, current []float32) ([]float32, error)
 }
 
 // particleArch is what differs between particle model families: their
@@ -594,7 +596,8 @@ type particleRollouts struct {
 	seconds      float64                        // rolling out (the time-stepper)
 	reconSeconds float64                        // reconstructing the predicted frames (sparse models)
 	reconRelL2   []float64                      // reconstruction from the stored subset: the model's
-	idwRelL2     []float64                      // and inverse-distance interpolation's
+	idwRelL2     []float64                      // inverse-distance interpolation's
+	interpRelL2  []float64                      // and the model's untrained interpolant's
 	sampling     []float64                      // fraction of the particles advanced, per trajectory
 	steps        int
 }
@@ -687,32 +690,45 @@ func (p *particleTraining) reconstructFrames(sm sparseParticleModel, k, n int, i
 	return dense, nil
 }
 
-// judgeReconstruction compares, on the stored frames of the rollout's
-// range (every fifth), the reconstruction of every particle from the
-// stored positions of the subset idx with inverse-distance interpolation
-// of the same: relative L2 of the displacement from the reference frame.
+// reconFrameStride is the stride of the stored frames on which
+// judgeReconstruction scores the reconstruction.
+const reconFrameStride = 10
+
+// judgeReconstruction compares, on every tenth stored frame from the
+// first predicted one to the trajectory's end (not only the rollout's
+// range: the far frames, after splashes and collapses, are the hard
+// ones), the reconstruction of every particle from the stored positions
+// of the subset idx with inverse-distance interpolation of the same and
+// with the model's interpolant before training: relative L2 of the
+// displacement from the reference frame.
 func (p *particleTraining) judgeReconstruction(ev *particleRollouts, sm sparseParticleModel, k int, tr *datasets.ParticleTrajectory, idx []int, in int) error {
 	full := tr.Particles * tr.Dim
-	var nnNum, idwNum, den float64
-	for t := in; t < in+ev.steps; t += 5 {
+	methods := []struct {
+		name string
+		f    func(ref []float32, nd int, idx []int, cur []float32) ([]float32, error)
+		num  float64
+	}{{name: "reconstruction", f: sm.Reconstruct}, {name: "inverse-distance reconstruction", f: func(ref []float32, nd int, idx []int, cur []float32) ([]float32, error) {
+		return giorom.InverseDistanceReconstruct(ref, nd, tr.Dim, idx, cur)
+	}}, {name: "interpolation", f: sm.Interpolate}}
+	var den float64
+	for t := in; t < tr.Frames; t += reconFrameStride {
 		frame := tr.Positions[t*full : (t+1)*full]
 		cur := subsetOf(&datasets.ParticleTrajectory{Frames: 1, Particles: tr.Particles, Dim: tr.Dim, Positions: frame}, idx).Positions
-		nnPred, err := sm.Reconstruct(p.refs[k], tr.Particles, idx, cur)
-		if err != nil {
-			return fmt.Errorf("experiments: reconstructing stored frame %d of test trajectory %d: %w", t, k, err)
+		for m := range methods {
+			pred, err := methods[m].f(p.refs[k], tr.Particles, idx, cur)
+			if err != nil {
+				return fmt.Errorf("experiments: %s of stored frame %d of test trajectory %d: %w", methods[m].name, t, k, err)
+			}
+			methods[m].num += meanSquare(pred, frame)
 		}
-		idwPred, err := giorom.InverseDistanceReconstruct(p.refs[k], tr.Particles, tr.Dim, idx, cur)
-		if err != nil {
-			return fmt.Errorf("experiments: inverse-distance reconstruction of stored frame %d of test trajectory %d: %w", t, k, err)
-		}
-		nnNum += meanSquare(nnPred, frame)
-		idwNum += meanSquare(idwPred, frame)
 		den += meanSquare(frame, p.refs[k])
 	}
 	if den == 0 {
 		return fmt.Errorf("experiments: test trajectory %d does not move from its first frame: a relative reconstruction error is undefined", k)
 	}
-	ev.reconRelL2, ev.idwRelL2 = append(ev.reconRelL2, math.Sqrt(nnNum/den)), append(ev.idwRelL2, math.Sqrt(idwNum/den))
+	ev.reconRelL2 = append(ev.reconRelL2, math.Sqrt(methods[0].num/den))
+	ev.idwRelL2 = append(ev.idwRelL2, math.Sqrt(methods[1].num/den))
+	ev.interpRelL2 = append(ev.interpRelL2, math.Sqrt(methods[2].num/den))
 	return nil
 }
 
@@ -770,6 +786,7 @@ func (ev *particleRollouts) metrics(params int) *Metrics {
 		r.SubsetRelL2, _, _ = stats(ev.subsetRelL2)
 		r.ReconRelL2, _, _ = stats(ev.reconRelL2)
 		r.IDWRelL2, _, _ = stats(ev.idwRelL2)
+		r.InterpRelL2, _, _ = stats(ev.interpRelL2)
 		m.Sparse = r
 	}
 	return m

@@ -201,7 +201,7 @@ func TestGIOROMPipeline(t *testing.T) {
 	if r.Sampling < 0.49 || r.Sampling > 0.52 {
 		t.Errorf("sampling %v, want about 0.5 of the particles", r.Sampling)
 	}
-	if !(r.ReconRelL2 > 0) || !(r.IDWRelL2 > 0) || !(r.ReconSecondsPerFrame > 0) || !(m.ChamferLast > 0) {
+	if !(r.ReconRelL2 > 0) || !(r.IDWRelL2 > 0) || !(r.InterpRelL2 > 0) || !(r.ReconSecondsPerFrame > 0) || !(m.ChamferLast > 0) {
 		t.Errorf("sparse metrics %+v, Chamfer %v: expected positive errors and times", r, m.ChamferLast)
 	}
 	f, err := datasets.Open(filepath.Join(cfg.RunDir(), "predictions.h5"))

@@ -170,7 +170,7 @@ func TestCompareParticleRollouts(t *testing.T) {
 			"rollout_mse": mse, "chamfer_last": 3e-5}
 		if kind == "giorom" {
 			m["sparse"] = map[string]any{"sampling": 0.1, "dense_rollout_mse": dense, "subset_rel_l2": 0.05, "step_seconds_per_frame": 0.005,
-				"recon_seconds_per_frame": 0.015, "recon_rel_l2": 0.08, "idw_rel_l2": 0.12}
+				"recon_seconds_per_frame": 0.015, "recon_rel_l2": 0.08, "idw_rel_l2": 0.12, "interp_rel_l2": 0.09}
 		}
 		raw, _ := json.Marshal(m)
 		os.WriteFile(filepath.Join(run, "metrics.json"), raw, 0o644)
@@ -187,7 +187,7 @@ func TestCompareParticleRollouts(t *testing.T) {
 	for _, want := range []string{
 		"| advanced | MSE step 1 | step 10 | last | all particles: step 1 |",
 		"gns | 100% | 1e-06 | 1e-05 | 1.2e-05 | 1e-06 | 1e-05 | 1.2e-05 | 3e-05 | 0.02 | 0.02 | 0.001 | - | - |",
-		"giorom | 10.0% | 1e-06 | 1e-05 | 1.2e-05 | 2e-06 | 2e-05 | 2.4e-05 | 3e-05 | 0.005 | 0.02 | 0.001 | 0.08 | 0.12 |",
+		"giorom | 10.0% | 1e-06 | 1e-05 | 1.2e-05 | 2e-06 | 2e-05 | 2.4e-05 | 3e-05 | 0.005 | 0.02 | 0.001 | 0.08 | 0.09 | 0.12 |",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)

@@ -262,7 +262,8 @@ func printCompare(w io.Writer, dirs []string) error {
 // time-stepper's seconds per step and with the reconstruction of every
 // particle, against the solver's per frame, and a reduced-order
 // model's reconstruction from the stored subset against inverse-distance
-// interpolation (relative L2 of the displacement).
+// interpolation and its own untrained interpolant (relative L2 of the
+// displacement).
 func printParticleRollouts(w io.Writer, dirs []string, metrics []*experiments.Metrics) {
 	header := false
 	for i, m := range metrics {
@@ -271,8 +272,8 @@ func printParticleRollouts(w io.Writer, dirs []string, metrics []*experiments.Me
 		}
 		if !header {
 			fmt.Fprintln(w)
-			fmt.Fprintln(w, "| run | advanced | MSE step 1 | step 10 | last | all particles: step 1 | step 10 | last | Chamfer (last) | s/step | + reconstruction | solver s/frame | reconstruction rel L2 | inverse distance |")
-			fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+			fmt.Fprintln(w, "| run | advanced | MSE step 1 | step 10 | last | all particles: step 1 | step 10 | last | Chamfer (last) | s/step | + reconstruction | solver s/frame | reconstruction rel L2 | untrained | inverse distance |")
+			fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 			header = true
 		}
 		at := func(v []float64, k int) string {
@@ -281,14 +282,14 @@ func printParticleRollouts(w io.Writer, dirs []string, metrics []*experiments.Me
 			}
 			return fmt.Sprintf("%.3g", v[k-1])
 		}
-		frac, dense, step, recon, idw := "100%", m.RolloutMSE, m.InferenceSecondsPerSample, "-", "-"
+		frac, dense, step, recon, interp, idw := "100%", m.RolloutMSE, m.InferenceSecondsPerSample, "-", "-", "-"
 		if r := m.Sparse; r != nil {
 			frac, dense, step = fmt.Sprintf("%.1f%%", 100*r.Sampling), r.DenseRolloutMSE, r.StepSecondsPerFrame
-			recon, idw = fmt.Sprintf("%.3g", r.ReconRelL2), fmt.Sprintf("%.3g", r.IDWRelL2)
+			recon, interp, idw = fmt.Sprintf("%.3g", r.ReconRelL2), fmt.Sprintf("%.3g", r.InterpRelL2), fmt.Sprintf("%.3g", r.IDWRelL2)
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %.3g | %.3g | %.3g | %.3g | %s | %s |\n", compareLabel(dirs[i], ""), frac,
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %.3g | %.3g | %.3g | %.3g | %s | %s | %s |\n", compareLabel(dirs[i], ""), frac,
 			at(m.RolloutMSE, 1), at(m.RolloutMSE, 10), at(m.RolloutMSE, len(m.RolloutMSE)), at(dense, 1), at(dense, 10), at(dense, len(dense)),
-			m.ChamferLast, step, m.InferenceSecondsPerSample, m.SolverSecondsPerSample, recon, idw)
+			m.ChamferLast, step, m.InferenceSecondsPerSample, m.SolverSecondsPerSample, recon, interp, idw)
 	}
 }
 

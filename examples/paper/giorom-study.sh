@@ -5,8 +5,8 @@
 # 5% of the particles (giorom-MATERIAL-cpu.toml with model.sampling set
 # and the sparse-graph radius 0.02 / sqrt(sampling), so a sampled
 # particle keeps about as many neighbours as in the GNS, and the
-# reconstruction's splat grid 128 sqrt(sampling) nodes per axis, about one
-# sampled particle per cell: 64, 40, 29), one resumable
+# reconstruction's splat grid 64 sqrt(sampling) nodes per axis, about four
+# sampled particles per cell: 32, 20, 14), one resumable
 # run after another (kill it and start again: finished stages are
 # skipped, training continues from its last completed step); then one
 # comparison table per material.
@@ -21,7 +21,7 @@ for m in "${materials[@]}"; do
 	nice -n 10 "$sim" run -q "examples/paper/gns-$m-cpu.toml"
 	for s in 25 10 5; do
 		r=$(awk "BEGIN { printf \"%.4f\", 0.02 / sqrt($s / 100) }")
-		g=$(awk "BEGIN { printf \"%d\", 128 * sqrt($s / 100) + 0.5 }")
+		g=$(awk "BEGIN { printf \"%d\", 64 * sqrt($s / 100) + 0.5 }")
 		nice -n 10 "$sim" run -q -set "name=giorom-$m-cpu-$s" -set "model.sampling=0.$(printf %02d "$s")" \
 			-set "model.radius=$r" -set "model.recon_grid=$g" "examples/paper/giorom-$m-cpu.toml"
 	done

@@ -32,7 +32,7 @@ type Config struct {
 
 	// Dense reconstruction (neural field), trained by Loss when Recon is set.
 	Recon        bool `json:"recon"`         // build the reconstructor and add its loss
-	ReconGrid    int  `json:"recon_grid"`    // splat grid nodes per axis; default 64 (2-D), 32 (3-D)
+	ReconGrid    int  `json:"recon_grid"`    // splat grid nodes per axis; default 32 (2-D), 16 (3-D)
 	ReconSamples int  `json:"recon_samples"` // jittered lookups averaged per query in training; default 8
 	PELevels     int  `json:"pe_levels"`     // sin/cos levels of the positional encoding; default 3
 	ReconHidden  int  `json:"recon_hidden"`  // width of the residual MLP's two hidden layers; default 64
@@ -44,8 +44,8 @@ const mlpHidden = 2
 
 // WithDefaults fills zero fields: History 5, Latent 128,
 // InteractionLayers 2, GridNodes 32 in 2-D and 16 in 3-D, KernelHidden
-// 64, AttentionLayers 2, AttentionWidth 128, Sampling 0.25, ReconGrid 64
-// in 2-D and 32 in 3-D, ReconSamples 8, PELevels 3, ReconHidden 64, and,
+// 64, AttentionLayers 2, AttentionWidth 128, Sampling 0.25, ReconGrid 32
+// in 2-D and 16 in 3-D, ReconSamples 8, PELevels 3, ReconHidden 64, and,
 // when the box is given, GNORadius = 2 h with h the largest grid spacing.
 func (c Config) WithDefaults() Config {
 	fill := func(p *int, v int) {
@@ -58,10 +58,10 @@ func (c Config) WithDefaults() Config {
 	fill(&c.InteractionLayers, 2)
 	if c.Dim == 3 {
 		fill(&c.GridNodes, 16)
-		fill(&c.ReconGrid, 32)
+		fill(&c.ReconGrid, 16)
 	} else {
 		fill(&c.GridNodes, 32)
-		fill(&c.ReconGrid, 64)
+		fill(&c.ReconGrid, 32)
 	}
 	fill(&c.KernelHidden, 64)
 	fill(&c.AttentionLayers, 2)
@@ -186,9 +186,10 @@ func (c Config) LatentNodes() int {
 	return n
 }
 
-// reconIn is the residual MLP's input width: the sampled displacement
-// (d), the sampled density (1) and the positional encoding (2 PELevels d).
-func (c Config) reconIn() int { return c.Dim + 1 + 2*c.PELevels*c.Dim }
+// reconIn is the residual MLP's input width: the fitted displacement
+// (d), its gradient (d^2), the sampled density (1) and the positional
+// encoding (2 PELevels d).
+func (c Config) reconIn() int { return c.Dim + c.Dim*c.Dim + 1 + 2*c.PELevels*c.Dim }
 
 func linearCount(in, out int) int { return in*out + out }
 
@@ -215,7 +216,7 @@ func (c Config) ParamCount() int {
 }
 
 // ReconParamCount is the number of parameters of the reconstructor's
-// residual MLP [d + 1 + 2 PELevels d, ReconHidden, ReconHidden, d].
+// residual MLP [d + d^2 + 1 + 2 PELevels d, ReconHidden, ReconHidden, d].
 func (c Config) ReconParamCount() int {
 	c = c.WithDefaults()
 	h := c.ReconHidden

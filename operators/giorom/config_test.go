@@ -9,7 +9,7 @@ import (
 func TestDefaults(t *testing.T) {
 	for _, tc := range []struct {
 		dim, grid, recon int
-	}{{2, 32, 64}, {3, 16, 32}} {
+	}{{2, 32, 32}, {3, 16, 16}} {
 		cfg := Config{Dim: tc.dim, Radius: 0.05, BoxLo: make([]float64, tc.dim), BoxHi: tinyConfig(tc.dim).BoxHi, Stats: unitStats(tc.dim)}.WithDefaults()
 		if cfg.History != 5 || cfg.Latent != 128 || cfg.InteractionLayers != 2 || cfg.GridNodes != tc.grid ||
 			cfg.KernelHidden != 64 || cfg.AttentionLayers != 2 || cfg.AttentionWidth != 128 || cfg.Sampling != 0.25 ||

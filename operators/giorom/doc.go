@@ -53,28 +53,34 @@
 //
 // From the sparse particles S at reference positions x_s(0) (the
 // trajectory's first frame) and current positions x_s(t), with u_s =
-// x_s(t) - x_s(0), every particle's position is predicted at its
-// reference position x = x(0):
+// x_s(t) - x_s(0) and g = (x - lo) / h in grid spacings, every particle
+// is predicted at its reference position x = x(0):
 //
-//	U(node), rho(node) = sum_s w_s(node) [u_s, 1]          multilinear splat at x_s(0), ReconGrid^d nodes
-//	u(x)  = S_x(U) / S_x(rho)  where S_x(rho) > 1e-5, else 0   (S_x: multilinear lookup at x)
-//	x^(t) = x + u(x) + h MLP([u(x) / h, S_x(rho), PE(x)])        h: grid spacing per axis
-//	PE(x) = sin(2^l pi x^), cos(2^l pi x^),  l < PELevels,  x^ = (x - lo) / (hi - lo)
+//	M(node) = sum_s w_s(node) [1, g_s, g_s g_s^T, u_s, u_s g_s^T]   multilinear splat at x_s(0), ReconGrid^d nodes
+//	u(x)    = ubar + B (g - gbar)        weighted linear fit to the moments S_x(M) looked up at x
+//	x^(t)   = x + u(x) + h MLP([u(x) / h, B / h, S_x(rho), PE(x)])    h: grid spacing per axis
+//	PE(x)   = sin(2^l pi x^), cos(2^l pi x^),  l < PELevels,  x^ = (x - lo) / (hi - lo)
 //
-// Shepard's ratio is taken after the lookup, so a uniform displacement is
-// reproduced exactly wherever the density is positive. In training the
-// MLP's inputs are averages of ReconSamples lookups at x + N(0, (0.8 h)^2)
-// (h the grid spacing), while the interpolated u(x) of the prediction is
-// the exact lookup, as in evaluation; the residual MLP's last layer starts
-// at zero, so the untrained field is the Shepard interpolant. The loss
-// is the mean squared position error in grid spacings. (The MLP works in
-// grid spacings, where the interpolation errors it corrects are O(1); in
-// box units, with the same training, it lost to the baseline on 2 of 4
-// seeds, in grid spacings it won on all 4 by 26-43%, with exact
-// lookups in training.) InverseDistanceReconstruct
-// is the baseline with the same inputs (inverse-distance weights, power 2,
-// over the 8 nearest sparse reference positions), and DisplacementRelL2
-// scores both by the error of the displacement, not of the position.
+// with gbar, ubar the weighted means and B = cov(u, g) cov(g)^-1 under the
+// weights of the splat-then-lookup kernel: a moving least-squares
+// interpolant, exact for any affine displacement (a rigid motion, a
+// uniform strain) where the sparse particles in reach are not collinear
+// (smallest eigenvalue of cov(g) at least 1e-3; below, B = 0 and u is
+// Shepard's ratio), and the displacement of the nearest sparse particle
+// where none is in reach (density 1e-5 or less). Shepard's ratio of the
+// same splat, which reproduces constants only, was the first version; on
+// MPM water it lost to inverse distance, the linear fit beats both
+// (docs/VALIDATION.md). In training the MLP's inputs are averages of
+// ReconSamples fits at x + N(0, (0.8 h)^2), while the interpolated u(x) of
+// the prediction is the exact lookup, as in evaluation; the residual
+// MLP's last layer starts at zero, so the untrained field is the
+// interpolant. The loss is the mean squared position error in grid
+// spacings (where the interpolation errors it corrects are O(1)).
+// InverseDistanceReconstruct is the baseline with the same inputs
+// (inverse-distance weights, power 2, over the 8 nearest sparse reference
+// positions), Interpolate the reconstruction without its MLP, and
+// DisplacementRelL2 scores them by the error of the displacement, not of
+// the position.
 //
 // # Upstream defects avoided (WAVE2-METHODS.md section 2e)
 //

@@ -50,5 +50,5 @@ func Example() {
 	// [] <nil>
 	// 50 400 <nil>
 	// 400 <nil>
-	// 22516 parameters
+	// 22772 parameters
 }

@@ -3,6 +3,7 @@ package giorom
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/surrogo/surrogo/autograd"
 	"github.com/surrogo/surrogo/geometry"
@@ -60,93 +61,54 @@ func (c Config) extent() []float64 {
 // reconInputs builds the residual MLP's inputs for the dense particles
 // at their reference positions ref [nd, d], from the sparse particles idx
 // at their current positions cur [ns, d]. It returns the features [nd,
-// d + 1 + 2 PELevels d] and the interpolated prediction ref + u_s [nd, d].
+// reconIn] and the interpolated prediction ref + u [nd, d].
 //
-// The sparse displacements u = cur - ref[idx] and the constant 1 are
-// splatted at ref[idx] onto the ReconGrid^d node grid over the box
-// (multilinear weights, ApplyStencilT): channels U(node) = sum_j w_j u_j
-// and rho(node) = sum_j w_j. Both are sampled at the dense reference
-// positions (ApplyStencil) and the displacement is Shepard's ratio
-// u_s = S(U) / S(rho) where S(rho) > 1e-5, else 0. The ratio is taken
-// after sampling: dividing node by node first and then interpolating
-// would mix the zeros of empty nodes into the result, and a uniform
-// displacement would no longer be reproduced.
+// Each sparse particle splats its moments (fillMoments: 1, g, g g^T, u,
+// u g^T with g its reference position in grid spacings and u = cur -
+// ref[idx]) at its reference position onto the ReconGrid^d node grid over
+// the box (multilinear weights, ApplyStencilT); a lookup at a dense
+// reference position (ApplyStencil) gives the moments under the weights
+// w_s(q) = sum_node S_q(node) S_node(s), and fitMoments the weighted
+// linear fit u(q) = ubar + B (q - gbar) there: a moving least-squares
+// interpolant, exact for any affine displacement field (rigid motion and
+// uniform strain) where the sparse particles in reach are not collinear.
+// A query with no sparse particle in reach takes the displacement of the
+// nearest sparse particle (geometry.KNN).
 //
-// The prediction's u_s always comes from one exact lookup. With jitter
-// non-nil (training), the features' u_s and rho are instead averages of
-// ReconSamples lookups at q + N(0, (0.8 h_a)^2): jittered features are an
-// augmentation, but a jittered u_s in the prediction would train the
-// residual to correct an interpolant that evaluation never uses (measured:
-// it made the trained field worse than the untrained one).
+// The prediction's u always comes from the exact lookup. With jitter
+// non-nil (training), the features u/h, B/h and rho are averages of
+// ReconSamples fits at q + N(0, (0.8 h_a)^2) (a jittered query out of
+// reach contributes the exact query's fit): jittered features are an
+// augmentation, but a jittered u in the prediction would train the
+// residual to correct an interpolant that evaluation never uses
+// (measured with Shepard's ratio: the trained field was worse than the
+// untrained one).
 func (m *Model[T]) reconInputs(ref []float64, nd int, idx []int, cur []float64, jitter *tensor.RNG) (*tensor.Tensor[T], []float64, error) {
 	cfg := m.Cfg
 	d := cfg.Dim
-	nodes := make([]int, d)
-	gr := 1
-	for a := range nodes {
-		nodes[a] = cfg.ReconGrid
-		gr *= cfg.ReconGrid
-	}
-	ns := len(idx)
-	refS := make([]float64, 0, ns*d)
-	for _, i := range idx {
-		refS = append(refS, ref[i*d:(i+1)*d]...)
-	}
-	src := tensor.New[float64](ns, d+1)
-	for j := 0; j < ns; j++ {
-		for a := 0; a < d; a++ {
-			src.Data()[j*(d+1)+a] = cur[j*d+a] - refS[j*d+a]
-		}
-		src.Data()[j*(d+1)+d] = 1
-	}
-	stencil := func(pos []float64) (*tensor.Stencil[float64], error) {
-		si, sw, err := geometry.GridStencil(pos, d, cfg.BoxLo, cfg.BoxHi, nodes)
-		if err != nil {
-			return nil, fmt.Errorf("giorom: reconstruction stencil: %w", err)
-		}
-		st := &tensor.Stencil[float64]{Idx: si, W: sw, K: 1 << d, N: gr}
-		return st, st.Validate()
-	}
-	splat, err := stencil(refS)
+	gf, err := m.splatMoments(ref, idx, cur)
 	if err != nil {
 		return nil, nil, err
 	}
-	grid := tensor.ApplyStencilT(splat, src) // [gr, d+1]
-	lookup := func(jitter *tensor.RNG, samples int) ([]float64, error) {
-		acc := make([]float64, nd*(d+1))
-		q := make([]float64, nd*d)
-		for s := 0; s < samples; s++ {
-			copy(q, ref)
-			if jitter != nil {
-				for k := range q {
-					q[k] += jitterSpacings * cfg.spacing(k%d, cfg.ReconGrid) * jitter.Normal()
-				}
-			}
-			st, err := stencil(q)
-			if err != nil {
-				return nil, err
-			}
-			for k, v := range tensor.ApplyStencil(st, grid).Data() {
-				acc[k] += v / float64(samples)
-			}
-		}
-		return acc, nil
-	}
-	exact, err := lookup(nil, 1)
+	exact, err := gf.fit(ref, nil)
 	if err != nil {
 		return nil, nil, err
 	}
 	acc := exact
 	if jitter != nil {
-		if acc, err = lookup(jitter, cfg.ReconSamples); err != nil {
-			return nil, nil, err
+		acc = make([]localFit, nd)
+		for s := 0; s < cfg.ReconSamples; s++ {
+			fits, err := gf.fit(ref, jitter)
+			if err != nil {
+				return nil, nil, err
+			}
+			for i, f := range fits {
+				if !(f.rho > densityFloor) {
+					f = exact[i]
+				}
+				acc[i].add(f, 1/float64(cfg.ReconSamples))
+			}
 		}
-	}
-	ratio := func(v []float64, i, a int) float64 {
-		if v[i*(d+1)+d] > densityFloor {
-			return v[i*(d+1)+a] / v[i*(d+1)+d]
-		}
-		return 0
 	}
 	ext, scale := cfg.extent(), cfg.reconScale()
 	width := cfg.reconIn()
@@ -154,24 +116,160 @@ func (m *Model[T]) reconInputs(ref []float64, nd int, idx []int, cur []float64, 
 	base := make([]float64, nd*d)
 	for i := 0; i < nd; i++ {
 		row := feat.Data()[i*width : (i+1)*width]
-		rho := acc[i*(d+1)+d]
+		f := acc[i]
+		k := 0
 		for a := 0; a < d; a++ {
-			base[i*d+a] = ref[i*d+a] + ratio(exact, i, a)
-			row[a] = T(ratio(acc, i, a) / scale[a])
+			base[i*d+a] = ref[i*d+a] + exact[i].u[a]
+			row[k] = T(f.u[a] / scale[a])
+			k++
 		}
-		row[d] = T(rho)
-		k := d + 1
+		for a := 0; a < d*d; a++ {
+			row[k] = T(f.grad[a] / scale[a/d])
+			k++
+		}
+		row[k] = T(f.rho)
+		k++
 		for l := 0; l < cfg.PELevels; l++ {
-			f := math.Pi * math.Ldexp(1, l)
+			w := math.Pi * math.Ldexp(1, l)
 			for a := 0; a < d; a++ {
 				x := (ref[i*d+a] - cfg.BoxLo[a]) / ext[a]
-				row[k] = T(math.Sin(f * x))
-				row[k+1] = T(math.Cos(f * x))
+				row[k] = T(math.Sin(w * x))
+				row[k+1] = T(math.Cos(w * x))
 				k += 2
 			}
 		}
 	}
 	return feat, base, nil
+}
+
+// add accumulates w times f (density, displacement and gradient).
+func (f *localFit) add(g localFit, w float64) {
+	f.rho += w * g.rho
+	for k := range f.u {
+		f.u[k] += w * g.u[k]
+	}
+	for k := range f.grad {
+		f.grad[k] += w * g.grad[k]
+	}
+}
+
+// gridMoments is the sparse particles' moments on the reconstruction
+// grid, with what a lookup and the out-of-reach fallback need.
+type gridMoments struct {
+	cfg   Config
+	nodes []int
+	grid  *tensor.Tensor[float64] // [ReconGrid^d, momentChannels]
+	refS  []float64               // sparse reference positions [ns, d]
+	disp  []float64               // sparse displacements [ns, d]
+}
+
+// splatMoments splats the moments of the sparse particles idx (reference
+// positions ref[idx], current positions cur) onto the reconstruction
+// grid.
+func (m *Model[T]) splatMoments(ref []float64, idx []int, cur []float64) (*gridMoments, error) {
+	cfg := m.Cfg
+	d := cfg.Dim
+	gm := &gridMoments{cfg: cfg, nodes: make([]int, d)}
+	for a := range gm.nodes {
+		gm.nodes[a] = cfg.ReconGrid
+	}
+	ns, ch := len(idx), momentChannels(d)
+	gm.refS, gm.disp = make([]float64, 0, ns*d), make([]float64, ns*d)
+	for _, i := range idx {
+		gm.refS = append(gm.refS, ref[i*d:(i+1)*d]...)
+	}
+	src := tensor.New[float64](ns, ch)
+	g := make([]float64, d)
+	scale := cfg.reconScale()
+	for j := 0; j < ns; j++ {
+		for a := 0; a < d; a++ {
+			g[a] = (gm.refS[j*d+a] - cfg.BoxLo[a]) / scale[a]
+			gm.disp[j*d+a] = cur[j*d+a] - gm.refS[j*d+a]
+		}
+		fillMoments(src.Data()[j*ch:(j+1)*ch], g, gm.disp[j*d:(j+1)*d], d)
+	}
+	st, err := gm.stencil(gm.refS)
+	if err != nil {
+		return nil, err
+	}
+	gm.grid = tensor.ApplyStencilT(st, src)
+	return gm, nil
+}
+
+// stencil is the multilinear stencil of the points pos onto the grid.
+func (gm *gridMoments) stencil(pos []float64) (*tensor.Stencil[float64], error) {
+	cfg := gm.cfg
+	si, sw, err := geometry.GridStencil(pos, cfg.Dim, cfg.BoxLo, cfg.BoxHi, gm.nodes)
+	if err != nil {
+		return nil, fmt.Errorf("giorom: reconstruction stencil: %w", err)
+	}
+	gr := 1
+	for _, n := range gm.nodes {
+		gr *= n
+	}
+	st := &tensor.Stencil[float64]{Idx: si, W: sw, K: 1 << cfg.Dim, N: gr}
+	return st, st.Validate()
+}
+
+// fit looks the moments up at the queries q [n, d] (each moved by
+// N(0, (0.8 h_a)^2) when jitter is non-nil) and returns the local fit
+// there. Without jitter, a query out of reach of every sparse particle
+// takes the displacement of the nearest one (density 0, gradient 0);
+// with jitter it is left with density 0 for the caller.
+func (gm *gridMoments) fit(q []float64, jitter *tensor.RNG) ([]localFit, error) {
+	cfg := gm.cfg
+	d := cfg.Dim
+	scale := cfg.reconScale()
+	pos := slices.Clone(q)
+	if jitter != nil {
+		for k := range pos {
+			pos[k] += jitterSpacings * scale[k%d] * jitter.Normal()
+		}
+	}
+	st, err := gm.stencil(pos)
+	if err != nil {
+		return nil, err
+	}
+	mom := tensor.ApplyStencil(st, gm.grid).Data()
+	ch, n := momentChannels(d), len(q)/d
+	fits := make([]localFit, n)
+	g := make([]float64, d)
+	var holes []int
+	for i := range fits {
+		for a := 0; a < d; a++ {
+			// The lookup clamps a query outside the box to it (its
+			// weights are the boundary point's); the fit is still
+			// evaluated at the query itself.
+			g[a] = (pos[i*d+a] - cfg.BoxLo[a]) / scale[a]
+		}
+		var ok bool
+		if fits[i], ok = fitMoments(mom[i*ch:(i+1)*ch], g, d); !ok {
+			holes = append(holes, i)
+		}
+	}
+	if jitter != nil || len(holes) == 0 {
+		return fits, nil
+	}
+	return fits, gm.nearest(q, holes, fits)
+}
+
+// nearest gives each query holes[k] of q the displacement of its nearest
+// sparse particle (by reference position).
+func (gm *gridMoments) nearest(q []float64, holes []int, fits []localFit) error {
+	d := gm.cfg.Dim
+	hq := make([]float64, 0, len(holes)*d)
+	for _, i := range holes {
+		hq = append(hq, q[i*d:(i+1)*d]...)
+	}
+	near, _, err := geometry.KNN(gm.refS, hq, d, geometry.Box{}, 1)
+	if err != nil {
+		return fmt.Errorf("giorom: nearest sparse particle of %d queries out of reach: %w", len(holes), err)
+	}
+	for k, i := range holes {
+		j := int(near[k])
+		copy(fits[i].u[:d], gm.disp[j*d:(j+1)*d])
+	}
+	return nil
 }
 
 // checkRecon converts and checks the reconstruction inputs: dense
@@ -198,13 +296,24 @@ func (m *Model[T]) checkRecon(refDense []float32, nd int, idx []int, current []f
 // Reconstruct predicts the current positions [nd, d] of all nd particles
 // from their reference positions refDense [nd, d] (the trajectory's
 // first frame) and the current positions current [ns, d] of the sparse
-// particles sparseIdx (indices into the dense set): x_ref + u_s +
-// h * MLP([u_s / h, rho_s, PE(x_ref)]), h the reconstruction grid spacing
-// per axis (the MLP works in grid spacings, where the interpolation's
-// errors are O(1)), with
-// one exact lookup per particle; the sparse particles keep their given
-// positions. It records no gradients.
+// particles sparseIdx (indices into the dense set): x_ref + u +
+// h * MLP([u / h, B / h, rho, PE(x_ref)]), u and B the grid's linear fit
+// at x_ref (reconInputs) and h the reconstruction grid spacing per axis
+// (the MLP works in grid spacings, where the interpolation's errors are
+// O(1)); the sparse particles keep their given positions. It records no
+// gradients.
 func (m *Model[T]) Reconstruct(refDense []float32, nd int, sparseIdx []int, current []float32) ([]float32, error) {
+	return m.reconstruct(refDense, nd, sparseIdx, current, true)
+}
+
+// Interpolate is Reconstruct without the residual MLP: x_ref + u, the
+// grid's moving least-squares interpolant alone (what Reconstruct is
+// before training), to tell what training adds.
+func (m *Model[T]) Interpolate(refDense []float32, nd int, sparseIdx []int, current []float32) ([]float32, error) {
+	return m.reconstruct(refDense, nd, sparseIdx, current, false)
+}
+
+func (m *Model[T]) reconstruct(refDense []float32, nd int, sparseIdx []int, current []float32, residual bool) ([]float32, error) {
 	ref, cur, err := m.checkRecon(refDense, nd, sparseIdx, current)
 	if err != nil {
 		return nil, err
@@ -213,13 +322,18 @@ func (m *Model[T]) Reconstruct(refDense []float32, nd int, sparseIdx []int, curr
 	if err != nil {
 		return nil, err
 	}
-	var res *tensor.Tensor[T]
-	autograd.NoGrad(func() { res = m.ReconMLP.Forward(autograd.Const(feat)).Value })
 	d := m.Cfg.Dim
-	scale := m.Cfg.reconScale()
 	out := make([]float32, nd*d)
 	for k := range out {
-		out[k] = float32(base[k] + scale[k%d]*float64(res.Data()[k]))
+		out[k] = float32(base[k])
+	}
+	if residual {
+		var res *tensor.Tensor[T]
+		autograd.NoGrad(func() { res = m.ReconMLP.Forward(autograd.Const(feat)).Value })
+		scale := m.Cfg.reconScale()
+		for k := range out {
+			out[k] = float32(base[k] + scale[k%d]*float64(res.Data()[k]))
+		}
 	}
 	// The sparse particles' positions are given: they are kept, not
 	// re-predicted (as inverse-distance interpolation keeps them).
