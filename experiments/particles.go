@@ -659,7 +659,7 @@ func (p *particleTraining) rolloutOne(ctx context.Context, ev *particleRollouts,
 		}
 		ev.denseMSE, ev.subsetRelL2 = append(ev.denseMSE, dmse), append(ev.subsetRelL2, rel)
 		rel = drel // test_rel_l2 is over every particle, as a full-order model's
-		if err := p.judgeReconstruction(ev, sm, k, tr, idx, in); err != nil {
+		if err := p.judgeReconstruction(ev, sm, k, idx, in); err != nil {
 			return err
 		}
 	}
@@ -701,7 +701,11 @@ const reconFrameStride = 10
 // of the subset idx with inverse-distance interpolation of the same and
 // with the model's interpolant before training: relative L2 of the
 // displacement from the reference frame.
-func (p *particleTraining) judgeReconstruction(ev *particleRollouts, sm sparseParticleModel, k int, tr *datasets.ParticleTrajectory, idx []int, in int) error {
+func (p *particleTraining) judgeReconstruction(ev *particleRollouts, sm sparseParticleModel, k int, idx []int, in int) error {
+	tr, err := datasets.ReadTrajectory(p.data.src.File(), k)
+	if err != nil {
+		return err
+	}
 	full := tr.Particles * tr.Dim
 	methods := []struct {
 		name string

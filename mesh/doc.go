@@ -59,9 +59,10 @@
 //
 // # Point location
 //
-// A Locator buckets the cells into a uniform grid of about C buckets over
+// A Locator buckets the cells into a uniform grid of about 4C buckets over
 // the mesh's bounding box, each cell in every bucket its bounding box
-// meets, so a query tests only the cells of its own bucket. A cell contains
+// meets, so a query tests only the cells of its own bucket (and, only when
+// none holds it, those of the 3 x 3 buckets around it). A cell contains
 // a point when the signed distance to every edge's line is non-negative.
 // Within OutsideTol (relative to the bounding box's diagonal) points
 // outside every cell (rounding on the boundary) are taken by the cell they

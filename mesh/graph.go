@@ -8,6 +8,9 @@ import (
 	"github.com/surrogo/surrogo/geometry"
 )
 
+// maxGraphEdges bounds the edges KNNGraph allocates.
+const maxGraphEdges = 1 << 28
+
 // KNNGraph returns the k-nearest-neighbour graph of the mesh's nodes as a
 // geometry.Graph: receiver i gets an edge from each of its k nearest other
 // nodes (self excluded; ties broken by index as in geometry.KNN), listed in
@@ -21,6 +24,9 @@ func (m *Mesh) KNNGraph(k int) (*geometry.Graph, error) {
 	n := m.NumNodes()
 	if k < 1 || k > n-1 {
 		return nil, fmt.Errorf("mesh: KNNGraph: k = %d; want 1 <= k <= N-1 = %d (self excluded)", k, n-1)
+	}
+	if n > maxGraphEdges/(k+1) {
+		return nil, fmt.Errorf("mesh: KNNGraph: %d nodes x %d neighbours exceed %d edges", n, k+1, maxGraphEdges)
 	}
 	idx, _, err := geometry.KNN(m.Nodes, m.Nodes, 2, geometry.Box{}, k+1)
 	if err != nil {

@@ -32,10 +32,13 @@ const (
 )
 
 // Locator finds the cell that contains a point. It buckets the cells of a
-// mesh into a uniform grid of about C buckets over the mesh's bounding box,
-// each cell listed in every bucket its bounding box (widened by the
-// tolerance) meets, so a query tests only the few cells of its own bucket:
-// O(1) per query on average instead of O(C). It keeps a pointer to the
+// mesh into a uniform grid of about 4C buckets over the mesh's bounding
+// box (bucket side about half a cell's), each cell listed in every bucket
+// its bounding box meets, so a query tests only the few cells of its own
+// bucket (about 2 on a uniform mesh): O(1) per query on average instead of
+// O(C). A point outside every cell of its bucket, which may still lie
+// within the tolerance of a cell of an adjacent bucket, is tried against
+// the 3 x 3 buckets around its own. The Locator keeps a pointer to the
 // mesh, which must not change while the Locator is in use.
 type Locator struct {
 	m     *Mesh
@@ -65,7 +68,10 @@ func NewLocator(m *Mesh) (*Locator, error) {
 	return l, nil
 }
 
-// setGrid sets the bounding box, the tolerance and about C buckets of
+// bucketsPerCell is the number of buckets a Locator makes per cell.
+const bucketsPerCell = 4
+
+// setGrid sets the bounding box, the tolerance and about 4C buckets of
 // roughly square shape. An untangled mesh has positive extent on both axes.
 func (l *Locator) setGrid() {
 	l.lo = [2]float64{math.Inf(1), math.Inf(1)}
@@ -76,7 +82,7 @@ func (l *Locator) setGrid() {
 	}
 	w, h := l.hi[0]-l.lo[0], l.hi[1]-l.lo[1]
 	l.tol = OutsideTol * math.Hypot(w, h)
-	c := l.m.NumCells()
+	c := bucketsPerCell * l.m.NumCells()
 	nx := min(max(int(math.Ceil(math.Sqrt(float64(c)*w/h))), 1), c)
 	l.nb = [2]int{nx, max(1, (c+nx-1)/nx)}
 	l.h = [2]float64{w / float64(l.nb[0]), h / float64(l.nb[1])}
@@ -88,8 +94,9 @@ func (l *Locator) bucketOf(x float64, a int) int {
 	return int(min(max(t, 0), float64(l.nb[a]-1)))
 }
 
-// cellRange returns the bucket ranges [b0, b1] per axis that the widened
-// bounding box of cell c meets.
+// cellRange returns the bucket ranges [b0, b1] per axis that the bounding
+// box of cell c meets. bucketOf is monotone, so a point in the box has its
+// bucket in the range.
 func (l *Locator) cellRange(c int) (b0, b1 [2]int) {
 	p := l.m.corners(c)
 	k := int(l.m.Type)
@@ -98,7 +105,7 @@ func (l *Locator) cellRange(c int) (b0, b1 [2]int) {
 		for v := 1; v < k; v++ {
 			lo, hi = min(lo, p[v][a]), max(hi, p[v][a])
 		}
-		b0[a], b1[a] = l.bucketOf(lo-l.tol, a), l.bucketOf(hi+l.tol, a)
+		b0[a], b1[a] = l.bucketOf(lo, a), l.bucketOf(hi, a)
 	}
 	return b0, b1
 }
@@ -197,7 +204,7 @@ func (l *Locator) missError(q int, x []float64, f miss) error {
 	if math.IsInf(f.out, 1) {
 		return fmt.Errorf("mesh: Locate: query point %d (%g, %g): %w: no cell lies near it (bounding box [%g, %g] x [%g, %g])", q, x[0], x[1], ErrOutside, l.lo[0], l.hi[0], l.lo[1], l.hi[1])
 	}
-	return fmt.Errorf("mesh: Locate: query point %d (%g, %g): %w: at least %.3g outside every cell, beyond the tolerance %.3g", q, x[0], x[1], ErrOutside, f.out, l.tol)
+	return fmt.Errorf("mesh: Locate: query point %d (%g, %g): %w: outside every cell beyond the tolerance %.3g (at least %.3g from the nearest cell examined)", q, x[0], x[1], ErrOutside, l.tol, f.out)
 }
 
 // find locates one point: the cell and the corner weights, or -1 and why
@@ -210,15 +217,13 @@ func (l *Locator) find(x [2]float64) (int, [4]float64, miss) {
 	if out > l.tol {
 		return -1, [4]float64{}, miss{kind: outside, out: out}
 	}
-	b := l.bucketOf(x[0], 0)*l.nb[1] + l.bucketOf(x[1], 1)
-	best, bestD := -1, math.Inf(-1)
-	for _, c := range l.list[l.start[b]:l.start[b+1]] {
-		if d := inside(l.m.corners(int(c)), int(l.m.Type), x); d > bestD {
-			best, bestD = int(c), d
-			if d >= 0 {
-				break
-			}
-		}
+	bx, by := l.bucketOf(x[0], 0), l.bucketOf(x[1], 1)
+	best, bestD := l.scan(x, [2]int{bx, by}, [2]int{bx, by})
+	if bestD < 0 {
+		// Within the tolerance of a cell whose box misses this bucket?
+		lo := [2]int{max(bx-1, 0), max(by-1, 0)}
+		hi := [2]int{min(bx+1, l.nb[0]-1), min(by+1, l.nb[1]-1)}
+		best, bestD = l.scan(x, lo, hi)
 	}
 	if bestD < -l.tol {
 		return -1, [4]float64{}, miss{kind: outside, out: -bestD}
@@ -228,6 +233,27 @@ func (l *Locator) find(x [2]float64) (int, [4]float64, miss) {
 		return -1, [4]float64{}, miss{kind: noConvergence, cell: best}
 	}
 	return best, w, miss{}
+}
+
+// scan tests x against the cells of the buckets [b0, b1] and returns the
+// cell it is least outside of (by inside) and that measure, stopping at the
+// first cell that contains it; -1 and -Inf when the buckets are empty.
+func (l *Locator) scan(x [2]float64, b0, b1 [2]int) (best int, bestD float64) {
+	best, bestD = -1, math.Inf(-1)
+	for bx := b0[0]; bx <= b1[0]; bx++ {
+		for by := b0[1]; by <= b1[1]; by++ {
+			b := bx*l.nb[1] + by
+			for _, c := range l.list[l.start[b]:l.start[b+1]] {
+				if d := inside(l.m.corners(int(c)), int(l.m.Type), x); d > bestD {
+					best, bestD = int(c), d
+					if d >= 0 {
+						return best, bestD
+					}
+				}
+			}
+		}
+	}
+	return best, bestD
 }
 
 // inside returns min over the edges of the signed distance from x to the

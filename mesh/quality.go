@@ -134,7 +134,8 @@ type Equi struct {
 // Equidistribution returns the statistics of m_c A_c over the cells, with
 // monitor holding one finite value m_c per cell (for instance the monitor
 // at the cell's centroid). Std is the population standard deviation
-// (divide by C); the sample one is sqrt(C/(C-1)) times larger.
+// (divide by C); the sample one is sqrt(C/(C-1)) times larger. CV is
+// infinite or NaN when Mean is 0.
 func (m *Mesh) Equidistribution(monitor []float64) (Equi, error) {
 	if err := m.Validate(); err != nil {
 		return Equi{}, fmt.Errorf("mesh: Equidistribution: %w", err)

@@ -285,7 +285,10 @@ func printParticleRollouts(w io.Writer, dirs []string, metrics []*experiments.Me
 		frac, dense, step, recon, interp, idw := "100%", m.RolloutMSE, m.InferenceSecondsPerSample, "-", "-", "-"
 		if r := m.Sparse; r != nil {
 			frac, dense, step = fmt.Sprintf("%.1f%%", 100*r.Sampling), r.DenseRolloutMSE, r.StepSecondsPerFrame
-			recon, interp, idw = fmt.Sprintf("%.3g", r.ReconRelL2), fmt.Sprintf("%.3g", r.InterpRelL2), fmt.Sprintf("%.3g", r.IDWRelL2)
+			recon, idw = fmt.Sprintf("%.3g", r.ReconRelL2), fmt.Sprintf("%.3g", r.IDWRelL2)
+			if r.InterpRelL2 > 0 { // runs evaluated before it was measured lack it
+				interp = fmt.Sprintf("%.3g", r.InterpRelL2)
+			}
 		}
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %.3g | %.3g | %.3g | %.3g | %s | %s | %s |\n", compareLabel(dirs[i], ""), frac,
 			at(m.RolloutMSE, 1), at(m.RolloutMSE, 10), at(m.RolloutMSE, len(m.RolloutMSE)), at(dense, 1), at(dense, 10), at(dense, len(dense)),

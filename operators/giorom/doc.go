@@ -64,9 +64,9 @@
 // with gbar, ubar the weighted means and B = cov(u, g) cov(g)^-1 under the
 // weights of the splat-then-lookup kernel: a moving least-squares
 // interpolant, exact for any affine displacement (a rigid motion, a
-// uniform strain) where the sparse particles in reach are not collinear
-// (smallest eigenvalue of cov(g) at least 1e-3; below, B = 0 and u is
-// Shepard's ratio), and the displacement of the nearest sparse particle
+// uniform strain) where the sparse particles in reach are not nearly
+// collinear (smallest eigenvalue of cov(g) at least 3% of its trace;
+// below, B = 0 and u is Shepard's ratio), and the displacement of the nearest sparse particle
 // where none is in reach (density 1e-5 or less). Shepard's ratio of the
 // same splat, which reproduces constants only, was the first version; on
 // MPM water it lost to inverse distance, the linear fit beats both

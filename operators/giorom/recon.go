@@ -348,7 +348,8 @@ func (m *Model[T]) reconstruct(refDense []float32, nd int, sparseIdx []int, curr
 // particles sparseIdx: ReconSamples jittered lookups drawn from r (one
 // exact lookup when r is nil), and the mean squared error of the
 // predicted positions in grid spacings, mean_{i,a} ((x^_ia - x_ia) /
-// h_a)^2.
+// h_a)^2, over the particles outside the subset (Reconstruct keeps the
+// subset's given positions; all particles when the subset is all).
 func (m *Model[T]) ReconLoss(ref, frame []float32, n int, sparseIdx []int, r *tensor.RNG) (*autograd.Var[T], error) {
 	if m.ReconMLP == nil {
 		return nil, fmt.Errorf("giorom: the model was built without the reconstructor (recon = false)")
@@ -380,12 +381,39 @@ func (m *Model[T]) reconLoss(ref, frame []float64, n int, idx []int, r *tensor.R
 	if err != nil {
 		return nil, err
 	}
+	rows := unsampled(n, idx)
+	width := feat.Shape()[1]
 	scale := m.Cfg.reconScale()
-	target := tensor.New[T](n, d)
-	for k := range base {
-		target.Data()[k] = T((frame[k] - base[k]) / scale[k%d])
+	in, target := tensor.New[T](len(rows), width), tensor.New[T](len(rows), d)
+	for r, i := range rows {
+		copy(in.Data()[r*width:(r+1)*width], feat.Data()[i*width:(i+1)*width])
+		for a := 0; a < d; a++ {
+			target.Data()[r*d+a] = T((frame[i*d+a] - base[i*d+a]) / scale[a])
+		}
 	}
-	return nn.MSE(m.ReconMLP.Forward(autograd.Const(feat)), autograd.Const(target)), nil
+	return nn.MSE(m.ReconMLP.Forward(autograd.Const(in)), autograd.Const(target)), nil
+}
+
+// unsampled lists the particles of n not in the subset idx, whose
+// positions the reconstruction predicts (it keeps the subset's given
+// ones), or all n when the subset is every particle.
+func unsampled(n int, idx []int) []int {
+	in := make([]bool, n)
+	for _, i := range idx {
+		in[i] = true
+	}
+	var rows []int
+	for i := range n {
+		if !in[i] {
+			rows = append(rows, i)
+		}
+	}
+	if len(rows) == 0 {
+		for i := range n {
+			rows = append(rows, i)
+		}
+	}
+	return rows
 }
 
 // InverseDistanceReconstruct is the baseline of Reconstruct with the
