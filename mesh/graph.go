@@ -18,7 +18,7 @@ const maxGraphEdges = 1 << 28
 // neighbours, dropping i itself (or, when more than k+1 nodes coincide with
 // i and i is not among them, the farthest). k must be in [1, N-1].
 func (m *Mesh) KNNGraph(k int) (*geometry.Graph, error) {
-	if err := m.Validate(); err != nil {
+	if err := m.validate(); err != nil {
 		return nil, fmt.Errorf("mesh: KNNGraph: %w", err)
 	}
 	n := m.NumNodes()
@@ -55,9 +55,14 @@ func (m *Mesh) KNNGraph(k int) (*geometry.Graph, error) {
 // as (a, b) with a < b, sorted by a then b. An edge shared by two cells is
 // listed once. A quad's diagonals are not edges.
 func (m *Mesh) Edges() ([]int32, error) {
-	if err := m.Validate(); err != nil {
+	if err := m.validate(); err != nil {
 		return nil, fmt.Errorf("mesh: Edges: %w", err)
 	}
+	return m.edges(), nil
+}
+
+// edges is Edges on a valid mesh.
+func (m *Mesh) edges() []int32 {
 	k := int(m.Type)
 	pairs := make([][2]int32, 0, len(m.Cells))
 	for c := range m.NumCells() {
@@ -75,7 +80,7 @@ func (m *Mesh) Edges() ([]int32, error) {
 	for _, p := range pairs {
 		out = append(out, p[0], p[1])
 	}
-	return out, nil
+	return out
 }
 
 // EdgeGraph returns the cell edges (Edges) as a symmetric geometry.Graph:
@@ -83,10 +88,10 @@ func (m *Mesh) Edges() ([]int32, error) {
 // every receiver's senders in increasing order. Nodes in no cell have no
 // edges.
 func (m *Mesh) EdgeGraph() (*geometry.Graph, error) {
-	e, err := m.Edges()
-	if err != nil {
+	if err := m.validate(); err != nil {
 		return nil, fmt.Errorf("mesh: EdgeGraph: %w", err)
 	}
+	e := m.edges()
 	n := m.NumNodes()
 	g := &geometry.Graph{Senders: make([]int32, len(e)), Receivers: make([]int32, len(e)), Offsets: make([]int, n+1)}
 	for _, v := range e {

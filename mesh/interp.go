@@ -14,13 +14,22 @@ import (
 // (P1 on triangles, Q1 bilinear on quads). Sizes are checked before any
 // work; a point outside the mesh fails as in Locate.
 func (l *Locator) Interpolate(values []float64, f int, queries []float64) ([]float64, error) {
-	n := l.m.NumNodes()
-	if f < 1 || len(values) != n*f {
-		return nil, fmt.Errorf("mesh: Interpolate: %d values with %d per node; want N*F = %d*%d rows of the mesh's nodes, F >= 1", len(values), f, n, max(f, 1))
-	}
-	cells, w, err := l.Locate(queries)
+	out, err := l.interpolate(values, f, queries)
 	if err != nil {
 		return nil, fmt.Errorf("mesh: Interpolate: %w", err)
+	}
+	return out, nil
+}
+
+// interpolate is Interpolate without the error prefix.
+func (l *Locator) interpolate(values []float64, f int, queries []float64) ([]float64, error) {
+	n := l.m.NumNodes()
+	if f < 1 || len(values) != n*f {
+		return nil, fmt.Errorf("%d values with %d per node; want N*F = %d*%d rows of the mesh's nodes, F >= 1", len(values), f, n, max(f, 1))
+	}
+	cells, w, err := l.locate(queries)
+	if err != nil {
+		return nil, err
 	}
 	k := int(l.m.Type)
 	out := make([]float64, len(cells)*f)
@@ -46,26 +55,35 @@ const gridTol = 1e-9
 // [P, 2] in [0, 1]^2, using geometry.GridStencil; the result is [P, f]. A
 // point more than 1e-9 outside the square is an error.
 func SampleGrid(field []float64, n, f int, points []float64) ([]float64, error) {
+	out, err := sampleGrid(field, n, f, points)
+	if err != nil {
+		return nil, fmt.Errorf("mesh: SampleGrid: %w", err)
+	}
+	return out, nil
+}
+
+// sampleGrid is SampleGrid without the error prefix.
+func sampleGrid(field []float64, n, f int, points []float64) ([]float64, error) {
 	if n < 2 || f < 1 {
-		return nil, fmt.Errorf("mesh: SampleGrid: grid of %d x %d nodes with %d values each; want n >= 2, f >= 1", n, n, f)
+		return nil, fmt.Errorf("grid of %d x %d nodes with %d values each; want n >= 2, f >= 1", n, n, f)
 	}
 	if n > 1<<15 || len(field) != n*n*f {
-		return nil, fmt.Errorf("mesh: SampleGrid: %d field values; want n*n*f = %d*%d*%d (n at most %d)", len(field), n, n, f, 1<<15)
+		return nil, fmt.Errorf("%d field values; want n*n*f = %d*%d*%d (n at most %d)", len(field), n, n, f, 1<<15)
 	}
 	if len(points)%2 != 0 {
-		return nil, fmt.Errorf("mesh: SampleGrid: %d point coordinates; want a multiple of 2 ([P, 2])", len(points))
+		return nil, fmt.Errorf("%d point coordinates; want a multiple of 2 ([P, 2])", len(points))
 	}
-	if err := checkFinite("mesh: SampleGrid: point", points); err != nil {
+	if err := checkFinite("point", points); err != nil {
 		return nil, err
 	}
 	for i, x := range points {
 		if x < -gridTol || x > 1+gridTol {
-			return nil, fmt.Errorf("mesh: SampleGrid: point %d (%g, %g): %w: coordinate %d = %g not in [0, 1]", i/2, points[i-i%2], points[i-i%2+1], ErrOutside, i%2, x)
+			return nil, fmt.Errorf("point %d (%g, %g): coordinate %d = %g; want it in [0, 1], the grid's square", i/2, points[i-i%2], points[i-i%2+1], i%2, x)
 		}
 	}
 	idx, w, err := geometry.GridStencil(points, 2, []float64{0, 0}, []float64{1, 1}, []int{n, n})
 	if err != nil {
-		return nil, fmt.Errorf("mesh: SampleGrid: %w", err)
+		return nil, err
 	}
 	out := make([]float64, len(points)/2*f)
 	for e, node := range idx {
@@ -81,10 +99,10 @@ func SampleGrid(field []float64, n, f int, points []float64) ([]float64, error) 
 // SampleGrid) at the nodes of m: the first half of the interpolation
 // round trip fine grid -> mesh -> fine grid.
 func ToMesh(field []float64, n, f int, m *Mesh) ([]float64, error) {
-	if err := m.Validate(); err != nil {
+	if err := m.validate(); err != nil {
 		return nil, fmt.Errorf("mesh: ToMesh: %w", err)
 	}
-	out, err := SampleGrid(field, n, f, m.Nodes)
+	out, err := sampleGrid(field, n, f, m.Nodes)
 	if err != nil {
 		return nil, fmt.Errorf("mesh: ToMesh: %w", err)
 	}
@@ -95,11 +113,11 @@ func ToMesh(field []float64, n, f int, m *Mesh) ([]float64, error) {
 // the n x n grid of the unit square, [n*n, f] in SampleGrid's order: the
 // second half of the round trip. The mesh must cover [0, 1]^2.
 func FromMesh(l *Locator, values []float64, f, n int) ([]float64, error) {
-	g, err := StructuredQuad(n, n)
-	if err != nil {
-		return nil, fmt.Errorf("mesh: FromMesh: %w", err)
+	if n < 2 || n > 1<<15 {
+		return nil, fmt.Errorf("mesh: FromMesh: grid of %d x %d nodes; want 2 <= n <= %d", n, n, 1<<15)
 	}
-	out, err := l.Interpolate(values, f, g.Nodes)
+	g, _ := StructuredQuad(n, n)
+	out, err := l.interpolate(values, f, g.Nodes)
 	if err != nil {
 		return nil, fmt.Errorf("mesh: FromMesh: %w", err)
 	}
@@ -114,15 +132,16 @@ func FromMesh(l *Locator, values []float64, f, n int) ([]float64, error) {
 //
 // over all grid nodes and channels. u must not be identically zero.
 func RoundTripError(field []float64, n, f int, m *Mesh) (float64, error) {
-	l, err := NewLocator(m)
+	l, err := newLocator(m)
 	if err != nil {
 		return 0, fmt.Errorf("mesh: RoundTripError: %w", err)
 	}
-	onMesh, err := ToMesh(field, n, f, m)
+	onMesh, err := sampleGrid(field, n, f, m.Nodes)
 	if err != nil {
 		return 0, fmt.Errorf("mesh: RoundTripError: %w", err)
 	}
-	back, err := FromMesh(l, onMesh, f, n)
+	g, _ := StructuredQuad(n, n)
+	back, err := l.interpolate(onMesh, f, g.Nodes)
 	if err != nil {
 		return 0, fmt.Errorf("mesh: RoundTripError: %w", err)
 	}

@@ -248,8 +248,8 @@ func TestInterpolateErrors(t *testing.T) {
 		{"mismatched rows", l, vals[:20], 1, []float64{0.5, 0.5}, false, []string{"20 values", "want N*F = 25*1"}},
 		{"zero channels", l, vals, 0, []float64{0.5, 0.5}, false, []string{"0 per node", "F >= 1"}},
 		{"point outside", l, vals, 1, []float64{0.5, 0.5, 1.5, 0.25}, true, []string{"query point 1 (1.5, 0.25)", "outside"}},
-		{"just outside", l, vals, 1, []float64{-1e-6, 0.5}, true, []string{"query point 0 (-1e-06, 0.5)", "beyond the tolerance"}},
-		{"in a hole", ll, vals[:9], 1, []float64{0.1, 0.1, 0.75, 0.75}, true, []string{"query point 1 (0.75, 0.75)", "outside every cell"}},
+		{"just outside", l, vals, 1, []float64{-1e-6, 0.5}, true, []string{"query point 0 (-1e-06, 0.5)", "outside the mesh", "within the tolerance"}},
+		{"in a hole", ll, vals[:9], 1, []float64{0.1, 0.1, 0.75, 0.75}, true, []string{"query point 1 (0.75, 0.75)", "no cell holds it"}},
 		{"NaN point", l, vals, 1, []float64{0.5, math.NaN()}, false, []string{"query point 0", "NaN"}},
 		{"odd coordinates", l, vals, 1, []float64{0.5, 0.5, 0.1}, false, []string{"3 query coordinates"}},
 	}
@@ -280,7 +280,7 @@ func TestSampleGrid(t *testing.T) {
 		t.Errorf("bilinear field: max error %.3g", e)
 	}
 	_, err = SampleGrid(field, n, 1, []float64{0.5, 1.01})
-	wantErr(t, "outside", err, "point 0 (0.5, 1.01)", "coordinate 1 = 1.01")
+	wantErr(t, "outside", err, "SampleGrid", "point 0 (0.5, 1.01)", "coordinate 1 = 1.01", "[0, 1]")
 	_, err = SampleGrid(field[:10], n, 1, pts)
 	wantErr(t, "short field", err, "10 field values", "17*17*1")
 }

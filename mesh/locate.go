@@ -10,7 +10,7 @@ import (
 
 // ErrOutside is wrapped by the errors of Locate and Interpolate for a
 // query point that no cell contains (beyond the tolerance).
-var ErrOutside = errors.New("point outside the mesh")
+var ErrOutside = errors.New("outside the mesh")
 
 // OutsideTol is the tolerance of point location, relative to the diagonal
 // of the mesh's bounding box: a point at most this far outside every cell
@@ -54,16 +54,25 @@ type Locator struct {
 // NewLocator validates m, refuses a tangled mesh (an error wrapping
 // ErrTangled) and buckets its cells.
 func NewLocator(m *Mesh) (*Locator, error) {
-	if err := m.Validate(); err != nil {
+	l, err := newLocator(m)
+	if err != nil {
 		return nil, fmt.Errorf("mesh: NewLocator: %w", err)
 	}
+	return l, nil
+}
+
+// newLocator is NewLocator without the error prefix.
+func newLocator(m *Mesh) (*Locator, error) {
+	if err := m.validate(); err != nil {
+		return nil, err
+	}
 	if err := m.untangled(); err != nil {
-		return nil, fmt.Errorf("mesh: NewLocator: %w", err)
+		return nil, err
 	}
 	l := &Locator{m: m}
 	l.setGrid()
 	if err := l.bucket(); err != nil {
-		return nil, fmt.Errorf("mesh: NewLocator: %w", err)
+		return nil, err
 	}
 	return l, nil
 }
@@ -156,10 +165,19 @@ func (l *Locator) eachBucket(b0, b1 [2]int, f func(b int)) {
 // goes to the cell it is least outside of, weights clamped onto the cell;
 // a point farther out gives an error wrapping ErrOutside that names it.
 func (l *Locator) Locate(queries []float64) (cells []int32, weights []float64, err error) {
-	if len(queries)%2 != 0 {
-		return nil, nil, fmt.Errorf("mesh: Locate: %d query coordinates; want a multiple of 2 ([Q, 2])", len(queries))
+	cells, weights, err = l.locate(queries)
+	if err != nil {
+		return nil, nil, fmt.Errorf("mesh: Locate: %w", err)
 	}
-	if err := checkFinite("mesh: Locate: query point", queries); err != nil {
+	return cells, weights, nil
+}
+
+// locate is Locate without the error prefix.
+func (l *Locator) locate(queries []float64) (cells []int32, weights []float64, err error) {
+	if len(queries)%2 != 0 {
+		return nil, nil, fmt.Errorf("%d query coordinates; want a multiple of 2 ([Q, 2])", len(queries))
+	}
+	if err := checkFinite("query point", queries); err != nil {
 		return nil, nil, err
 	}
 	nq, k := len(queries)/2, int(l.m.Type)
@@ -199,12 +217,12 @@ const (
 // missError describes the failure to locate query point q at x.
 func (l *Locator) missError(q int, x []float64, f miss) error {
 	if f.kind == noConvergence {
-		return fmt.Errorf("mesh: Locate: query point %d (%g, %g): the inverse bilinear Newton iteration in cell %d did not converge in %d steps", q, x[0], x[1], f.cell, newtonIters)
+		return fmt.Errorf("query point %d (%g, %g): the inverse bilinear Newton iteration in cell %d did not converge in %d steps", q, x[0], x[1], f.cell, newtonIters)
 	}
 	if math.IsInf(f.out, 1) {
-		return fmt.Errorf("mesh: Locate: query point %d (%g, %g): %w: no cell lies near it (bounding box [%g, %g] x [%g, %g])", q, x[0], x[1], ErrOutside, l.lo[0], l.hi[0], l.lo[1], l.hi[1])
+		return fmt.Errorf("query point %d (%g, %g): %w: no cell lies near it (bounding box [%g, %g] x [%g, %g])", q, x[0], x[1], ErrOutside, l.lo[0], l.hi[0], l.lo[1], l.hi[1])
 	}
-	return fmt.Errorf("mesh: Locate: query point %d (%g, %g): %w: outside every cell beyond the tolerance %.3g (at least %.3g from the nearest cell examined)", q, x[0], x[1], ErrOutside, l.tol, f.out)
+	return fmt.Errorf("query point %d (%g, %g): %w: no cell holds it within the tolerance %.3g (the nearest cell examined is at least %.3g away)", q, x[0], x[1], ErrOutside, l.tol, f.out)
 }
 
 // find locates one point: the cell and the corner weights, or -1 and why

@@ -102,7 +102,7 @@ func Triangulate(q *Mesh) (*Mesh, error) {
 	if q.Type != Quad {
 		return nil, fmt.Errorf("mesh: Triangulate: cell type %v; want quad", q.Type)
 	}
-	if err := q.Validate(); err != nil {
+	if err := q.validate(); err != nil {
 		return nil, fmt.Errorf("mesh: Triangulate: %w", err)
 	}
 	t := &Mesh{Type: Triangle, Nodes: append([]float64(nil), q.Nodes...), Cells: make([]int32, 0, 6*q.NumCells())}
@@ -119,8 +119,8 @@ func (m *Mesh) WithNodes(nodes []float64) (*Mesh, error) {
 	if len(nodes) != len(m.Nodes) {
 		return nil, fmt.Errorf("mesh: WithNodes: %d coordinates (%d/2 points); want %d for the mesh's %d nodes", len(nodes), len(nodes), len(m.Nodes), m.NumNodes())
 	}
-	if err := checkFinite("mesh: WithNodes: node", nodes); err != nil {
-		return nil, err
+	if err := checkFinite("node", nodes); err != nil {
+		return nil, fmt.Errorf("mesh: WithNodes: %w", err)
 	}
 	return &Mesh{Type: m.Type, Nodes: append([]float64(nil), nodes...), Cells: m.Cells}, nil
 }
@@ -130,20 +130,29 @@ func (m *Mesh) WithNodes(nodes []float64) (*Mesh, error) {
 // every index in [0, N) and no node twice in a cell. It does not check
 // orientation; see FirstInverted. The error names the node or cell at fault.
 func (m *Mesh) Validate() error {
+	if err := m.validate(); err != nil {
+		return fmt.Errorf("mesh: %w", err)
+	}
+	return nil
+}
+
+// validate is Validate without the package prefix, for callers that add
+// their own.
+func (m *Mesh) validate() error {
 	if m.Type != Triangle && m.Type != Quad {
-		return fmt.Errorf("mesh: cell type %d; want 3 (triangle) or 4 (quad)", int(m.Type))
+		return fmt.Errorf("cell type %d; want 3 (triangle) or 4 (quad)", int(m.Type))
 	}
 	if len(m.Nodes) == 0 || len(m.Nodes)%2 != 0 {
-		return fmt.Errorf("mesh: %d node coordinates; want a non-zero multiple of 2 ([N, 2])", len(m.Nodes))
+		return fmt.Errorf("%d node coordinates; want a non-zero multiple of 2 ([N, 2])", len(m.Nodes))
 	}
 	k := int(m.Type)
 	if len(m.Cells) == 0 || len(m.Cells)%k != 0 {
-		return fmt.Errorf("mesh: %d cell indices; want a non-zero multiple of %d ([C, %d] %v cells)", len(m.Cells), k, k, m.Type)
+		return fmt.Errorf("%d cell indices; want a non-zero multiple of %d ([C, %d] %v cells)", len(m.Cells), k, k, m.Type)
 	}
 	if m.NumNodes() > maxNodes || m.NumCells() > maxNodes {
-		return fmt.Errorf("mesh: %d nodes, %d cells; want at most %d of each", m.NumNodes(), m.NumCells(), maxNodes)
+		return fmt.Errorf("%d nodes, %d cells; want at most %d of each", m.NumNodes(), m.NumCells(), maxNodes)
 	}
-	if err := checkFinite("mesh: node", m.Nodes); err != nil {
+	if err := checkFinite("node", m.Nodes); err != nil {
 		return err
 	}
 	return m.checkCells()
@@ -156,11 +165,11 @@ func (m *Mesh) checkCells() error {
 		v := m.cell(c)
 		for a, i := range v {
 			if i < 0 || i >= n {
-				return fmt.Errorf("mesh: cell %d corner %d is node %d; want an index in [0, %d)", c, a, i, n)
+				return fmt.Errorf("cell %d corner %d is node %d; want an index in [0, %d)", c, a, i, n)
 			}
 			for b := range a {
 				if v[b] == i {
-					return fmt.Errorf("mesh: cell %d lists node %d twice (corners %d and %d): %v", c, i, b, a, v)
+					return fmt.Errorf("cell %d lists node %d twice (corners %d and %d): %v", c, i, b, a, v)
 				}
 			}
 		}

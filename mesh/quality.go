@@ -26,7 +26,7 @@ func signedArea(p [4][2]float64, k int) float64 {
 // Areas returns the exact signed area of every cell, positive for a
 // counter-clockwise cell (see the package doc).
 func (m *Mesh) Areas() ([]float64, error) {
-	if err := m.Validate(); err != nil {
+	if err := m.validate(); err != nil {
 		return nil, fmt.Errorf("mesh: Areas: %w", err)
 	}
 	return m.areas(), nil
@@ -46,7 +46,7 @@ func (m *Mesh) areas() []float64 {
 // of the reference centre (1/2, 1/2) under the bilinear map, which is the
 // area centroid only for parallelograms.
 func (m *Mesh) Centroids() ([]float64, error) {
-	if err := m.Validate(); err != nil {
+	if err := m.validate(); err != nil {
 		return nil, fmt.Errorf("mesh: Centroids: %w", err)
 	}
 	k := int(m.Type)
@@ -81,7 +81,7 @@ func cornerTest(p [4][2]float64, k int) (int, float64) {
 // none is: a triangle with non-positive signed area, a quad with a corner
 // whose cross product is non-positive (inverted, degenerate or non-convex).
 func (m *Mesh) FirstInverted() (int, error) {
-	if err := m.Validate(); err != nil {
+	if err := m.validate(); err != nil {
 		return -1, fmt.Errorf("mesh: FirstInverted: %w", err)
 	}
 	c, _, _ := m.firstInverted()
@@ -103,10 +103,13 @@ func (m *Mesh) firstInverted() (cell, corner int, x float64) {
 // and otherwise an error wrapping ErrTangled that names the first inverted
 // cell, its nodes and the offending corner.
 func (m *Mesh) CheckUntangled() error {
-	if err := m.Validate(); err != nil {
+	if err := m.validate(); err != nil {
 		return fmt.Errorf("mesh: CheckUntangled: %w", err)
 	}
-	return m.untangled()
+	if err := m.untangled(); err != nil {
+		return fmt.Errorf("mesh: CheckUntangled: %w", err)
+	}
+	return nil
 }
 
 // untangled is CheckUntangled on a valid mesh.
@@ -115,7 +118,7 @@ func (m *Mesh) untangled() error {
 	if c < 0 {
 		return nil
 	}
-	return fmt.Errorf("mesh: %w: %v cell %d (nodes %v) is inverted at corner %d (node %d): cross product %.3g, signed area %.3g; want both positive (counter-clockwise, convex)",
+	return fmt.Errorf("%w: %v cell %d (nodes %v) is inverted at corner %d (node %d): cross product %.3g, signed area %.3g; want both positive (counter-clockwise, convex)",
 		ErrTangled, m.Type, c, m.cell(c), v, m.cell(c)[v], x, signedArea(m.corners(c), int(m.Type)))
 }
 
@@ -137,7 +140,7 @@ type Equi struct {
 // (divide by C); the sample one is sqrt(C/(C-1)) times larger. CV is
 // infinite or NaN when Mean is 0.
 func (m *Mesh) Equidistribution(monitor []float64) (Equi, error) {
-	if err := m.Validate(); err != nil {
+	if err := m.validate(); err != nil {
 		return Equi{}, fmt.Errorf("mesh: Equidistribution: %w", err)
 	}
 	if len(monitor) != m.NumCells() {
@@ -183,7 +186,7 @@ func equiStats(e []float64) Equi {
 //
 // A is the signed area; a cell with A <= 0 gets +Inf.
 func (m *Mesh) AspectRatios() ([]float64, error) {
-	if err := m.Validate(); err != nil {
+	if err := m.validate(); err != nil {
 		return nil, fmt.Errorf("mesh: AspectRatios: %w", err)
 	}
 	out := make([]float64, m.NumCells())
@@ -224,10 +227,10 @@ const boundaryTol = 1e-12
 // largest drift and its node, or 0 and -1 when no node of ref lies on the
 // boundary. ref and moved must be valid meshes with the same node count.
 func BoundaryDrift(ref, moved *Mesh) (drift float64, node int, err error) {
-	if err := ref.Validate(); err != nil {
+	if err := ref.validate(); err != nil {
 		return 0, -1, fmt.Errorf("mesh: BoundaryDrift: reference: %w", err)
 	}
-	if err := moved.Validate(); err != nil {
+	if err := moved.validate(); err != nil {
 		return 0, -1, fmt.Errorf("mesh: BoundaryDrift: moved: %w", err)
 	}
 	if ref.NumNodes() != moved.NumNodes() {
