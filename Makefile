@@ -69,10 +69,12 @@ bench:
 bench-micro: setup
 	$(GO) test -run '^$$' -bench . -benchtime 5x ./tensor ./autograd ./nn
 
-# golden: regenerate testdata/torch_reference.h5 from PyTorch (needs Debian's
-# python3-torch; the file is committed so CI does not).
+# golden: regenerate testdata/torch_reference.h5 and torch_conv2d.h5 from
+# PyTorch (needs Debian's python3-torch; the files are committed so CI does
+# not).
 golden:
 	/usr/bin/python3 scripts/torch_reference.py testdata/torch_reference.h5
+	/usr/bin/python3 scripts/torch_conv2d_reference.py testdata/torch_conv2d.h5
 
 # docs: regenerate docs/CONFIG.md from the config schema (a test checks it).
 docs:

@@ -33,6 +33,11 @@
 //     spectrum on the last axis), FFT along any axis, and the orthonormal
 //     DCT-II/DCT-III along any axis (DCTMatrix, ApplyAlongAxis), which T1
 //     uses; truncated DCT matrices give pruned transforms.
+//   - Conv2D: PyTorch's conv2d (cross-correlation, zero padding, integer
+//     stride and padding per axis) y[n,o] = sum_c w[o,c] * x[n,c] by
+//     im2col and GEMM, and its adjoints Conv2DInputGrad (col2im of W^T dy,
+//     a transposed convolution) and Conv2DWeightGrad (sum_n dy_n col_n^T),
+//     over fixed batch groups summed in order (worker-independent).
 //   - RealFFT, RealFFT2, ComplexFFT: the same FFT on plain []float64 and
 //     []complex128 slices, without tensors, for the solvers' inner loops.
 //   - RNG: xoshiro256** seeded by SplitMix64, normal by Box-Muller; the
