@@ -226,7 +226,7 @@ func TestBadConfigs(t *testing.T) {
 		name, from, to string
 		want           []string
 	}{
-		{"unknown solver", `solver = "burgers"`, `solver = "heat"`, []string{"config.toml:6: data.solver", `unknown solver "heat"`, "burgers, convection, darcy, mpm, navierstokes"}},
+		{"unknown solver", `solver = "burgers"`, `solver = "heat"`, []string{"config.toml:6: data.solver", `unknown solver "heat"`, "burgers, burgers2d, convection, darcy, mpm, navierstokes"}},
 		{"unknown key", `dt = 1e-3`, "dt = 1e-3\nepochs = 3", []string{"config.toml:15: data.epochs: unknown key"}},
 		{"unknown param", `nu = 0.05`, "nu = 0.05\nviscosity = 2", []string{"data.params.viscosity", "unknown key for solver burgers", "known: nu, length"}},
 		{"negative viscosity", `nu = 0.05`, `nu = -0.05`, []string{"config.toml:17: data.params.nu", "viscosity must be positive, got -0.05"}},

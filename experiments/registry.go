@@ -27,6 +27,14 @@ var registry = map[string]solverSpec{
 		paramKeys:     []string{"nu", "length", "ic", "ic_offset", "ic_alpha", "ic_tau", "ic_sigma"},
 		build:         fieldSolver(buildBurgers),
 	},
+	"burgers2d": {
+		dim:           2,
+		workspace:     90,
+		defaults:      func() any { return defaultBurgers2DParams() },
+		timeDependent: true,
+		paramKeys:     []string{"nu", "equation", "store", "ic_alpha", "ic_tau", "ic_std"},
+		build:         fieldSolver(buildBurgers2D),
+	},
 	"convection": {
 		dim:           1,
 		workspace:     20,

@@ -1,0 +1,101 @@
+package experiments
+
+import (
+	"context"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/surrogo/surrogo/datasets"
+	"github.com/surrogo/surrogo/solvers/burgers2d"
+)
+
+const burgers2DConfig = `
+name = "burgers2d-test"
+seed = 3
+[data]
+solver = "burgers2d"
+output = "OUT"
+train = 2
+resolution = 32
+subsample = 2
+t_end = 0.5
+snapshots = 3
+dt = 0.01
+[data.params]
+nu = 0.01
+store = "STORE"
+`
+
+// The generated file holds, for each sample, the stored scalar of the
+// solver's own solution from the same initial condition, subsampled:
+// u, v or the speed.
+func TestGenerateBurgers2D(t *testing.T) {
+	p := burgers2d.Params{Nu: 0.01, N: 32, Dt: 0.01, TEnd: 0.5, Frames: 3, ICAlpha: 3, ICTau: 5, ICStd: 0.1}
+	s, err := burgers2d.New(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, store := range []string{"u", "v", "speed"} {
+		cfg, err := loadText(t, strings.Replace(burgers2DConfig, "STORE", store, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		path, err := Generate(context.Background(), cfg, GenerateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, _ := datasets.Open(path)
+		set, err := datasets.ReadTensorSet(f, 0, -1)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []int{2, 3, 16, 16}; !slices.Equal(set.Shape, want) {
+			t.Fatalf("%s: shape %v, want %v", store, set.Shape, want)
+		}
+		worst := 0.0
+		for i := 0; i < 2; i++ {
+			out, err := s.Solve(context.Background(), p.InitialCondition(cfg.Seed, i), []float64{0, 0.25, 0.5}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, fr := range out {
+				for a := 0; a < 16; a++ {
+					for b := 0; b < 16; b++ {
+						j := 2*a*32 + 2*b
+						want := map[string]float64{"u": fr.U[j], "v": fr.V[j], "speed": math.Hypot(fr.U[j], fr.V[j])}[store]
+						got := float64(set.Data[((i*3+k)*16+a)*16+b])
+						worst = math.Max(worst, math.Abs(got-want))
+					}
+				}
+			}
+		}
+		if worst > 1e-6 {
+			t.Errorf("%s: stored field differs from the solver's by %g", store, worst)
+		}
+	}
+}
+
+func TestBurgers2DBadParams(t *testing.T) {
+	for _, tc := range []struct{ edit, key string }{
+		{`store = "w"`, "data.params.store"},
+		{"nu = -1", "data.params.nu"},
+		{`equation = "heat"`, "data.params.equation"},
+	} {
+		text := strings.Replace(burgers2DConfig, `store = "STORE"`, "", 1)
+		text = strings.Replace(text, "nu = 0.01", tc.edit, 1)
+		if tc.key == "data.params.store" {
+			text = strings.Replace(burgers2DConfig, `store = "STORE"`, tc.edit, 1)
+		}
+		_, err := loadText(t, text)
+		if err == nil || !strings.Contains(err.Error(), tc.key) {
+			t.Errorf("%s: error %v, want one naming %s", tc.edit, err, tc.key)
+		}
+	}
+	text := strings.Replace(burgers2DConfig, `store = "STORE"`, `equation = "scalar"`+"\n"+`store = "speed"`, 1)
+	if _, err := loadText(t, text); err == nil || !strings.Contains(err.Error(), "store") {
+		t.Errorf("scalar equation storing the speed: error %v", err)
+	}
+}
