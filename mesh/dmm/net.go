@@ -1,0 +1,197 @@
+package dmm
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/surrogo/surrogo/autograd"
+	"github.com/surrogo/surrogo/nn"
+	"github.com/surrogo/surrogo/tensor"
+)
+
+// V is the float64 autograd variable the package computes with.
+type V = *autograd.Var[float64]
+
+// BranchKind selects the branch network that encodes a field u.
+type BranchKind int
+
+const (
+	// ConvBranch is upstream's ConvNet on an n x n field.
+	ConvBranch BranchKind = iota
+	// MLPBranch is a tanh MLP on a vector (a 1-D field or parameters).
+	MLPBranch
+)
+
+// Config sizes the network phi(xi; u) = head(concat(branch(u), trunk(xi))).
+type Config struct {
+	Dim    int        // dimension of xi: 1 or 2
+	Branch BranchKind // ConvBranch (n x n fields) or MLPBranch (vectors)
+	// Input is the field side n of a ConvBranch (48 upstream) or the
+	// vector length of an MLPBranch.
+	Input int
+	// Channels are the ConvBranch channels c0, c1 of 1 -> c0 -> c1 -> c0
+	// -> 1 (8, 16 upstream).
+	Channels [2]int
+	// BranchHidden are the tanh widths between the conv features (or the
+	// MLP input) and the branch output (1024 upstream).
+	BranchHidden []int
+	Latent       int   // branch and trunk output width (512 upstream)
+	TrunkHidden  []int // tanh widths of the trunk (32 upstream)
+	HeadHidden   []int // tanh widths of the head (512 upstream)
+}
+
+// Upstream returns the reference code's Burgers network: ConvNet branch on
+// a 48 x 48 field, trunk [2, 32, 512], head [1024, 512, 1].
+func Upstream() Config {
+	return Config{Dim: 2, Branch: ConvBranch, Input: 48, Channels: [2]int{8, 16},
+		BranchHidden: []int{1024}, Latent: 512, TrunkHidden: []int{32}, HeadHidden: []int{512}}
+}
+
+// Scaled returns c with every channel and width multiplied by f (rounded,
+// at least 1): Upstream().Scaled(0.25) is the quarter-width CPU network.
+func (c Config) Scaled(f float64) Config {
+	s := func(w int) int { return max(1, int(math.Round(f*float64(w)))) }
+	all := func(ws []int) []int {
+		out := make([]int, len(ws))
+		for i, w := range ws {
+			out[i] = s(w)
+		}
+		return out
+	}
+	c.Channels = [2]int{s(c.Channels[0]), s(c.Channels[1])}
+	c.BranchHidden, c.TrunkHidden, c.HeadHidden = all(c.BranchHidden), all(c.TrunkHidden), all(c.HeadHidden)
+	c.Latent = s(c.Latent)
+	return c
+}
+
+// validate checks the sizes.
+func (c Config) validate() error {
+	if c.Dim != 1 && c.Dim != 2 {
+		return fmt.Errorf("Dim = %d; want 1 or 2", c.Dim)
+	}
+	if c.Latent < 1 || c.Input < 1 {
+		return fmt.Errorf("Latent = %d, Input = %d; want both >= 1", c.Latent, c.Input)
+	}
+	for _, w := range append(append(append([]int{}, c.BranchHidden...), c.TrunkHidden...), c.HeadHidden...) {
+		if w < 1 {
+			return fmt.Errorf("hidden widths %v, %v, %v; want all >= 1", c.BranchHidden, c.TrunkHidden, c.HeadHidden)
+		}
+	}
+	switch c.Branch {
+	case ConvBranch:
+		if c.Dim != 2 || c.Input < 5 || c.Channels[0] < 1 || c.Channels[1] < 1 {
+			return fmt.Errorf("ConvBranch with Dim %d, Input %d, Channels %v; want Dim 2, Input >= 5, channels >= 1", c.Dim, c.Input, c.Channels)
+		}
+	case MLPBranch:
+	default:
+		return fmt.Errorf("unknown branch kind %d", c.Branch)
+	}
+	return nil
+}
+
+// Net is the DeepONet-like potential phi(xi; u).
+type Net struct {
+	Config Config
+	Conv   []*nn.Conv2d[float64] // ConvBranch: the four convolutions
+	BMLP   *nn.MLP[float64]      // branch MLP after the convs (or the whole MLP branch)
+	Trunk  *nn.MLP[float64]      // [Dim, TrunkHidden..., Latent]
+	Head   *nn.MLP[float64]      // [2 Latent, HeadHidden..., 1]
+}
+
+// New builds the network with PyTorch's default init drawn from r in the
+// order branch, trunk, head.
+func New(c Config, r *tensor.RNG) (*Net, error) {
+	if err := c.validate(); err != nil {
+		return nil, fmt.Errorf("dmm: New: %w", err)
+	}
+	net := &Net{Config: c}
+	in := c.Input
+	if c.Branch == ConvBranch {
+		flat, err := net.buildConv(r)
+		if err != nil {
+			return nil, fmt.Errorf("dmm: New: %w", err)
+		}
+		in = flat
+	}
+	var err error
+	if net.BMLP, err = nn.NewMLP[float64](r, sizes(in, c.BranchHidden, c.Latent), nn.Tanh); err != nil {
+		return nil, fmt.Errorf("dmm: New: branch: %w", err)
+	}
+	if net.Trunk, err = nn.NewMLP[float64](r, sizes(c.Dim, c.TrunkHidden, c.Latent), nn.Tanh); err != nil {
+		return nil, fmt.Errorf("dmm: New: trunk: %w", err)
+	}
+	if net.Head, err = nn.NewMLP[float64](r, sizes(2*c.Latent, c.HeadHidden, 1), nn.Tanh); err != nil {
+		return nil, fmt.Errorf("dmm: New: head: %w", err)
+	}
+	return net, nil
+}
+
+// sizes is [in, hidden..., out].
+func sizes(in int, hidden []int, out int) []int {
+	return append(append([]int{in}, hidden...), out)
+}
+
+// buildConv makes upstream's four 5x5 convolutions (padding 2, strides 2,
+// 1, 1, 2) and returns the flattened feature count (144 for 48 x 48).
+func (net *Net) buildConv(r *tensor.RNG) (int, error) {
+	c := net.Config
+	chans := [][2]int{{1, c.Channels[0]}, {c.Channels[0], c.Channels[1]}, {c.Channels[1], c.Channels[0]}, {c.Channels[0], 1}}
+	strides := []int{2, 1, 1, 2}
+	shape := []int{1, 1, c.Input, c.Input}
+	for i, ch := range chans {
+		conv, err := nn.NewConv2d[float64](r, ch[0], ch[1], [2]int{5, 5}, [2]int{strides[i], strides[i]}, [2]int{2, 2}, true)
+		if err != nil {
+			return 0, err
+		}
+		if shape, err = conv.OutputShape(shape); err != nil {
+			return 0, fmt.Errorf("conv %d on a %d x %d field: %w", i, c.Input, c.Input, err)
+		}
+		net.Conv = append(net.Conv, conv)
+	}
+	return shape[2] * shape[3], nil
+}
+
+// Params returns every trainable parameter, named.
+func (net *Net) Params() []nn.Param[float64] {
+	parts := []nn.Named[float64]{}
+	for i, c := range net.Conv {
+		parts = append(parts, nn.Named[float64]{Name: fmt.Sprintf("branch.conv%d", i), Module: c})
+	}
+	parts = append(parts, nn.Named[float64]{Name: "branch.mlp", Module: net.BMLP},
+		nn.Named[float64]{Name: "trunk", Module: net.Trunk}, nn.Named[float64]{Name: "head", Module: net.Head})
+	return nn.Collect(parts...)
+}
+
+// branchLen is the length of one branch input.
+func (net *Net) branchLen() int {
+	if net.Config.Branch == ConvBranch {
+		return net.Config.Input * net.Config.Input
+	}
+	return net.Config.Input
+}
+
+// Branch encodes B inputs u [B, branchLen] into features [B, Latent].
+func (net *Net) Branch(u V) V {
+	if net.Config.Branch == MLPBranch {
+		return net.BMLP.Forward(u)
+	}
+	n := net.Config.Input
+	x := autograd.Reshape(u, -1, 1, n, n)
+	h := autograd.Tanh(net.Conv[0].Forward(x))
+	r := h
+	h = autograd.Tanh(net.Conv[1].Forward(h))
+	h = autograd.Tanh(autograd.Add(r, net.Conv[2].Forward(h)))
+	h = autograd.Tanh(net.Conv[3].Forward(h))
+	s := h.Shape()
+	return net.BMLP.Forward(autograd.Reshape(h, s[0], s[2]*s[3]))
+}
+
+// Phi is the plain forward pass: features [B, Latent] and points xi
+// [B, P, Dim] give phi [B, P], through concat(branch, trunk) as upstream.
+func (net *Net) Phi(feat, xi V) V {
+	s := xi.Shape()
+	t := net.Trunk.Forward(xi)
+	b := autograd.BroadcastTo(autograd.Reshape(feat, s[0], 1, net.Config.Latent), []int{s[0], s[1], net.Config.Latent})
+	out := net.Head.Forward(autograd.Concat(2, b, t))
+	return autograd.Reshape(out, s[0], s[1])
+}
