@@ -173,7 +173,7 @@ func (f *Field) at(x []float64) (m float64, grad [2]float64) {
 	j, s, cj := cell(x[1], n)
 	m00, m10 := f.Monitor[i*n+j], f.Monitor[(i+1)*n+j]
 	m01, m11 := f.Monitor[i*n+j+1], f.Monitor[(i+1)*n+j+1]
-	m = (1-t)*(1-s)*m00 + t*(1-s)*m10 + (1-t)*s*m01 + t*s*m11
+	m = m00 + t*(m10-m00) + s*(m01-m00) + t*s*(m11-m10-m01+m00) // exact for a constant
 	if !ci {
 		grad[0] = h * ((1-s)*(m10-m00) + s*(m11-m01))
 	}
