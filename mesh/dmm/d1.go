@@ -32,12 +32,17 @@ type D1Options struct {
 	TrainCases, TestCases [][2]float64
 	Nodes                 int // mesh nodes compared (49)
 	Seed                  uint64
+	// ParamBranch feeds the branch the normalised front parameters
+	// ((x0 - 0.5) / 0.2, (delta - 0.1) / 0.05) instead of the sampled
+	// field (Config.Input 2 then; Samples still sizes the monitor grid).
+	ParamBranch bool
 }
 
 // D1Result is what the study measured.
 type D1Result struct {
 	MaxErr       float64   // max over test fronts and nodes of |x_DMM - x_exact|
 	CaseErr      []float64 // per test front
+	UniformErr   float64   // the same error of the unmoved uniform nodes (phi = 0)
 	MaxDrift     float64   // max |x_0|, |x_{N-1} - 1| before any projection
 	Monotone     bool      // every test mesh strictly increasing
 	FinalLoss    float64   // the last epoch's mean training loss
@@ -63,7 +68,7 @@ func D1(ctx context.Context, opt D1Options) (*D1Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	fields, err := frontFields(opt.TrainCases, opt.Samples, opt.Beta)
+	fields, err := frontFields(opt.TrainCases, opt.Samples, opt.Beta, opt.ParamBranch)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +78,7 @@ func D1(ctx context.Context, opt D1Options) (*D1Result, error) {
 		return nil, err
 	}
 	res := &D1Result{TrainSeconds: time.Since(start).Seconds(), FinalLoss: tr.Final.TrainLoss, Monotone: true}
-	tests, err := frontFields(opt.TestCases, opt.Samples, opt.Beta)
+	tests, err := frontFields(opt.TestCases, opt.Samples, opt.Beta, opt.ParamBranch)
 	if err != nil {
 		return nil, err
 	}
@@ -82,6 +87,7 @@ func D1(ctx context.Context, opt D1Options) (*D1Result, error) {
 		if err != nil {
 			return nil, err
 		}
+		res.UniformErr = math.Max(res.UniformErr, uniformErr(f, opt.Nodes))
 		res.CaseErr = append(res.CaseErr, e)
 		res.MaxErr = math.Max(res.MaxErr, e)
 		res.MaxDrift = math.Max(res.MaxDrift, drift)
@@ -91,16 +97,36 @@ func D1(ctx context.Context, opt D1Options) (*D1Result, error) {
 }
 
 // frontFields builds the 1-D fields of tanh fronts.
-func frontFields(cases [][2]float64, samples int, beta float64) ([]Field, error) {
+func frontFields(cases [][2]float64, samples int, beta float64, params bool) ([]Field, error) {
 	out := make([]Field, len(cases))
 	for i, c := range cases {
 		f, err := NewField1D(TanhFront(c[0], c[1], samples), beta)
 		if err != nil {
 			return nil, fmt.Errorf("dmm: front %v: %w", c, err)
 		}
+		if params {
+			f.Branch = []float64{(c[0] - 0.5) / 0.2, (c[1] - 0.1) / 0.05}
+		}
 		out[i] = f
 	}
 	return out, nil
+}
+
+// uniformErr is the largest distance of the uniform nodes from the exact
+// equidistribution of f's monitor.
+func uniformErr(f Field, nodes int) float64 {
+	ref, err := monge.Equidistribute1D(func(x float64) float64 {
+		m, _ := f.at([]float64{x})
+		return m
+	}, nodes, 1<<14)
+	if err != nil {
+		return math.NaN()
+	}
+	e := 0.0
+	for p, x := range ref {
+		e = math.Max(e, math.Abs(x-float64(p)/float64(nodes-1)))
+	}
+	return e
 }
 
 // compare1D returns the largest node error against the exact

@@ -104,6 +104,9 @@ func New(c Config, r *tensor.RNG) (*Net, error) {
 	if err := c.validate(); err != nil {
 		return nil, fmt.Errorf("dmm: New: %w", err)
 	}
+	if r == nil {
+		return nil, fmt.Errorf("dmm: New: nil RNG")
+	}
 	net := &Net{Config: c}
 	in := c.Input
 	if c.Branch == ConvBranch {
