@@ -10,8 +10,12 @@ import (
 // benchLoss times forward + backward of the DMM loss of a batch of 4
 // fields on the quarter-width upstream network (48 x 48 fields, 120
 // interior and 120 boundary points each) by the given derivative method.
-func benchLoss(b *testing.B, m Method) {
-	net, err := New(Upstream().Scaled(0.25), tensor.NewRNG(1))
+func benchLoss(b *testing.B, m Method) { benchNet(b, Upstream().Scaled(0.25), m) }
+
+// benchNet times the loss for the network c (a ConvBranch on 48 x 48, or
+// an MLPBranch on the first c.Input values of each row of the field).
+func benchNet(b *testing.B, c Config, m Method) {
+	net, err := New(c, tensor.NewRNG(1))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -24,6 +28,7 @@ func benchLoss(b *testing.B, m Method) {
 		if fields[i], err = NewField2D(u, 48, 100); err != nil {
 			b.Fatal(err)
 		}
+		fields[i].Branch = fields[i].Branch[:net.branchLen()]
 	}
 	opt := DefaultLoss()
 	opt.Method = m
@@ -42,3 +47,14 @@ func benchLoss(b *testing.B, m Method) {
 
 func BenchmarkLossJets(b *testing.B)           { benchLoss(b, Jets) }
 func BenchmarkLossDoubleAutograd(b *testing.B) { benchLoss(b, DoubleAutograd) }
+
+// upstreamMLP is the full-width trunk [2, 32, 512] and head [1024, 512, 1]
+// with a small MLP branch, so the timing is the xi-derivative part.
+func upstreamMLP() Config {
+	c := Upstream()
+	c.Branch, c.Input, c.BranchHidden = MLPBranch, 48, []int{64}
+	return c
+}
+
+func BenchmarkTrunkHeadJets(b *testing.B)           { benchNet(b, upstreamMLP(), Jets) }
+func BenchmarkTrunkHeadDoubleAutograd(b *testing.B) { benchNet(b, upstreamMLP(), DoubleAutograd) }
