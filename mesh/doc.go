@@ -52,10 +52,12 @@
 //	                        dx/deta = (1-xi)(p3 - p0) + xi (p2 - p1),
 //	(xi, eta) <- (xi, eta) - J^-1 F,
 //
-// stopped after a step of at most 1e-12, which it reaches in a few steps;
-// convergence is quadratic, so the error left is of order 1e-24 times the
-// cell's distortion, i.e. rounding. On a parallelogram the map is affine
-// and the first step is exact.
+// stopped when the mapped point is within rounding of the query (16 eps
+// times the cell's coordinate scale) or after a step of at most 1e-12;
+// convergence is quadratic, so either leaves rounding-level error. On a
+// parallelogram the map is affine and the first step is exact up to
+// rounding; on cells thinner than about 1e-4 the steps stay at rounding
+// size, and the residual test is what ends the iteration.
 //
 // # Point location
 //

@@ -130,6 +130,54 @@ func TestInverseBilinear(t *testing.T) {
 	}
 }
 
+// A structured mesh with one column 5e-5 wide: every point is located
+// and a linear field interpolated to rounding (the inverse bilinear
+// Newton iteration ends on its residual, not on a step that rounding
+// keeps above 1e-12 in so thin a cell).
+func TestLocateThinCells(t *testing.T) {
+	m, err := StructuredQuad(5, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	xs := []float64{0, 0.25, 0.25 + 5e-5, 0.6, 1}
+	nodes := make([]float64, len(m.Nodes))
+	for ix := range 5 {
+		for iy := range 5 {
+			k := ix*5 + iy
+			nodes[2*k], nodes[2*k+1] = xs[ix], float64(iy)/4
+		}
+	}
+	thin, err := m.WithNodes(nodes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := NewLocator(thin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals := make([]float64, 25)
+	for k := range vals {
+		vals[k] = 2*nodes[2*k] - 3*nodes[2*k+1] + 1
+	}
+	var q []float64
+	for i, v := range randomPoints(400, 9) {
+		if i%2 == 0 {
+			v = 0.25 + 5e-5*v
+		}
+		q = append(q, v)
+	}
+	q = append(q, nodes...)
+	got, err := l.Interpolate(vals, 1, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range len(q) / 2 {
+		if want := 2*q[2*i] - 3*q[2*i+1] + 1; math.Abs(got[i]-want) > 1e-12 {
+			t.Fatalf("point (%g, %g): %v, want %v", q[2*i], q[2*i+1], got[i], want)
+		}
+	}
+}
+
 // crossingInside is an independent point-in-polygon test (crossing
 // number); it is not used on points within 1e-9 of an edge.
 func crossingInside(p [4][2]float64, k int, x [2]float64) bool {

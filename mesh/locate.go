@@ -22,13 +22,17 @@ const OutsideTol = 1e-9
 const maxBucketEntries = 1 << 26
 
 // newtonTol and newtonIters control the inverse bilinear Newton iteration:
-// it stops after a step that moves the reference coordinates by at most
-// newtonTol. Convergence is quadratic, so the error left after that step is
-// of order newtonTol^2, below rounding (a tighter test could wait forever on
-// steps of rounding size, about 1e-16 / h on cells of side h).
+// it stops when the mapped point is within rounding of the query (a
+// residual of at most newtonResidual times the cell's coordinate scale,
+// max |vertex coordinate| + diameter) or after a step that moves the
+// reference coordinates by at most newtonTol. Convergence is quadratic, so
+// either leaves an error below rounding; the residual test is the one that
+// ends the iteration on thin cells, whose steps stay at rounding size,
+// about 1e-16 |x| / h on a cell of width h, above newtonTol once h < 1e-4.
 const (
-	newtonTol   = 1e-12
-	newtonIters = 50
+	newtonTol      = 1e-12
+	newtonResidual = 16 * 0x1p-52
+	newtonIters    = 50
 )
 
 // Locator finds the cell that contains a point. It buckets the cells of a
@@ -337,11 +341,29 @@ func bilinearMap(p [4][2]float64, xi, eta float64) [2]float64 {
 // inverseBilinear solves x(xi, eta) = x for the reference coordinates by
 // Newton's method from the centre (1/2, 1/2) and reports whether the last
 // step moved them by at most newtonTol.
+// coordinateScale is the size rounding is relative to in a quad's
+// coordinates: the largest |vertex coordinate| plus the diameter of the
+// quad's bounding box.
+func coordinateScale(p [4][2]float64) float64 {
+	lo, hi, big := p[0], p[0], 0.0
+	for _, v := range p {
+		for a := range 2 {
+			lo[a], hi[a] = math.Min(lo[a], v[a]), math.Max(hi[a], v[a])
+			big = math.Max(big, math.Abs(v[a]))
+		}
+	}
+	return big + math.Hypot(hi[0]-lo[0], hi[1]-lo[1])
+}
+
 func inverseBilinear(p [4][2]float64, x [2]float64) (xi, eta float64, ok bool) {
 	xi, eta = 0.5, 0.5
+	tol := newtonResidual * coordinateScale(p)
 	for range newtonIters {
 		r := bilinearMap(p, xi, eta)
 		r[0], r[1] = r[0]-x[0], r[1]-x[1]
+		if math.Abs(r[0]) <= tol && math.Abs(r[1]) <= tol {
+			return xi, eta, true
+		}
 		// Columns of the Jacobian: dx/dxi and dx/deta.
 		jx0 := (p[1][0]-p[0][0])*(1-eta) + (p[2][0]-p[3][0])*eta
 		jx1 := (p[1][1]-p[0][1])*(1-eta) + (p[2][1]-p[3][1])*eta

@@ -44,7 +44,8 @@
 //
 // (weights LossOptions.BoundaryWeight and ConvexWeight). Parts returns the
 // total and the three terms. With phi = 0 and a constant monitor every term
-// is exactly 0.
+// is 0 up to rounding (exactly 0 where the trapezoid theta is exact in
+// floating point, as on grids of spacing 2^-k).
 //
 // # Network (New, Config)
 //

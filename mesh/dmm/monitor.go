@@ -47,7 +47,7 @@ func NewField2D(u []float64, n int, beta float64) (Field, error) {
 // [0, 1] with the 1-D gradient monitor m = 1 + beta |u'| / mean |u'|: u'
 // by central differences inside and second-order one-sided ones at the
 // ends, the mean by the trapezoid rule (monge.GradientMonitor's rules in
-// one dimension); a constant u gives m = 1.
+// one dimension); a u constant up to rounding gives m = 1.
 func NewField1D(u []float64, beta float64) (Field, error) {
 	n := len(u)
 	if n < 3 {
@@ -74,9 +74,10 @@ func NewField1D(u []float64, beta float64) (Field, error) {
 	}
 	mean := trapezoid(g, n, 1)
 	m := make([]float64, n)
+	flat := mean <= monge.RoundingGradient(u, n)
 	for i, v := range g {
 		m[i] = 1
-		if mean > 0 {
+		if !flat {
 			m[i] += beta * v / mean
 		}
 	}

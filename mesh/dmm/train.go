@@ -39,6 +39,9 @@ func (net *Net) Train(ctx context.Context, fields []Field, opt TrainOptions) (*n
 		return nil, fmt.Errorf("dmm: Train: %w", err)
 	}
 	var sched nn.Schedule
+	if len(opt.Milestones) > 0 && !(opt.Gamma > 0) {
+		return nil, fmt.Errorf("dmm: Train: milestones %v with gamma %v; want gamma > 0 (the rate is multiplied by gamma at each)", opt.Milestones, opt.Gamma)
+	}
 	if len(opt.Milestones) > 0 {
 		sched = &nn.MultiStepLR{Base: opt.LR, Gamma: opt.Gamma, Milestones: opt.Milestones}
 	}

@@ -58,7 +58,7 @@
 // (eigenvectors cos(pi k i/(N-1)), eigenvalues -(4/h^2) sin^2(pi k /
 // (2(N-1)))); tensor.DCT2 is the DCT-II, the cell-centred Neumann basis,
 // so the node-centred pair is built here as two dense N x N matrices
-// (O(N^3) a solve, 0.2 Mflop at N = 48).
+// (O(N^3) a solve, about 0.9 Mflop at N = 48).
 //
 // # Solvers and stopping rule
 //

@@ -63,8 +63,9 @@ func FuncMonitor(f func(x, y float64) float64) (*Monitor, error) {
 // interior nodes and second-order one-sided differences (-3u_0 + 4u_1 -
 // u_2) / (2h) on the edges (the field is not assumed periodic; upstream
 // uses first-order one-sided differences everywhere). mean|grad u| is the
-// trapezoid-rule integral of |grad u| over [0, 1]^2. A constant u (mean 0)
-// gives m = 1. beta must be finite and >= 0, n >= 3 and u finite.
+// trapezoid-rule integral of |grad u| over [0, 1]^2. A u constant up to
+// rounding (mean|grad u| at most RoundingGradient) gives m = 1, not a
+// monitor of its rounding noise. beta must be finite and >= 0, n >= 3 and u finite.
 func GradientMonitor(u []float64, n int, beta float64) (*Monitor, error) {
 	if n < 3 || n > maxGrid {
 		return nil, fmt.Errorf("monge: GradientMonitor: grid of %d x %d nodes; want 3 <= n <= %d", n, n, maxGrid)
@@ -83,13 +84,24 @@ func GradientMonitor(u []float64, n int, beta float64) (*Monitor, error) {
 	g := gradNorm(u, n)
 	mean := trapezoid2D(g, n)
 	m := make([]float64, n*n)
+	flat := mean <= RoundingGradient(u, n)
 	for k, v := range g {
 		m[k] = 1
-		if mean > 0 {
+		if !flat {
 			m[k] += beta * v / mean
 		}
 	}
 	return GridMonitor(m, n)
+}
+
+// RoundingGradient is the size of |grad u| that rounding alone produces
+// in finite differences of u on n nodes per axis: 64 eps max|u| / h.
+func RoundingGradient(u []float64, n int) float64 {
+	big := 0.0
+	for _, v := range u {
+		big = math.Max(big, math.Abs(v))
+	}
+	return 64 * 0x1p-52 * big * float64(n-1)
 }
 
 // gradNorm returns |grad u| at every node of the n x n grid.
