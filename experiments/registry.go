@@ -28,8 +28,10 @@ var registry = map[string]solverSpec{
 		build:         fieldSolver(buildBurgers),
 	},
 	"burgers2d": {
-		dim:           2,
-		workspace:     90,
+		dim: 2,
+		// two components per frame, a stored copy, and up to a few sets
+		// of ETDRK4 coefficients (6 N^2 each) for uneven frame spacings
+		workspace:     130,
 		defaults:      func() any { return defaultBurgers2DParams() },
 		timeDependent: true,
 		paramKeys:     []string{"nu", "equation", "store", "ic_alpha", "ic_tau", "ic_std"},

@@ -140,20 +140,27 @@ func TestConv2DShapeErrors(t *testing.T) {
 
 // TestConv2DWorkersBitwise: the batch is cut into fixed groups, so the
 // weight gradient's sum order, and every result, is the same for any
-// number of workers.
+// number of workers. The case is large enough (23 samples of 3 x 20 x 20,
+// 8 filters of 5 x 5) for parallel.For to split it.
 func TestConv2DWorkersBitwise(t *testing.T) {
-	cc := convCases[len(convCases)-1]
+	cc := convCase{"workers", 23, 3, 20, 20, 8, 5, 5, [2]int{1, 1}, [2]int{2, 2}, 20, 20}
 	x, w := cc.tensors(11)
 	dy := Conv2D(x, w, cc.stride, cc.padding)
-	var ref *Tensor[float64]
+	var ref [3]*Tensor[float64]
 	for _, workers := range []int{1, 2, 5} {
 		prev := parallel.SetWorkers(workers)
-		dw := Conv2DWeightGrad(x, dy, [2]int{cc.kh, cc.kw}, cc.stride, cc.padding)
+		got := [3]*Tensor[float64]{Conv2D(x, w, cc.stride, cc.padding),
+			Conv2DInputGrad(dy, w, [2]int{cc.h, cc.w}, cc.stride, cc.padding),
+			Conv2DWeightGrad(x, dy, [2]int{cc.kh, cc.kw}, cc.stride, cc.padding)}
 		parallel.SetWorkers(prev)
-		if ref == nil {
-			ref = dw
-		} else if d := maxDiff(dw, ref); d != 0 {
-			t.Errorf("%d workers: weight gradient differs by %g from 1 worker", workers, d)
+		if ref[0] == nil {
+			ref = got
+			continue
+		}
+		for k, name := range []string{"output", "input gradient", "weight gradient"} {
+			if d := maxDiff(got[k], ref[k]); d != 0 {
+				t.Errorf("%d workers: %s differs by %g from 1 worker", workers, name, d)
+			}
 		}
 	}
 }

@@ -21,7 +21,9 @@
 // What is conserved: the scalar equation conserves the mean of u and its
 // energy E = (1/2) mean u^2 decays, dE/dt = -nu mean|grad u|^2. The vector
 // system conserves the means of u and v only for curl-free fields (u =
-// grad phi, kept curl-free by the equation and by the scheme); in general
+// grad phi, kept curl-free by the equation; the scheme keeps it so up to
+// the aliasing of modes beyond N/3, which the initial field is not
+// truncated to: the measured drift of the means is 8e-16); in general
 // d/dt mean(u) = mean(u v_y) and d/dt mean(v) = mean(v u_x), and
 // dE/dt = mean(div u |u|^2 / 2) - nu mean|grad u|^2 has no sign, though
 // the energy of the tested fields falls at every step.

@@ -14,8 +14,10 @@ import (
 type Observer func(t float64, step int, f Field) error
 
 // MaxCFL is the largest CFL number (see CFL) Solve accepts for the
-// initial field: the explicit ETDRK4 treatment of advection is stable to
-// about 0.9 with the dealiased spectral derivative.
+// initial field, a margin under the explicit ETDRK4 treatment of
+// advection's stability limit (an estimate, not measured here; the
+// default parameters start at 0.45 median, 0.72 at most over 1200
+// samples).
 const MaxCFL = 0.8
 
 // checkField checks that f has the components and size of the solver's
