@@ -64,9 +64,9 @@ type Metrics struct {
 // time-stepper's and the reconstruction's seconds per frame, and the
 // reconstruction of every particle from the stored positions of the
 // subset (relative L2 of the displacement from the first frame, on every
-// tenth frame from the first predicted one to the end) against
-// inverse-distance interpolation of the same and against the model's
-// interpolant before training.
+// tenth frame from the first predicted one to the end, over four subsets
+// per test trajectory) against inverse-distance interpolation of the same
+// and against the model's interpolant before training.
 type SparseMetrics struct {
 	Sampling             float64   `json:"sampling"`
 	DenseRolloutMSE      []float64 `json:"dense_rollout_mse"`

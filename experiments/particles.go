@@ -659,7 +659,7 @@ func (p *particleTraining) rolloutOne(ctx context.Context, ev *particleRollouts,
 		}
 		ev.denseMSE, ev.subsetRelL2 = append(ev.denseMSE, dmse), append(ev.subsetRelL2, rel)
 		rel = drel // test_rel_l2 is over every particle, as a full-order model's
-		if err := p.judgeReconstruction(ev, sm, k, idx, in); err != nil {
+		if err := p.judgeReconstruction(ev, sm, k, sample, idx, in); err != nil {
 			return err
 		}
 	}
@@ -691,17 +691,23 @@ func (p *particleTraining) reconstructFrames(sm sparseParticleModel, k, n int, i
 }
 
 // reconFrameStride is the stride of the stored frames on which
-// judgeReconstruction scores the reconstruction.
-const reconFrameStride = 10
+// judgeReconstruction scores the reconstruction, and reconDraws the
+// number of subsets it scores it from.
+const (
+	reconFrameStride = 10
+	reconDraws       = 4
+)
 
 // judgeReconstruction compares, on every tenth stored frame from the
 // first predicted one to the trajectory's end (not only the rollout's
 // range: the far frames, after splashes and collapses, are the hard
 // ones), the reconstruction of every particle from the stored positions
-// of the subset idx with inverse-distance interpolation of the same and
-// with the model's interpolant before training: relative L2 of the
-// displacement from the reference frame.
-func (p *particleTraining) judgeReconstruction(ev *particleRollouts, sm sparseParticleModel, k int, idx []int, in int) error {
+// of a subset with inverse-distance interpolation of the same and with
+// the model's interpolant before training: relative L2 of the
+// displacement from the reference frame, over reconDraws subsets (the
+// rollout's idx and three more drawn from streams of (seed, sample)): on
+// splashing water one draw's ratios moved by up to 30%.
+func (p *particleTraining) judgeReconstruction(ev *particleRollouts, sm sparseParticleModel, k, sample int, idx []int, in int) error {
 	tr, err := datasets.ReadTrajectory(p.data.src.File(), k)
 	if err != nil {
 		return err
@@ -715,17 +721,22 @@ func (p *particleTraining) judgeReconstruction(ev *particleRollouts, sm sparsePa
 		return giorom.InverseDistanceReconstruct(ref, nd, tr.Dim, idx, cur)
 	}}, {name: "interpolation", f: sm.Interpolate}}
 	var den float64
-	for t := in; t < tr.Frames; t += reconFrameStride {
-		frame := tr.Positions[t*full : (t+1)*full]
-		cur := subsetOf(&datasets.ParticleTrajectory{Frames: 1, Particles: tr.Particles, Dim: tr.Dim, Positions: frame}, idx).Positions
-		for m := range methods {
-			pred, err := methods[m].f(p.refs[k], tr.Particles, idx, cur)
-			if err != nil {
-				return fmt.Errorf("experiments: %s of stored frame %d of test trajectory %d: %w", methods[m].name, t, k, err)
-			}
-			methods[m].num += meanSquare(pred, frame)
+	for draw := range reconDraws {
+		if draw > 0 {
+			idx = sm.SampleIndices(tr.Particles, tensor.NewRNGStream(p.cfg.Seed, 1<<35+uint64(reconDraws*sample+draw)))
 		}
-		den += meanSquare(frame, p.refs[k])
+		for t := in; t < tr.Frames; t += reconFrameStride {
+			frame := tr.Positions[t*full : (t+1)*full]
+			cur := subsetOf(&datasets.ParticleTrajectory{Frames: 1, Particles: tr.Particles, Dim: tr.Dim, Positions: frame}, idx).Positions
+			for m := range methods {
+				pred, err := methods[m].f(p.refs[k], tr.Particles, idx, cur)
+				if err != nil {
+					return fmt.Errorf("experiments: %s of stored frame %d of test trajectory %d: %w", methods[m].name, t, k, err)
+				}
+				methods[m].num += meanSquare(pred, frame)
+			}
+			den += meanSquare(frame, p.refs[k])
+		}
 	}
 	if den == 0 {
 		return fmt.Errorf("experiments: test trajectory %d does not move from its first frame: a relative reconstruction error is undefined", k)
