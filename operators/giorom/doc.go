@@ -69,8 +69,8 @@
 // below, B = 0 and u is Shepard's ratio), and the displacement of the nearest sparse particle
 // where none is in reach (density 1e-5 or less). Shepard's ratio of the
 // same splat, which reproduces constants only, was the first version; on
-// MPM water it lost to inverse distance, the linear fit beats both
-// (docs/VALIDATION.md). In training the MLP's inputs are averages of
+// MPM water it lost to inverse distance, the linear fit beats both at 25%
+// and 10% sampling but not at 5% (docs/VALIDATION.md). In training the MLP's inputs are averages of
 // ReconSamples fits at x + N(0, (0.8 h)^2), while the interpolated u(x) of
 // the prediction is the exact lookup, as in evaluation; the residual
 // MLP's last layer starts at zero, so the untrained field is the
