@@ -84,7 +84,7 @@ type Solver struct {
 	lin     []float64 // -nu k^2
 	mask    []bool    // kept by the 2/3 rule
 	fft     *tensor.RealFFT
-	coefs   map[float64]*etd.Coef
+	coefs   etd.Cache
 	u, w    []float64
 	tmp     []complex128
 	stepper *etd.Stepper
@@ -96,7 +96,7 @@ func New(p Params) (*Solver, error) {
 		return nil, err
 	}
 	h := p.N/2 + 1
-	s := &Solver{p: p, fft: tensor.NewRealFFT(p.N), coefs: map[float64]*etd.Coef{},
+	s := &Solver{p: p, fft: tensor.NewRealFFT(p.N),
 		k: make([]float64, h), lin: make([]float64, h), mask: make([]bool, h),
 		u: make([]float64, p.N), w: make([]float64, p.N)}
 	for j := 0; j < h; j++ {
@@ -113,14 +113,7 @@ func New(p Params) (*Solver, error) {
 }
 
 // coef returns (and caches) the ETDRK4 coefficients for step dt.
-func (s *Solver) coef(dt float64) *etd.Coef {
-	if c, ok := s.coefs[dt]; ok {
-		return c
-	}
-	c := etd.New(s.lin, dt)
-	s.coefs[dt] = c
-	return c
-}
+func (s *Solver) coef(dt float64) *etd.Coef { return s.coefs.For(s.lin, dt) }
 
 // nonlinear writes N(v) = -(i k / 2) P FFT(u^2), u = IFFT(v), P the 2/3
 // truncation.

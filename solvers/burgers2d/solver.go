@@ -23,7 +23,7 @@ type Solver struct {
 	mask   []bool    // kept by the 2/3 rule
 	lin    []float64 // -nu |k|^2, repeated per component
 	fft    *tensor.RealFFT2
-	coefs  map[float64]*etd.Coef
+	coefs  etd.Cache
 	// work buffers
 	u, v, ux, uy, vx, vy, q []float64
 	tmp                     []complex128
@@ -36,7 +36,7 @@ func New(p Params) (*Solver, error) {
 		return nil, err
 	}
 	n, h := p.N, p.N/2+1
-	s := &Solver{p: p, n: n, m: n * h, comps: 2, fft: tensor.NewRealFFT2(n, n), coefs: map[float64]*etd.Coef{}}
+	s := &Solver{p: p, n: n, m: n * h, comps: 2, fft: tensor.NewRealFFT2(n, n)}
 	if p.equation() == EquationScalar {
 		s.comps = 1
 	}
@@ -81,14 +81,7 @@ func (s *Solver) wavenumbers() {
 func (s *Solver) Params() Params { return s.p }
 
 // coef returns (and caches) the ETDRK4 coefficients for step dt.
-func (s *Solver) coef(dt float64) *etd.Coef {
-	if c, ok := s.coefs[dt]; ok {
-		return c
-	}
-	c := etd.New(s.lin, dt)
-	s.coefs[dt] = c
-	return c
-}
+func (s *Solver) coef(dt float64) *etd.Coef { return s.coefs.For(s.lin, dt) }
 
 // step advances the stacked spectra w by one ETDRK4 step of size dt.
 func (s *Solver) step(w []complex128, dt float64) {

@@ -188,7 +188,7 @@ type Solver struct {
 	mask   []bool
 	force  []complex128
 	fft    *tensor.RealFFT2
-	coefs  map[float64]*etd.Coef
+	coefs  etd.Cache
 	// work buffers
 	u, v, wx, wy, q []float64
 	tmp, nv, wh     []complex128
@@ -203,7 +203,7 @@ func New(p Params) (*Solver, error) {
 	n := p.N
 	h := n/2 + 1
 	m := n * h
-	s := &Solver{p: p, n: n, h: h, fft: tensor.NewRealFFT2(n, n), coefs: map[float64]*etd.Coef{},
+	s := &Solver{p: p, n: n, h: h, fft: tensor.NewRealFFT2(n, n),
 		kx: make([]float64, m), ky: make([]float64, m), dx: make([]float64, m), dy: make([]float64, m), k2: make([]float64, m), lin: make([]float64, m), mask: make([]bool, m)}
 	for i := 0; i < n; i++ {
 		ki := i
@@ -299,14 +299,7 @@ func (s *Solver) rhs(dst, w []complex128) {
 	}
 }
 
-func (s *Solver) coef(dt float64) *etd.Coef {
-	if c, ok := s.coefs[dt]; ok {
-		return c
-	}
-	c := etd.New(s.lin, dt)
-	s.coefs[dt] = c
-	return c
-}
+func (s *Solver) coef(dt float64) *etd.Coef { return s.coefs.For(s.lin, dt) }
 
 // step advances the spectrum w by dt in place.
 func (s *Solver) step(w []complex128, dt float64) {

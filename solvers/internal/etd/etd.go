@@ -91,3 +91,25 @@ func (s *Stepper) Step(c *Coef, v []complex128, rhs func(dst, w []complex128)) {
 			2*(s.na[j]+s.nb[j])*complex(c.F2[j], 0) + s.nc[j]*complex(c.F3[j], 0)
 	}
 }
+
+// Cache holds the coefficients of one linear operator for each step size
+// used, built on first use: a solver's steps take few distinct sizes (the
+// full step and the shortened ones that land on output times). The zero
+// Cache is ready; a Cache must serve one operator only.
+type Cache struct {
+	coefs map[float64]*Coef
+}
+
+// For returns the coefficients of lin for step h, from the cache when h
+// was used before.
+func (c *Cache) For(lin []float64, h float64) *Coef {
+	if co, ok := c.coefs[h]; ok {
+		return co
+	}
+	if c.coefs == nil {
+		c.coefs = map[float64]*Coef{}
+	}
+	co := New(lin, h)
+	c.coefs[h] = co
+	return co
+}

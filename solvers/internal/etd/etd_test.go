@@ -33,3 +33,19 @@ func TestCoefficients(t *testing.T) {
 		}
 	}
 }
+
+// Cache.For builds a step size's coefficients once and returns them again.
+func TestCacheReuses(t *testing.T) {
+	lin := []float64{0, -1, -4, -9}
+	var c Cache
+	a, b, d := c.For(lin, 0.1), c.For(lin, 0.05), c.For(lin, 0.1)
+	if a != d || a == b {
+		t.Fatalf("cache returned %p, %p, %p for steps 0.1, 0.05, 0.1", a, b, d)
+	}
+	want := New(lin, 0.05)
+	for j := range lin {
+		if b.E[j] != want.E[j] || b.Q[j] != want.Q[j] || b.F3[j] != want.F3[j] {
+			t.Fatalf("cached coefficients differ from New's at %d", j)
+		}
+	}
+}
