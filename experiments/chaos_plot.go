@@ -119,7 +119,8 @@ func PlotLongRolloutComparison(runs []*Metrics, labels []string, base string, op
 
 // particleRolloutSeries are the particle models' position MSE per
 // rollout step over every particle (a reduced-order model's
-// reconstructed), and for a reduced-order model its subset's, dashed.
+// reconstructed), and for a reduced-order model its subset's, dashed;
+// a reduced-order model's label gains its sampling percentage.
 func particleRolloutSeries(runs []*Metrics, labels []string) []plotting.Series {
 	var series []plotting.Series
 	for i, m := range runs {
@@ -130,9 +131,13 @@ func particleRolloutSeries(runs []*Metrics, labels []string) []plotting.Series {
 		if m.Sparse != nil {
 			all = m.Sparse.DenseRolloutMSE
 		}
-		series = append(series, plotting.Series{Name: labels[i], X: stepAxis(len(all)), Y: all})
+		name := labels[i]
+		if m.Sparse != nil { // runs of one family differ by their sampling
+			name = fmt.Sprintf("%s %.3g%%", name, 100*m.Sparse.Sampling)
+		}
+		series = append(series, plotting.Series{Name: name, X: stepAxis(len(all)), Y: all})
 		if m.Sparse != nil {
-			series = append(series, plotting.Series{Name: labels[i] + " (its subset)", X: stepAxis(len(m.RolloutMSE)), Y: m.RolloutMSE, Dashed: true})
+			series = append(series, plotting.Series{Name: name + " (its subset)", X: stepAxis(len(m.RolloutMSE)), Y: m.RolloutMSE, Dashed: true})
 		}
 	}
 	return series
