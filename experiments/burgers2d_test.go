@@ -38,20 +38,7 @@ func TestGenerateBurgers2D(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, store := range []string{"u", "v", "speed"} {
-		cfg, err := loadText(t, strings.Replace(burgers2DConfig, "STORE", store, 1))
-		if err != nil {
-			t.Fatal(err)
-		}
-		path, err := Generate(context.Background(), cfg, GenerateOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, _ := datasets.Open(path)
-		set, err := datasets.ReadTensorSet(f, 0, -1)
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
+		cfg, set := generateTensors(t, strings.Replace(burgers2DConfig, "STORE", store, 1))
 		if want := []int{2, 3, 16, 16}; !slices.Equal(set.Shape, want) {
 			t.Fatalf("%s: shape %v, want %v", store, set.Shape, want)
 		}
@@ -83,20 +70,7 @@ func TestGenerateBurgers2D(t *testing.T) {
 func TestGenerateBurgers2DScalarBurnIn(t *testing.T) {
 	text := strings.Replace(burgers2DConfig, `store = "STORE"`, `equation = "scalar"`, 1)
 	text = strings.Replace(text, "t_end = 0.5", "t_end = 0.5\nburn_in = 0.2", 1)
-	cfg, err := loadText(t, text)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path, err := Generate(context.Background(), cfg, GenerateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, _ := datasets.Open(path)
-	set, err := datasets.ReadTensorSet(f, 0, -1)
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, set := generateTensors(t, text)
 	p := burgers2d.Params{Nu: 0.01, N: 32, Dt: 0.01, Equation: burgers2d.EquationScalar, TEnd: 0.7, Frames: 3, ICAlpha: 3, ICTau: 5, ICStd: 0.1}
 	s, err := burgers2d.New(p)
 	if err != nil {
@@ -118,6 +92,30 @@ func TestGenerateBurgers2DScalarBurnIn(t *testing.T) {
 	if worst > 1e-6 {
 		t.Errorf("scalar equation after burn-in: stored frames differ from the solver's by %g", worst)
 	}
+}
+
+// generateTensors generates the config text's data and reads its tensor
+// set back.
+func generateTensors(t *testing.T, text string) (*Config, *datasets.TensorSet) {
+	t.Helper()
+	cfg, err := loadText(t, text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, err := Generate(context.Background(), cfg, GenerateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := datasets.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	set, err := datasets.ReadTensorSet(f, 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, set
 }
 
 func TestBurgers2DBadParams(t *testing.T) {

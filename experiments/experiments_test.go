@@ -203,20 +203,7 @@ dt = 0.01
 beta = 30
 `
 	for _, text := range []string{ns, cv} {
-		cfg, err := loadText(t, text)
-		if err != nil {
-			t.Fatal(err)
-		}
-		path, err := Generate(context.Background(), cfg, GenerateOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, _ := datasets.Open(path)
-		set, err := datasets.ReadTensorSet(f, 0, -1)
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
+		cfg, set := generateTensors(t, text)
 		t.Logf("%s: tensor %v", cfg.Data.Solver, set.Shape)
 	}
 }
