@@ -106,6 +106,12 @@ func generateTensors(t *testing.T, text string) (*Config, *datasets.TensorSet) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return cfg, readTensors(t, path)
+}
+
+// readTensors reads the whole tensor set of the data file at path.
+func readTensors(t *testing.T, path string) *datasets.TensorSet {
+	t.Helper()
 	f, err := datasets.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -115,7 +121,7 @@ func generateTensors(t *testing.T, text string) (*Config, *datasets.TensorSet) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return cfg, set
+	return set
 }
 
 func TestBurgers2DBadParams(t *testing.T) {

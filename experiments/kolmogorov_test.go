@@ -9,8 +9,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/surrogo/surrogo/datasets"
 )
 
 // kolmogorovConfig is Kolmogorov flow at toy size: 32^2 solved, 16^2
@@ -110,15 +108,7 @@ func TestBurnInStoresTheEndOfALongerRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := datasets.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	set, err := datasets.ReadTensorSet(f, 0, -1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	set := readTensors(t, path)
 	if !reflect.DeepEqual(set.Shape, []int{4, 5, 16, 16}) {
 		t.Fatalf("stored shape %v", set.Shape)
 	}
