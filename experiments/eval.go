@@ -49,8 +49,11 @@ type Metrics struct {
 	// Their test_rel_l2 is the relative L2 of the displacement from the
 	// last input frame over the rollout, and the seconds per sample are
 	// per frame: the model's per step, the solver's per stored frame.
-	RolloutMSE  []float64 `json:"rollout_mse,omitempty"`
-	ChamferLast float64   `json:"chamfer_last,omitempty"`
+	// RolloutStartFrame is the stored frame the rollouts' input frames
+	// begin at (eval.start_frame).
+	RolloutMSE        []float64 `json:"rollout_mse,omitempty"`
+	ChamferLast       float64   `json:"chamfer_last,omitempty"`
+	RolloutStartFrame int       `json:"rollout_start_frame,omitempty"`
 	// Sparse is what a model that advances a subset of the particles
 	// (GIOROM) adds; rollout_mse is then over that subset, while
 	// test_rel_l2, chamfer_last and the seconds per frame are over every

@@ -114,7 +114,7 @@ func particleView(tr *datasets.ParticleTrajectory) plotting.Particles {
 	if step > 0 {
 		p.Times = make([]float64, tr.Frames)
 		for t := range p.Times {
-			p.Times[t] = step * float64(t)
+			p.Times[t] = step * float64(tr.FirstFrame+t)
 		}
 	} else {
 		step, p.Label = 1, "speed (per frame)"

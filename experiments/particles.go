@@ -73,7 +73,7 @@ type particleArch struct {
 var particleKeys = []string{
 	"train.epochs", "train.batch", "train.optimizer", "train.lr", "train.weight_decay", "train.schedule", "train.step_size", "train.gamma",
 	"train.clip_norm", "train.pct_start", "train.div_factor", "train.final_div_factor", "train.checkpoint_every", "train.eval_every",
-	"train.window_every", "eval.rollout_steps", "eval.solver_samples",
+	"train.window_every", "eval.rollout_steps", "eval.start_frame", "eval.solver_samples",
 }
 
 // particleFamily is the registry entry of a model family on particle
@@ -101,7 +101,7 @@ func (c *Config) validateParticles(raw []byte, a particleArch) error {
 	if err := a.validate(c, raw); err != nil {
 		return err
 	}
-	t, e := &c.Train, &c.Eval
+	t := &c.Train
 	if t.Normalize != "none" || t.Loss != "rel_l2" || t.Subsample != 1 {
 		// Only defaults can be here: the family does not read the keys.
 		return fmt.Errorf("experiments: internal: particle families read no normalize, loss or subsample keys")
@@ -122,15 +122,28 @@ func (c *Config) validateParticles(raw []byte, a particleArch) error {
 	if frames > c.Data.Snapshots {
 		return c.fail(raw, "model.t_in", "a training window holds %d frames, the data stores %d per trajectory (data.snapshots)", frames, c.Data.Snapshots)
 	}
+	return c.validateRolloutWindow(raw, in)
+}
+
+// validateRolloutWindow checks that eval.start_frame, the in input frames
+// and eval.rollout_steps (0: up to 50, as many as the data holds) fit in
+// the stored frames.
+func (c *Config) validateRolloutWindow(raw []byte, in int) error {
+	e, n := &c.Eval, c.Data.Snapshots
 	if e.RolloutSteps < 0 {
 		return c.fail(raw, "eval.rollout_steps", "must be >= 0 (0: the default), got %d", e.RolloutSteps)
 	}
-	if e.RolloutSteps == 0 {
-		e.RolloutSteps = min(50, c.Data.Snapshots-in)
+	if e.StartFrame < 0 || e.StartFrame+in >= n {
+		return c.fail(raw, "eval.start_frame", "must be in [0, %d] (the %d input frames and at least one predicted frame within the %d stored), got %d",
+			n-in-1, in, n, e.StartFrame)
 	}
-	if e.RolloutSteps > c.Data.Snapshots-in {
-		return c.fail(raw, "eval.rollout_steps", "%d frames after the first %d, the data stores %d per trajectory (%d after them)",
-			e.RolloutSteps, in, c.Data.Snapshots, c.Data.Snapshots-in)
+	after := n - e.StartFrame - in
+	if e.RolloutSteps == 0 {
+		e.RolloutSteps = min(50, after)
+	}
+	if e.RolloutSteps > after {
+		return c.fail(raw, "eval.rollout_steps", "%d frames after the first %d from frame %d, the data stores %d per trajectory (%d after them)",
+			e.RolloutSteps, in, e.StartFrame, n, after)
 	}
 	return nil
 }
@@ -543,8 +556,8 @@ func meanSquare(a, b []float32) float64 {
 	return s / float64(len(a))
 }
 
-// evaluateParticles is Evaluate for a particle family: from the first
-// input frames of every test trajectory the model rolls out
+// evaluateParticles is Evaluate for a particle family: from the input
+// frames at eval.start_frame of every test trajectory the model rolls out
 // eval.rollout_steps frames, judged per step by the position MSE (mean
 // over particles and coordinates), at the last step by the Chamfer
 // distance, over the whole rollout by the relative L2 of the
@@ -569,6 +582,7 @@ func evaluateParticles(ctx context.Context, cfg *Config, a particleArch) (*Metri
 		return nil, err
 	}
 	m := ev.metrics(nn.CountParams(p.params))
+	m.RolloutStartFrame = cfg.Eval.StartFrame
 	if ts, err := readTrainSummary(cfg); err == nil {
 		m.TrainSeconds = ts.Seconds
 	}
@@ -602,15 +616,16 @@ type particleRollouts struct {
 	steps        int
 }
 
-// rolloutTest rolls out every test trajectory from its first input
-// frames: all particles for a full-order model; for a sparse model the
+// rolloutTest rolls out every test trajectory from its input frames at
+// eval.start_frame: all particles for a full-order model; for a sparse model the
 // subset drawn from the stream (seed, sample), reconstructed to every
 // particle at each predicted frame.
 func (p *particleTraining) rolloutTest(ctx context.Context) (*particleRollouts, error) {
 	in, steps := p.arch.inputFrames(p.cfg), p.cfg.Eval.RolloutSteps
 	ev := &particleRollouts{steps: steps}
 	for k := p.data.nTrain; k < p.data.nTrain+p.data.nTest; k++ {
-		tr, err := datasets.ReadTrajectoryFrames(p.data.src.File(), k, 0, in+steps)
+		first := p.cfg.Eval.StartFrame
+		tr, err := datasets.ReadTrajectoryFrames(p.data.src.File(), k, first, first+in+steps)
 		if err != nil {
 			return nil, err
 		}
@@ -698,8 +713,9 @@ const (
 	reconDraws       = 4
 )
 
-// judgeReconstruction compares, on every tenth stored frame from the
-// first predicted one to the trajectory's end (not only the rollout's
+// judgeReconstruction compares, on every tenth stored frame from frame
+// in (the first a rollout from the trajectory's start predicts) to the
+// trajectory's end, whatever eval.start_frame (not only the rollout's
 // range: the far frames, after splashes and collapses, are the hard
 // ones), the reconstruction of every particle from the stored positions
 // of a subset with inverse-distance interpolation of the same and with
@@ -907,7 +923,8 @@ func plotParticleRollout(m *Metrics, runDir, data, figs string, opts PlotOptions
 	if err != nil {
 		return written, err
 	}
-	truth, err := datasets.ReadTrajectoryFrames(df, k, 0, pred.Frames)
+	first := m.RolloutStartFrame
+	truth, err := datasets.ReadTrajectoryFrames(df, k, first, first+pred.Frames)
 	if err != nil {
 		return written, err
 	}
@@ -915,13 +932,14 @@ func plotParticleRollout(m *Metrics, runDir, data, figs string, opts PlotOptions
 	for j := range 4 {
 		frames = append(frames, j*(pred.Frames-1)/3)
 	}
+	pred.FirstFrame = first // predictions.h5 holds the rollout's window as a whole trajectory
 	tv, pv := particleView(truth), particleView(pred)
 	pv.Values, pv.Label = particleErrors(truth, pred), "distance to the stored positions"
 	pv.Lo, pv.Hi = tv.Lo, tv.Hi
 	for _, panel := range []struct {
 		name, title string
 		p           plotting.Particles
-	}{{"rollout_frames_truth", "solver (test trajectory, coloured by speed)", tv}, {"rollout_frames_prediction", "model rollout from the first frames", pv}} {
+	}{{"rollout_frames_truth", "solver (test trajectory, coloured by speed)", tv}, {"rollout_frames_prediction", fmt.Sprintf("model rollout from stored frame %d", first), pv}} {
 		files, err := writeParticleFrames(filepath.Join(figs, panel.name), panel.title, panel.p, frames, opts.Formats)
 		written = append(written, files...)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -99,6 +100,47 @@ func TestGNSPipeline(t *testing.T) {
 	if err != nil || s.ResumedFrom != 2 {
 		t.Fatalf("training again: %+v, %v", s, err)
 	}
+	checkLaterRolloutStart(t, dir, m)
+}
+
+// checkLaterRolloutStart evaluates TestGNSPipeline's model again from
+// stored frame 3 (eval.start_frame): the predictions begin with the test
+// trajectory's frames 3-5, the metrics record the start, and the errors
+// are those of the later window, not the first one's.
+func checkLaterRolloutStart(t *testing.T, dir string, first *Metrics) {
+	t.Helper()
+	cfg, err := gnsRunConfig(t, dir, "rollout_steps = 8", "rollout_steps = 8\nstart_frame = 3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Evaluate(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.RolloutStartFrame != 3 || len(m.RolloutMSE) != 8 || m.RolloutMSE[0] == first.RolloutMSE[0] {
+		t.Errorf("from frame 3: start %d, MSE %v; from frame 0: %v", m.RolloutStartFrame, m.RolloutMSE, first.RolloutMSE)
+	}
+	pf, err := datasets.Open(filepath.Join(cfg.RunDir(), "predictions.h5"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pf.Close()
+	pred, err := datasets.ReadTrajectory(pf, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	df, err := datasets.Open(cfg.dataPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer df.Close()
+	truth, err := datasets.ReadTrajectoryFrames(df, 3, 3, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pred.Frames != 11 || !slices.Equal(pred.Positions[:len(truth.Positions)], truth.Positions) {
+		t.Errorf("predictions: %d frames; want 11 beginning with stored frames 3-5", pred.Frames)
+	}
 }
 
 // TestParticleSplitRefusesLeaks: a data file in which a test trajectory
@@ -162,7 +204,9 @@ func TestGNSBadInputNamesKeyAndLine(t *testing.T) {
 		{"no radius", []string{"radius = 0.12\n", ""}, "model.radius: the connectivity radius must be positive and finite, got 0"},
 		{"one input frame", []string{"t_in = 3", "t_in = 1"}, "model.t_in: input frames must be at least 2"},
 		{"negative noise", []string{"noise = 1e-4", "noise = -1"}, "model.noise: the training noise std must be >= 0"},
-		{"rollout too long", []string{"rollout_steps = 8", "rollout_steps = 12"}, "eval.rollout_steps: 12 frames after the first 3, the data stores 14"},
+		{"rollout too long", []string{"rollout_steps = 8", "rollout_steps = 12"}, "eval.rollout_steps: 12 frames after the first 3 from frame 0, the data stores 14 per trajectory (11 after them)"},
+		{"rollout from too late", []string{"rollout_steps = 8", "rollout_steps = 8\nstart_frame = 4"}, "eval.rollout_steps: 8 frames after the first 3 from frame 4, the data stores 14 per trajectory (7 after them)"},
+		{"start past the data", []string{"rollout_steps = 8", "start_frame = 11"}, "eval.start_frame: must be in [0, 10]"},
 		{"window longer than the data", []string{"t_in = 3", "t_in = 14"}, "model.t_in: a training window holds 15 frames, the data stores 14"},
 		{"a grid key", []string{"layers = 2", "layers = 2\nmodes = [4]"}, "model.modes: kind gns does not use this key"},
 	}

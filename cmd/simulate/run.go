@@ -256,7 +256,8 @@ func printCompare(w io.Writer, dirs []string) error {
 }
 
 // printParticleRollouts adds, when some runs are particle models, a table
-// of their rollouts: the fraction of particles advanced, the position MSE
+// of their rollouts: the fraction of particles advanced, the stored frame
+// the rollout's input frames begin at, the position MSE
 // at steps 1, 10 and the last over the advanced particles and over every
 // particle (reconstructed), the Chamfer distance at the last step, the
 // time-stepper's seconds per step and with the reconstruction of every
@@ -272,8 +273,8 @@ func printParticleRollouts(w io.Writer, dirs []string, metrics []*experiments.Me
 		}
 		if !header {
 			fmt.Fprintln(w)
-			fmt.Fprintln(w, "| run | advanced | MSE step 1 | step 10 | last | all particles: step 1 | step 10 | last | Chamfer (last) | s/step | + reconstruction | solver s/frame | reconstruction rel L2 | untrained | inverse distance |")
-			fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+			fmt.Fprintln(w, "| run | advanced | from frame | MSE step 1 | step 10 | last | all particles: step 1 | step 10 | last | Chamfer (last) | s/step | + reconstruction | solver s/frame | reconstruction rel L2 | untrained | inverse distance |")
+			fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 			header = true
 		}
 		at := func(v []float64, k int) string {
@@ -290,7 +291,7 @@ func printParticleRollouts(w io.Writer, dirs []string, metrics []*experiments.Me
 				interp = fmt.Sprintf("%.3g", r.InterpRelL2)
 			}
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %.3g | %.3g | %.3g | %.3g | %s | %s | %s |\n", compareLabel(dirs[i], ""), frac,
+		fmt.Fprintf(w, "| %s | %s | %d | %s | %s | %s | %s | %s | %s | %.3g | %.3g | %.3g | %.3g | %s | %s | %s |\n", compareLabel(dirs[i], ""), frac, m.RolloutStartFrame,
 			at(m.RolloutMSE, 1), at(m.RolloutMSE, 10), at(m.RolloutMSE, len(m.RolloutMSE)), at(dense, 1), at(dense, 10), at(dense, len(dense)),
 			m.ChamferLast, step, m.InferenceSecondsPerSample, m.SolverSecondsPerSample, recon, interp, idw)
 	}
