@@ -139,9 +139,15 @@ func checkFiniteMetrics(m *Metrics) error {
 				return err
 			}
 		}
-		for i, v := range r.DenseRolloutMSE {
-			if err := bad(fmt.Sprintf("sparse.dense_rollout_mse[%d]", i), v); err != nil {
-				return err
+		for _, c := range []struct {
+			name string
+			v    []float64
+		}{{"dense_rollout_mse", r.DenseRolloutMSE}, {"recon_rel_l2_per_trajectory", r.ReconPerTrajectory},
+			{"idw_rel_l2_per_trajectory", r.IDWPerTrajectory}, {"interp_rel_l2_per_trajectory", r.InterpPerTrajectory}} {
+			for i, v := range c.v {
+				if err := bad(fmt.Sprintf("sparse.%s[%d]", c.name, i), v); err != nil {
+					return err
+				}
 			}
 		}
 	}

@@ -818,6 +818,10 @@ func (ev *particleRollouts) metrics(params int) *Metrics {
 		r.ReconRelL2, _, _ = stats(ev.reconRelL2)
 		r.IDWRelL2, _, _ = stats(ev.idwRelL2)
 		r.InterpRelL2, _, _ = stats(ev.interpRelL2)
+		for _, tr := range ev.trajectories {
+			r.TrajectoryParticles = append(r.TrajectoryParticles, tr.Particles)
+		}
+		r.ReconPerTrajectory, r.IDWPerTrajectory, r.InterpPerTrajectory = ev.reconRelL2, ev.idwRelL2, ev.interpRelL2
 		m.Sparse = r
 	}
 	return m

@@ -245,6 +245,10 @@ func TestGIOROMPipeline(t *testing.T) {
 	if r.Sampling < 0.49 || r.Sampling > 0.52 {
 		t.Errorf("sampling %v, want about 0.5 of the particles", r.Sampling)
 	}
+	if len(r.ReconPerTrajectory) != 1 || r.ReconPerTrajectory[0] != r.ReconRelL2 || len(r.IDWPerTrajectory) != 1 || r.TrajectoryParticles[0] < 2 {
+		t.Errorf("per-trajectory reconstruction errors %v, IDW %v of %v particles: want one test trajectory's, equal to the mean",
+			r.ReconPerTrajectory, r.IDWPerTrajectory, r.TrajectoryParticles)
+	}
 	if !(r.ReconRelL2 > 0) || !(r.IDWRelL2 > 0) || !(r.InterpRelL2 > 0) || !(r.ReconSecondsPerFrame > 0) || !(m.ChamferLast > 0) {
 		t.Errorf("sparse metrics %+v, Chamfer %v: expected positive errors and times", r, m.ChamferLast)
 	}
