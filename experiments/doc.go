@@ -29,5 +29,6 @@
 //	Plot      the figures of a run directory from its saved outputs (and of
 //	          particle data: frames coloured by speed, an animated GIF)
 //	Run       all of them into a run directory with config.toml and run.json,
-//	          skipping finished stages (stage hashes) and refusing a changed config
+//	          skipping finished stages (stage hashes) and refusing a changed
+//	          config (changed [eval] keys alone evaluate again)
 package experiments

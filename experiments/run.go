@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -242,7 +243,9 @@ type stage struct {
 
 // checkSameRun refuses a run directory whose config.toml differs from the
 // resolved configuration, naming the changed keys; with force it removes
-// the old run's outputs instead.
+// the old run's outputs instead. A change of [eval] keys alone is
+// accepted: only the evaluate and plot stages depend on them (stageKeys),
+// so their hashes change and they run again on the kept data and model.
 func checkSameRun(cfg *Config, dir string, force bool) error {
 	raw, err := os.ReadFile(filepath.Join(dir, "config.toml"))
 	if errors.Is(err, fs.ErrNotExist) {
@@ -260,7 +263,7 @@ func checkSameRun(cfg *Config, dir string, force bool) error {
 		return err
 	}
 	changed := ChangedKeys(old, cur)
-	if len(changed) == 0 {
+	if !slices.ContainsFunc(changed, func(k string) bool { return !strings.HasPrefix(k, "eval.") }) {
 		return nil
 	}
 	if !force {

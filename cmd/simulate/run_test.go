@@ -170,6 +170,15 @@ func TestRunEndToEnd(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "changed keys: model.width, train.lr") || !strings.Contains(errOut, "-force") {
 		t.Errorf("changed config: exit %d: %s", code, errOut)
 	}
+	// A change of [eval] keys alone keeps the data and the model and
+	// evaluates again.
+	code, out, errOut = runCLI("run", "-out", runDir, "-set", "eval.solver_samples=1", cfg)
+	if code != 0 || strings.Count(out, "done earlier, skipped") != 2 || !strings.Contains(string(must(os.ReadFile(filepath.Join(runDir, "config.toml")))), "solver_samples = 1") {
+		t.Errorf("eval keys changed: exit %d: %s\n%s", code, out, errOut)
+	}
+	if m2 := readMetrics(t, runDir); m2.TestRelL2 != m.TestRelL2 {
+		t.Errorf("evaluating the same model again changed its test error: %v -> %v", m.TestRelL2, m2.TestRelL2)
+	}
 	// compare, config, plot.
 	code, out, _ = runCLI("compare", runDir, runDir)
 	if code != 0 || strings.Count(out, "| run | model |") != 1 || strings.Count(out, "| "+runDir+" (tiny) | fno w8 m[6] |") != 2 || strings.Count(out, "\n") != 4 {
