@@ -63,7 +63,8 @@ type Metrics struct {
 
 // SparseMetrics judge a reduced-order particle model: the mean fraction
 // of particles advanced, the rollout MSE per step over every particle
-// reconstructed from them, the relative L2 over the subset alone, the
+// reconstructed from them (displacements from the rollout's last input
+// frame, where every particle is known), the relative L2 over the subset alone, the
 // time-stepper's and the reconstruction's seconds per frame, and the
 // reconstruction of every particle from the stored positions of the
 // subset (relative L2 of the displacement from the first frame, on every

@@ -617,9 +617,10 @@ type particleRollouts struct {
 }
 
 // rolloutTest rolls out every test trajectory from its input frames at
-// eval.start_frame: all particles for a full-order model; for a sparse model the
-// subset drawn from the stream (seed, sample), reconstructed to every
-// particle at each predicted frame.
+// eval.start_frame: all particles for a full-order model; for a sparse
+// model the subset drawn from the stream (seed, sample), reconstructed to
+// every particle at each predicted frame from its displacement since the
+// last input frame.
 func (p *particleTraining) rolloutTest(ctx context.Context) (*particleRollouts, error) {
 	in, steps := p.arch.inputFrames(p.cfg), p.cfg.Eval.RolloutSteps
 	ev := &particleRollouts{steps: steps}
@@ -664,7 +665,8 @@ func (p *particleTraining) rolloutOne(ctx context.Context, ev *particleRollouts,
 	if sparse {
 		ev.sampling = append(ev.sampling, float64(adv.Particles)/float64(tr.Particles))
 		start = time.Now()
-		if dense, err = p.reconstructFrames(sm, k, tr.Particles, idx, pred, ev.steps); err != nil {
+		last := tr.Positions[(in-1)*tr.Particles*tr.Dim : in*tr.Particles*tr.Dim]
+		if dense, err = reconstructFrames(sm, last, tr.Particles, idx, pred, ev.steps); err != nil {
 			return fmt.Errorf("experiments: reconstructing test trajectory %d: %w", k, err)
 		}
 		ev.reconSeconds += time.Since(start).Seconds()
@@ -691,12 +693,16 @@ func (p *particleTraining) rolloutOne(ctx context.Context, ev *particleRollouts,
 }
 
 // reconstructFrames reconstructs every particle at each of the steps
-// predicted frames of the subset idx (pred [steps, len(idx), d]).
-func (p *particleTraining) reconstructFrames(sm sparseParticleModel, k, n int, idx []int, pred []float32, steps int) ([]float32, error) {
+// predicted frames of the subset idx (pred [steps, len(idx), d]) by its
+// displacement from ref, the rollout's last input frame: the last frame
+// in which every particle is known. Its displacements stay short over a
+// rollout where those from the trajectory's first frame do not: after a
+// splash, particles that began side by side have parted.
+func reconstructFrames(sm sparseParticleModel, ref []float32, n int, idx []int, pred []float32, steps int) ([]float32, error) {
 	per := len(pred) / steps
 	var dense []float32
 	for s := range steps {
-		frame, err := sm.Reconstruct(p.refs[k], n, idx, pred[s*per:(s+1)*per])
+		frame, err := sm.Reconstruct(ref, n, idx, pred[s*per:(s+1)*per])
 		if err != nil {
 			return nil, fmt.Errorf("frame %d: %w", s, err)
 		}
