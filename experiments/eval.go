@@ -50,10 +50,14 @@ type Metrics struct {
 	// last input frame over the rollout, and the seconds per sample are
 	// per frame: the model's per step, the solver's per stored frame.
 	// RolloutStartFrame is the stored frame the rollouts' input frames
-	// begin at (eval.start_frame).
-	RolloutMSE        []float64 `json:"rollout_mse,omitempty"`
-	ChamferLast       float64   `json:"chamfer_last,omitempty"`
-	RolloutStartFrame int       `json:"rollout_start_frame,omitempty"`
+	// begin at (eval.start_frame). ConstantVelocity* are the baseline's
+	// MSE per step and displacement error: every particle keeps the
+	// velocity of the last two input frames.
+	RolloutMSE            []float64 `json:"rollout_mse,omitempty"`
+	ChamferLast           float64   `json:"chamfer_last,omitempty"`
+	RolloutStartFrame     int       `json:"rollout_start_frame,omitempty"`
+	ConstantVelocityMSE   []float64 `json:"constant_velocity_mse,omitempty"`
+	ConstantVelocityRelL2 float64   `json:"constant_velocity_rel_l2,omitempty"`
 	// Sparse is what a model that advances a subset of the particles
 	// (GIOROM) adds; rollout_mse is then over that subset, while
 	// test_rel_l2, chamfer_last and the seconds per frame are over every

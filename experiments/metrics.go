@@ -151,6 +151,14 @@ func checkFiniteMetrics(m *Metrics) error {
 			}
 		}
 	}
+	if err := bad("constant_velocity_rel_l2", m.ConstantVelocityRelL2); err != nil {
+		return err
+	}
+	for i, v := range m.ConstantVelocityMSE {
+		if err := bad(fmt.Sprintf("constant_velocity_mse[%d]", i), v); err != nil {
+			return err
+		}
+	}
 	for i, v := range m.RolloutMSE {
 		if err := bad(fmt.Sprintf("rollout_mse[%d] (predicted frame %d)", i, i+1), v); err != nil {
 			return err

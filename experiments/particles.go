@@ -607,6 +607,8 @@ type particleRollouts struct {
 	relL2        []float64                      // over the rollout, every particle (reconstructed)
 	subsetRelL2  []float64                      // over the rollout, the particles a sparse model advances
 	chamfer      []float64                      // at the last step, every particle
+	cvMSE        [][]float64                    // [trajectory][step], constant velocity, every particle
+	cvRelL2      []float64                      // over the rollout, constant velocity
 	seconds      float64                        // rolling out (the time-stepper)
 	reconSeconds float64                        // reconstructing the predicted frames (sparse models)
 	reconRelL2   []float64                      // reconstruction from the stored subset: the model's
@@ -689,7 +691,27 @@ func (p *particleTraining) rolloutOne(ctx context.Context, ev *particleRollouts,
 	ev.trajectories, ev.samples = append(ev.trajectories, tr), append(ev.samples, sample)
 	ev.predicted = append(ev.predicted, append(slices.Clone(tr.Positions[:in*full]), dense...))
 	ev.mse, ev.relL2, ev.chamfer = append(ev.mse, mse), append(ev.relL2, rel), append(ev.chamfer, ch)
+	cmse, crel, err := judgeRollout(tr, constantVelocity(tr, in, ev.steps), in, ev.steps)
+	if err != nil {
+		return fmt.Errorf("experiments: test trajectory of sample %d: %w", sample, err)
+	}
+	ev.cvMSE, ev.cvRelL2 = append(ev.cvMSE, cmse), append(ev.cvRelL2, crel)
 	return nil
+}
+
+// constantVelocity is the baseline rollout of every particle of tr from
+// its input frames: each keeps the velocity of the last two,
+// x_{in-1+s} = x_{in-1} + s (x_{in-1} - x_{in-2}) for s = 1..steps.
+func constantVelocity(tr *datasets.ParticleTrajectory, in, steps int) []float32 {
+	per := tr.Particles * tr.Dim
+	last, prev := tr.Positions[(in-1)*per:in*per], tr.Positions[(in-2)*per:(in-1)*per]
+	out := make([]float32, steps*per)
+	for s := range steps {
+		for i := range per {
+			out[s*per+i] = last[i] + float32(s+1)*(last[i]-prev[i])
+		}
+	}
+	return out
 }
 
 // reconstructFrames reconstructs every particle at each of the steps
@@ -813,6 +835,8 @@ func (ev *particleRollouts) metrics(params int) *Metrics {
 	m := &Metrics{TestSamples: len(ev.mse), Params: params, RolloutMSE: meanSteps(ev.mse, ev.steps),
 		Resolution: []int{most, ev.trajectories[0].Dim}}
 	m.TestRelL2, m.TestRelL2Std, m.TestRelL2Max = stats(ev.relL2)
+	m.ConstantVelocityMSE = meanSteps(ev.cvMSE, ev.steps)
+	m.ConstantVelocityRelL2, _, _ = stats(ev.cvRelL2)
 	m.ChamferLast, _, _ = stats(ev.chamfer)
 	frames := n * float64(ev.steps)
 	m.InferenceSecondsPerSample = (ev.seconds + ev.reconSeconds) / frames

@@ -134,12 +134,23 @@ func checkLaterRolloutStart(t *testing.T, dir string, first *Metrics) {
 		t.Fatal(err)
 	}
 	defer df.Close()
-	truth, err := datasets.ReadTrajectoryFrames(df, 3, 3, 6)
+	truth, err := datasets.ReadTrajectoryFrames(df, 3, 3, 14)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pred.Frames != 11 || !slices.Equal(pred.Positions[:len(truth.Positions)], truth.Positions) {
+	per := truth.Particles * truth.Dim
+	if pred.Frames != 11 || !slices.Equal(pred.Positions[:3*per], truth.Positions[:3*per]) {
 		t.Errorf("predictions: %d frames; want 11 beginning with stored frames 3-5", pred.Frames)
+	}
+	// Constant velocity at the last step (8 steps from frame 5), by hand.
+	x := truth.Positions
+	want := 0.0
+	for i := range per {
+		d := float64(x[2*per+i]) + 8*(float64(x[2*per+i])-float64(x[per+i])) - float64(x[10*per+i])
+		want += d * d / float64(per)
+	}
+	if got := m.ConstantVelocityMSE; len(got) != 8 || math.Abs(got[7]-want) > 1e-6*want {
+		t.Errorf("constant velocity MSE %v, want %g at step 8", got, want)
 	}
 }
 

@@ -259,7 +259,8 @@ func printCompare(w io.Writer, dirs []string) error {
 // of their rollouts: the fraction of particles advanced, the stored frame
 // the rollout's input frames begin at, the position MSE
 // at steps 1, 10 and the last over the advanced particles and over every
-// particle (reconstructed), the Chamfer distance at the last step, the
+// particle (reconstructed) and constant velocity's over every particle,
+// the Chamfer distance at the last step, the
 // time-stepper's seconds per step and with the reconstruction of every
 // particle, against the solver's per frame, and a reduced-order
 // model's reconstruction from the stored subset against inverse-distance
@@ -273,8 +274,8 @@ func printParticleRollouts(w io.Writer, dirs []string, metrics []*experiments.Me
 		}
 		if !header {
 			fmt.Fprintln(w)
-			fmt.Fprintln(w, "| run | advanced | from frame | MSE step 1 | step 10 | last | all particles: step 1 | step 10 | last | Chamfer (last) | s/step | + reconstruction | solver s/frame | reconstruction rel L2 | untrained | inverse distance |")
-			fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+			fmt.Fprintln(w, "| run | advanced | from frame | MSE step 1 | step 10 | last | all particles: step 1 | step 10 | last | constant velocity (last) | Chamfer (last) | s/step | + reconstruction | solver s/frame | reconstruction rel L2 | untrained | inverse distance |")
+			fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 			header = true
 		}
 		at := func(v []float64, k int) string {
@@ -291,9 +292,9 @@ func printParticleRollouts(w io.Writer, dirs []string, metrics []*experiments.Me
 				interp = fmt.Sprintf("%.3g", r.InterpRelL2)
 			}
 		}
-		fmt.Fprintf(w, "| %s | %s | %d | %s | %s | %s | %s | %s | %s | %.3g | %.3g | %.3g | %.3g | %s | %s | %s |\n", compareLabel(dirs[i], ""), frac, m.RolloutStartFrame,
+		fmt.Fprintf(w, "| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %.3g | %.3g | %.3g | %.3g | %s | %s | %s |\n", compareLabel(dirs[i], ""), frac, m.RolloutStartFrame,
 			at(m.RolloutMSE, 1), at(m.RolloutMSE, 10), at(m.RolloutMSE, len(m.RolloutMSE)), at(dense, 1), at(dense, 10), at(dense, len(dense)),
-			m.ChamferLast, step, m.InferenceSecondsPerSample, m.SolverSecondsPerSample, recon, interp, idw)
+			at(m.ConstantVelocityMSE, len(m.ConstantVelocityMSE)), m.ChamferLast, step, m.InferenceSecondsPerSample, m.SolverSecondsPerSample, recon, interp, idw)
 	}
 }
 
