@@ -135,8 +135,8 @@ type Equi struct {
 }
 
 // Equidistribution returns the statistics of m_c A_c over the cells, with
-// monitor holding one finite value m_c per cell (for instance the monitor
-// at the cell's centroid). Std is the population standard deviation
+// monitor holding one finite, positive value m_c per cell (for instance the
+// monitor at the cell's centroid). Std is the population standard deviation
 // (divide by C); the sample one is sqrt(C/(C-1)) times larger. CV is
 // infinite or NaN when Mean is 0.
 func (m *Mesh) Equidistribution(monitor []float64) (Equi, error) {
@@ -148,8 +148,8 @@ func (m *Mesh) Equidistribution(monitor []float64) (Equi, error) {
 	}
 	e := m.areas()
 	for c, v := range monitor {
-		if !finite(v) {
-			return Equi{}, fmt.Errorf("mesh: Equidistribution: monitor of cell %d is %g; want finite", c, v)
+		if !finite(v) || !(v > 0) {
+			return Equi{}, fmt.Errorf("mesh: Equidistribution: monitor of cell %d is %g; want finite and > 0", c, v)
 		}
 		e[c] *= v
 	}
