@@ -63,6 +63,31 @@ type Metrics struct {
 	// test_rel_l2, chamfer_last and the seconds per frame are over every
 	// particle (reconstructed, the reconstruction's time included).
 	Sparse *SparseMetrics `json:"sparse,omitempty"`
+	// Mesh judges a mesh mover; its test_rel_l2 is then the round trip
+	// through the moved mesh and inference_seconds_per_sample the seconds
+	// per mesh.
+	Mesh *MeshMetrics `json:"mesh,omitempty"`
+}
+
+// MeshMetrics judge a mesh mover over the test fields (means over them
+// unless named otherwise): the coefficient of variation of m x cell area
+// on the moved and on the uniform mesh (0: perfect equidistribution), the
+// tangled meshes, the smallest cell area x (n-1)^2 (1 on the uniform
+// mesh), the largest distance of a boundary node from its side, the
+// classical mover's largest final residual max |m det(I + H)/theta - 1|,
+// and the interpolation round trip stored grid -> mesh -> stored grid
+// (relative L2) through the moved and the uniform mesh.
+type MeshMetrics struct {
+	Meshes           int     `json:"meshes"`
+	NodesPerAxis     int     `json:"nodes_per_axis"`
+	EquiCV           float64 `json:"equidistribution_cv"`
+	UniformEquiCV    float64 `json:"uniform_equidistribution_cv"`
+	Tangled          int     `json:"tangled"`
+	MinArea          float64 `json:"min_area"`
+	BoundaryDrift    float64 `json:"boundary_drift"`
+	MaxResidual      float64 `json:"max_residual,omitempty"`
+	RoundTripMoved   float64 `json:"round_trip_moved"`
+	RoundTripUniform float64 `json:"round_trip_uniform"`
 }
 
 // SparseMetrics judge a reduced-order particle model: the mean fraction

@@ -63,17 +63,17 @@ func TestFamilyKeysAreConfigKeys(t *testing.T) {
 	}
 	for _, name := range familyNames() {
 		f := modelFamilies[name]
-		if f.about == "" || f.validate == nil || f.resolve == nil || f.footprints == nil || f.train == nil || f.evaluate == nil {
-			t.Errorf("%s: incomplete registry entry", name)
+		if f.about == "" || f.validate == nil || f.resolve == nil || f.footprints == nil || (f.train == nil) != f.untrained || f.evaluate == nil {
+			t.Errorf("%s: incomplete registry entry (train set exactly when it trains)", name)
 		}
 		set := 0
-		for _, isSet := range []bool{f.grid != nil, f.newPINN != nil, f.particles != nil} {
+		for _, isSet := range []bool{f.grid != nil, f.newPINN != nil, f.particles != nil, f.mesh != nil} {
 			if isSet {
 				set++
 			}
 		}
 		if set != 1 {
-			t.Errorf("%s: exactly one of grid, newPINN and particles must be set, found %d", name, set)
+			t.Errorf("%s: exactly one of grid, newPINN, particles and mesh must be set, found %d", name, set)
 		}
 		for _, k := range f.keys {
 			if !known[k] {

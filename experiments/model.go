@@ -47,6 +47,11 @@ type ModelConfig struct {
 	GridNodes int     `toml:"grid_nodes" doc:"giorom: latent grid nodes per axis over the box (0: 32 in 2-D, 16 in 3-D)"`
 	GNORadius float64 `toml:"gno_radius" doc:"giorom: neighbourhood radius of the graph neural operator between particles and the latent grid (0: two grid spacings)"`
 	ReconGrid int     `toml:"recon_grid" doc:"giorom: nodes per axis of the grid the dense reconstruction splats the sparse displacements onto (0: 32 in 2-D, 16 in 3-D)"`
+	// Mesh movers (mesh/monge, mesh/dmm).
+	MeshNodes int     `toml:"mesh_nodes" doc:"monge: nodes per axis of the moved mesh of the unit square and of the field its monitor is computed from (default 48)"`
+	Beta      float64 `toml:"beta" doc:"monge: weight of the gradient monitor m = 1 + beta |grad u| / mean |grad u| (default 100, upstream DMM's)"`
+	Method    string  `toml:"method" doc:"monge: Monge-Ampere solver, newton (Newton-Krylov, default) or relaxation (Movement's parabolic relaxation)"`
+	Tol       float64 `toml:"tol" doc:"monge: stop when max |m det(I + H(phi)) / theta - 1| is below this (default 1e-6)"`
 }
 
 // TrainConfig is the [train] section.
@@ -103,6 +108,9 @@ type EvalConfig struct {
 	// StartFrame is the stored frame a particle rollout's input window
 	// begins at (0: the first), so a rollout can judge the material after
 	// impact rather than the bodies' free flight.
+	// MeshFrames are the stored frames of each test sample whose fields
+	// a mesh mover moves meshes to.
+	MeshFrames   []int `toml:"mesh_frames" doc:"monge: the stored frames of each test sample whose fields the mesh is moved to (default: every frame)"`
 	StartFrame   int   `toml:"start_frame" doc:"particle families: the stored frame each test rollout's input window begins at (default 0); rollout_steps frames follow it"`
 	CompareSteps []int `toml:"compare_steps" doc:"long-rollout steps at which spectra (log-spectral distance) and value distributions (Wasserstein-1) are compared (default: 1, 8 and the last)"`
 }
@@ -216,9 +224,6 @@ func (c *Config) validateModel(md toml.MetaData, raw []byte) error {
 	if !hasModel {
 		return c.fail(raw, "model", "missing: [train] needs a [model] section")
 	}
-	if !hasTrain {
-		return c.fail(raw, "train", "missing: [model] needs a [train] section")
-	}
 	c.hasModel = true
 	m, t, e := &c.Model, &c.Train, &c.Eval
 	if err := c.checkCounters(md, raw); err != nil {
@@ -232,6 +237,12 @@ func (c *Config) validateModel(md toml.MetaData, raw []byte) error {
 		return c.fail(raw, "model.kind", "unknown model %q (expected one of %s)", m.Kind, strings.Join(familyNames(), ", "))
 	}
 	c.fam = &f
+	switch {
+	case !hasTrain && !f.untrained:
+		return c.fail(raw, "train", "missing: [model] needs a [train] section")
+	case hasTrain && f.untrained:
+		return c.fail(raw, "train", "kind %s trains nothing: remove the [train] section", m.Kind)
+	}
 	if have := c.dataKind(); have != f.input {
 		return c.fail(raw, "model.kind", "kind %s trains on %s, but %s makes %s: choose a model family for %s, or leave out [model] and [train] to generate the data only",
 			m.Kind, f.input, c.dataSource(), have, have)

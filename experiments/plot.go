@@ -78,6 +78,9 @@ func Plot(runDir string, opts PlotOptions) ([]string, error) {
 	if err != nil {
 		return written, fmt.Errorf("experiments: plot needs the evaluate stage's metrics: %w", err)
 	}
+	if m.Mesh != nil { // a mesh mover
+		return written, add(plotMovedMeshes(runDir, figs, opts))
+	}
 	if err := add(plotLoss(runDir, figs, opts)); err != nil {
 		return written, err
 	}

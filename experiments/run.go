@@ -182,11 +182,13 @@ func (r *pipelineRun) stages(ctx context.Context, opts RunOptions) []stage {
 		}
 		return stages
 	}
-	return append(stages,
-		stage{StageTrain, []string{checkpointPath(cfg), filepath.Join(dir, "train.json")}, func() error {
+	if !cfg.family().untrained {
+		stages = append(stages, stage{StageTrain, []string{checkpointPath(cfg), filepath.Join(dir, "train.json")}, func() error {
 			_, err := Train(ctx, cfg, opts.Log)
 			return err
-		}},
+		}})
+	}
+	return append(stages,
 		stage{StageEval, []string{filepath.Join(dir, "metrics.json"), filepath.Join(dir, "predictions.h5")}, func() error {
 			_, err := Evaluate(ctx, cfg)
 			return err
@@ -243,9 +245,9 @@ type stage struct {
 
 // checkSameRun refuses a run directory whose config.toml differs from the
 // resolved configuration, naming the changed keys; with force it removes
-// the old run's outputs instead. A change of [eval] keys alone is
-// accepted: only the evaluate and plot stages depend on them (stageKeys),
-// so their hashes change and they run again on the kept data and model.
+// the old run's outputs instead. A change of keys only evaluation
+// depends on (evalOnlyKey) is accepted: the evaluate and plot stages'
+// hashes change and they run again on the kept data and model.
 func checkSameRun(cfg *Config, dir string, force bool) error {
 	raw, err := os.ReadFile(filepath.Join(dir, "config.toml"))
 	if errors.Is(err, fs.ErrNotExist) {
@@ -263,7 +265,7 @@ func checkSameRun(cfg *Config, dir string, force bool) error {
 		return err
 	}
 	changed := ChangedKeys(old, cur)
-	if !slices.ContainsFunc(changed, func(k string) bool { return !strings.HasPrefix(k, "eval.") }) {
+	if !slices.ContainsFunc(changed, func(k string) bool { return !cfg.evalOnlyKey(k) }) {
 		return nil
 	}
 	if !force {
@@ -285,6 +287,14 @@ func checkSameRun(cfg *Config, dir string, force bool) error {
 		}
 	}
 	return nil
+}
+
+// evalOnlyKey reports whether only the evaluate and plot stages depend on
+// a dotted key: an [eval] key, or a [model] key of a family that trains
+// nothing (the classical mesh mover).
+func (c *Config) evalOnlyKey(k string) bool {
+	section, _, _ := strings.Cut(k, ".")
+	return section == "eval" || (section == "model" && c.hasModel && c.family().untrained)
 }
 
 func readRunRecord(dir string) *RunRecord {

@@ -96,6 +96,9 @@ func Train(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, erro
 	if !cfg.hasModel {
 		return nil, fmt.Errorf("experiments: %s has no [model] and [train] sections", cfg.path)
 	}
+	if cfg.family().untrained {
+		return nil, fmt.Errorf("experiments: kind %s trains nothing (%s): evaluate it (`simulate eval`)", cfg.Model.Kind, cfg.path)
+	}
 	if os.Getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(TrainGCPercent))
 	}

@@ -215,11 +215,11 @@ func (sv *solve) result(n int) (*Result, error) {
 	}
 	r := &Result{Mesh: moved, Phi: s.phi, Iterations: sv.iters, Evaluations: sv.evals,
 		Residual: s.max, RMS: s.rms, Theta: s.theta, MinDet: s.minDet}
-	if r.Equi, r.MinArea, err = quality(moved, sv.mon); err != nil {
+	if r.Equi, r.MinArea, err = Quality(moved, sv.mon); err != nil {
 		return nil, fmt.Errorf("monge: Move: moved mesh: %w", err)
 	}
 	r.MinArea *= float64((n - 1) * (n - 1))
-	if r.UniformEqui, _, err = quality(ref, sv.mon); err != nil {
+	if r.UniformEqui, _, err = Quality(ref, sv.mon); err != nil {
 		return nil, fmt.Errorf("monge: Move: uniform mesh: %w", err)
 	}
 	return r, nil
@@ -239,9 +239,10 @@ func (sv *solve) subsample(n int) []float64 {
 	return x
 }
 
-// quality returns the equidistribution of m A (m at the centroids) and
-// the smallest cell area of m.
-func quality(m *mesh.Mesh, mon *Monitor) (mesh.Equi, float64, error) {
+// Quality returns the equidistribution of m A on mesh m (the monitor at
+// the cell centroids times the cell areas) and the smallest cell area:
+// how Move judges its result, for any mesh of the monitor's square.
+func Quality(m *mesh.Mesh, mon *Monitor) (mesh.Equi, float64, error) {
 	c, err := m.Centroids()
 	if err != nil {
 		return mesh.Equi{}, 0, err

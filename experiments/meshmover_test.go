@@ -1,0 +1,153 @@
+package experiments
+
+import (
+	"context"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/surrogo/surrogo/datasets"
+)
+
+// mongeConfig moves 12 x 12 meshes to two frames of one 48^2 Burgers
+// test field.
+const mongeConfig = `
+name = "monge-test"
+seed = 1
+[data]
+solver = "burgers2d"
+train = 1
+test = 1
+resolution = 48
+t_end = 2.0
+snapshots = 3
+dt = 0.01
+[data.params]
+nu = 2e-3
+[model]
+kind = "monge"
+mesh_nodes = 12
+beta = 5
+[eval]
+mesh_frames = [1, 2]
+`
+
+func mongeRunConfig(t *testing.T, dir string, pairs ...string) (*Config, error) {
+	t.Helper()
+	text := strings.Replace(mongeConfig, "seed = 1", "seed = 1\nrun_dir = \""+filepath.Join(dir, "run")+"\"", 1)
+	for k := 0; k < len(pairs); k += 2 {
+		if !strings.Contains(text, pairs[k]) {
+			t.Fatalf("config has no %q", pairs[k])
+		}
+		text = strings.Replace(text, pairs[k], pairs[k+1], 1)
+	}
+	return Parse(filepath.Join(dir, "c.toml"), []byte(text))
+}
+
+// TestMongePipeline: generate then evaluate the classical mover (no train
+// stage): every mesh converged, untangled, boundary nodes on their sides,
+// equidistribution well below the uniform mesh's, the round trip through
+// the moved mesh as test_rel_l2, the meshes in the mesh layout, a figure.
+func TestMongePipeline(t *testing.T) {
+	dir := t.TempDir()
+	cfg, err := mongeRunConfig(t, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := Run(context.Background(), cfg, RunOptions{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := rec.Stages[StageTrain]; ok {
+		t.Errorf("stages %v: the classical mover has no train stage", rec.Stages)
+	}
+	m, err := ReadMetrics(cfg.RunDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mm := m.Mesh
+	if mm == nil || mm.Meshes != 2 || m.TestSamples != 2 || mm.Tangled != 0 {
+		t.Fatalf("metrics %+v, mesh %+v: want 2 untangled meshes", m, mm)
+	}
+	t.Logf("CV %.3f (uniform %.3f), residual %.2g, min area %.3f, round trip %.4f (uniform %.4f)",
+		mm.EquiCV, mm.UniformEquiCV, mm.MaxResidual, mm.MinArea, mm.RoundTripMoved, mm.RoundTripUniform)
+	if !(mm.MaxResidual < 1e-6) || mm.BoundaryDrift > 1e-12 || !(mm.EquiCV < mm.UniformEquiCV/2) || !(mm.MinArea > 0 && mm.MinArea < 1) {
+		t.Errorf("mesh metrics %+v: want residual < 1e-6, no drift, CV below half the uniform mesh's, 0 < min area < 1", mm)
+	}
+	if m.TestRelL2 != mm.RoundTripMoved || !(m.InferenceSecondsPerSample > 0) {
+		t.Errorf("test_rel_l2 %v, round trip %v, seconds per mesh %v", m.TestRelL2, mm.RoundTripMoved, m.InferenceSecondsPerSample)
+	}
+	checkMovedMeshFile(t, filepath.Join(cfg.RunDir(), "predictions.h5"))
+	if _, err := os.Stat(filepath.Join(cfg.RunDir(), "figures", "moved_meshes.png")); err != nil {
+		t.Error(err)
+	}
+	if _, err := Train(context.Background(), cfg, nil); err == nil || !strings.Contains(err.Error(), "trains nothing") {
+		t.Errorf("Train on the classical mover: %v", err)
+	}
+	// Another monitor weight only evaluates again, on the same data.
+	cfg2, err := mongeRunConfig(t, dir, "beta = 5", "beta = 2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(context.Background(), cfg2, RunOptions{Workers: 2}); err != nil {
+		t.Fatal(err)
+	}
+	m2, err := ReadMetrics(cfg.RunDir())
+	if err != nil || m2.Mesh.UniformEquiCV >= mm.UniformEquiCV {
+		t.Errorf("beta 2: uniform mesh CV %v, beta 5: %v (a weaker monitor varies less): %v", m2.Mesh.UniformEquiCV, mm.UniformEquiCV, err)
+	}
+}
+
+// checkMovedMeshFile reads the predictions: two samples of the 12 x 12
+// mesh whose moved nodes stay in the unit square and whose field values
+// are finite.
+func checkMovedMeshFile(t *testing.T, path string) {
+	t.Helper()
+	f, err := datasets.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	d, err := datasets.ReadMesh(f.Group, 0, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Samples != 2 || d.NumNodes() != 144 || len(d.Moved) != 2*144*2 || len(d.Fields) != 2*144 {
+		t.Fatalf("predictions: %d samples of %d nodes, %d moved coordinates, %d field values", d.Samples, d.NumNodes(), len(d.Moved), len(d.Fields))
+	}
+	for i, x := range d.Moved {
+		if x < 0 || x > 1 || math.IsNaN(x) {
+			t.Fatalf("moved coordinate %d = %v outside the unit square", i, x)
+		}
+	}
+}
+
+// TestMongeBadInput: each mistake is refused at its key.
+func TestMongeBadInput(t *testing.T) {
+	cases := []struct {
+		name  string
+		pairs []string
+		want  string
+	}{
+		{"a train section", []string{"[eval]", "[train]\nepochs = 1\n[eval]"}, "train: kind monge trains nothing: remove the [train] section"},
+		{"frame past the data", []string{"mesh_frames = [1, 2]", "mesh_frames = [1, 3]"}, "eval.mesh_frames: frame 3: the data stores frames 0 to 2"},
+		{"unknown method", []string{"beta = 5", "beta = 5\nmethod = \"multigrid\""}, "model.method: unknown method \"multigrid\""},
+		{"negative beta", []string{"beta = 5", "beta = -1"}, "model.beta: the monitor weight must be positive"},
+		{"two mesh nodes", []string{"mesh_nodes = 12", "mesh_nodes = 2"}, "model.mesh_nodes: nodes per axis must be in [3, 1024], got 2"},
+		{"tolerance 1", []string{"beta = 5", "beta = 5\ntol = 1"}, "model.tol: the residual tolerance must be in (0, 1), got 1"},
+		{"a training key", []string{"beta = 5", "beta = 5\nwidth = 8"}, "model.width: kind monge does not use this key"},
+		{"1-D data", []string{`solver = "burgers2d"`, `solver = "burgers"`, "nu = 2e-3", "nu = 0.1"}, "kind monge moves 2-D meshes; solver burgers stores 1-D fields"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := mongeRunConfig(t, t.TempDir(), c.pairs...)
+			var ce *ConfigError
+			if !errors.As(err, &ce) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %v, want a ConfigError with %q", err, c.want)
+			}
+		})
+	}
+}
