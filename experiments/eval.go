@@ -76,13 +76,16 @@ type Metrics struct {
 // mesh), the largest distance of a boundary node from its side, the
 // classical mover's largest final residual max |m det(I + H)/theta - 1|,
 // and the interpolation round trip stored grid -> mesh -> stored grid
-// (relative L2) through the moved and the uniform mesh.
+// (relative L2) through the moved and the uniform mesh, over the
+// untangled meshes (on a mesh with an inverted cell, a non-convex quad
+// included, interpolation is undefined; FirstTangled names the first).
 type MeshMetrics struct {
 	Meshes           int     `json:"meshes"`
 	NodesPerAxis     int     `json:"nodes_per_axis"`
 	EquiCV           float64 `json:"equidistribution_cv"`
 	UniformEquiCV    float64 `json:"uniform_equidistribution_cv"`
 	Tangled          int     `json:"tangled"`
+	FirstTangled     string  `json:"first_tangled,omitempty"`
 	MinArea          float64 `json:"min_area"`
 	BoundaryDrift    float64 `json:"boundary_drift"`
 	MaxResidual      float64 `json:"max_residual,omitempty"`

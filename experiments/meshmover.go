@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -251,6 +252,7 @@ func mongeMove(ctx context.Context, cfg *Config, f meshField) (*movedMesh, error
 type meshJudgement struct {
 	equiCV, uniformCV      float64 // coefficient of variation of m x cell area
 	tangled                bool
+	where                  string  // the first inverted cell and its field, when tangled
 	minArea, drift         float64 // smallest cell area x (n-1)^2; largest boundary-node distance from its side
 	tripMoved, tripUniform float64 // round trip stored grid -> mesh -> stored grid, relative L2
 }
@@ -272,13 +274,17 @@ func judgeMesh(cfg *Config, f meshField, uniform *mesh.Mesh, mm *movedMesh) (*me
 		return nil, err
 	}
 	j.equiCV, j.uniformCV, j.minArea = eq.CV, ueq.CV, smallest*float64((n-1)*(n-1))
-	bad, err := mm.mesh.FirstInverted()
-	if err != nil {
-		return nil, err
+	if err := mm.mesh.CheckUntangled(); err != nil {
+		if !errors.Is(err, mesh.ErrTangled) {
+			return nil, err
+		}
+		j.tangled, j.where = true, fmt.Sprintf("test sample %d, frame %d: %v", f.sample, f.frame, err)
 	}
-	j.tangled = bad >= 0
 	if j.drift, _, err = mesh.BoundaryDrift(uniform, mm.mesh); err != nil {
 		return nil, err
+	}
+	if j.tangled { // no interpolation on it: counted, not measured
+		return j, nil
 	}
 	if j.tripMoved, err = mesh.RoundTripError(f.fine, f.fineN, 1, mm.mesh); err != nil {
 		return nil, err
@@ -317,25 +323,37 @@ func evaluateMeshMover(ctx context.Context, cfg *Config) (*Metrics, error) {
 			return nil, fmt.Errorf("experiments: judging the mesh of test sample %d, frame %d: %w", f.sample, f.frame, err)
 		}
 		mm.add(j, moved, len(fields))
-		trips, seconds = append(trips, j.tripMoved), seconds+moved.seconds
+		if !j.tangled {
+			trips = append(trips, j.tripMoved)
+		}
+		seconds += moved.seconds
 		if err := out.add(f, moved.mesh); err != nil {
 			return nil, err
 		}
 	}
 	m := &Metrics{TestSamples: len(fields), Resolution: []int{n, n}, Mesh: mm, InferenceSecondsPerSample: seconds / float64(len(fields)),
 		SolverSkipped: "the classical mover is the reference mesh movers are timed against"}
+	if len(trips) == 0 {
+		return nil, fmt.Errorf("experiments: every one of the %d moved meshes has an inverted cell (first: %s): the interpolation round trip is undefined on them; "+
+			"a finer mesh (model.mesh_nodes) or a weaker monitor (model.beta) resolves the map", len(fields), mm.FirstTangled)
+	}
+	mm.finish(len(trips))
 	m.TestRelL2, m.TestRelL2Std, m.TestRelL2Max = stats(trips)
 	return m, commitOutputs(cfg, m, func(path string) error { return out.write(cfg, uniform, path) })
 }
 
-// add accumulates one of count judged meshes into the means.
+// add accumulates one of count judged meshes into the means; the round
+// trips are summed over the untangled ones (finish divides).
 func (mm *MeshMetrics) add(j *meshJudgement, moved *movedMesh, count int) {
 	w := 1 / float64(count)
 	mm.EquiCV += w * j.equiCV
 	mm.UniformEquiCV += w * j.uniformCV
-	mm.RoundTripMoved += w * j.tripMoved
-	mm.RoundTripUniform += w * j.tripUniform
+	mm.RoundTripMoved += j.tripMoved
+	mm.RoundTripUniform += j.tripUniform
 	if j.tangled {
+		if mm.Tangled == 0 {
+			mm.FirstTangled = j.where
+		}
 		mm.Tangled++
 	}
 	if mm.MinArea == 0 || j.minArea < mm.MinArea {
@@ -343,6 +361,12 @@ func (mm *MeshMetrics) add(j *meshJudgement, moved *movedMesh, count int) {
 	}
 	mm.BoundaryDrift = math.Max(mm.BoundaryDrift, j.drift)
 	mm.MaxResidual = math.Max(mm.MaxResidual, moved.residual)
+}
+
+// finish turns the round-trip sums over the untangled meshes into means.
+func (mm *MeshMetrics) finish(untangled int) {
+	mm.RoundTripMoved /= float64(untangled)
+	mm.RoundTripUniform /= float64(untangled)
 }
 
 // meshPredictions collects the moved nodes and the fields at them.

@@ -19,7 +19,7 @@ name = "monge-test"
 seed = 1
 [data]
 solver = "burgers2d"
-train = 1
+train = 0
 test = 1
 resolution = 48
 t_end = 2.0
@@ -30,7 +30,7 @@ nu = 2e-3
 [model]
 kind = "monge"
 mesh_nodes = 12
-beta = 5
+beta = 2
 [eval]
 mesh_frames = [1, 2]
 `
@@ -87,8 +87,11 @@ func TestMongePipeline(t *testing.T) {
 	if _, err := Train(context.Background(), cfg, nil); err == nil || !strings.Contains(err.Error(), "trains nothing") {
 		t.Errorf("Train on the classical mover: %v", err)
 	}
-	// Another monitor weight only evaluates again, on the same data.
-	cfg2, err := mongeRunConfig(t, dir, "beta = 5", "beta = 2")
+	// Another monitor weight only evaluates again, on the same data. At
+	// beta 5 the map is too steep for 12 nodes: the converged mesh of
+	// frame 1 has a non-convex cell, counted and left out of the round
+	// trip, which the other mesh still measures.
+	cfg2, err := mongeRunConfig(t, dir, "beta = 2", "beta = 5")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,8 +99,12 @@ func TestMongePipeline(t *testing.T) {
 		t.Fatal(err)
 	}
 	m2, err := ReadMetrics(cfg.RunDir())
-	if err != nil || m2.Mesh.UniformEquiCV >= mm.UniformEquiCV {
-		t.Errorf("beta 2: uniform mesh CV %v, beta 5: %v (a weaker monitor varies less): %v", m2.Mesh.UniformEquiCV, mm.UniformEquiCV, err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := m2.Mesh; r.UniformEquiCV <= mm.UniformEquiCV || r.Tangled != 1 || !strings.Contains(r.FirstTangled, "frame 1: mesh: CheckUntangled: tangled mesh: quad cell") ||
+		!(r.RoundTripMoved > 0) || m2.TestRelL2 != r.RoundTripMoved {
+		t.Errorf("beta 5: %+v; want a larger uniform CV than beta 2's %v, one tangled mesh named, the other's round trip", r, mm.UniformEquiCV)
 	}
 }
 
@@ -134,11 +141,11 @@ func TestMongeBadInput(t *testing.T) {
 	}{
 		{"a train section", []string{"[eval]", "[train]\nepochs = 1\n[eval]"}, "train: kind monge trains nothing: remove the [train] section"},
 		{"frame past the data", []string{"mesh_frames = [1, 2]", "mesh_frames = [1, 3]"}, "eval.mesh_frames: frame 3: the data stores frames 0 to 2"},
-		{"unknown method", []string{"beta = 5", "beta = 5\nmethod = \"multigrid\""}, "model.method: unknown method \"multigrid\""},
-		{"negative beta", []string{"beta = 5", "beta = -1"}, "model.beta: the monitor weight must be positive"},
+		{"unknown method", []string{"beta = 2", "beta = 2\nmethod = \"multigrid\""}, "model.method: unknown method \"multigrid\""},
+		{"negative beta", []string{"beta = 2", "beta = -1"}, "model.beta: the monitor weight must be positive"},
 		{"two mesh nodes", []string{"mesh_nodes = 12", "mesh_nodes = 2"}, "model.mesh_nodes: nodes per axis must be in [3, 1024], got 2"},
-		{"tolerance 1", []string{"beta = 5", "beta = 5\ntol = 1"}, "model.tol: the residual tolerance must be in (0, 1), got 1"},
-		{"a training key", []string{"beta = 5", "beta = 5\nwidth = 8"}, "model.width: kind monge does not use this key"},
+		{"tolerance 1", []string{"beta = 2", "beta = 2\ntol = 1"}, "model.tol: the residual tolerance must be in (0, 1), got 1"},
+		{"a training key", []string{"beta = 2", "beta = 2\nwidth = 8"}, "model.width: kind monge does not use this key"},
 		{"1-D data", []string{`solver = "burgers2d"`, `solver = "burgers"`, "nu = 2e-3", "nu = 0.1"}, "kind monge moves 2-D meshes; solver burgers stores 1-D fields"},
 	}
 	for _, c := range cases {

@@ -8,8 +8,11 @@
 # reconstruction's splat grid 64 sqrt(sampling) nodes per axis, about four
 # sampled particles per cell: 32, 20, 14), one resumable
 # run after another (kill it and start again: finished stages are
-# skipped, training continues from its last completed step); then one
-# comparison table per material.
+# skipped, training continues from its last completed step). The configs
+# roll out from stored frame 250, after the bodies first touch a wall;
+# each run is also evaluated from frame 0 (the bodies' free flight) in a
+# copy RUN-flight that shares its data and checkpoint by hard links. Then
+# one comparison table per material and window.
 #   examples/paper/giorom-study.sh [MATERIAL ...]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -25,5 +28,13 @@ for m in "${materials[@]}"; do
 		nice -n 10 "$sim" run -q -set "name=giorom-$m-cpu-$s" -set "model.sampling=0.$(printf %02d "$s")" \
 			-set "model.radius=$r" -set "model.recon_grid=$g" "examples/paper/giorom-$m-cpu.toml"
 	done
-	"$sim" compare -figure "docs/figures/giorom-$m-rollout-mse" "runs/gns-$m-cpu" "runs/giorom-$m-cpu-25" "runs/giorom-$m-cpu-10" "runs/giorom-$m-cpu-5"
+	runs=("runs/gns-$m-cpu" "runs/giorom-$m-cpu-25" "runs/giorom-$m-cpu-10" "runs/giorom-$m-cpu-5")
+	for r in "${runs[@]}"; do
+		mkdir -p "$r-flight"
+		cp -al "$r/data" "$r/checkpoints" "$r-flight/" 2>/dev/null || true
+		[ -f "$r-flight/run.json" ] || cp "$r/run.json" "$r/train.json" "$r/train_log.csv" "$r-flight/"
+		nice -n 10 "$sim" run -q -out "$r-flight" -set eval.start_frame=0 "$r/config.toml"
+	done
+	"$sim" compare -figure "docs/figures/giorom-$m-rollout-mse" "${runs[@]}"
+	"$sim" compare -figure "docs/figures/giorom-$m-flight-rollout-mse" "${runs[@]/%/-flight}"
 done
