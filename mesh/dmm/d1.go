@@ -60,6 +60,25 @@ func D1Cases(k int, seed uint64) [][2]float64 {
 	return out
 }
 
+// D1Grid returns the a x b fronts of a tensor grid covering D1Cases'
+// range: x0 at a equispaced values of [0.3, 0.7], delta at b of [0.05,
+// 0.15] (the corners included, so no held-out front lies outside).
+func D1Grid(a, b int) [][2]float64 {
+	at := func(i, n int) float64 {
+		if n < 2 {
+			return 0.5
+		}
+		return float64(i) / float64(n-1)
+	}
+	out := make([][2]float64, 0, a*b)
+	for i := range a {
+		for j := range b {
+			out = append(out, [2]float64{0.3 + 0.4*at(i, a), 0.05 + 0.1*at(j, b)})
+		}
+	}
+	return out
+}
+
 // D1 trains a 1-D DMM on tanh-front monitors and compares its nodes on
 // held-out fronts with monge.Equidistribute1D of the same (piecewise
 // linear) monitor.

@@ -82,17 +82,19 @@ func (net *Net) Derivatives(feat V, xi *tensor.Tensor[float64], m Method) (*Deri
 // A jet is a stack [S, N, H]: slice 0 the value, slices 1..d the first
 // derivatives, the rest the unique second derivatives in pairs() order.
 
-// inputJet is the jet of the coordinates themselves: value xi, gradient
-// the unit vectors, Hessian 0.
-func inputJet(xi *tensor.Tensor[float64], d int) V {
+// inputJet is the jet of the trunk's input a xi + b: value a xi + b,
+// gradient a times the unit vectors, Hessian 0.
+func inputJet(xi *tensor.Tensor[float64], d int, a, b float64) V {
 	n := xi.Len() / d
 	q := d * (d + 1) / 2
 	j := tensor.New[float64](1+d+q, n, d)
 	data, src := j.Data(), xi.Data()
-	copy(data, src)
+	for i, v := range src {
+		data[i] = a*v + b
+	}
 	for k := range d {
 		for p := range n {
-			data[(1+k)*n*d+p*d+k] = 1
+			data[(1+k)*n*d+p*d+k] = a
 		}
 	}
 	return autograd.Const(j)
@@ -136,7 +138,11 @@ func mlpJet(m *nn.MLP[float64], j V, d, from int) V {
 func (net *Net) jets(feat V, xi *tensor.Tensor[float64]) *Derivs {
 	d, lat := net.Config.Dim, net.Config.Latent
 	b, p := xi.Dim(0), xi.Dim(1)
-	t := mlpJet(net.Trunk, inputJet(xi, d), d, 0)
+	a, c := 1.0, 0.0
+	if net.Config.CenterTrunk {
+		a, c = 2, -1
+	}
+	t := mlpJet(net.Trunk, inputJet(xi, d, a, c), d, 0)
 	first := net.Head.Layers[0]
 	wb := autograd.Slice(first.W, 1, 0, lat)
 	wt := autograd.Slice(first.W, 1, lat, 2*lat)

@@ -16,6 +16,10 @@ func smallConfigs() map[string]Config {
 		"2d-conv": conv,
 		"2d-mlp":  {Dim: 2, Branch: MLPBranch, Input: 5, BranchHidden: []int{7}, Latent: 6, TrunkHidden: []int{5}, HeadHidden: []int{8, 4}},
 		"1d-mlp":  {Dim: 1, Branch: MLPBranch, Input: 4, BranchHidden: []int{6}, Latent: 5, TrunkHidden: []int{7}, HeadHidden: []int{6}},
+		"1d-centred": {Dim: 1, Branch: MLPBranch, Input: 2, BranchHidden: []int{6}, Latent: 5, TrunkHidden: []int{7}, HeadHidden: []int{6},
+			CenterTrunk: true},
+		"2d-centred": {Dim: 2, Branch: MLPBranch, Input: 3, BranchHidden: []int{5}, Latent: 4, TrunkHidden: []int{5}, HeadHidden: []int{6},
+			CenterTrunk: true},
 	}
 }
 

@@ -10,16 +10,19 @@ import (
 
 // ExampleD1 is the full-budget 1-D exactness study (acceptance D1: max
 // node error below 1 % of the domain at 49 nodes on held-out fronts, and
-// monotone nodes). It has no Output line, so go test compiles it but does
-// not run it; call it from a program to run it (minutes of CPU).
+// monotone nodes): a width-64 net with the trunk fed 2 xi - 1, 20 training
+// fronts on a 5 x 4 grid of (x0, delta), 48 uniform interior points each,
+// LBFGS_ITERS full-batch L-BFGS iterations. It has no Output line, so go
+// test compiles it but does not run it; call it from a program to run it
+// (measured at 8000 iterations: max node error 0.0040 on the 5 held-out fronts, uniform mesh 0.230, end drift 4.9e-4, monotone, loss 3.3e-4, 636 s on one busy core).
 func ExampleD1() {
 	opt := dmm.D1Options{
 		Config: dmm.Config{Dim: 1, Branch: dmm.MLPBranch, Input: 2, BranchHidden: []int{64}, Latent: 64,
-			TrunkHidden: []int{32}, HeadHidden: []int{64}},
+			TrunkHidden: []int{64}, HeadHidden: []int{64}, CenterTrunk: true},
 		Beta: 1, Samples: 48, Nodes: 49, Seed: 1, ParamBranch: true,
-		TrainCases: dmm.D1Cases(32, 11), TestCases: dmm.D1Cases(5, 99),
-		Train: dmm.TrainOptions{Loss: dmm.LossOptions{Interior: 64, Candidates: 40 * 64, BoundaryPerSide: 1, BoundaryWeight: 1000, ConvexWeight: 1},
-			Batch: 8, Epochs: 300, BatchesPerEpoch: 100, LR: 2e-3, Milestones: []int{180, 255}, Gamma: 0.2, Seed: 2},
+		TrainCases: dmm.D1Grid(5, 4), TestCases: dmm.D1Cases(5, 99),
+		Train: dmm.TrainOptions{Loss: dmm.LossOptions{Interior: 48, Candidates: 40 * 48, BoundaryPerSide: 1, BoundaryWeight: 1000,
+			ConvexWeight: 1, UniformFraction: 1}, LBFGSIters: 8000, Seed: 2},
 	}
 	res, err := dmm.D1(context.Background(), opt)
 	if err != nil {

@@ -3,6 +3,7 @@ package dmm
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/surrogo/surrogo/autograd"
 	"github.com/surrogo/surrogo/tensor"
@@ -16,7 +17,25 @@ type LossOptions struct {
 	BoundaryWeight  float64 // 1000 upstream
 	ConvexWeight    float64 // 1 upstream
 	Method          Method  // how phi's xi-derivatives are computed
+	// UniformFraction of the interior points are drawn uniformly instead
+	// of in proportion to m (0 upstream).
+	UniformFraction float64
+	// Residual selects the interior residual: Relative (upstream) or
+	// Inverse.
+	Residual Residual
 }
+
+// Residual is the form of the interior Monge-Ampere residual.
+type Residual int
+
+const (
+	// Relative is m(x) det(I + H) / theta - 1 (upstream).
+	Relative Residual = iota
+	// Inverse is det(I + H) - theta / m(x): the same equation divided by
+	// m / theta, so a point weighs in proportion to the node error it
+	// causes (in 1-D, x' - theta / m(x), whose integral is the node drift).
+	Inverse
+)
 
 // DefaultLoss returns upstream's sizes and weights with jets.
 func DefaultLoss() LossOptions {
@@ -32,6 +51,9 @@ type Parts struct {
 func (o LossOptions) validate() error {
 	if o.Interior < 1 || o.Candidates < o.Interior || o.BoundaryPerSide < 1 {
 		return fmt.Errorf("Interior %d, Candidates %d, BoundaryPerSide %d; want Interior >= 1, Candidates >= Interior, BoundaryPerSide >= 1", o.Interior, o.Candidates, o.BoundaryPerSide)
+	}
+	if !(o.UniformFraction >= 0 && o.UniformFraction <= 1) {
+		return fmt.Errorf("UniformFraction %g; want in [0, 1]", o.UniformFraction)
 	}
 	if !(o.BoundaryWeight >= 0) || !(o.ConvexWeight >= 0) {
 		return fmt.Errorf("weights %g, %g; want >= 0", o.BoundaryWeight, o.ConvexWeight)
@@ -55,6 +77,12 @@ func (net *Net) Loss(fields []Field, opt LossOptions, r *tensor.RNG) (*Parts, er
 	if err != nil {
 		return nil, fmt.Errorf("dmm: Loss: %w", err)
 	}
+	return net.lossAt(fields, xi, opt)
+}
+
+// lossAt is Loss at given points xi [B, Interior + boundary, Dim] (as
+// points draws them).
+func (net *Net) lossAt(fields []Field, xi *tensor.Tensor[float64], opt LossOptions) (*Parts, error) {
 	feat := net.Branch(autograd.Const(branchBatch(fields)))
 	dv, err := net.Derivatives(feat, xi, opt.Method)
 	if err != nil {
@@ -105,9 +133,13 @@ func (net *Net) points(fields []Field, opt LossOptions, r *tensor.RNG) (*tensor.
 	p := opt.Interior + len(bnd)/d
 	xi := tensor.New[float64](len(fields), p, d)
 	for i := range fields {
-		in, err := fields[i].samplePoints(opt.Interior, opt.Candidates, r)
+		nu := int(math.Round(opt.UniformFraction * float64(opt.Interior)))
+		in, err := fields[i].samplePoints(opt.Interior-nu, opt.Candidates, r)
 		if err != nil {
 			return nil, err
+		}
+		for range nu * d {
+			in = append(in, r.Float64())
 		}
 		row := xi.Data()[i*p*d:]
 		copy(row, in)
@@ -148,7 +180,7 @@ func (net *Net) assemble(fields []Field, xi *tensor.Tensor[float64], dv *Derivs,
 	x := autograd.Add(autograd.Const(tensor.Slice(xi, 1, 0, n)), autograd.Stack(2, mapV(dv.Grad, in)...))
 	theta := tensor.New[float64](len(fields), 1)
 	for i, f := range fields {
-		theta.Data()[i] = 1 / f.Theta
+		theta.Data()[i] = f.Theta
 	}
 	diag := make([]V, d)
 	for k := range d {
@@ -158,7 +190,7 @@ func (net *Net) assemble(fields []Field, xi *tensor.Tensor[float64], dv *Derivs,
 	if d == 2 {
 		det = autograd.Sub(autograd.Mul(diag[0], diag[1]), autograd.Square(in(dv.Hess[1])))
 	}
-	res := autograd.AddScalar(autograd.Mul(autograd.Mul(sampleMonitor(fields, x), det), autograd.Const(theta)), -1)
+	res := residual(sampleMonitor(fields, x), det, theta, opt.Residual)
 	parts := &Parts{Interior: autograd.Mean(autograd.Square(res))}
 	parts.Boundary = autograd.Mean(autograd.Square(net.normal(dv, n, opt)))
 	var cv V
@@ -193,4 +225,17 @@ func mapV(vs []V, f func(V) V) []V {
 		out[i] = f(v)
 	}
 	return out
+}
+
+// residual is the interior residual of monitor values m, determinants det
+// [B, P] and theta [B, 1] in the chosen form.
+func residual(m, det V, theta *tensor.Tensor[float64], form Residual) V {
+	if form == Inverse {
+		return autograd.Sub(det, autograd.Div(autograd.Const(theta), m))
+	}
+	inv := theta.Clone()
+	for i, v := range inv.Data() {
+		inv.Data()[i] = 1 / v
+	}
+	return autograd.AddScalar(autograd.Mul(autograd.Mul(m, det), autograd.Const(inv)), -1)
 }

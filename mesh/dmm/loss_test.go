@@ -41,9 +41,12 @@ func TestIdentityLossZero(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, meth := range []Method{Jets, DoubleAutograd} {
+			for k, meth := range []Method{Jets, DoubleAutograd, Jets} {
 				opt := DefaultLoss()
 				opt.Interior, opt.Candidates, opt.Method = 10, 50, meth
+				if k == 2 {
+					opt.Residual, opt.UniformFraction = Inverse, 0.5
+				}
 				p, err := net.Loss([]Field{f, f}, opt, tensor.NewRNG(2))
 				if err != nil {
 					t.Fatal(err)
@@ -70,6 +73,9 @@ func TestLossGradient(t *testing.T) {
 			stretch(net, 40)
 			fields := randomFields(t, net, 2, tensor.NewRNG(8))
 			opt := LossOptions{Interior: 6, Candidates: 30, BoundaryPerSide: 3, BoundaryWeight: 1000, ConvexWeight: 1}
+			if cfg.CenterTrunk {
+				opt.Residual, opt.UniformFraction = Inverse, 0.5
+			}
 			loss := func() (V, error) {
 				p, err := net.Loss(fields, opt, tensor.NewRNG(9))
 				if err != nil {
@@ -231,6 +237,12 @@ func TestBadInput(t *testing.T) {
 		{"options", "Candidates", func() error {
 			o := DefaultLoss()
 			o.Candidates = 1
+			_, err := net.Loss([]Field{good}, o, tensor.NewRNG(1))
+			return err
+		}},
+		{"uniform fraction", "UniformFraction", func() error {
+			o := DefaultLoss()
+			o.UniformFraction = 1.5
 			_, err := net.Loss([]Field{good}, o, tensor.NewRNG(1))
 			return err
 		}},

@@ -38,6 +38,9 @@ type Config struct {
 	Latent       int   // branch and trunk output width (512 upstream)
 	TrunkHidden  []int // tanh widths of the trunk (32 upstream)
 	HeadHidden   []int // tanh widths of the head (512 upstream)
+	// CenterTrunk feeds the trunk 2 xi - 1 in [-1, 1]^Dim instead of xi
+	// (upstream: xi).
+	CenterTrunk bool
 }
 
 // Upstream returns the reference code's Burgers network: ConvNet branch on
@@ -193,6 +196,9 @@ func (net *Net) Branch(u V) V {
 // [B, P, Dim] give phi [B, P], through concat(branch, trunk) as upstream.
 func (net *Net) Phi(feat, xi V) V {
 	s := xi.Shape()
+	if net.Config.CenterTrunk {
+		xi = autograd.AddScalar(autograd.Scale(xi, 2), -1)
+	}
 	t := net.Trunk.Forward(xi)
 	b := autograd.BroadcastTo(autograd.Reshape(feat, s[0], 1, net.Config.Latent), []int{s[0], s[1], net.Config.Latent})
 	out := net.Head.Forward(autograd.Concat(2, b, t))

@@ -10,7 +10,8 @@ import (
 )
 
 // TrainOptions configure Train: Adam (upstream: lr 2e-4, weight decay
-// 1e-5, MultiStepLR) over random batches of fields.
+// 1e-5, MultiStepLR) over random batches of fields, then optionally
+// full-batch L-BFGS (upstream refits only the head's last layer by BFGS).
 type TrainOptions struct {
 	Loss            LossOptions
 	Batch           int     // fields per step (160 upstream)
@@ -22,18 +23,28 @@ type TrainOptions struct {
 	Milestones []int
 	Gamma      float64
 	Seed       uint64
-	Report     func(nn.EpochReport) // optional progress
+	// LBFGSIters, if positive, adds an L-BFGS phase (strong Wolfe) of up
+	// to that many iterations after Adam, full batch: every field with
+	// LBFGSInterior interior points (Loss.Interior if 0) drawn once as
+	// the phase begins.
+	LBFGSIters, LBFGSInterior int
+	Report                    func(nn.EpochReport) // optional progress
 }
 
-// Train fits the network to the fields with nn.Trainer (one Adam phase):
-// every step draws Batch fields uniformly with replacement, and the
-// interior points from the training RNG, so a run is deterministic.
+// Train fits the network to the fields with nn.Trainer: an Adam phase
+// (Epochs > 0), whose every step draws Batch fields uniformly with
+// replacement and the interior points from the training RNG, then an
+// L-BFGS phase (LBFGSIters > 0) on all fields at points drawn once; a run
+// is deterministic.
 func (net *Net) Train(ctx context.Context, fields []Field, opt TrainOptions) (*nn.TrainResult, error) {
-	if len(fields) == 0 || opt.Batch < 1 {
+	if len(fields) == 0 || (opt.Epochs > 0 && opt.Batch < 1) {
 		return nil, fmt.Errorf("dmm: Train: %d fields, batch %d; want both >= 1", len(fields), opt.Batch)
 	}
-	if !(opt.LR > 0) {
+	if opt.Epochs > 0 && !(opt.LR > 0) {
 		return nil, errors.New("dmm: Train: want LR > 0")
+	}
+	if opt.Epochs < 1 && opt.LBFGSIters < 1 {
+		return nil, errors.New("dmm: Train: no Adam epochs and no L-BFGS iterations")
 	}
 	if err := net.checkFields(fields); err != nil {
 		return nil, fmt.Errorf("dmm: Train: %w", err)
@@ -56,12 +67,44 @@ func (net *Net) Train(ctx context.Context, fields []Field, opt TrainOptions) (*n
 		}
 		return p.Total, nil
 	}
-	tr := &nn.Trainer[float64]{Params: net.Params(), Seed: opt.Seed, Report: opt.Report,
-		Phases: []nn.Phase[float64]{{Name: "adam", Optimizer: nn.NewAdam[float64](opt.LR, opt.WeightDecay), Schedule: sched,
-			Epochs: opt.Epochs, BatchesPerEpoch: opt.BatchesPerEpoch, Loss: loss}}}
+	phases := []nn.Phase[float64]{}
+	if opt.Epochs > 0 {
+		phases = append(phases, nn.Phase[float64]{Name: "adam", Optimizer: nn.NewAdam[float64](opt.LR, opt.WeightDecay), Schedule: sched,
+			Epochs: opt.Epochs, BatchesPerEpoch: opt.BatchesPerEpoch, Loss: loss})
+	}
+	if opt.LBFGSIters > 0 {
+		phases = append(phases, net.lbfgsPhase(fields, opt))
+	}
+	tr := &nn.Trainer[float64]{Params: net.Params(), Seed: opt.Seed, Report: opt.Report, Phases: phases}
 	res, err := tr.Run(ctx)
 	if err != nil {
 		return res, fmt.Errorf("dmm: Train: %w", err)
 	}
 	return res, nil
+}
+
+// lbfgsPhase is the full-batch L-BFGS phase: all fields, interior points
+// drawn once (with the loss's sampling) as the phase begins.
+func (net *Net) lbfgsPhase(fields []Field, opt TrainOptions) nn.Phase[float64] {
+	lo := opt.Loss
+	if opt.LBFGSInterior > 0 {
+		lo.Interior = opt.LBFGSInterior
+		lo.Candidates = max(lo.Candidates, lo.Interior)
+	}
+	lb := nn.NewLBFGS[float64]()
+	lb.MaxIter, lb.MaxEval = opt.LBFGSIters, 3*opt.LBFGSIters
+	var xi *tensor.Tensor[float64]
+	return nn.Phase[float64]{Name: "lbfgs", LBFGS: lb, Epochs: opt.LBFGSIters, BatchesPerEpoch: 1,
+		Begin: func(_ context.Context, r *tensor.RNG) error {
+			var err error
+			xi, err = net.points(fields, lo, r)
+			return err
+		},
+		Loss: func(context.Context, int, int, *tensor.RNG) (V, error) {
+			p, err := net.lossAt(fields, xi, lo)
+			if err != nil {
+				return nil, err
+			}
+			return p.Total, nil
+		}}
 }
