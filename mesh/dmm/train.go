@@ -31,27 +31,42 @@ type TrainOptions struct {
 	Report                    func(nn.EpochReport) // optional progress
 }
 
-// Train fits the network to the fields with nn.Trainer: an Adam phase
-// (Epochs > 0), whose every step draws Batch fields uniformly with
-// replacement and the interior points from the training RNG, then an
-// L-BFGS phase (LBFGSIters > 0) on all fields at points drawn once; a run
-// is deterministic.
+// Train fits the network to the fields with nn.Trainer over Phases; a
+// run is deterministic.
 func (net *Net) Train(ctx context.Context, fields []Field, opt TrainOptions) (*nn.TrainResult, error) {
+	phases, err := net.Phases(fields, opt)
+	if err != nil {
+		return nil, fmt.Errorf("dmm: Train: %w", err)
+	}
+	tr := &nn.Trainer[float64]{Params: net.Params(), Seed: opt.Seed, Report: opt.Report, Phases: phases}
+	res, err := tr.Run(ctx)
+	if err != nil {
+		return res, fmt.Errorf("dmm: Train: %w", err)
+	}
+	return res, nil
+}
+
+// Phases are the training phases for nn.Trainer (which a caller may give
+// checkpoints and an evaluation): an Adam phase (Epochs > 0), whose every
+// step draws Batch fields uniformly with replacement and the interior
+// points from the training RNG, then an L-BFGS phase (LBFGSIters > 0) on
+// all fields at points drawn once.
+func (net *Net) Phases(fields []Field, opt TrainOptions) ([]nn.Phase[float64], error) {
 	if len(fields) == 0 || (opt.Epochs > 0 && opt.Batch < 1) {
-		return nil, fmt.Errorf("dmm: Train: %d fields, batch %d; want both >= 1", len(fields), opt.Batch)
+		return nil, fmt.Errorf("%d fields, batch %d; want both >= 1", len(fields), opt.Batch)
 	}
 	if opt.Epochs > 0 && !(opt.LR > 0) {
-		return nil, errors.New("dmm: Train: want LR > 0")
+		return nil, errors.New("want LR > 0")
 	}
 	if opt.Epochs < 1 && opt.LBFGSIters < 1 {
-		return nil, errors.New("dmm: Train: no Adam epochs and no L-BFGS iterations")
+		return nil, errors.New("no Adam epochs and no L-BFGS iterations")
 	}
 	if err := net.checkFields(fields); err != nil {
-		return nil, fmt.Errorf("dmm: Train: %w", err)
+		return nil, err
 	}
 	var sched nn.Schedule
 	if len(opt.Milestones) > 0 && !(opt.Gamma > 0) {
-		return nil, fmt.Errorf("dmm: Train: milestones %v with gamma %v; want gamma > 0 (the rate is multiplied by gamma at each)", opt.Milestones, opt.Gamma)
+		return nil, fmt.Errorf("milestones %v with gamma %v; want gamma > 0 (the rate is multiplied by gamma at each)", opt.Milestones, opt.Gamma)
 	}
 	if len(opt.Milestones) > 0 {
 		sched = &nn.MultiStepLR{Base: opt.LR, Gamma: opt.Gamma, Milestones: opt.Milestones}
@@ -75,12 +90,7 @@ func (net *Net) Train(ctx context.Context, fields []Field, opt TrainOptions) (*n
 	if opt.LBFGSIters > 0 {
 		phases = append(phases, net.lbfgsPhase(fields, opt))
 	}
-	tr := &nn.Trainer[float64]{Params: net.Params(), Seed: opt.Seed, Report: opt.Report, Phases: phases}
-	res, err := tr.Run(ctx)
-	if err != nil {
-		return res, fmt.Errorf("dmm: Train: %w", err)
-	}
-	return res, nil
+	return phases, nil
 }
 
 // lbfgsPhase is the full-batch L-BFGS phase: all fields, interior points
