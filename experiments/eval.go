@@ -79,6 +79,7 @@ type Metrics struct {
 // (relative L2) through the moved and the uniform mesh, over the
 // untangled meshes (on a mesh with an inverted cell, a non-convex quad
 // included, interpolation is undefined; FirstTangled names the first).
+// A network's boundary drift is before its boundary nodes are put back.
 type MeshMetrics struct {
 	Meshes           int     `json:"meshes"`
 	NodesPerAxis     int     `json:"nodes_per_axis"`
@@ -91,6 +92,12 @@ type MeshMetrics struct {
 	MaxResidual      float64 `json:"max_residual,omitempty"`
 	RoundTripMoved   float64 `json:"round_trip_moved"`
 	RoundTripUniform float64 `json:"round_trip_uniform"`
+	// A network's meshes against the classical mover's of the same
+	// fields: the mean node distance in cells of the uniform mesh (and the
+	// uniform mesh's own), and the classical meshes' equidistribution CV.
+	ReferenceDistance        float64 `json:"reference_distance_cells,omitempty"`
+	UniformReferenceDistance float64 `json:"uniform_reference_distance_cells,omitempty"`
+	ReferenceEquiCV          float64 `json:"reference_equidistribution_cv,omitempty"`
 }
 
 // SparseMetrics judge a reduced-order particle model: the mean fraction

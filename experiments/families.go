@@ -46,6 +46,7 @@ var modelFamilies = map[string]modelFamily{
 	"gns":    particleFamily("graph network simulator (Sanchez-Gonzalez et al. 2020): encode-process-decode on a radius graph of all particles, the full-order baseline of GIOROM", gnsArch),
 	"giorom": particleFamily("GIOROM (Viswanath et al.): a graph neural operator time-stepper on a sampled fraction of the particles and a neural field reconstructing all of them", giromArch),
 	"monge":  mongeFamily,
+	"dmm":    dmmFamily,
 	"pinn": physicsInformedFamily("physics-informed network (Raissi et al. 2019) on the equation of [data]", nil,
 		func(pde pinn.PDE, a pinn.Arch, r *tensor.RNG) (pinn.Model, error) { return pinn.NewPINN(pde, a, r) }),
 	"lpinn": physicsInformedFamily("Lagrangian PINN (Mojgani et al. 2023): a characteristic-curve and a solution network",

@@ -2,9 +2,12 @@ package experiments
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"time"
@@ -13,8 +16,11 @@ import (
 
 	"github.com/surrogo/surrogo/datasets"
 	"github.com/surrogo/surrogo/mesh"
+	"github.com/surrogo/surrogo/mesh/dmm"
 	"github.com/surrogo/surrogo/mesh/monge"
+	"github.com/surrogo/surrogo/nn"
 	"github.com/surrogo/surrogo/plotting"
+	"github.com/surrogo/surrogo/tensor"
 )
 
 // The mesh movers move a structured mesh of the unit square so that it
@@ -34,11 +40,16 @@ const (
 	defaultMeshTol   = 1e-6
 )
 
-// meshArch is what differs between mesh movers: how one moves the
-// uniform mesh to a field.
+// meshArch is what differs between mesh movers: how one gets ready to
+// move meshes (a trained network loads its checkpoint), and whether it is
+// judged against the classical mover's meshes too.
 type meshArch struct {
-	move func(ctx context.Context, cfg *Config, f meshField) (*movedMesh, error)
+	prepare   func(cfg *Config) (move meshMover, params int, err error)
+	reference bool
 }
+
+// meshMover moves the uniform mesh to one field.
+type meshMover func(ctx context.Context, f meshField) (*movedMesh, error)
 
 // mongeFamily is the classical mover: nothing to train.
 var mongeFamily = modelFamily{
@@ -51,7 +62,7 @@ var mongeFamily = modelFamily{
 	footprints: func(c *Config) []footprint { return nil },
 	evaluate:   evaluateMeshMover,
 	fieldAxes:  "x",
-	mesh:       &meshArch{move: mongeMove},
+	mesh:       &meshArch{prepare: func(cfg *Config) (meshMover, int, error) { return cfg.mongeMover(), 0, nil }},
 	untrained:  true,
 }
 
@@ -172,8 +183,10 @@ type meshField struct {
 }
 
 // readMeshFields reads the eval.mesh_frames (default every frame) of the
-// test samples and samples each onto the uniform mesh_nodes^2 grid.
-func readMeshFields(cfg *Config) ([]meshField, error) {
+// test samples, or every frame of the training samples (without the
+// stored-grid field, which only evaluation needs), and samples each onto
+// the uniform mesh_nodes^2 grid.
+func readMeshFields(cfg *Config, test bool) ([]meshField, error) {
 	f, err := datasets.Open(cfg.dataPath())
 	if err != nil {
 		return nil, fmt.Errorf("%w (run `simulate generate %s` first)", err, cfg.path)
@@ -195,16 +208,19 @@ func readMeshFields(cfg *Config) ([]meshField, error) {
 		return nil, fmt.Errorf("experiments: %s: tensor has shape %v; want %d samples of %d frames of %d x %d", cfg.dataPath(), shape,
 			cfg.Data.Train+cfg.Data.Test, frames, g.n, g.n)
 	}
-	want := cfg.Eval.MeshFrames
-	if len(want) == 0 {
+	want, first, last := cfg.Eval.MeshFrames, shape[0]-cfg.Data.Test, shape[0]
+	if len(want) == 0 || !test {
 		want = seq(0, frames)
+	}
+	if !test {
+		first, last = 0, cfg.Data.Train
 	}
 	uniform, err := mesh.StructuredQuad(cfg.Model.MeshNodes, cfg.Model.MeshNodes)
 	if err != nil {
 		return nil, err
 	}
 	var out []meshField
-	for s := shape[0] - cfg.Data.Test; s < shape[0]; s++ {
+	for s := first; s < last; s++ {
 		vals, err := datasets.ReadSamples[float32](ds, s, 1)
 		if err != nil {
 			return nil, err
@@ -213,7 +229,10 @@ func readMeshFields(cfg *Config) ([]meshField, error) {
 			fine, fn := g.nodeField(vals[t*g.n*g.n : (t+1)*g.n*g.n])
 			coarse, err := mesh.ToMesh(fine, fn, 1, uniform)
 			if err != nil {
-				return nil, fmt.Errorf("experiments: test sample %d, frame %d: %w", s, t, err)
+				return nil, fmt.Errorf("experiments: sample %d, frame %d: %w", s, t, err)
+			}
+			if !test {
+				fine = nil
 			}
 			out = append(out, meshField{fine: fine, fineN: fn, coarse: coarse, sample: s, frame: t})
 		}
@@ -226,10 +245,15 @@ type movedMesh struct {
 	mesh     *mesh.Mesh
 	seconds  float64
 	residual float64 // classical mover: its final max |m det(I + H) / theta - 1|
+	drift    float64 // a network's boundary drift before its nodes are put back on their sides
 }
 
-// mongeMove moves the uniform mesh to the gradient monitor of f's
-// field on the mesh's grid with the configured classical solver.
+// mongeMover moves the uniform mesh to the gradient monitor of a field
+// on the mesh's grid with the configured classical solver.
+func (cfg *Config) mongeMover() meshMover {
+	return func(ctx context.Context, f meshField) (*movedMesh, error) { return mongeMove(ctx, cfg, f) }
+}
+
 func mongeMove(ctx context.Context, cfg *Config, f meshField) (*movedMesh, error) {
 	m := cfg.Model
 	start := time.Now()
@@ -296,11 +320,16 @@ func judgeMesh(cfg *Config, f meshField, uniform *mesh.Mesh, mm *movedMesh) (*me
 }
 
 // evaluateMeshMover is Evaluate for a mesh mover: a moved mesh per test
-// field, each judged (judgeMesh), the means in metrics.json and the
-// meshes in predictions.h5 (the mesh layout: the uniform mesh, each
+// field, each judged (judgeMesh) and, for a network, compared with the
+// classical mover's mesh of the same field; the means in metrics.json and
+// the meshes in predictions.h5 (the mesh layout: the uniform mesh, each
 // field's moved nodes and the stored field sampled at them).
 func evaluateMeshMover(ctx context.Context, cfg *Config) (*Metrics, error) {
-	fields, err := readMeshFields(cfg)
+	fields, err := readMeshFields(cfg, true)
+	if err != nil {
+		return nil, err
+	}
+	move, params, err := cfg.family().mesh.prepare(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -309,37 +338,99 @@ func evaluateMeshMover(ctx context.Context, cfg *Config) (*Metrics, error) {
 	if err != nil {
 		return nil, err
 	}
-	mm := &MeshMetrics{Meshes: len(fields), NodesPerAxis: n}
-	var trips []float64
-	var seconds float64
-	out := &meshPredictions{}
+	ev := &meshEvaluation{cfg: cfg, uniform: uniform, params: params, mm: &MeshMetrics{Meshes: len(fields), NodesPerAxis: n}}
 	for _, f := range fields {
-		moved, err := cfg.family().mesh.move(ctx, cfg, f)
-		if err != nil {
-			return nil, fmt.Errorf("experiments: moving the mesh to test sample %d, frame %d: %w", f.sample, f.frame, err)
-		}
-		j, err := judgeMesh(cfg, f, uniform, moved)
-		if err != nil {
-			return nil, fmt.Errorf("experiments: judging the mesh of test sample %d, frame %d: %w", f.sample, f.frame, err)
-		}
-		mm.add(j, moved, len(fields))
-		if !j.tangled {
-			trips = append(trips, j.tripMoved)
-		}
-		seconds += moved.seconds
-		if err := out.add(f, moved.mesh); err != nil {
+		if err := ev.judge(ctx, move, f, len(fields)); err != nil {
 			return nil, err
 		}
 	}
-	m := &Metrics{TestSamples: len(fields), Resolution: []int{n, n}, Mesh: mm, InferenceSecondsPerSample: seconds / float64(len(fields)),
-		SolverSkipped: "the classical mover is the reference mesh movers are timed against"}
-	if len(trips) == 0 {
-		return nil, fmt.Errorf("experiments: every one of the %d moved meshes has an inverted cell (first: %s): the interpolation round trip is undefined on them; "+
-			"a finer mesh (model.mesh_nodes) or a weaker monitor (model.beta) resolves the map", len(fields), mm.FirstTangled)
+	return ev.commit()
+}
+
+// meshEvaluation accumulates the judgements of a mover's meshes.
+type meshEvaluation struct {
+	cfg     *Config
+	uniform *mesh.Mesh
+	params  int // the mover's trained parameters
+	mm      *MeshMetrics
+	trips   []float64
+	seconds float64 // the mover's, over all meshes
+	refSecs float64 // the classical reference's
+	out     meshPredictions
+}
+
+// judge moves the mesh to field f (one of count), judges it and, for a
+// network, its distance and quality against the classical mover's.
+func (ev *meshEvaluation) judge(ctx context.Context, move meshMover, f meshField, count int) error {
+	where := fmt.Sprintf("test sample %d, frame %d", f.sample, f.frame)
+	moved, err := move(ctx, f)
+	if err != nil {
+		return fmt.Errorf("experiments: moving the mesh to %s: %w", where, err)
 	}
-	mm.finish(len(trips))
-	m.TestRelL2, m.TestRelL2Std, m.TestRelL2Max = stats(trips)
-	return m, commitOutputs(cfg, m, func(path string) error { return out.write(cfg, uniform, path) })
+	j, err := judgeMesh(ev.cfg, f, ev.uniform, moved)
+	if err != nil {
+		return fmt.Errorf("experiments: judging the mesh of %s: %w", where, err)
+	}
+	ev.mm.add(j, moved, count)
+	if !j.tangled {
+		ev.trips = append(ev.trips, j.tripMoved)
+	}
+	ev.seconds += moved.seconds
+	if ev.cfg.family().mesh.reference {
+		if err := ev.compareReference(ctx, f, moved, count); err != nil {
+			return fmt.Errorf("experiments: the classical reference mesh of %s: %w", where, err)
+		}
+	}
+	return ev.out.add(f, moved.mesh)
+}
+
+// compareReference moves the classical mover's mesh to f and adds the
+// mean node distance (in cells of the uniform mesh) and its
+// equidistribution to the means.
+func (ev *meshEvaluation) compareReference(ctx context.Context, f meshField, moved *movedMesh, count int) error {
+	ref, err := mongeMove(ctx, ev.cfg, f)
+	if err != nil {
+		return err
+	}
+	j, err := judgeMesh(ev.cfg, f, ev.uniform, ref)
+	if err != nil {
+		return err
+	}
+	cells, w := float64(ev.cfg.Model.MeshNodes-1), 1/float64(count)
+	ev.mm.ReferenceDistance += w * meanNodeDistance(moved.mesh, ref.mesh) * cells
+	ev.mm.UniformReferenceDistance += w * meanNodeDistance(ev.uniform, ref.mesh) * cells
+	ev.mm.ReferenceEquiCV += w * j.equiCV
+	ev.refSecs += ref.seconds
+	return nil
+}
+
+// meanNodeDistance is the mean distance between the nodes of two meshes
+// of the same nodes.
+func meanNodeDistance(a, b *mesh.Mesh) float64 {
+	d := 0.0
+	for i := 0; i < len(a.Nodes); i += 2 {
+		d += math.Hypot(a.Nodes[i]-b.Nodes[i], a.Nodes[i+1]-b.Nodes[i+1])
+	}
+	return d / float64(len(a.Nodes)/2)
+}
+
+// commit finishes the means and writes metrics.json and predictions.h5.
+func (ev *meshEvaluation) commit() (*Metrics, error) {
+	mm, k := ev.mm, float64(ev.mm.Meshes)
+	if len(ev.trips) == 0 {
+		return nil, fmt.Errorf("experiments: every one of the %d moved meshes has an inverted cell (first: %s): the interpolation round trip is undefined on them; "+
+			"a finer mesh (model.mesh_nodes) or a weaker monitor (model.beta) resolves the map", mm.Meshes, mm.FirstTangled)
+	}
+	mm.finish(len(ev.trips))
+	m := &Metrics{TestSamples: mm.Meshes, Resolution: []int{mm.NodesPerAxis, mm.NodesPerAxis}, Mesh: mm, InferenceSecondsPerSample: ev.seconds / k}
+	if ev.refSecs > 0 {
+		m.SolverSecondsPerSample, m.Speedup = ev.refSecs/k, ev.refSecs/ev.seconds
+	} else {
+		m.SolverSkipped = "the classical mover is the reference mesh movers are timed against"
+	}
+	m.Params = ev.params
+	m.TestRelL2, m.TestRelL2Std, m.TestRelL2Max = stats(ev.trips)
+	return m, commitOutputs(ev.cfg, m, func(path string) error { return ev.out.write(ev.cfg, ev.uniform, path) })
 }
 
 // add accumulates one of count judged meshes into the means; the round
@@ -359,7 +450,7 @@ func (mm *MeshMetrics) add(j *meshJudgement, moved *movedMesh, count int) {
 	if mm.MinArea == 0 || j.minArea < mm.MinArea {
 		mm.MinArea = j.minArea
 	}
-	mm.BoundaryDrift = math.Max(mm.BoundaryDrift, j.drift)
+	mm.BoundaryDrift = math.Max(mm.BoundaryDrift, math.Max(j.drift, moved.drift))
 	mm.MaxResidual = math.Max(mm.MaxResidual, moved.residual)
 }
 
@@ -476,4 +567,165 @@ func meshAttrInts(f *datasets.File, name string, n int) ([]int64, error) {
 		return nil, fmt.Errorf("experiments: %s: attribute %s is %T of %d values; want %d integers, one per mesh", f.Name(), name, v, len(ints), n)
 	}
 	return ints, nil
+}
+
+// ------------------------------------------------------------------ DMM
+
+// dmmFamily is the data-free mesh mover: a network trained on the
+// Monge-Ampere residual of the training fields, judged like monge and
+// against monge's meshes of the same test fields.
+var dmmFamily = modelFamily{
+	about: "data-free mesh mover DMM (Hu et al. 2024): phi(xi; u), ConvNet branch on the field and tanh trunk on xi, moves the mesh by " +
+		"x = xi + grad phi; trained on the Monge-Ampere residual of the training fields alone (no meshes as data), Adam then full-batch " +
+		"L-BFGS; judged like monge and against monge's meshes of the same test fields (node distance, equidistribution, time per mesh)",
+	keys: append(slices.Clone(meshMoverKeys), "model.method", "model.tol", "model.scale",
+		"train.epochs", "train.batch", "train.lr", "train.weight_decay", "train.schedule", "train.step_size", "train.gamma",
+		"train.lbfgs_iters", "train.collocation", "train.checkpoint_every"),
+	validate:   func(c *Config, md toml.MetaData, raw []byte) error { return c.validateDMM(raw) },
+	resolve:    func(c *Config) ModelConfig { return c.Model },
+	footprints: func(c *Config) []footprint { return nil },
+	train:      trainDMM,
+	evaluate:   evaluateMeshMover,
+	fieldAxes:  "x",
+	mesh:       &meshArch{prepare: dmmMover, reference: true},
+}
+
+// defaultDMMScale is the width factor of a CPU run.
+const defaultDMMScale = 0.25
+
+// validateDMM checks a DMM configuration: the mover's and its classical
+// reference's keys, the width factor and the training budget.
+func (c *Config) validateDMM(raw []byte) error {
+	if err := c.validateMonge(raw); err != nil {
+		return err
+	}
+	m, t := &c.Model, &c.Train
+	if m.Scale == 0 {
+		m.Scale = defaultDMMScale
+	}
+	if !(m.Scale > 0 && m.Scale <= 4) {
+		return c.fail(raw, "model.scale", "the width factor must be in (0, 4], got %v", m.Scale)
+	}
+	if c.Data.Train < 1 {
+		return c.fail(raw, "data.train", "DMM trains on the fields of the training samples: want data.train >= 1, got %d", c.Data.Train)
+	}
+	if t.Epochs < 1 && t.LBFGSIters < 1 {
+		return c.fail(raw, "train.epochs", "nothing to train: want train.epochs (Adam) or train.lbfgs_iters (L-BFGS) >= 1")
+	}
+	if t.Batch < 1 {
+		t.Batch = 1
+	}
+	if t.Collocation == 0 {
+		t.Collocation = dmm.DefaultLoss().Interior
+	}
+	if t.Schedule != "step" && t.Schedule != "none" {
+		return c.fail(raw, "train.schedule", "dmm trains with schedule step (every step_size epochs the rate times gamma) or none, got %q", t.Schedule)
+	}
+	return nil
+}
+
+// dmmConfig is the network of [model]: upstream's, scaled, its branch on
+// the mesh_nodes^2 field, the trunk fed 2 xi - 1 (surrogo's choice: it
+// lowered the 1-D loss 2.6x, mesh/dmm).
+func (c *Config) dmmConfig() dmm.Config {
+	d := dmm.Upstream().Scaled(c.Model.Scale)
+	d.Input, d.CenterTrunk = c.Model.MeshNodes, true
+	return d
+}
+
+// dmmTrainOptions are the training phases' settings: Adam epochs of
+// every training field once in batches, the step schedule as milestones,
+// points drawn uniformly (mesh/dmm measured upstream's drawing in
+// proportion to m stalling at 5% node error on one front), then L-BFGS.
+func (c *Config) dmmTrainOptions(fields int) dmm.TrainOptions {
+	t := c.Train
+	lo := dmm.DefaultLoss()
+	lo.Interior, lo.Candidates, lo.UniformFraction = t.Collocation, 40*t.Collocation, 1
+	o := dmm.TrainOptions{Loss: lo, Batch: t.Batch, Epochs: t.Epochs, BatchesPerEpoch: max(1, fields/t.Batch), LR: t.LR,
+		WeightDecay: t.WeightDecay, Seed: c.Seed, LBFGSIters: t.LBFGSIters}
+	if t.Schedule == "step" && t.StepSize > 0 {
+		for e := t.StepSize; e < t.Epochs; e += t.StepSize {
+			o.Milestones = append(o.Milestones, e)
+		}
+		o.Gamma = t.Gamma
+	}
+	return o
+}
+
+// dmmFields are the DMM samples of mesh fields: the field on the mesh's
+// grid as branch input, its gradient monitor.
+func (c *Config) dmmFields(fields []meshField) ([]dmm.Field, error) {
+	out := make([]dmm.Field, len(fields))
+	for i, f := range fields {
+		var err error
+		if out[i], err = dmm.NewField2D(f.coarse, c.Model.MeshNodes, c.Model.Beta); err != nil {
+			return nil, fmt.Errorf("experiments: sample %d, frame %d: %w", f.sample, f.frame, err)
+		}
+	}
+	return out, nil
+}
+
+// trainDMM is Train for DMM: the network trained on every frame of the
+// training samples, checkpointed and resumable like every family.
+func trainDMM(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, error) {
+	mf, err := readMeshFields(cfg, false)
+	if err != nil {
+		return nil, err
+	}
+	fields, err := cfg.dmmFields(mf)
+	if err != nil {
+		return nil, err
+	}
+	net, err := dmm.New(cfg.dmmConfig(), tensor.NewRNGStream(cfg.Seed, 1<<32))
+	if err != nil {
+		return nil, err
+	}
+	modelJSON, err := json.Marshal(map[string]any{"kind": cfg.Model.Kind, "config": cfg.dmmConfig()})
+	if err != nil {
+		return nil, fmt.Errorf("experiments: encoding the model configuration: %w", err)
+	}
+	params, opt := net.Params(), cfg.dmmTrainOptions(len(fields))
+	total := opt.Epochs + opt.LBFGSIters
+	ck, hint, err := loadRunCheckpoint(cfg, params, string(modelJSON))
+	switch {
+	case err != nil:
+		return nil, err
+	case ck != nil && ck.Epoch == total:
+		return finishedSummary(cfg, ck, nn.CountParams(params), filepath.Join(cfg.RunDir(), "train_log.csv"))
+	case ck != nil && ck.Epoch > total:
+		return nil, fmt.Errorf("experiments: cannot resume from %s: it is at epoch %d, past train.epochs + train.lbfgs_iters = %d (raise them, or %s)",
+			checkpointPath(cfg), ck.Epoch, total, hint)
+	}
+	if err := os.MkdirAll(filepath.Join(cfg.RunDir(), "checkpoints"), 0o755); err != nil {
+		return nil, fmt.Errorf("experiments: %w", err)
+	}
+	phases, err := net.Phases(fields, opt)
+	if err != nil {
+		return nil, fmt.Errorf("experiments: %w", err)
+	}
+	trainer := &nn.Trainer[float64]{Params: params, Phases: phases, CheckpointPath: checkpointPath(cfg),
+		CheckpointEvery: cfg.Train.CheckpointEvery, ModelConfig: string(modelJSON), Seed: cfg.Seed}
+	l := &trainLog{path: filepath.Join(cfg.RunDir(), "train_log.csv"), out: log, unit: "epoch", total: total, every: max(total/20, 1), scale: 1}
+	return runTrainer(ctx, cfg, trainer, l, nn.CountParams(params))
+}
+
+// dmmMover loads the trained network; it then moves a mesh with one
+// network evaluation per field (the branch on the field, the trunk's
+// jets at the nodes).
+func dmmMover(cfg *Config) (meshMover, int, error) {
+	net, err := dmm.New(cfg.dmmConfig(), tensor.NewRNGStream(cfg.Seed, 1<<32))
+	if err != nil {
+		return nil, 0, err
+	}
+	if _, err := nn.LoadCheckpoint(checkpointPath(cfg), net.Params()); err != nil {
+		return nil, 0, fmt.Errorf("experiments: loading the trained network (run `simulate train` first): %w", err)
+	}
+	return func(_ context.Context, f meshField) (*movedMesh, error) {
+		start := time.Now()
+		res, err := net.Mesh(f.coarse, cfg.Model.MeshNodes)
+		if err != nil {
+			return nil, err
+		}
+		return &movedMesh{mesh: res.Mesh, seconds: time.Since(start).Seconds(), drift: res.Drift}, nil
+	}, nn.CountParams(net.Params()), nil
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -151,6 +152,133 @@ func TestMongeBadInput(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := mongeRunConfig(t, t.TempDir(), c.pairs...)
+			var ce *ConfigError
+			if !errors.As(err, &ce) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %v, want a ConfigError with %q", err, c.want)
+			}
+		})
+	}
+}
+
+// dmmConfig trains a quarter-width DMM on the frames of two 32^2 Burgers
+// samples, 12 x 12 meshes, and judges it on a third against the
+// classical mover.
+const dmmTestConfig = `
+name = "dmm-test"
+seed = 1
+[data]
+solver = "burgers2d"
+train = 2
+test = 1
+resolution = 32
+t_end = 2.0
+snapshots = 3
+dt = 0.01
+[data.params]
+nu = 2e-3
+[model]
+kind = "dmm"
+mesh_nodes = 12
+beta = 2
+scale = 0.25
+[train]
+epochs = 12
+batch = 2
+lr = 1e-3
+schedule = "none"
+lbfgs_iters = 30
+collocation = 48
+checkpoint_every = 6
+[eval]
+mesh_frames = [1, 2]
+`
+
+// TestDMMPipeline: DMM trains through the pipeline (its loss falls
+// tenfold from the random start) and is judged on held-out fields against
+// the classical mover's meshes, untangled, timed against it; a second
+// run trains nothing more. At this budget its meshes stay about as far
+// from the classical ones as the uniform mesh (docs/VALIDATION.md).
+func TestDMMPipeline(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a network")
+	}
+	dir := t.TempDir()
+	text := strings.Replace(dmmTestConfig, "seed = 1", "seed = 1\nrun_dir = \""+filepath.Join(dir, "run")+"\"", 1)
+	cfg, err := Parse(filepath.Join(dir, "c.toml"), []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(context.Background(), cfg, RunOptions{Workers: 2}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := ReadMetrics(cfg.RunDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mm := m.Mesh
+	t.Logf("DMM: %.3f cells from the classical mesh (uniform: %.3f), CV %.3f (classical %.3f, uniform %.3f), drift %.2g, %.2g s/mesh (classical %.2g), round trip %.4f (uniform %.4f), %d params",
+		mm.ReferenceDistance, mm.UniformReferenceDistance, mm.EquiCV, mm.ReferenceEquiCV, mm.UniformEquiCV, mm.BoundaryDrift,
+		m.InferenceSecondsPerSample, m.SolverSecondsPerSample, mm.RoundTripMoved, mm.RoundTripUniform, m.Params)
+	if mm.Meshes != 2 || mm.Tangled != 0 || m.Params < 1000 || !(m.Speedup > 0) {
+		t.Fatalf("metrics %+v, mesh %+v", m, mm)
+	}
+	if !(mm.ReferenceDistance > 0) || !(mm.UniformReferenceDistance > 0.3) || !(mm.ReferenceEquiCV < mm.UniformEquiCV/2) || mm.BoundaryDrift > 0.05 {
+		t.Errorf("mesh metrics %+v: want distances to the classical meshes, which equidistribute twice as well as the uniform mesh, and drift < 0.05", mm)
+	}
+	first, last := trainLossRange(t, filepath.Join(cfg.RunDir(), "train_log.csv"))
+	if !(last < first/10) {
+		t.Errorf("training loss %g -> %g; want a tenfold drop", first, last)
+	}
+	s, err := Train(context.Background(), cfg, nil)
+	if err != nil || s.ResumedFrom != 42 {
+		t.Fatalf("training again: %+v, %v", s, err)
+	}
+}
+
+// trainLossRange reads the first and last train_loss of a train_log.csv.
+func trainLossRange(t *testing.T, path string) (first, last float64) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	loss := func(line string) float64 {
+		f := strings.Split(line, ",")
+		v, err := strconv.ParseFloat(f[3], 64)
+		if err != nil {
+			t.Fatalf("%s: %q: %v", path, line, err)
+		}
+		return v
+	}
+	if len(lines) < 3 {
+		t.Fatalf("%s: %d lines", path, len(lines))
+	}
+	return loss(lines[1]), loss(lines[len(lines)-1])
+}
+
+// TestDMMBadInput: each mistake is refused at its key.
+func TestDMMBadInput(t *testing.T) {
+	cases := []struct {
+		name  string
+		pairs []string
+		want  string
+	}{
+		{"no training samples", []string{"train = 2", "train = 0"}, "data.train: DMM trains on the fields of the training samples"},
+		{"nothing to train", []string{"epochs = 12", "epochs = 0", "lbfgs_iters = 30", "lbfgs_iters = 0"}, "train.epochs: nothing to train"},
+		{"negative scale", []string{"scale = 0.25", "scale = -1"}, "model.scale: the width factor must be in (0, 4], got -1"},
+		{"one-cycle schedule", []string{`schedule = "none"`, `schedule = "onecycle"`}, `train.schedule: dmm trains with schedule step`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			text := dmmTestConfig
+			for k := 0; k < len(c.pairs); k += 2 {
+				if !strings.Contains(text, c.pairs[k]) {
+					t.Fatalf("config has no %q", c.pairs[k])
+				}
+				text = strings.Replace(text, c.pairs[k], c.pairs[k+1], 1)
+			}
+			_, err := Parse(filepath.Join(t.TempDir(), "c.toml"), []byte(text))
 			var ce *ConfigError
 			if !errors.As(err, &ce) || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("error %v, want a ConfigError with %q", err, c.want)

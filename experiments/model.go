@@ -48,10 +48,11 @@ type ModelConfig struct {
 	GNORadius float64 `toml:"gno_radius" doc:"giorom: neighbourhood radius of the graph neural operator between particles and the latent grid (0: two grid spacings)"`
 	ReconGrid int     `toml:"recon_grid" doc:"giorom: nodes per axis of the grid the dense reconstruction splats the sparse displacements onto (0: 32 in 2-D, 16 in 3-D)"`
 	// Mesh movers (mesh/monge, mesh/dmm).
-	MeshNodes int     `toml:"mesh_nodes" doc:"monge: nodes per axis of the moved mesh of the unit square and of the field its monitor is computed from (default 48)"`
-	Beta      float64 `toml:"beta" doc:"monge: weight of the gradient monitor m = 1 + beta |grad u| / mean |grad u| (default 100, upstream DMM's)"`
-	Method    string  `toml:"method" doc:"monge: Monge-Ampere solver, newton (Newton-Krylov, default) or relaxation (Movement's parabolic relaxation)"`
-	Tol       float64 `toml:"tol" doc:"monge: stop when max |m det(I + H(phi)) / theta - 1| is below this (default 1e-6)"`
+	MeshNodes int     `toml:"mesh_nodes" doc:"monge, dmm: nodes per axis of the moved mesh of the unit square and of the field its monitor is computed from (default 48)"`
+	Beta      float64 `toml:"beta" doc:"monge, dmm: weight of the gradient monitor m = 1 + beta |grad u| / mean |grad u| (default 100, upstream DMM's)"`
+	Method    string  `toml:"method" doc:"monge (dmm: its classical reference): Monge-Ampere solver, newton (Newton-Krylov, default) or relaxation (Movement's parabolic relaxation)"`
+	Tol       float64 `toml:"tol" doc:"monge: stop when max |m det(I + H(phi)) / theta - 1| is below this (default 1e-6); dmm: the same for its classical reference"`
+	Scale     float64 `toml:"scale" doc:"dmm: every channel and width of upstream's network times this (1: ConvNet branch 8 and 16 channels, 1024 hidden, latent 512; default 0.25, a CPU run)"`
 }
 
 // TrainConfig is the [train] section.
@@ -79,9 +80,9 @@ type TrainConfig struct {
 	PushforwardUnrolls int       `toml:"pushforward_unrolls" doc:"factformer: no-gradient calls before the trained one in a pushforward step (upstream 2); needs t_out >= (unrolls + 1) * latent_steps"`
 	CheckpointEvery    int       `toml:"checkpoint_every" doc:"epochs (fno, t1; default 10) or steps (pinn, lpinn: Adam steps and L-BFGS iterations; default 100) between checkpoints; the last is always saved, and Ctrl-C or SIGTERM saves the last completed step; changing it does not change results"`
 	EvalEvery          int       `toml:"eval_every" doc:"epochs between test evaluations"`
-	LBFGSIters         int       `toml:"lbfgs_iters" doc:"pinn/lpinn: L-BFGS (strong Wolfe) iterations after the Adam steps (train.epochs)"`
+	LBFGSIters         int       `toml:"lbfgs_iters" doc:"pinn/lpinn: L-BFGS (strong Wolfe) iterations after the Adam steps (train.epochs); dmm: after the Adam epochs, full batch"`
 	AMSGrad            bool      `toml:"amsgrad" doc:"Adam with amsgrad (pinn/lpinn reference code: true)"`
-	Collocation        int       `toml:"collocation" doc:"pinn/lpinn: collocation points drawn per Adam step from the (x, t) grid (0: all)"`
+	Collocation        int       `toml:"collocation" doc:"pinn/lpinn: collocation points drawn per Adam step from the (x, t) grid (0: all); dmm: interior points per field (default 120, upstream's)"`
 	LossWeights        []float64 `toml:"loss_weights" doc:"pinn/lpinn: weights of ||r_x||, ||r_u||, initial condition (default [10, 1, 1000])"`
 }
 
@@ -110,7 +111,7 @@ type EvalConfig struct {
 	// impact rather than the bodies' free flight.
 	// MeshFrames are the stored frames of each test sample whose fields
 	// a mesh mover moves meshes to.
-	MeshFrames   []int `toml:"mesh_frames" doc:"monge: the stored frames of each test sample whose fields the mesh is moved to (default: every frame)"`
+	MeshFrames   []int `toml:"mesh_frames" doc:"monge, dmm: the stored frames of each test sample whose fields the mesh is moved to (default: every frame)"`
 	StartFrame   int   `toml:"start_frame" doc:"particle families: the stored frame each test rollout's input window begins at (default 0); rollout_steps frames follow it"`
 	CompareSteps []int `toml:"compare_steps" doc:"long-rollout steps at which spectra (log-spectral distance) and value distributions (Wasserstein-1) are compared (default: 1, 8 and the last)"`
 }
