@@ -162,12 +162,15 @@ func TestCompareParticleRollouts(t *testing.T) {
 		dense[i] = 2e-6 * float64(i+1)
 	}
 	var runs []string
-	for _, kind := range []string{"gns", "giorom"} {
+	for _, kind := range []string{"gns", "giorom", "old"} {
 		run := filepath.Join(dir, kind)
 		os.MkdirAll(run, 0o755)
 		m := map[string]any{"test_rel_l2": 0.1, "test_rel_l2_std": 0.01, "test_rel_l2_max": 0.2, "test_samples": 3, "resolution": []int{500, 2},
 			"params": 100, "train_seconds": 1, "inference_seconds_per_sample": 0.02, "solver_seconds_per_sample": 0.001, "speedup": 0.05,
 			"rollout_mse": mse, "chamfer_last": 3e-5, "constant_velocity_mse": dense}
+		if kind == "old" { // evaluated before the baseline was measured
+			delete(m, "constant_velocity_mse")
+		}
 		if kind == "giorom" {
 			m["rollout_start_frame"] = 200
 			m["sparse"] = map[string]any{"sampling": 0.1, "dense_rollout_mse": dense, "subset_rel_l2": 0.05, "step_seconds_per_frame": 0.005,
@@ -188,6 +191,7 @@ func TestCompareParticleRollouts(t *testing.T) {
 	for _, want := range []string{
 		"| advanced | from frame | MSE step 1 | step 10 | last | all particles: step 1 | step 10 | last | constant velocity (last) |",
 		"gns | 100% | 0 | 1e-06 | 1e-05 | 1.2e-05 | 1e-06 | 1e-05 | 1.2e-05 | 2.4e-05 | 3e-05 | 0.02 | 0.02 | 0.001 | - | - |",
+		"old | 100% | 0 | 1e-06 | 1e-05 | 1.2e-05 | 1e-06 | 1e-05 | 1.2e-05 | - | 3e-05 |",
 		"giorom | 10.0% | 200 | 1e-06 | 1e-05 | 1.2e-05 | 2e-06 | 2e-05 | 2.4e-05 | 2.4e-05 | 3e-05 | 0.005 | 0.02 | 0.001 | 0.08 | 0.09 | 0.12 |",
 	} {
 		if !strings.Contains(out, want) {

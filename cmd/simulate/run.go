@@ -279,7 +279,7 @@ func printParticleRollouts(w io.Writer, dirs []string, metrics []*experiments.Me
 			header = true
 		}
 		at := func(v []float64, k int) string {
-			if k > len(v) {
+			if k < 1 || k > len(v) {
 				return "-"
 			}
 			return fmt.Sprintf("%.3g", v[k-1])
@@ -317,7 +317,7 @@ func printLongRollouts(w io.Writer, dirs []string, metrics []*experiments.Metric
 			header = true
 		}
 		at := func(v []float64, k int) string {
-			if k > len(v) {
+			if k < 1 || k > len(v) {
 				return "-"
 			}
 			return fmt.Sprintf("%.3g", v[k-1])
