@@ -186,18 +186,23 @@ epochs = 12
 batch = 2
 lr = 1e-3
 schedule = "none"
-lbfgs_iters = 30
+lbfgs_iters = 50
 collocation = 48
 checkpoint_every = 6
 [eval]
 mesh_frames = [1, 2]
 `
 
-// TestDMMPipeline: DMM trains through the pipeline (its loss falls
-// tenfold from the random start) and is judged on held-out fields against
-// the classical mover's meshes, untangled, timed against it; a second
-// run trains nothing more. At this budget its meshes stay about as far
-// from the classical ones as the uniform mesh (docs/VALIDATION.md).
+// TestDMMPipeline: DMM trains through the pipeline and is judged on
+// held-out fields against the classical mover's meshes, untangled, timed
+// against it; a second run trains nothing more. The training loss leaves
+// the identity map's (about 0.128 on these fields, where the net with
+// PyTorch's trunk init stalled after 30 L-BFGS iterations; measured now
+// 15.1 -> 0.094), but
+// six training fields do not generalise: the held-out meshes stay about
+// as far from the classical ones as the uniform mesh (measured 0.499
+// cells, uniform 0.511; CV 0.440, classical 0.081, uniform 0.409).
+// mesh/dmm's TestFit2D shows the fit on a field it trained on.
 func TestDMMPipeline(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains a network")
@@ -216,8 +221,9 @@ func TestDMMPipeline(t *testing.T) {
 		t.Fatal(err)
 	}
 	mm := m.Mesh
-	t.Logf("DMM: %.3f cells from the classical mesh (uniform: %.3f), CV %.3f (classical %.3f, uniform %.3f), drift %.2g, %.2g s/mesh (classical %.2g), round trip %.4f (uniform %.4f), %d params",
-		mm.ReferenceDistance, mm.UniformReferenceDistance, mm.EquiCV, mm.ReferenceEquiCV, mm.UniformEquiCV, mm.BoundaryDrift,
+	first, last := trainLossRange(t, filepath.Join(cfg.RunDir(), "train_log.csv"))
+	t.Logf("DMM: loss %.3g -> %.3g, %.3f cells from the classical mesh (uniform: %.3f), CV %.3f (classical %.3f, uniform %.3f), drift %.2g, %.2g s/mesh (classical %.2g), round trip %.4f (uniform %.4f), %d params",
+		first, last, mm.ReferenceDistance, mm.UniformReferenceDistance, mm.EquiCV, mm.ReferenceEquiCV, mm.UniformEquiCV, mm.BoundaryDrift,
 		m.InferenceSecondsPerSample, m.SolverSecondsPerSample, mm.RoundTripMoved, mm.RoundTripUniform, m.Params)
 	if mm.Meshes != 2 || mm.Tangled != 0 || m.Params < 1000 || !(m.Speedup > 0) {
 		t.Fatalf("metrics %+v, mesh %+v", m, mm)
@@ -225,12 +231,15 @@ func TestDMMPipeline(t *testing.T) {
 	if !(mm.ReferenceDistance > 0) || !(mm.UniformReferenceDistance > 0.3) || !(mm.ReferenceEquiCV < mm.UniformEquiCV/2) || mm.BoundaryDrift > 0.05 {
 		t.Errorf("mesh metrics %+v: want distances to the classical meshes, which equidistribute twice as well as the uniform mesh, and drift < 0.05", mm)
 	}
-	first, last := trainLossRange(t, filepath.Join(cfg.RunDir(), "train_log.csv"))
-	if !(last < first/10) {
-		t.Errorf("training loss %g -> %g; want a tenfold drop", first, last)
+	if !(mm.ReferenceDistance < 1.1*mm.UniformReferenceDistance) || !(mm.EquiCV < 1.2*mm.UniformEquiCV) {
+		t.Errorf("held-out meshes %.3f cells from the classical ones (uniform %.3f), CV %.3f (uniform %.3f): want within 1.1x and 1.2x of the uniform mesh's",
+			mm.ReferenceDistance, mm.UniformReferenceDistance, mm.EquiCV, mm.UniformEquiCV)
+	}
+	if !(last < 0.11) || !(last < first/10) {
+		t.Errorf("training loss %g -> %g; want below 0.11, under the identity map's 0.128", first, last)
 	}
 	s, err := Train(context.Background(), cfg, nil)
-	if err != nil || s.ResumedFrom != 42 {
+	if err != nil || s.ResumedFrom != 62 {
 		t.Fatalf("training again: %+v, %v", s, err)
 	}
 }
@@ -265,7 +274,7 @@ func TestDMMBadInput(t *testing.T) {
 		want  string
 	}{
 		{"no training samples", []string{"train = 2", "train = 0"}, "data.train: DMM trains on the fields of the training samples"},
-		{"nothing to train", []string{"epochs = 12", "epochs = 0", "lbfgs_iters = 30", "lbfgs_iters = 0"}, "train.epochs: nothing to train"},
+		{"nothing to train", []string{"epochs = 12", "epochs = 0", "lbfgs_iters = 50", "lbfgs_iters = 0"}, "train.epochs: nothing to train"},
 		{"negative scale", []string{"scale = 0.25", "scale = -1"}, "model.scale: the width factor must be in (0, 4], got -1"},
 		{"one-cycle schedule", []string{`schedule = "none"`, `schedule = "onecycle"`}, `train.schedule: dmm trains with schedule step`},
 	}

@@ -64,7 +64,10 @@
 // multiplies every channel and width (0.25 for a CPU run); CenterTrunk
 // feeds the trunk 2 xi - 1 in [-1, 1]^d instead of xi (its jet then starts
 // from value 2 xi - 1 and gradient 2 e_k). PyTorch's default init
-// (nn.NewLinear, nn.NewConv2d), drawn branch, trunk, head.
+// (nn.NewLinear, nn.NewConv2d), drawn branch, trunk, head; TrunkInit (not
+// 0 or 1) then multiplies the trunk's first-layer weights.
+// StandardizeBranch feeds the branch each field minus its mean over its
+// standard deviation. Neither changes the equation or the loss.
 //
 // # Two derivative paths (Method)
 //
@@ -125,6 +128,46 @@
 // 20 % at 20, 23 % at 100, against 38 - 45 % for the uniform mesh); the
 // Inverse residual gives 4.6 %, 7.6 %, 16 % there, but at beta 20 and 100
 // its nodes are not monotone and the ends drift 0.01 - 0.08.
+//
+// # 2-D: leaving the identity
+//
+// With upstream's init and the quarter-width net (trunk [2, 8, 128]) a
+// 2-D net stays at phi ~ 0, whose loss is the identity map's residual
+// (about 0.13 on Burgers fields at beta 2), even on ONE 12^2 field
+// trained and judged on itself (TestDiag2D, the harness; distance to
+// monge.Move's mesh in cells, uniform 0.512; CV of m x area, classical
+// 0.133, uniform 0.342; loss at fresh points; * two runs at once):
+//
+//	setting (train = test, one field)              cells   CV     loss    s
+//	Adam 12 + L-BFGS 30, 48 points (pipeline's)    0.503   0.343  0.116   2
+//	Adam 12 + L-BFGS 300, 48 points                0.451   0.302  0.078   30
+//	  200 points                                   0.295   0.272  0.089   37
+//	L-BFGS 300 only, 200 points                    0.196   0.254  0.063   36
+//	  Inverse residual                             0.209   0.256  0.083   70*
+//	  trunk hidden 64                              0.278   0.259  0.067   75*
+//	  head's last layer drawn x0.01                0.279   0.275  0.076   65*
+//	  TrunkInit 5                                  0.172   0.184  0.049   72
+//	  TrunkInit 3, trunk hidden 32                 0.169   0.167  0.034   89*
+//	  TrunkInit 5, trunk hidden 32                 0.135   0.169  0.041   64
+//	  TrunkInit 5, trunk hidden 32, 400 points     0.139   0.152  0.035   98
+//	  TrunkInit 10, trunk hidden 32 (overfits)     0.230   0.218  0.122   71*
+//	L-BFGS 100, 100 points, TrunkInit 1 / 5, 32    0.394 / 0.324, CV 0.311 / 0.222 (TestFit2D)
+//
+// So the stall is the parametrisation and the optimiser, not
+// generalisation: PyTorch's trunk init (weights ~ 1/sqrt(2) on [-1, 1])
+// gives tanh features far smoother than a 12^2 monitor (spectral bias),
+// and a few L-BFGS iterations after Adam stay near the identity. Wider
+// first-layer weights (x5; x10 overfits the points) and 32 trunk units
+// reach 0.14 cells; the output scale, the residual form and the width of
+// the trunk alone do little. Over fields the net does not yet generalise:
+// 6 training fields (2 samples x 3 frames), L-BFGS 150, 100 points,
+// TrunkInit 4, fit their own fields to 0.401 cells (uniform 0.452, CV
+// 0.294 against 0.087 / 0.335) and leave held-out ones where the uniform
+// mesh is (0.724 against 0.764 standardised, 0.681 raw; CV 0.58 / 0.51
+// against uniform 0.49); 24 training fields, Adam 12 + L-BFGS 60: 0.841
+// against 0.729. The head sees the branch only through a bias shift of
+// its hidden units (concat, upstream's 'array' mode) and 6 - 24 fields are
+// far fewer than upstream's thousands.
 //
 // # Upstream defects avoided
 //

@@ -41,6 +41,16 @@ type Config struct {
 	// CenterTrunk feeds the trunk 2 xi - 1 in [-1, 1]^Dim instead of xi
 	// (upstream: xi).
 	CenterTrunk bool
+	// TrunkInit, if not 0 or 1, multiplies the trunk's first-layer
+	// weights at initialisation (upstream: 1, PyTorch's U(-1/sqrt(Dim),
+	// 1/sqrt(Dim))): wider weights give the trunk's tanh features the
+	// finer scales of a 2-D monitor, which training from the default
+	// init reaches only slowly (spectral bias).
+	TrunkInit float64
+	// StandardizeBranch feeds the branch each field minus its mean over
+	// its standard deviation (a constant field: minus its mean) instead of
+	// the raw values (upstream: raw). Burgers fields are ~0.1 in amplitude.
+	StandardizeBranch bool
 }
 
 // Upstream returns the reference code's Burgers network: ConvNet branch on
@@ -71,6 +81,9 @@ func (c Config) Scaled(f float64) Config {
 func (c Config) validate() error {
 	if c.Dim != 1 && c.Dim != 2 {
 		return fmt.Errorf("Dim = %d; want 1 or 2", c.Dim)
+	}
+	if math.IsNaN(c.TrunkInit) || math.IsInf(c.TrunkInit, 0) || c.TrunkInit < 0 {
+		return fmt.Errorf("TrunkInit = %g; want finite and >= 0", c.TrunkInit)
 	}
 	if c.Latent < 1 || c.Input < 1 {
 		return fmt.Errorf("Latent = %d, Input = %d; want both >= 1", c.Latent, c.Input)
@@ -126,6 +139,12 @@ func New(c Config, r *tensor.RNG) (*Net, error) {
 	if net.Trunk, err = nn.NewMLP[float64](r, sizes(c.Dim, c.TrunkHidden, c.Latent), nn.Tanh); err != nil {
 		return nil, fmt.Errorf("dmm: New: trunk: %w", err)
 	}
+	if c.TrunkInit != 0 && c.TrunkInit != 1 {
+		w := net.Trunk.Layers[0].W.Value.Data()
+		for i := range w {
+			w[i] *= c.TrunkInit
+		}
+	}
 	if net.Head, err = nn.NewMLP[float64](r, sizes(2*c.Latent, c.HeadHidden, 1), nn.Tanh); err != nil {
 		return nil, fmt.Errorf("dmm: New: head: %w", err)
 	}
@@ -178,6 +197,9 @@ func (net *Net) branchLen() int {
 
 // Branch encodes B inputs u [B, branchLen] into features [B, Latent].
 func (net *Net) Branch(u V) V {
+	if net.Config.StandardizeBranch {
+		u = autograd.Const(standardize(u.Value))
+	}
 	if net.Config.Branch == MLPBranch {
 		return net.BMLP.Forward(u)
 	}
@@ -203,4 +225,35 @@ func (net *Net) Phi(feat, xi V) V {
 	b := autograd.BroadcastTo(autograd.Reshape(feat, s[0], 1, net.Config.Latent), []int{s[0], s[1], net.Config.Latent})
 	out := net.Head.Forward(autograd.Concat(2, b, t))
 	return autograd.Reshape(out, s[0], s[1])
+}
+
+// standardize returns each row of u [B, L] minus its mean over its
+// standard deviation (a row of spread below 1e-12 times its scale: minus
+// its mean only).
+func standardize(u *tensor.Tensor[float64]) *tensor.Tensor[float64] {
+	s := u.Shape()
+	out := u.Clone()
+	d := out.Data()
+	l := s[len(s)-1]
+	for r := 0; r < len(d); r += l {
+		row := d[r : r+l]
+		mean, scale := 0.0, 0.0
+		for _, v := range row {
+			mean += v
+			scale = math.Max(scale, math.Abs(v))
+		}
+		mean /= float64(l)
+		sd := 0.0
+		for _, v := range row {
+			sd += (v - mean) * (v - mean)
+		}
+		sd = math.Sqrt(sd / float64(l))
+		if !(sd > 1e-12*scale) {
+			sd = 1
+		}
+		for i, v := range row {
+			row[i] = (v - mean) / sd
+		}
+	}
+	return out
 }
