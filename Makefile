@@ -54,7 +54,8 @@ fuzz:
 		echo "fuzz $$name in ./$$pkg for $(FUZZTIME)"; \
 		run() { $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) ./$$pkg/ >/tmp/fuzz-$$name.log 2>&1; }; \
 		run || { grep -q 'context deadline exceeded' /tmp/fuzz-$$name.log && ! grep -q 'Failing input written' /tmp/fuzz-$$name.log && \
-			echo "fuzz $$name: the engine timed out minimizing (no failing input); once more" && run; } || { tail -40 /tmp/fuzz-$$name.log; exit 1; }; \
+			cp /tmp/fuzz-$$name.log /tmp/fuzz-$$name.log.1 && \
+			echo "fuzz $$name: the engine timed out minimizing (no failing input; log in /tmp/fuzz-$$name.log.1); once more" && run; } || { tail -40 /tmp/fuzz-$$name.log; exit 1; }; \
 	done
 
 vet:

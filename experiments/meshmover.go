@@ -115,9 +115,12 @@ func (c *Config) validateMeshMover(raw []byte) error {
 		return c.fail(raw, "model.beta", "the monitor weight must be positive and finite, got %v", m.Beta)
 	}
 	frames := max(c.Data.Snapshots, 1)
-	for _, f := range c.Eval.MeshFrames {
+	for i, f := range c.Eval.MeshFrames {
 		if f < 0 || f >= frames {
 			return c.fail(raw, "eval.mesh_frames", "frame %d: the data stores frames 0 to %d per sample", f, frames-1)
+		}
+		if slices.Contains(c.Eval.MeshFrames[:i], f) {
+			return c.fail(raw, "eval.mesh_frames", "frame %d is listed twice (entries %d and %d): it would weigh double in the means", f, slices.Index(c.Eval.MeshFrames, f), i)
 		}
 	}
 	if c.Data.Test < 1 {
@@ -289,7 +292,12 @@ func judgeMesh(cfg *Config, f meshField, uniform *mesh.Mesh, mm *movedMesh) (*me
 		return nil, err
 	}
 	j := &meshJudgement{}
-	eq, smallest, err := monge.Quality(mm.mesh, mon)
+	inside, out := clampToSquare(mm.mesh)
+	if out >= 0 {
+		x := mm.mesh.Nodes[2*out : 2*out+2]
+		j.tangled, j.where = true, fmt.Sprintf("test sample %d, frame %d: node %d at (%.4g, %.4g) is outside the unit square", f.sample, f.frame, out, x[0], x[1])
+	}
+	eq, smallest, err := monge.Quality(inside, mon)
 	if err != nil {
 		return nil, err
 	}
@@ -298,7 +306,7 @@ func judgeMesh(cfg *Config, f meshField, uniform *mesh.Mesh, mm *movedMesh) (*me
 		return nil, err
 	}
 	j.equiCV, j.uniformCV, j.minArea = eq.CV, ueq.CV, smallest*float64((n-1)*(n-1))
-	if err := mm.mesh.CheckUntangled(); err != nil {
+	if err := mm.mesh.CheckUntangled(); err != nil && !j.tangled {
 		if !errors.Is(err, mesh.ErrTangled) {
 			return nil, err
 		}
@@ -317,6 +325,33 @@ func judgeMesh(cfg *Config, f meshField, uniform *mesh.Mesh, mm *movedMesh) (*me
 		return nil, err
 	}
 	return j, nil
+}
+
+// clampToSquare returns m with every node clamped into [0, 1]^2 (m itself
+// when all are inside) and the first node that was outside (-1: none). A
+// network's map can leave the square; the monitor and the stored field
+// are defined only inside, so such a mesh counts as tangled and is
+// measured (equidistribution, the field at its nodes) on its clamped
+// nodes.
+func clampToSquare(m *mesh.Mesh) (*mesh.Mesh, int) {
+	first := -1
+	nodes := slices.Clone(m.Nodes)
+	for i, x := range nodes {
+		if c := math.Min(1, math.Max(0, x)); c != x {
+			nodes[i] = c
+			if first < 0 {
+				first = i / 2
+			}
+		}
+	}
+	if first < 0 {
+		return m, -1
+	}
+	inside, err := m.WithNodes(nodes)
+	if err != nil { // the same cells, finite nodes: cannot fail
+		return m, first
+	}
+	return inside, first
 }
 
 // evaluateMeshMover is Evaluate for a mesh mover: a moved mesh per test
@@ -429,6 +464,9 @@ func (ev *meshEvaluation) commit() (*Metrics, error) {
 		m.SolverSkipped = "the classical mover is the reference mesh movers are timed against"
 	}
 	m.Params = ev.params
+	if ts, err := readTrainSummary(ev.cfg); err == nil {
+		m.TrainSeconds = ts.Seconds
+	}
 	m.TestRelL2, m.TestRelL2Std, m.TestRelL2Max = stats(ev.trips)
 	return m, commitOutputs(ev.cfg, m, func(path string) error { return ev.out.write(ev.cfg, ev.uniform, path) })
 }
@@ -468,9 +506,10 @@ type meshPredictions struct {
 }
 
 // add appends field f's moved mesh and the stored field sampled at its
-// nodes.
+// nodes (clamped into the square: clampToSquare).
 func (p *meshPredictions) add(f meshField, moved *mesh.Mesh) error {
-	at, err := mesh.ToMesh(f.fine, f.fineN, 1, moved)
+	inside, _ := clampToSquare(moved)
+	at, err := mesh.ToMesh(f.fine, f.fineN, 1, inside)
 	if err != nil {
 		return fmt.Errorf("experiments: the field of test sample %d, frame %d at the moved nodes: %w", f.sample, f.frame, err)
 	}
@@ -641,7 +680,8 @@ func (c *Config) dmmConfig() dmm.Config {
 const dmmTrunkInit = 5
 
 // dmmTrainOptions are the training phases' settings: Adam epochs of
-// every training field once in batches, the step schedule as milestones,
+// fields/batch steps, each drawing batch fields with replacement, the
+// step schedule as milestones,
 // points drawn uniformly (mesh/dmm measured upstream's drawing in
 // proportion to m stalling at 5% node error on one front), then L-BFGS.
 func (c *Config) dmmTrainOptions(fields int) dmm.TrainOptions {

@@ -6,11 +6,13 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/surrogo/surrogo/datasets"
+	"github.com/surrogo/surrogo/mesh"
 )
 
 // mongeConfig moves 12 x 12 meshes to two frames of one 48^2 Burgers
@@ -81,6 +83,9 @@ func TestMongePipeline(t *testing.T) {
 	if m.TestRelL2 != mm.RoundTripMoved || !(m.InferenceSecondsPerSample > 0) {
 		t.Errorf("test_rel_l2 %v, round trip %v, seconds per mesh %v", m.TestRelL2, mm.RoundTripMoved, m.InferenceSecondsPerSample)
 	}
+	if _, err := Load(filepath.Join(cfg.RunDir(), "config.toml")); err != nil {
+		t.Errorf("the run's own config.toml does not load again: %v", err)
+	}
 	checkMovedMeshFile(t, filepath.Join(cfg.RunDir(), "predictions.h5"))
 	if _, err := os.Stat(filepath.Join(cfg.RunDir(), "figures", "moved_meshes.png")); err != nil {
 		t.Error(err)
@@ -142,6 +147,7 @@ func TestMongeBadInput(t *testing.T) {
 	}{
 		{"a train section", []string{"[eval]", "[train]\nepochs = 1\n[eval]"}, "train: kind monge trains nothing: remove the [train] section"},
 		{"frame past the data", []string{"mesh_frames = [1, 2]", "mesh_frames = [1, 3]"}, "eval.mesh_frames: frame 3: the data stores frames 0 to 2"},
+		{"a frame twice", []string{"mesh_frames = [1, 2]", "mesh_frames = [1, 2, 1]"}, "eval.mesh_frames: frame 1 is listed twice (entries 0 and 2)"},
 		{"unknown method", []string{"beta = 2", "beta = 2\nmethod = \"multigrid\""}, "model.method: unknown method \"multigrid\""},
 		{"negative beta", []string{"beta = 2", "beta = -1"}, "model.beta: the monitor weight must be positive"},
 		{"two mesh nodes", []string{"mesh_nodes = 12", "mesh_nodes = 2"}, "model.mesh_nodes: nodes per axis must be in [3, 1024], got 2"},
@@ -293,5 +299,44 @@ func TestDMMBadInput(t *testing.T) {
 				t.Fatalf("error %v, want a ConfigError with %q", err, c.want)
 			}
 		})
+	}
+}
+
+// TestJudgeMeshNodeOutside: a network's mesh with a node outside the
+// unit square counts as tangled, named, instead of failing the
+// evaluation; the field is still recorded at its (clamped) nodes.
+func TestJudgeMeshNodeOutside(t *testing.T) {
+	cfg := &Config{Model: ModelConfig{MeshNodes: 4, Beta: 2}}
+	uniform, err := mesh.StructuredQuad(4, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fine := make([]float64, 9*9)
+	for i := range 9 {
+		for j := range 9 {
+			fine[i*9+j] = math.Tanh((float64(i)/8 - 0.5) / 0.1)
+		}
+	}
+	coarse, err := mesh.ToMesh(fine, 9, 1, uniform)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes := slices.Clone(uniform.Nodes)
+	nodes[10], nodes[11] = -0.01, 0.33 // node 5
+	moved, err := uniform.WithNodes(nodes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := meshField{fine: fine, fineN: 9, coarse: coarse, sample: 7, frame: 2}
+	j, err := judgeMesh(cfg, f, uniform, &movedMesh{mesh: moved})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !j.tangled || !strings.Contains(j.where, "test sample 7, frame 2: node 5 at (-0.01, 0.33) is outside the unit square") {
+		t.Errorf("judgement %+v: want a tangled mesh naming node 5", j)
+	}
+	var p meshPredictions
+	if err := p.add(f, moved); err != nil || p.moved[10] != -0.01 || len(p.fields) != 16 {
+		t.Errorf("predictions: %v, moved x of node 5 %v, %d field values", err, p.moved[10], len(p.fields))
 	}
 }

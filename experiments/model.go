@@ -105,14 +105,14 @@ type EvalConfig struct {
 	// rollout task (chaos.go): frames predicted autoregressively from each
 	// test trajectory's first window, judged step by step and, at the
 	// compare steps, by spectra, value distributions and energies.
-	RolloutSteps int `toml:"rollout_steps" doc:"rollout task: frames predicted autoregressively from each test trajectory's first t_in frames (0: no long rollout); relative L2 per step against the stored frames and persistence, energy and mean square per step"`
+	RolloutSteps int `toml:"rollout_steps" doc:"rollout task: frames predicted autoregressively from each test trajectory's first t_in frames (0: no long rollout); relative L2 per step against the stored frames and persistence, energy and mean square per step; particle families: frames rolled out after the t_in input frames that begin at eval.start_frame (0: up to 50)"`
+	// MeshFrames are the stored frames of each test sample whose fields
+	// a mesh mover moves meshes to.
+	MeshFrames []int `toml:"mesh_frames" doc:"monge, dmm: the stored frames of each test sample whose fields the mesh is moved to (default: every frame)"`
 	// StartFrame is the stored frame a particle rollout's input window
 	// begins at (0: the first), so a rollout can judge the material after
 	// impact rather than the bodies' free flight.
-	// MeshFrames are the stored frames of each test sample whose fields
-	// a mesh mover moves meshes to.
-	MeshFrames   []int `toml:"mesh_frames" doc:"monge, dmm: the stored frames of each test sample whose fields the mesh is moved to (default: every frame)"`
-	StartFrame   int   `toml:"start_frame" doc:"particle families: the stored frame each test rollout's input window begins at (default 0); rollout_steps frames follow it"`
+	StartFrame   int   `toml:"start_frame" doc:"particle families: the stored frame each test rollout's input window begins at (default 0); the rollout_steps predicted frames follow that window"`
 	CompareSteps []int `toml:"compare_steps" doc:"long-rollout steps at which spectra (log-spectral distance) and value distributions (Wasserstein-1) are compared (default: 1, 8 and the last)"`
 }
 

@@ -49,6 +49,9 @@ func (c *Config) Resolved() (map[string]any, error) {
 	}
 	if c.hasModel {
 		c.family().dropUnread(tree)
+		if c.family().untrained {
+			delete(tree, "train") // no [train] section: the config must load again
+		}
 	}
 	return tree, nil
 }

@@ -265,7 +265,16 @@ func checkSameRun(cfg *Config, dir string, force bool) error {
 		return err
 	}
 	changed := ChangedKeys(old, cur)
+	if len(changed) == 0 {
+		return nil
+	}
 	if !slices.ContainsFunc(changed, func(k string) bool { return !cfg.evalOnlyKey(k) }) {
+		// The evaluation's outputs described the old settings.
+		for _, name := range []string{"metrics.json", "predictions.h5", "figures"} {
+			if err := os.RemoveAll(filepath.Join(dir, name)); err != nil {
+				return fmt.Errorf("experiments: clearing the old evaluation in %s: %w", dir, err)
+			}
+		}
 		return nil
 	}
 	if !force {

@@ -11,8 +11,10 @@
 # skipped, training continues from its last completed step). The configs
 # roll out from stored frame 250, after the bodies first touch a wall;
 # each run is also evaluated from frame 0 (the bodies' free flight) in a
-# copy RUN-flight that shares its data and checkpoint by hard links. Then
-# one comparison table per material and window.
+# copy RUN-flight: its checkpoint hard-linked (written only by rename, so
+# the original is never modified), the data read where the run's
+# config.toml names it (data.output). Then one comparison table per
+# material and window.
 #   examples/paper/giorom-study.sh [MATERIAL ...]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -31,7 +33,7 @@ for m in "${materials[@]}"; do
 	runs=("runs/gns-$m-cpu" "runs/giorom-$m-cpu-25" "runs/giorom-$m-cpu-10" "runs/giorom-$m-cpu-5")
 	for r in "${runs[@]}"; do
 		mkdir -p "$r-flight"
-		cp -al "$r/data" "$r/checkpoints" "$r-flight/" 2>/dev/null || true
+		[ -d "$r-flight/checkpoints" ] || cp -al "$r/checkpoints" "$r-flight/"
 		[ -f "$r-flight/run.json" ] || cp "$r/run.json" "$r/train.json" "$r/train_log.csv" "$r-flight/"
 		nice -n 10 "$sim" run -q -out "$r-flight" -set eval.start_frame=0 "$r/config.toml"
 	done

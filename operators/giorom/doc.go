@@ -51,8 +51,10 @@
 //
 // # Reconstruction (neural field)
 //
-// From the sparse particles S at reference positions x_s(0) (the
-// trajectory's first frame) and current positions x_s(t), with u_s =
+// From the sparse particles S at reference positions x_s(0) (a frame in
+// which every particle is known: training uses the trajectory's first
+// frame; a rollout in the pipeline its last input frame, whose
+// displacements stay short) and current positions x_s(t), with u_s =
 // x_s(t) - x_s(0) and g = (x - lo) / h in grid spacings, every particle
 // is predicted at its reference position x = x(0):
 //

@@ -294,8 +294,9 @@ func (m *Model[T]) checkRecon(refDense []float32, nd int, idx []int, current []f
 }
 
 // Reconstruct predicts the current positions [nd, d] of all nd particles
-// from their reference positions refDense [nd, d] (the trajectory's
-// first frame) and the current positions current [ns, d] of the sparse
+// from their reference positions refDense [nd, d] (any frame in which
+// every particle is known: training uses the trajectory's first frame,
+// the pipeline's rollouts their last input frame) and the current positions current [ns, d] of the sparse
 // particles sparseIdx (indices into the dense set): x_ref + u +
 // h * MLP([u / h, B / h, rho, PE(x_ref)]), u and B the grid's linear fit
 // at x_ref (reconInputs) and h the reconstruction grid spacing per axis
