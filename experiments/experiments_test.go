@@ -471,3 +471,16 @@ func withGeneratedData(t *testing.T, text string, examples []string) string {
 	t.Fatalf("no example generates %s", rel)
 	return text
 }
+
+// replaced is text with the replacements from -> to of pairs applied in
+// order, each once; a from that text lacks fails the test.
+func replaced(t *testing.T, text string, pairs ...string) string {
+	t.Helper()
+	for k := 0; k+1 < len(pairs); k += 2 {
+		if !strings.Contains(text, pairs[k]) {
+			t.Fatalf("config has no %q", pairs[k])
+		}
+		text = strings.Replace(text, pairs[k], pairs[k+1], 1)
+	}
+	return text
+}

@@ -431,22 +431,20 @@ func (ev *meshEvaluation) compareReference(ctx context.Context, f meshField, mov
 	if err != nil {
 		return err
 	}
+	toRef, err := mesh.MeanNodeDistance(moved.mesh, ref.mesh)
+	if err != nil {
+		return err
+	}
+	uniformToRef, err := mesh.MeanNodeDistance(ev.uniform, ref.mesh)
+	if err != nil {
+		return err
+	}
 	cells, w := float64(ev.cfg.Model.MeshNodes-1), 1/float64(count)
-	ev.mm.ReferenceDistance += w * meanNodeDistance(moved.mesh, ref.mesh) * cells
-	ev.mm.UniformReferenceDistance += w * meanNodeDistance(ev.uniform, ref.mesh) * cells
+	ev.mm.ReferenceDistance += w * toRef * cells
+	ev.mm.UniformReferenceDistance += w * uniformToRef * cells
 	ev.mm.ReferenceEquiCV += w * j.equiCV
 	ev.refSecs += ref.seconds
 	return nil
-}
-
-// meanNodeDistance is the mean distance between the nodes of two meshes
-// of the same nodes.
-func meanNodeDistance(a, b *mesh.Mesh) float64 {
-	d := 0.0
-	for i := 0; i < len(a.Nodes); i += 2 {
-		d += math.Hypot(a.Nodes[i]-b.Nodes[i], a.Nodes[i+1]-b.Nodes[i+1])
-	}
-	return d / float64(len(a.Nodes)/2)
 }
 
 // commit finishes the means and writes metrics.json and predictions.h5.

@@ -41,13 +41,7 @@ mesh_frames = [1, 2]
 func mongeRunConfig(t *testing.T, dir string, pairs ...string) (*Config, error) {
 	t.Helper()
 	text := strings.Replace(mongeConfig, "seed = 1", "seed = 1\nrun_dir = \""+filepath.Join(dir, "run")+"\"", 1)
-	for k := 0; k < len(pairs); k += 2 {
-		if !strings.Contains(text, pairs[k]) {
-			t.Fatalf("config has no %q", pairs[k])
-		}
-		text = strings.Replace(text, pairs[k], pairs[k+1], 1)
-	}
-	return Parse(filepath.Join(dir, "c.toml"), []byte(text))
+	return Parse(filepath.Join(dir, "c.toml"), []byte(replaced(t, text, pairs...)))
 }
 
 // TestMongePipeline: generate then evaluate the classical mover (no train
@@ -286,14 +280,7 @@ func TestDMMBadInput(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			text := dmmTestConfig
-			for k := 0; k < len(c.pairs); k += 2 {
-				if !strings.Contains(text, c.pairs[k]) {
-					t.Fatalf("config has no %q", c.pairs[k])
-				}
-				text = strings.Replace(text, c.pairs[k], c.pairs[k+1], 1)
-			}
-			_, err := Parse(filepath.Join(t.TempDir(), "c.toml"), []byte(text))
+			_, err := Parse(filepath.Join(t.TempDir(), "c.toml"), []byte(replaced(t, dmmTestConfig, c.pairs...)))
 			var ce *ConfigError
 			if !errors.As(err, &ce) || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("error %v, want a ConfigError with %q", err, c.want)

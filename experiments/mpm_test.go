@@ -72,14 +72,7 @@ angular_velocity = [2]
 // order (each must match).
 func mpmVariant(t *testing.T, pairs ...string) (*Config, error) {
 	t.Helper()
-	text := mpmConfig
-	for k := 0; k < len(pairs); k += 2 {
-		if !strings.Contains(text, pairs[k]) {
-			t.Fatalf("mpmConfig has no %q", pairs[k])
-		}
-		text = strings.Replace(text, pairs[k], pairs[k+1], 1)
-	}
-	return loadText(t, text)
+	return loadText(t, replaced(t, mpmConfig, pairs...))
 }
 
 // randomScene is the [data.params.scene] section of mpmConfig.

@@ -45,13 +45,7 @@ func gnsRunConfig(t *testing.T, dir string, extra ...string) (*Config, error) {
 	text = strings.Replace(text, "output = \"OUT\"\n", "", 1)
 	text = strings.Replace(text, "snapshots = 6", "snapshots = 14", 1)
 	text += gnsModel
-	for k := 0; k < len(extra); k += 2 {
-		if !strings.Contains(text, extra[k]) {
-			t.Fatalf("config has no %q", extra[k])
-		}
-		text = strings.Replace(text, extra[k], extra[k+1], 1)
-	}
-	return Parse(filepath.Join(dir, "c.toml"), []byte(text))
+	return Parse(filepath.Join(dir, "c.toml"), []byte(replaced(t, text, extra...)))
 }
 
 // TestGNSPipeline: generate, train, evaluate and plot a GNS on MPM

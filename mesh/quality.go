@@ -253,3 +253,24 @@ func BoundaryDrift(ref, moved *Mesh) (drift float64, node int, err error) {
 	}
 	return drift, node, nil
 }
+
+// MeanNodeDistance is the mean Euclidean distance between corresponding
+// nodes of two meshes of the same nodes (a moved mesh against a
+// reference moving of the same mesh).
+func MeanNodeDistance(a, b *Mesh) (float64, error) {
+	if a == nil || b == nil || len(a.Nodes) != len(b.Nodes) || len(a.Nodes) == 0 {
+		na, nb := 0, 0
+		if a != nil {
+			na = a.NumNodes()
+		}
+		if b != nil {
+			nb = b.NumNodes()
+		}
+		return 0, fmt.Errorf("mesh: MeanNodeDistance: meshes of %d and %d nodes; want the same, at least one", na, nb)
+	}
+	d := 0.0
+	for i := 0; i < len(a.Nodes); i += 2 {
+		d += math.Hypot(a.Nodes[i]-b.Nodes[i], a.Nodes[i+1]-b.Nodes[i+1])
+	}
+	return d / float64(a.NumNodes()), nil
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -265,4 +266,22 @@ func ExampleMesh_Equidistribution() {
 	e, _ := m.Equidistribution([]float64{1, 2, 3, 4})
 	fmt.Printf("mean %.4f std %.4f cv %.4f range %.2f\n", e.Mean, e.Std, e.CV, e.Range)
 	// Output: mean 0.6250 std 0.2795 cv 0.4472 range 0.75
+}
+
+// TestMeanNodeDistance: a mesh shifted by (0.03, 0.04) is 0.05 from
+// itself at every node; meshes of different sizes are refused.
+func TestMeanNodeDistance(t *testing.T) {
+	a, _ := StructuredQuad(5, 4)
+	nodes := make([]float64, len(a.Nodes))
+	for i, x := range a.Nodes {
+		nodes[i] = x + []float64{0.03, 0.04}[i%2]
+	}
+	b := &Mesh{Type: a.Type, Nodes: nodes, Cells: a.Cells}
+	if d, err := MeanNodeDistance(a, b); err != nil || math.Abs(d-0.05) > 1e-15 {
+		t.Errorf("distance %v, %v; want 0.05", d, err)
+	}
+	c, _ := StructuredQuad(4, 4)
+	if _, err := MeanNodeDistance(a, c); err == nil || !strings.Contains(err.Error(), "meshes of 20 and 16 nodes") {
+		t.Errorf("different sizes: %v", err)
+	}
 }
