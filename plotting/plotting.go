@@ -103,6 +103,7 @@ func WriteCurves(base string, c Curves, formats []string) ([]string, error) {
 	}
 	p.Add(plotter.NewGrid())
 	n, entries := 0, len(c.Legend)
+	var drawn []plotter.XYs
 	for _, s := range c.Series {
 		pts := make(plotter.XYs, 0, len(s.X))
 		for i := range s.X {
@@ -125,6 +126,7 @@ func WriteCurves(base string, c Curves, formats []string) ([]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("plotting: %s: %w", s.Name, err)
 		}
+		drawn = append(drawn, pts)
 		l.Color, l.Width = col, vg.Points(1.2)
 		if s.Dashed {
 			l.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
@@ -171,7 +173,8 @@ func WriteCurves(base string, c Curves, formats []string) ([]string, error) {
 			p.Y.Min = lo
 		}
 	}
-	// Headroom for the legend (top right) so it does not cover data.
+	// Headroom for the legend so it does not cover data, in the top
+	// corner the curves leave emptier.
 	if entries > 0 {
 		rows := float64(entries)
 		if c.LogY {
@@ -179,8 +182,36 @@ func WriteCurves(base string, c Curves, formats []string) ([]string, error) {
 		} else {
 			p.Y.Max += 0.09 * rows * (p.Y.Max - p.Y.Min)
 		}
+		p.Legend.Left = legendLeft(drawn, p.X, p.Y, 0.09*rows)
 	}
 	return save(base, formats, ColumnWidth, ColumnWidth*0.75, p.Draw)
+}
+
+// legendLeft reports whether the top-left corner of the plot holds fewer
+// of the curves' points than the top-right one: the corners are the left
+// and right halves of the top band of the given height (a fraction of
+// the axis range; a log axis measured in decades).
+func legendLeft(series []plotter.XYs, x, y plot.Axis, band float64) bool {
+	frac := func(a plot.Axis, v float64) float64 {
+		if _, log := a.Scale.(plot.LogScale); log {
+			return math.Log(v/a.Min) / math.Log(a.Max/a.Min)
+		}
+		return (v - a.Min) / (a.Max - a.Min)
+	}
+	left, right := 0, 0
+	for _, pts := range series {
+		for _, p := range pts {
+			if frac(y, p.Y) < 1-band-0.1 {
+				continue
+			}
+			if frac(x, p.X) < 0.5 {
+				left++
+			} else {
+				right++
+			}
+		}
+	}
+	return left < right
 }
 
 // logTicks labels powers of ten as 10^n when the axis spans at least one

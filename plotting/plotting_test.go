@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
 )
 
 func TestWriteCurvesFormats(t *testing.T) {
@@ -105,6 +108,34 @@ func TestWriteCurvesSinglePoint(t *testing.T) {
 	} {
 		if _, err := WriteCurves(filepath.Join(t.TempDir(), "one"), c, []string{"png"}); err != nil {
 			t.Errorf("%+v: %v", c.Series[0], err)
+		}
+	}
+}
+
+// TestLegendLeft: the legend goes to the top corner the curves leave
+// empty: left for rising curves (errors over a rollout), right for
+// falling ones (a training loss), on linear and log axes.
+func TestLegendLeft(t *testing.T) {
+	rising, falling := plotter.XYs{}, plotter.XYs{}
+	for i := 1; i <= 50; i++ {
+		x := float64(i)
+		rising = append(rising, plotter.XY{X: x, Y: 1e-10 * math.Pow(1e6, x/50)})
+		falling = append(falling, plotter.XY{X: x, Y: 1e-4 / x})
+	}
+	lin := plot.Axis{Min: 1, Max: 50, Scale: plot.LinearScale{}}
+	for _, c := range []struct {
+		name   string
+		series plotter.XYs
+		y      plot.Axis
+		left   bool
+	}{
+		{"rising, log", rising, plot.Axis{Min: 1e-10, Max: 1e-3, Scale: plot.LogScale{}}, true},
+		{"falling, log", falling, plot.Axis{Min: 1e-6, Max: 1e-3, Scale: plot.LogScale{}}, false},
+		{"rising, linear", rising, plot.Axis{Min: 0, Max: 1.5e-4, Scale: plot.LinearScale{}}, true},
+		{"falling, linear", falling, plot.Axis{Min: 0, Max: 1.5e-4, Scale: plot.LinearScale{}}, false},
+	} {
+		if got := legendLeft([]plotter.XYs{c.series}, lin, c.y, 0.3); got != c.left {
+			t.Errorf("%s: legend left %v, want %v", c.name, got, c.left)
 		}
 	}
 }
