@@ -54,7 +54,7 @@ type meshMover func(ctx context.Context, f meshField) (*movedMesh, error)
 // mongeFamily is the classical mover: nothing to train.
 var mongeFamily = modelFamily{
 	about: "classical Monge-Ampere mesh mover (Budd, Huang and Russell; Firedrake's Movement): moves a mesh_nodes^2 mesh of the unit square to " +
-		"equidistribute the gradient monitor of each test field, by Newton-Krylov or relaxation; judged by equidistribution, tangling and the " +
+		"equidistribute the gradient monitor of each test field, by relaxation (default) or Newton-Krylov; judged by equidistribution, tangling and the " +
 		"interpolation round trip through it against the uniform mesh",
 	keys:       append(slices.Clone(meshMoverKeys), "model.method", "model.tol"),
 	validate:   func(c *Config, md toml.MetaData, raw []byte) error { return c.validateMonge(raw) },
@@ -74,7 +74,7 @@ func (c *Config) validateMonge(raw []byte) error {
 	}
 	m := &c.Model
 	if m.Method == "" {
-		m.Method = "newton"
+		m.Method = "relaxation"
 	}
 	if m.Method != "newton" && m.Method != "relaxation" {
 		return c.fail(raw, "model.method", "unknown method %q (expected newton or relaxation)", m.Method)

@@ -50,7 +50,7 @@ type ModelConfig struct {
 	// Mesh movers (mesh/monge, mesh/dmm).
 	MeshNodes int     `toml:"mesh_nodes" doc:"monge, dmm: nodes per axis of the moved mesh of the unit square and of the field its monitor is computed from (default 48)"`
 	Beta      float64 `toml:"beta" doc:"monge, dmm: weight of the gradient monitor m = 1 + beta |grad u| / mean |grad u| (default 100, upstream DMM's)"`
-	Method    string  `toml:"method" doc:"monge (dmm: its classical reference): Monge-Ampere solver, newton (Newton-Krylov, default) or relaxation (Movement's parabolic relaxation)"`
+	Method    string  `toml:"method" doc:"monge (dmm: its classical reference): Monge-Ampere solver, relaxation (Movement's parabolic relaxation, default; it converged on Burgers shock fields where Newton stalled) or newton (Newton-Krylov)"`
 	Tol       float64 `toml:"tol" doc:"monge: stop when max |m det(I + H(phi)) / theta - 1| is below this (default 1e-6); dmm: the same for its classical reference"`
 	Scale     float64 `toml:"scale" doc:"dmm: every channel and width of upstream's network times this (1: ConvNet branch 8 and 16 channels, 1024 hidden, latent 512; default 0.25, a CPU run)"`
 }
