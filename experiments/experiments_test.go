@@ -484,3 +484,26 @@ func replaced(t *testing.T, text string, pairs ...string) string {
 	}
 	return text
 }
+
+// configCase is a config variant (replaced's pairs) that loading must
+// refuse with a ConfigError whose message contains want.
+type configCase struct {
+	name  string
+	pairs []string
+	want  string
+}
+
+// checkConfigCases loads each case's variant with load and checks the
+// refusal.
+func checkConfigCases(t *testing.T, load func(t *testing.T, pairs ...string) (*Config, error), cases []configCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := load(t, c.pairs...)
+			var ce *ConfigError
+			if !errors.As(err, &ce) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %v, want a ConfigError with %q", err, c.want)
+			}
+		})
+	}
+}

@@ -201,11 +201,7 @@ func TestParticleSplitRefusesLeaks(t *testing.T) {
 
 // TestGNSBadInputNamesKeyAndLine: the GNS keys are checked at load.
 func TestGNSBadInputNamesKeyAndLine(t *testing.T) {
-	cases := []struct {
-		name  string
-		pairs []string
-		want  string
-	}{
+	checkConfigCases(t, func(t *testing.T, pairs ...string) (*Config, error) { return gnsRunConfig(t, t.TempDir(), pairs...) }, []configCase{
 		{"no radius", []string{"radius = 0.12\n", ""}, "model.radius: the connectivity radius must be positive and finite, got 0"},
 		{"one input frame", []string{"t_in = 3", "t_in = 1"}, "model.t_in: input frames must be at least 2"},
 		{"negative noise", []string{"noise = 1e-4", "noise = -1"}, "model.noise: the training noise std must be >= 0"},
@@ -214,16 +210,7 @@ func TestGNSBadInputNamesKeyAndLine(t *testing.T) {
 		{"start past the data", []string{"rollout_steps = 8", "start_frame = 11"}, "eval.start_frame: must be in [0, 10]"},
 		{"window longer than the data", []string{"t_in = 3", "t_in = 14"}, "model.t_in: a training window holds 15 frames, the data stores 14"},
 		{"a grid key", []string{"layers = 2", "layers = 2\nmodes = [4]"}, "model.modes: kind gns does not use this key"},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			_, err := gnsRunConfig(t, t.TempDir(), c.pairs...)
-			var ce *ConfigError
-			if !errors.As(err, &ce) || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("error %v, want a ConfigError with %q", err, c.want)
-			}
-		})
-	}
+	})
 }
 
 // TestGIOROMPipeline: GIOROM through the same pipeline: the subset it
