@@ -507,3 +507,17 @@ func checkConfigCases(t *testing.T, load func(t *testing.T, pairs ...string) (*C
 		})
 	}
 }
+
+// runAndReadMetrics runs the whole study of cfg (2 generation workers)
+// and reads its metrics.json.
+func runAndReadMetrics(t *testing.T, cfg *Config) *Metrics {
+	t.Helper()
+	if _, err := Run(context.Background(), cfg, RunOptions{Workers: 2}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := ReadMetrics(cfg.RunDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}

@@ -94,13 +94,7 @@ func TestMongePipeline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Run(context.Background(), cfg2, RunOptions{Workers: 2}); err != nil {
-		t.Fatal(err)
-	}
-	m2, err := ReadMetrics(cfg.RunDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	m2 := runAndReadMetrics(t, cfg2)
 	if r := m2.Mesh; r.UniformEquiCV <= mm.UniformEquiCV || r.Tangled != 1 || !strings.Contains(r.FirstTangled, "frame 1: mesh: CheckUntangled: tangled mesh: quad cell") ||
 		!(r.RoundTripMoved > 0) || m2.TestRelL2 != r.RoundTripMoved {
 		t.Errorf("beta 5: %+v; want a larger uniform CV than beta 2's %v, one tangled mesh named, the other's round trip", r, mm.UniformEquiCV)
@@ -199,13 +193,7 @@ func TestDMMPipeline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Run(context.Background(), cfg, RunOptions{Workers: 2}); err != nil {
-		t.Fatal(err)
-	}
-	m, err := ReadMetrics(cfg.RunDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := runAndReadMetrics(t, cfg)
 	mm := m.Mesh
 	first, last := trainLossRange(t, filepath.Join(cfg.RunDir(), "train_log.csv"))
 	t.Logf("DMM: loss %.3g -> %.3g, %.3f cells from the classical mesh (uniform: %.3f), CV %.3f (classical %.3f, uniform %.3f), drift %.2g, %.2g s/mesh (classical %.2g), round trip %.4f (uniform %.4f), %d params",

@@ -59,13 +59,7 @@ func TestGNSPipeline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Run(context.Background(), cfg, RunOptions{Workers: 2}); err != nil {
-		t.Fatal(err)
-	}
-	m, err := ReadMetrics(cfg.RunDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := runAndReadMetrics(t, cfg)
 	if len(m.RolloutMSE) != 8 || m.TestSamples != 1 || m.Params < 1000 {
 		t.Fatalf("metrics: %d rollout steps, %d test samples, %d parameters", len(m.RolloutMSE), m.TestSamples, m.Params)
 	}
@@ -223,13 +217,7 @@ func TestGIOROMPipeline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Run(context.Background(), cfg, RunOptions{Workers: 2}); err != nil {
-		t.Fatal(err)
-	}
-	m, err := ReadMetrics(cfg.RunDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := runAndReadMetrics(t, cfg)
 	r := m.Sparse
 	if r == nil || len(m.RolloutMSE) != 8 || len(r.DenseRolloutMSE) != 8 {
 		t.Fatalf("metrics %+v: want 8 steps of sparse and dense rollout MSE", m)
@@ -282,13 +270,7 @@ func TestParticleFamilies3D(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := Run(context.Background(), cfg, RunOptions{Workers: 2}); err != nil {
-				t.Fatal(err)
-			}
-			m, err := ReadMetrics(cfg.RunDir())
-			if err != nil {
-				t.Fatal(err)
-			}
+			m := runAndReadMetrics(t, cfg)
 			if len(m.RolloutMSE) != 4 || m.Resolution[1] != 3 || !(m.ChamferLast > 0) || (kind == "giorom") != (m.Sparse != nil) {
 				t.Fatalf("3-D metrics %+v", m)
 			}
