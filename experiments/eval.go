@@ -67,6 +67,11 @@ type Metrics struct {
 	// through the moved mesh and inference_seconds_per_sample the seconds
 	// per mesh.
 	Mesh *MeshMetrics `json:"mesh,omitempty"`
+	// MeshPDE judges MM-PDE or its uniform-mesh baseline; its test_rel_l2
+	// is the mean one-step error on the stored grid, rollout_rel_l2 the
+	// rollout's from eval.start_frame, inference_seconds_per_sample the
+	// seconds per step.
+	MeshPDE *MeshPDEMetrics `json:"mesh_pde,omitempty"`
 }
 
 // MeshMetrics judge a mesh mover over the test fields (means over them

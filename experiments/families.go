@@ -47,6 +47,7 @@ var modelFamilies = map[string]modelFamily{
 	"giorom": particleFamily("GIOROM (Viswanath et al.): a graph neural operator time-stepper on a sampled fraction of the particles and a neural field reconstructing all of them", giromArch),
 	"monge":  mongeFamily,
 	"dmm":    dmmFamily,
+	"mmpde":  mmpdeFamily,
 	"pinn": physicsInformedFamily("physics-informed network (Raissi et al. 2019) on the equation of [data]", nil,
 		func(pde pinn.PDE, a pinn.Arch, r *tensor.RNG) (pinn.Model, error) { return pinn.NewPINN(pde, a, r) }),
 	"lpinn": physicsInformedFamily("Lagrangian PINN (Mojgani et al. 2023): a characteristic-curve and a solution network",
@@ -81,6 +82,8 @@ type modelFamily struct {
 	particles *particleArch
 	// mesh is the mover of a mesh-mover family; nil otherwise.
 	mesh *meshArch
+	// meshPDE: a network advancing grid data on mesh nodes (MM-PDE).
+	meshPDE bool
 	// untrained families (the classical mesh mover) have no [train]
 	// section and no train stage: evaluation is the whole method.
 	untrained bool

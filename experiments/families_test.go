@@ -67,13 +67,13 @@ func TestFamilyKeysAreConfigKeys(t *testing.T) {
 			t.Errorf("%s: incomplete registry entry (train set exactly when it trains)", name)
 		}
 		set := 0
-		for _, isSet := range []bool{f.grid != nil, f.newPINN != nil, f.particles != nil, f.mesh != nil} {
+		for _, isSet := range []bool{f.grid != nil, f.newPINN != nil, f.particles != nil, f.mesh != nil, f.meshPDE} {
 			if isSet {
 				set++
 			}
 		}
 		if set != 1 {
-			t.Errorf("%s: exactly one of grid, newPINN, particles and mesh must be set, found %d", name, set)
+			t.Errorf("%s: exactly one of grid, newPINN, particles, mesh and meshPDE must be set, found %d", name, set)
 		}
 		for _, k := range f.keys {
 			if !known[k] {

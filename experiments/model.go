@@ -18,9 +18,9 @@ type ModelConfig struct {
 	Task         string  `toml:"task" doc:"'map': first stored field -> last (default); 'rollout': t_in frames -> next, fed back t_out times"`
 	TIn          int     `toml:"t_in" doc:"rollout: input frames (FNO NS: 10)"`
 	TOut         int     `toml:"t_out" doc:"rollout: predicted frames (FNO NS: 10)"`
-	Width        int     `toml:"width" doc:"hidden channels"`
+	Width        int     `toml:"width" doc:"hidden channels (mmpde: the latent width, default 64)"`
 	Modes        []int   `toml:"modes" doc:"kept Fourier modes per axis (FNO: per corner; T1 dft: per corner except the last axis)"`
-	Layers       int     `toml:"layers" doc:"layers (0: the operator default, FNO 4, T1 8)"`
+	Layers       int     `toml:"layers" doc:"layers (0: the operator default, FNO 4, T1 8; mmpde: message-passing layers, 4)"`
 	ProjHidden   int     `toml:"proj_hidden" doc:"projection / head hidden size (0: 128)"`
 	PadFraction  float64 `toml:"pad_fraction" doc:"domain padding per axis, fraction of its size"`
 	Activation   string  `toml:"activation" doc:"activation between layers: gelu (default), relu, tanh, sin, silu"`
@@ -48,11 +48,14 @@ type ModelConfig struct {
 	GNORadius float64 `toml:"gno_radius" doc:"giorom: neighbourhood radius of the graph neural operator between particles and the latent grid (0: two grid spacings)"`
 	ReconGrid int     `toml:"recon_grid" doc:"giorom: nodes per axis of the grid the dense reconstruction splats the sparse displacements onto (0: 32 in 2-D, 16 in 3-D)"`
 	// Mesh movers (mesh/monge, mesh/dmm).
-	MeshNodes int     `toml:"mesh_nodes" doc:"monge, dmm: nodes per axis of the moved mesh of the unit square and of the field its monitor is computed from (default 48)"`
-	Beta      float64 `toml:"beta" doc:"monge, dmm: weight of the gradient monitor m = 1 + beta |grad u| / mean |grad u| (default 100, upstream DMM's)"`
-	Method    string  `toml:"method" doc:"monge (dmm: its classical reference): Monge-Ampere solver, relaxation (Movement's parabolic relaxation, default; it converged on Burgers shock fields where Newton stalled) or newton (Newton-Krylov)"`
-	Tol       float64 `toml:"tol" doc:"monge: stop when max |m det(I + H(phi)) / theta - 1| is below this (default 1e-6); dmm: the same for its classical reference"`
+	MeshNodes int     `toml:"mesh_nodes" doc:"monge, dmm, mmpde: nodes per axis of the moved mesh of the unit square and of the field its monitor is computed from (default 48)"`
+	Beta      float64 `toml:"beta" doc:"monge, dmm, mmpde: weight of the gradient monitor m = 1 + beta |grad u| / mean |grad u| (default 100, upstream DMM's)"`
+	Method    string  `toml:"method" doc:"monge (dmm: its classical reference; mmpde: its mover): Monge-Ampere solver, relaxation (Movement's parabolic relaxation, default; it converged on Burgers shock fields where Newton stalled) or newton (Newton-Krylov)"`
+	Tol       float64 `toml:"tol" doc:"monge: stop when max |m det(I + H(phi)) / theta - 1| is below this (default 1e-6); dmm: the same for its classical reference; mmpde: for its mover"`
 	Scale     float64 `toml:"scale" doc:"dmm: every channel and width of upstream's network times this (1: ConvNet branch 8 and 16 channels, 1024 hidden, latent 512; default 0.25, a CPU run)"`
+	// MM-PDE (mesh/mmpde).
+	Mesh       string `toml:"mesh" doc:"mmpde: the nodes the network runs on, moved (the classical mover's mesh of each field, with model.beta, method and tol; default) or uniform (the baseline: the same network on the uniform mesh)"`
+	Neighbours int    `toml:"neighbours" doc:"mmpde: each node's k nearest nodes send it messages (default 8; upstream 35 at 48^2)"`
 }
 
 // TrainConfig is the [train] section.
@@ -105,14 +108,14 @@ type EvalConfig struct {
 	// rollout task (chaos.go): frames predicted autoregressively from each
 	// test trajectory's first window, judged step by step and, at the
 	// compare steps, by spectra, value distributions and energies.
-	RolloutSteps int `toml:"rollout_steps" doc:"rollout task: frames predicted autoregressively from each test trajectory's first t_in frames (0: no long rollout); relative L2 per step against the stored frames and persistence, energy and mean square per step; particle families: frames rolled out after the t_in input frames that begin at eval.start_frame (0: up to 50)"`
+	RolloutSteps int `toml:"rollout_steps" doc:"rollout task: frames predicted autoregressively from each test trajectory's first t_in frames (0: no long rollout); relative L2 per step against the stored frames and persistence, energy and mean square per step; particle families: frames rolled out after the t_in input frames that begin at eval.start_frame (0: up to 50); mmpde: steps from the stored frame eval.start_frame (0: up to 10)"`
 	// MeshFrames are the stored frames of each test sample whose fields
 	// a mesh mover moves meshes to.
 	MeshFrames []int `toml:"mesh_frames" doc:"monge, dmm: the stored frames of each test sample whose fields the mesh is moved to (default: every frame)"`
 	// StartFrame is the stored frame a particle rollout's input window
 	// begins at (0: the first), so a rollout can judge the material after
 	// impact rather than the bodies' free flight.
-	StartFrame   int   `toml:"start_frame" doc:"particle families: the stored frame each test rollout's input window begins at (default 0); the rollout_steps predicted frames follow that window"`
+	StartFrame   int   `toml:"start_frame" doc:"particle families: the stored frame each test rollout's input window begins at (default 0); the rollout_steps predicted frames follow that window; mmpde: the stored frame its test rollouts start from"`
 	CompareSteps []int `toml:"compare_steps" doc:"long-rollout steps at which spectra (log-spectral distance) and value distributions (Wasserstein-1) are compared (default: 1, 8 and the last)"`
 }
 
