@@ -371,7 +371,7 @@ func lockExistingRunDir(dir, command string) (func(), error) {
 	return func() { l.Release() }, nil
 }
 
-// runSummary reads the study name and "kind width modes" from a resolved
+// runSummary reads the study name and "kind variant mesh width modes" from a resolved
 // config.toml (name falls back to the given one).
 func runSummary(text, name string) (string, string) {
 	var c struct {
@@ -379,6 +379,7 @@ func runSummary(text, name string) (string, string) {
 		Model struct {
 			Kind    string `toml:"kind"`
 			Variant string `toml:"variant"`
+			Mesh    string `toml:"mesh"`
 			Width   int    `toml:"width"`
 			Modes   []int  `toml:"modes"`
 		} `toml:"model"`
@@ -392,6 +393,9 @@ func runSummary(text, name string) (string, string) {
 	kind := c.Model.Kind
 	if c.Model.Variant != "" && c.Model.Variant != kind {
 		kind += " " + c.Model.Variant
+	}
+	if c.Model.Mesh != "" { // mmpde: moved or uniform
+		kind += " " + c.Model.Mesh
 	}
 	if len(c.Model.Modes) == 0 {
 		return name, fmt.Sprintf("%s w%d", kind, c.Model.Width)

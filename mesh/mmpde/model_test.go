@@ -176,9 +176,18 @@ func TestRolloutOnTheMeshGrid(t *testing.T) {
 // displaced by amp cells along a smooth field that keeps the boundary.
 func warped(t *testing.T, n int, amp float64) *mesh.Mesh {
 	t.Helper()
+	m := warpedMesh(n, amp)
+	if m == nil {
+		t.Fatalf("warping a %d x %d mesh by %v cells failed", n, n, amp)
+	}
+	return m
+}
+
+// warpedMesh is warped without a test; nil when the mesh is invalid.
+func warpedMesh(n int, amp float64) *mesh.Mesh {
 	u, err := mesh.StructuredQuad(n, n)
 	if err != nil {
-		t.Fatal(err)
+		return nil
 	}
 	h := 1 / float64(n-1)
 	nodes := append([]float64(nil), u.Nodes...)
@@ -190,7 +199,7 @@ func warped(t *testing.T, n int, amp float64) *mesh.Mesh {
 	}
 	m, err := u.WithNodes(nodes)
 	if err != nil {
-		t.Fatal(err)
+		return nil
 	}
 	return m
 }
@@ -321,5 +330,59 @@ func TestLearnsHeatStep(t *testing.T) {
 	t.Logf("held-out increment error relative to persistence's: %.3f", rel)
 	if rel > 0.3 {
 		t.Errorf("held-out increment error %.3f of persistence's; want <= 0.3", rel)
+	}
+}
+
+// TestLossBatchIsMeanOfPairs: the batch's one-graph loss equals the mean
+// of the pairs' losses, and so do the gradients.
+func TestLossBatchIsMeanOfPairs(t *testing.T) {
+	m, err := New[float64](testConfig(6), tensor.NewRNG(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := tensor.NewRNG(5)
+	var batch []*Sample
+	for range 3 {
+		msh := warped(t, 6, 0.6*(r.Float64()-0.5))
+		md := randomModes(r)
+		s, err := m.NewSample(msh, analytic(msh.Nodes, md), heatStep(msh.Nodes, md, 1e-3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		batch = append(batch, s)
+	}
+	params := m.Params()
+	lossAndGrads := func(b []*Sample) (float64, []float64) {
+		nn.ZeroGrad(params)
+		l, err := m.Loss(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := autograd.Backward(l); err != nil {
+			t.Fatal(err)
+		}
+		var g []float64
+		for _, p := range params {
+			g = append(g, p.Var.Grad.Data()...)
+		}
+		return l.Value.Data()[0], g
+	}
+	whole, gw := lossAndGrads(batch)
+	var mean float64
+	gm := make([]float64, len(gw))
+	for _, s := range batch {
+		l, g := lossAndGrads([]*Sample{s})
+		mean += l / 3
+		for i := range g {
+			gm[i] += g[i] / 3
+		}
+	}
+	if math.Abs(whole-mean) > 1e-13*math.Abs(mean) {
+		t.Errorf("batch loss %v; mean of the pairs' %v", whole, mean)
+	}
+	for i := range gw {
+		if math.Abs(gw[i]-gm[i]) > 1e-12*(1+math.Abs(gm[i])) {
+			t.Fatalf("gradient %d: batch %v, mean of the pairs' %v", i, gw[i], gm[i])
+		}
 	}
 }

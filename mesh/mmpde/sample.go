@@ -35,26 +35,51 @@ func (m *Model[T]) NewSample(msh *mesh.Mesh, u, next []float64) (*Sample, error)
 }
 
 // Loss is the mean over the batch of each pair's mean square error of the
-// normalised increment (package comment).
+// normalised increment (package comment). The batch runs as one graph,
+// the disjoint union of the pairs' graphs (every pair has MeshNodes^2
+// nodes, so the mean over all nodes is the mean of the pairs' means).
 func (m *Model[T]) Loss(batch []*Sample) (*autograd.Var[T], error) {
 	if len(batch) == 0 {
 		return nil, errors.New("mmpde: Loss of an empty batch")
 	}
-	var total *autograd.Var[T]
-	for _, s := range batch {
-		nodes, edges := m.features(s.pos, s.u, s.g)
-		target := tensor.New[T](len(s.u), 1)
-		for i, v := range s.next {
-			target.Data()[i] = T((v - s.u[i]) / m.Cfg.Stats.IncStd)
-		}
-		l := nn.MSE(m.Forward(nodes, edges, s.g), autograd.Const(target))
-		if total == nil {
-			total = l
-		} else {
-			total = autograd.Add(total, l)
-		}
+	g, err := union(batch)
+	if err != nil {
+		return nil, err
 	}
-	return autograd.Scale(total, T(1/float64(len(batch)))), nil
+	var pos, u []float64
+	target := tensor.New[T](g.Nodes, 1)
+	for _, s := range batch {
+		for i, v := range s.next {
+			target.Data()[len(u)+i] = T((v - s.u[i]) / m.Cfg.Stats.IncStd)
+		}
+		pos, u = append(pos, s.pos...), append(u, s.u...)
+	}
+	nodes, edges := m.features(pos, u, g)
+	return nn.MSE(m.Forward(nodes, edges, g), autograd.Const(target)), nil
+}
+
+// union is the disjoint union of the samples' graphs: sample b's nodes
+// and edges follow those of the samples before it.
+func union(batch []*Sample) (*nn.Edges, error) {
+	if len(batch) == 1 {
+		return batch[0].g, nil
+	}
+	out := &nn.Edges{Offsets: []int{0}}
+	for _, s := range batch {
+		if s.g.Nodes != batch[0].g.Nodes {
+			return nil, fmt.Errorf("mmpde: a batch of meshes with %d and %d nodes; want equal", batch[0].g.Nodes, s.g.Nodes)
+		}
+		base, edges := out.Nodes, len(out.Senders)
+		for k := range s.g.Senders {
+			out.Senders = append(out.Senders, base+s.g.Senders[k])
+			out.Receivers = append(out.Receivers, base+s.g.Receivers[k])
+		}
+		for _, o := range s.g.Offsets[1:] {
+			out.Offsets = append(out.Offsets, edges+o)
+		}
+		out.Nodes += s.g.Nodes
+	}
+	return out, nil
 }
 
 // StatsAccumulator pools the Stats of training pairs.
