@@ -136,6 +136,9 @@ func mlpJet(m *nn.MLP[float64], j V, d, from int) V {
 // constant in xi, so the head's first layer splits: its branch columns act
 // on the features once per field, its trunk columns on the trunk jet.
 func (net *Net) jets(feat V, xi *tensor.Tensor[float64]) *Derivs {
+	if net.Config.CosineModes > 0 {
+		return net.cosineDerivs(feat, xi)
+	}
 	d, lat := net.Config.Dim, net.Config.Latent
 	b, p := xi.Dim(0), xi.Dim(1)
 	a, c := 1.0, 0.0

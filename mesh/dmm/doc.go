@@ -69,6 +69,19 @@
 // StandardizeBranch feeds the branch each field minus its mean over its
 // standard deviation. Neither changes the equation or the loss.
 //
+// CosineModes = K replaces the learned trunk and head by a fixed trunk,
+// the Neumann Laplacian's eigenfunctions: phi(xi; u) = sum_k b_k(u)
+// cos(pi k1 xi1) cos(pi k2 xi2) / (pi^2 |k|^2) over 0 <= k1, k2 < K, k !=
+// 0 (a DeepONet whose trunk is the classical solver's own basis,
+// mesh/monge's DCT-I). Each mode has phi_n = 0 on the sides, so the
+// Neumann condition holds exactly (boundary term 0, no drift); the 1 /
+// eigenvalue factor makes the branch's outputs the modes of -Lap phi,
+// O(1) by the linearised equation -Lap phi = m / theta - 1; the branch's
+// last layer starts at 0 (phi = 0). Its jets are the basis's exact
+// derivatives times the branch outputs, one batched product per field.
+// Field.MonitorBranch gives the branch m / theta instead of u: the mesh
+// depends on u only through it (so u -> -u, c u need not be learned).
+//
 // # Two derivative paths (Method)
 //
 // Jets: phi depends on xi only through the trunk and the head (the branch
@@ -100,7 +113,16 @@
 // then, if TrainOptions.LBFGSIters > 0, full-batch L-BFGS (strong Wolfe,
 // nn.LBFGS) on every field at interior points drawn once as the phase
 // begins. Upstream refits only the head's last layer by BFGS; here all
-// parameters are.
+// parameters are. TrainOptions.ClipNorm clips the Adam steps' gradient
+// (an unclipped step that tangles the map can blow the residual up).
+//
+// TrainOptions.Augment adds the problem's exact symmetries as data: each
+// field an Adam step draws is replaced by its image under one of the 8
+// symmetries of the square (Symmetry: the monitor and a grid branch
+// input permuted; theta unchanged; the equidistributing map of m o T^-1
+// is T o x o T^-1, and monge.Move's meshes commute with them to 2e-16,
+// TestSymmetryCommutes) and, for a branch on u, by -u and c u (the
+// gradient monitor is invariant to both).
 //
 // # D1: 1-D exactness
 //

@@ -1,10 +1,11 @@
 package dmm
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 
 	"github.com/surrogo/surrogo/autograd"
 	"github.com/surrogo/surrogo/mesh/monge"
@@ -41,6 +42,23 @@ func NewField2D(u []float64, n int, beta float64) (Field, error) {
 		return Field{}, fmt.Errorf("dmm: NewField2D: %w", err)
 	}
 	return NewField(u, m, n, 2)
+}
+
+// MonitorBranch returns f with its branch input replaced by m / theta at
+// the monitor's nodes (a copy; the monitor is unchanged): the monitor
+// normalised to mean 1. The mesh a monitor asks for depends on the field
+// only through m / theta, which is invariant under u -> c u and u -> -u
+// as m is, so the branch need not learn the gradient or these
+// symmetries; and the linearised equation -Lap phi = m / theta - 1 is
+// linear in it. The branch must take N^Dim values (an MLPBranch, or a
+// ConvBranch with Input N in 2-D).
+func (f Field) MonitorBranch() Field {
+	g := f
+	g.Branch = make([]float64, len(f.Monitor))
+	for k, m := range f.Monitor {
+		g.Branch[k] = m / f.Theta
+	}
+	return g
 }
 
 // NewField1D returns the sample of a field u on n = len(u) uniform nodes of
@@ -225,8 +243,11 @@ func (f *Field) samplePoints(n, k int, r *tensor.RNG) ([]float64, error) {
 		key[c] = math.Log(1-r.Float64()) / m
 		order[c] = c
 	}
-	sort.SliceStable(order, func(a, b int) bool { return key[order[a]] > key[order[b]] })
 	out := make([]float64, 0, n*d)
+	if n == 0 { // all points uniform (UniformFraction 1): the draws above keep the RNG's stream, nothing to rank
+		return out, nil
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(key[b], key[a]) })
 	for _, c := range order[:n] {
 		out = append(out, cand[c*d:c*d+d]...)
 	}

@@ -51,6 +51,19 @@ type Config struct {
 	// its standard deviation (a constant field: minus its mean) instead of
 	// the raw values (upstream: raw). Burgers fields are ~0.1 in amplitude.
 	StandardizeBranch bool
+	// CosineModes, if > 0, replaces the learned trunk and head by a fixed
+	// basis, a DeepONet with the Neumann Laplacian's eigenfunctions as
+	// trunk: phi(xi; u) = sum_k b_k(u) t_k(xi), b the branch's output and
+	// t_k = cos(pi k1 xi1) cos(pi k2 xi2) / (pi^2 |k|^2) for 0 <= k1, k2 <
+	// CosineModes, k != 0 (1-D: cos(pi k xi) / (pi k)^2, 0 < k <
+	// CosineModes). Every t_k has a zero normal derivative on the sides,
+	// so the Neumann condition holds exactly (the boundary term is 0), and
+	// the 1 / eigenvalue factor makes the branch's outputs the modes of
+	// -Lap phi, which the linearised equation -Lap phi = m / theta - 1
+	// sets to O(1). Latent is then the number of modes, CosineModes^Dim
+	// - 1 (New sets it), and the branch's last layer starts at 0: phi = 0,
+	// the identity map.
+	CosineModes int
 }
 
 // Upstream returns the reference code's Burgers network: ConvNet branch on
@@ -85,13 +98,16 @@ func (c Config) validate() error {
 	if math.IsNaN(c.TrunkInit) || math.IsInf(c.TrunkInit, 0) || c.TrunkInit < 0 {
 		return fmt.Errorf("TrunkInit = %g; want finite and >= 0", c.TrunkInit)
 	}
-	if c.Latent < 1 || c.Input < 1 {
+	if (c.Latent < 1 && c.CosineModes == 0) || c.Input < 1 {
 		return fmt.Errorf("Latent = %d, Input = %d; want both >= 1", c.Latent, c.Input)
 	}
 	for _, w := range append(append(append([]int{}, c.BranchHidden...), c.TrunkHidden...), c.HeadHidden...) {
 		if w < 1 {
 			return fmt.Errorf("hidden widths %v, %v, %v; want all >= 1", c.BranchHidden, c.TrunkHidden, c.HeadHidden)
 		}
+	}
+	if c.CosineModes < 0 || c.CosineModes == 1 || c.CosineModes > maxCosineModes {
+		return fmt.Errorf("CosineModes = %d; want 0 (learned trunk) or 2 to %d", c.CosineModes, maxCosineModes)
 	}
 	switch c.Branch {
 	case ConvBranch:
@@ -123,6 +139,9 @@ func New(c Config, r *tensor.RNG) (*Net, error) {
 	if r == nil {
 		return nil, fmt.Errorf("dmm: New: nil RNG")
 	}
+	if c.CosineModes > 0 {
+		c.Latent = pow(c.CosineModes, c.Dim) - 1
+	}
 	net := &Net{Config: c}
 	in := c.Input
 	if c.Branch == ConvBranch {
@@ -135,6 +154,12 @@ func New(c Config, r *tensor.RNG) (*Net, error) {
 	var err error
 	if net.BMLP, err = nn.NewMLP[float64](r, sizes(in, c.BranchHidden, c.Latent), nn.Tanh); err != nil {
 		return nil, fmt.Errorf("dmm: New: branch: %w", err)
+	}
+	if c.CosineModes > 0 {
+		last := net.BMLP.Layers[len(net.BMLP.Layers)-1]
+		last.W.Value.Fill(0)
+		last.B.Value.Fill(0)
+		return net, nil
 	}
 	if net.Trunk, err = nn.NewMLP[float64](r, sizes(c.Dim, c.TrunkHidden, c.Latent), nn.Tanh); err != nil {
 		return nil, fmt.Errorf("dmm: New: trunk: %w", err)
@@ -182,8 +207,10 @@ func (net *Net) Params() []nn.Param[float64] {
 	for i, c := range net.Conv {
 		parts = append(parts, nn.Named[float64]{Name: fmt.Sprintf("branch.conv%d", i), Module: c})
 	}
-	parts = append(parts, nn.Named[float64]{Name: "branch.mlp", Module: net.BMLP},
-		nn.Named[float64]{Name: "trunk", Module: net.Trunk}, nn.Named[float64]{Name: "head", Module: net.Head})
+	parts = append(parts, nn.Named[float64]{Name: "branch.mlp", Module: net.BMLP})
+	if net.Config.CosineModes == 0 {
+		parts = append(parts, nn.Named[float64]{Name: "trunk", Module: net.Trunk}, nn.Named[float64]{Name: "head", Module: net.Head})
+	}
 	return nn.Collect(parts...)
 }
 
@@ -218,6 +245,10 @@ func (net *Net) Branch(u V) V {
 // [B, P, Dim] give phi [B, P], through concat(branch, trunk) as upstream.
 func (net *Net) Phi(feat, xi V) V {
 	s := xi.Shape()
+	if net.Config.CosineModes > 0 {
+		t := cosineBasis(xi, net.Config.CosineModes, net.Config.Dim)
+		return autograd.Reshape(autograd.MatMul(t, autograd.Reshape(feat, s[0], net.Config.Latent, 1), false, false), s[0], s[1])
+	}
 	if net.Config.CenterTrunk {
 		xi = autograd.AddScalar(autograd.Scale(xi, 2), -1)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/surrogo/surrogo/nn"
 	"github.com/surrogo/surrogo/tensor"
@@ -22,13 +23,20 @@ type TrainOptions struct {
 	// milestone epoch (none: constant rate).
 	Milestones []int
 	Gamma      float64
-	Seed       uint64
+	// ClipNorm, if > 0, clips each Adam step's gradient to this global L2
+	// norm (0: none, as upstream).
+	ClipNorm float64
+	Seed     uint64
 	// LBFGSIters, if positive, adds an L-BFGS phase (strong Wolfe) of up
 	// to that many iterations after Adam, full batch: every field with
 	// LBFGSInterior interior points (Loss.Interior if 0) drawn once as
 	// the phase begins.
 	LBFGSIters, LBFGSInterior int
-	Report                    func(nn.EpochReport) // optional progress
+	// Augment replaces each field an Adam step draws by a copy
+	// transformed by the problem's exact symmetries (none by default; the
+	// L-BFGS phase's fixed batch is never augmented).
+	Augment Augment
+	Report  func(nn.EpochReport) // optional progress
 }
 
 // Train fits the network to the fields with nn.Trainer over Phases; a
@@ -49,7 +57,8 @@ func (net *Net) Train(ctx context.Context, fields []Field, opt TrainOptions) (*n
 // Phases are the training phases for nn.Trainer (which a caller may give
 // checkpoints and an evaluation): an Adam phase (Epochs > 0), whose every
 // step draws Batch fields uniformly with replacement and the interior
-// points from the training RNG, then an L-BFGS phase (LBFGSIters > 0) on
+// points from the training RNG (each field transformed by opt.Augment's
+// draws, from the same RNG, when set), then an L-BFGS phase (LBFGSIters > 0) on
 // all fields at points drawn once.
 func (net *Net) Phases(fields []Field, opt TrainOptions) ([]nn.Phase[float64], error) {
 	if len(fields) == 0 || (opt.Epochs > 0 && opt.Batch < 1) {
@@ -58,10 +67,16 @@ func (net *Net) Phases(fields []Field, opt TrainOptions) ([]nn.Phase[float64], e
 	if opt.Epochs > 0 && !(opt.LR > 0) {
 		return nil, errors.New("want LR > 0")
 	}
+	if !(opt.ClipNorm >= 0) || math.IsInf(opt.ClipNorm, 0) {
+		return nil, fmt.Errorf("ClipNorm = %g; want 0 (none) or a finite norm > 0", opt.ClipNorm)
+	}
 	if opt.Epochs < 1 && opt.LBFGSIters < 1 {
 		return nil, errors.New("no Adam epochs and no L-BFGS iterations")
 	}
 	if err := net.checkFields(fields); err != nil {
+		return nil, err
+	}
+	if err := opt.Augment.validate(fields); err != nil {
 		return nil, err
 	}
 	var sched nn.Schedule
@@ -74,7 +89,10 @@ func (net *Net) Phases(fields []Field, opt TrainOptions) ([]nn.Phase[float64], e
 	loss := func(_ context.Context, _, _ int, r *tensor.RNG) (V, error) {
 		batch := make([]Field, opt.Batch)
 		for i := range batch {
-			batch[i] = fields[r.Intn(len(fields))]
+			var err error
+			if batch[i], err = opt.Augment.draw(fields[r.Intn(len(fields))], r); err != nil {
+				return nil, err
+			}
 		}
 		p, err := net.Loss(batch, opt.Loss, r)
 		if err != nil {
@@ -84,7 +102,7 @@ func (net *Net) Phases(fields []Field, opt TrainOptions) ([]nn.Phase[float64], e
 	}
 	phases := []nn.Phase[float64]{}
 	if opt.Epochs > 0 {
-		phases = append(phases, nn.Phase[float64]{Name: "adam", Optimizer: nn.NewAdam[float64](opt.LR, opt.WeightDecay), Schedule: sched,
+		phases = append(phases, nn.Phase[float64]{Name: "adam", Optimizer: nn.NewAdam[float64](opt.LR, opt.WeightDecay), Schedule: sched, ClipNorm: opt.ClipNorm,
 			Epochs: opt.Epochs, BatchesPerEpoch: opt.BatchesPerEpoch, Loss: loss})
 	}
 	if opt.LBFGSIters > 0 {
