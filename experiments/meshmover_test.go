@@ -140,15 +140,15 @@ func TestMongeBadInput(t *testing.T) {
 	})
 }
 
-// dmmConfig trains a quarter-width DMM on the frames of two 32^2 Burgers
-// samples, 12 x 12 meshes, and judges it on a third against the
-// classical mover.
+// dmmConfig trains a quarter-width DMM on the frames of 16 32^2 Burgers
+// samples, 12 x 12 meshes, and judges it on a 17th against the classical
+// mover.
 const dmmTestConfig = `
 name = "dmm-test"
 seed = 1
 [data]
 solver = "burgers2d"
-train = 2
+train = 16
 test = 1
 resolution = 32
 t_end = 2.0
@@ -162,27 +162,28 @@ mesh_nodes = 12
 beta = 2
 scale = 0.25
 [train]
-epochs = 12
-batch = 2
+epochs = 40
+batch = 8
 lr = 1e-3
 schedule = "none"
-lbfgs_iters = 50
-collocation = 48
-checkpoint_every = 6
+lbfgs_iters = 0
+collocation = 100
+clip_norm = 1.0
+checkpoint_every = 20
 [eval]
 mesh_frames = [1, 2]
 `
 
 // TestDMMPipeline: DMM trains through the pipeline and is judged on
 // held-out fields against the classical mover's meshes, untangled, timed
-// against it; a second run trains nothing more. The training loss leaves
-// the identity map's (about 0.128 on these fields, where the net with
-// PyTorch's trunk init stalled after 30 L-BFGS iterations; measured now
-// 15.1 -> 0.094), but
-// six training fields do not generalise: the held-out meshes stay about
-// as far from the classical ones as the uniform mesh (measured 0.499
-// cells, uniform 0.511; CV 0.440, classical 0.081, uniform 0.409).
-// mesh/dmm's TestFit2D shows the fit on a field it trained on.
+// against it; a second run trains nothing more. The cosine-trunk network
+// on m / theta, trained on 48 fields (augmented by the square's
+// symmetries), moves the held-out meshes most of the way from the
+// uniform mesh to the classical ones (measured 0.259 cells from them,
+// uniform 0.463; CV 0.280, classical 0.096, uniform 0.403; loss 0.250 ->
+// 0.077), where upstream's ConvNet-and-trunk net on 6 fields stayed at
+// the uniform mesh (0.499 against 0.511 cells). mesh/dmm's TestD2
+// harness measures it on more fields.
 func TestDMMPipeline(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains a network")
@@ -205,15 +206,15 @@ func TestDMMPipeline(t *testing.T) {
 	if !(mm.ReferenceDistance > 0) || !(mm.UniformReferenceDistance > 0.3) || !(mm.ReferenceEquiCV < mm.UniformEquiCV/2) || mm.BoundaryDrift > 0.05 {
 		t.Errorf("mesh metrics %+v: want distances to the classical meshes, which equidistribute twice as well as the uniform mesh, and drift < 0.05", mm)
 	}
-	if !(mm.ReferenceDistance < 1.1*mm.UniformReferenceDistance) || !(mm.EquiCV < 1.2*mm.UniformEquiCV) {
-		t.Errorf("held-out meshes %.3f cells from the classical ones (uniform %.3f), CV %.3f (uniform %.3f): want within 1.1x and 1.2x of the uniform mesh's",
+	if !(mm.ReferenceDistance < 0.7*mm.UniformReferenceDistance) || !(mm.EquiCV < 0.8*mm.UniformEquiCV) {
+		t.Errorf("held-out meshes %.3f cells from the classical ones (uniform %.3f), CV %.3f (uniform %.3f): want below 0.7x and 0.8x of the uniform mesh's",
 			mm.ReferenceDistance, mm.UniformReferenceDistance, mm.EquiCV, mm.UniformEquiCV)
 	}
-	if !(last < 0.11) || !(last < first/10) {
-		t.Errorf("training loss %g -> %g; want below 0.11, under the identity map's 0.128", first, last)
+	if !(last < 0.11) || !(last < first/2) {
+		t.Errorf("training loss %g -> %g; want below 0.11, under the identity map's 0.128, and half the first epoch's", first, last)
 	}
 	s, err := Train(context.Background(), cfg, nil)
-	if err != nil || s.ResumedFrom != 62 {
+	if err != nil || s.ResumedFrom != 40 {
 		t.Fatalf("training again: %+v, %v", s, err)
 	}
 }
@@ -245,8 +246,8 @@ func TestDMMBadInput(t *testing.T) {
 	checkConfigCases(t, func(t *testing.T, pairs ...string) (*Config, error) {
 		return Parse(filepath.Join(t.TempDir(), "c.toml"), []byte(replaced(t, dmmTestConfig, pairs...)))
 	}, []configCase{
-		{"no training samples", []string{"train = 2", "train = 0"}, "data.train: DMM trains on the fields of the training samples"},
-		{"nothing to train", []string{"epochs = 12", "epochs = 0", "lbfgs_iters = 50", "lbfgs_iters = 0"}, "train.epochs: nothing to train"},
+		{"no training samples", []string{"train = 16", "train = 0"}, "data.train: DMM trains on the fields of the training samples"},
+		{"nothing to train", []string{"epochs = 40", "epochs = 0"}, "train.epochs: nothing to train"},
 		{"negative scale", []string{"scale = 0.25", "scale = -1"}, "model.scale: the width factor must be in (0, 4], got -1"},
 		{"one-cycle schedule", []string{`schedule = "none"`, `schedule = "onecycle"`}, `train.schedule: dmm trains with schedule step`},
 	})
