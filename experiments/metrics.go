@@ -169,6 +169,23 @@ func checkFiniteMetrics(m *Metrics) error {
 			return err
 		}
 	}
+	if r := m.MeshPDE; r != nil {
+		for _, c := range []struct {
+			name string
+			v    float64
+		}{{"mesh_pde.one_step_node_rel_l2", r.OneStepNodeRelL2}, {"mesh_pde.one_step_interpolation_error", r.InterpolationError},
+			{"mesh_pde.one_step_persistence_rel_l2", r.PersistenceRelL2}, {"mesh_pde.mesh_seconds_per_step", r.MeshSecondsPerStep},
+			{"mesh_pde.network_seconds_per_step", r.NetworkSecondsPerStep}, {"mesh_pde.train_mesh_seconds", r.TrainMeshSeconds}} {
+			if err := bad(c.name, c.v); err != nil {
+				return err
+			}
+		}
+		for i, v := range r.RolloutPersistence {
+			if err := bad(fmt.Sprintf("mesh_pde.rollout_persistence_rel_l2[%d] (frame %d after the start)", i, i+1), v); err != nil {
+				return err
+			}
+		}
+	}
 	if r := m.LongRollout; r != nil {
 		for name, vs := range map[string][]float64{"rel_l2": r.RelL2, "persistence_rel_l2": r.Persistence,
 			"spectrum_distance": r.SpectrumDistance, "pdf_distance": r.PDFDistance, "mean_square_prediction": r.MeanSquarePred,

@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 sim="${SIMULATE:-bin/simulate}"
 [ -x "$sim" ] || go build -o "$sim" ./cmd/simulate
+mkdir -p runs
 cfg=examples/paper/mmpde-burgers2d.toml
 GOMAXPROCS=1 nice -n 5 "$sim" run -workers 1 "$cfg" > runs/mmpde-burgers2d.log 2>&1 &
 moved=$!

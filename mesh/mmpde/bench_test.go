@@ -10,7 +10,7 @@ import (
 )
 
 // BenchmarkTrainStep is one loss and backward pass over a batch of 4
-// pairs on n x n meshes at the pipeline's default width.
+// pairs on n x n meshes at the D4 study's width (32).
 func BenchmarkTrainStep(b *testing.B) {
 	for _, n := range []int{24} {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {

@@ -9,7 +9,7 @@
 // there. The graph joins each node to its k nearest other nodes (upstream:
 // k = 35 at 48^2; default 8 here), built on the node positions, so on a
 // moved mesh it follows the nodes into the fronts. With the training
-// statistics (Stats: mean and standard deviation of u, standard deviation
+// statistics (Stats: mean and standard deviation of u, root mean square
 // of the one-step increment) and the uniform spacing h = 1/(n-1) of the
 // mesh's n nodes per axis, the features are
 //
@@ -52,5 +52,7 @@
 //
 // The domain is treated as the closed unit square, as upstream: a
 // periodic field's graph does not wrap, and the network sees the
-// positions, so boundary nodes can learn one-sided stencils.
+// positions, so boundary nodes can learn one-sided stencils (a periodic
+// rollout keeps its grid's copies at x = 1 and y = 1 equal to x = 0 and
+// y = 0).
 package mmpde

@@ -125,10 +125,28 @@ func TestBadInput(t *testing.T) {
 		{"NaN field", func() error { _, err := m.Step(msh, nan); return err }, "the field is NaN at node 7"},
 		{"sample target", func() error { _, err := m.NewSample(msh, make([]float64, 25), nan); return err }, "the field at t + dt is NaN at node 7"},
 		{"rollout grid", func() error {
-			_, _, _, err := m.Rollout(context.Background(), move, make([]float64, 80), 9, 1)
+			_, _, _, err := m.Rollout(context.Background(), move, make([]float64, 80), 9, 1, false)
 			return err
 		}, "a field of 80 values on a grid of 9 x 9 nodes; want 81"},
 		{"empty batch", func() error { _, err := m.Loss(nil); return err }, "empty batch"},
+		{"negative steps", func() error {
+			_, _, _, err := m.Rollout(context.Background(), move, make([]float64, 81), 9, -1, false)
+			return err
+		}, "-1 steps; want >= 0"},
+		{"no mesh", func() error {
+			none := func(context.Context, []float64) (*mesh.Mesh, error) { return nil, nil }
+			_, _, _, err := m.Rollout(context.Background(), none, make([]float64, 81), 9, 1, false)
+			return err
+		}, "step 1: moving the mesh: the mover returned no mesh"},
+		{"tangled mesh", func() error {
+			tangled := func(context.Context, []float64) (*mesh.Mesh, error) {
+				nodes := append([]float64(nil), msh.Nodes...)
+				nodes[2*6], nodes[2*6+1] = nodes[2*18], nodes[2*18+1]+0.01 // node (1, 1) past node (3, 3)
+				return msh.WithNodes(nodes)
+			}
+			_, _, _, err := m.Rollout(context.Background(), tangled, make([]float64, 81), 9, 1, false)
+			return err
+		}, "step 1: moving the mesh: mesh: "},
 	} {
 		if err := tc.err(); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v; want one containing %q", tc.name, err, tc.want)
@@ -136,7 +154,7 @@ func TestBadInput(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, _, _, err := m.Rollout(ctx, move, make([]float64, 81), 9, 1); !errors.Is(err, context.Canceled) {
+	if _, _, _, err := m.Rollout(ctx, move, make([]float64, 81), 9, 1, false); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled rollout: error %v; want context.Canceled", err)
 	}
 }
@@ -156,7 +174,7 @@ func TestRolloutOnTheMeshGrid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	steps, _, _, err := m.Rollout(context.Background(), move, u, n, 3)
+	steps, _, _, err := m.Rollout(context.Background(), move, u, n, 3, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -383,6 +401,111 @@ func TestLossBatchIsMeanOfPairs(t *testing.T) {
 	for i := range gw {
 		if math.Abs(gw[i]-gm[i]) > 1e-12*(1+math.Abs(gm[i])) {
 			t.Fatalf("gradient %d: batch %v, mean of the pairs' %v", i, gw[i], gm[i])
+		}
+	}
+}
+
+// TestFeaturesByHand checks the node and edge inputs on a 3 x 3 mesh
+// with its centre node moved, against values written out by hand.
+func TestFeaturesByHand(t *testing.T) {
+	cfg := testConfig(3)
+	cfg.Stats = Stats{Mean: 1, Std: 2, IncStd: 0.1}
+	m, err := New[float64](cfg, tensor.NewRNG(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := warped(t, 3, 0)
+	nodes := append([]float64(nil), base.Nodes...)
+	nodes[8], nodes[9] = 0.6, 0.3 // node 4, the centre, from (0.5, 0.5)
+	msh, err := base.WithNodes(nodes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := []float64{1, 2, 3, 4, 5, 6, 7, 8, 9}
+	g, err := m.Graph(msh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nf, ef := m.features(msh.Nodes, u, g)
+	// Node 4: ((5 - 1) / 2, 2 * 0.6 - 1, 2 * 0.3 - 1).
+	if got := nf.Value.Data()[12:15]; math.Abs(got[0]-2) > 1e-15 || math.Abs(got[1]-0.2) > 1e-15 || math.Abs(got[2]+0.4) > 1e-15 {
+		t.Errorf("node 4 features %v; want [2 0.2 -0.4]", got)
+	}
+	// The edge from node 8 at (1, 1) into node 4, h = 1/2: ((9 - 5) / 2,
+	// (1 - 0.6) / h, (1 - 0.3) / h, |.| / h) = (2, 0.8, 1.4, sqrt(0.8^2 + 1.4^2)).
+	found := false
+	for k := g.Offsets[4]; k < g.Offsets[4+1]; k++ {
+		if g.Senders[k] != 8 {
+			continue
+		}
+		found = true
+		want := []float64{2, 0.8, 1.4, math.Hypot(0.8, 1.4)}
+		for j, w := range want {
+			if got := ef.Value.Data()[4*k+j]; math.Abs(got-w) > 1e-14 {
+				t.Errorf("edge 8 -> 4 feature %d is %v; want %v", j, got, w)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("node 4 has no edge from node 8 among its 8 nearest")
+	}
+}
+
+// TestRolloutOnAMovedMesh: each step hands the mover the current field on
+// the uniform n x n grid, steps the network on the field sampled at the
+// mover's nodes, and interpolates back with the moved mesh's own Q1
+// interpolant; a periodic grid's copies are reset from x = 0 and y = 0.
+func TestRolloutOnAMovedMesh(t *testing.T) {
+	const n, fineN = 6, 13
+	m, err := New[float64](testConfig(n), tensor.NewRNG(6))
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := warped(t, n, 0.4)
+	uniform := warped(t, n, 0)
+	fineMesh := warped(t, fineN, 0)
+	fine := analytic(fineMesh.Nodes, fieldModes[0])
+	var seen [][]float64
+	move := func(_ context.Context, coarse []float64) (*mesh.Mesh, error) {
+		seen = append(seen, coarse)
+		return moved, nil
+	}
+	for _, periodic := range []bool{false, true} {
+		seen = nil
+		steps, moveSec, stepSec, err := m.Rollout(context.Background(), move, fine, fineN, 2, periodic)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(seen) != 2 || !(moveSec >= 0) || !(stepSec > 0) {
+			t.Fatalf("periodic %v: the mover saw %d fields; seconds %v and %v", periodic, len(seen), moveSec, stepSec)
+		}
+		cur := fine
+		for k, s := range steps {
+			coarse, _ := mesh.ToMesh(cur, fineN, 1, uniform)
+			u, _ := mesh.ToMesh(cur, fineN, 1, moved)
+			next, err := m.Step(moved, u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			loc, _ := mesh.NewLocator(moved)
+			back, _ := mesh.FromMesh(loc, next, 1, fineN)
+			if periodic {
+				for i := range fineN {
+					back[i*fineN+fineN-1] = back[i*fineN]
+					back[(fineN-1)*fineN+i] = back[i]
+				}
+			}
+			for i := range coarse {
+				if seen[k][i] != coarse[i] {
+					t.Fatalf("periodic %v, step %d: the mover saw %v at node %d; the current field there is %v", periodic, k+1, seen[k][i], i, coarse[i])
+				}
+			}
+			for i := range back {
+				if math.Abs(s.Fine[i]-back[i]) > 1e-14 {
+					t.Fatalf("periodic %v, step %d, grid node %d: rollout %v; by hand %v", periodic, k+1, i, s.Fine[i], back[i])
+				}
+			}
+			cur = back
 		}
 	}
 }

@@ -33,13 +33,21 @@ type RolloutStep struct {
 
 // Rollout is the package comment's rollout of steps steps from fine, a
 // field on the fineN x fineN node grid of the unit square (mesh.SampleGrid's
-// order). It reports the seconds spent moving meshes and in the rest of
-// the steps (sampling, network, interpolation back). It stops with ctx's
-// error, checked before each step.
-func (m *Model[T]) Rollout(ctx context.Context, move Mover, fine []float64, fineN, steps int) (out []RolloutStep, moveSeconds, stepSeconds float64, err error) {
+// order). On a periodic grid (periodic: its last row and column are the
+// copies of the first) the copies are reset from the first row and
+// column after every step, which the mesh's interpolant does not keep
+// equal. It reports the seconds spent moving meshes (the coarse sample
+// included) and in the rest of the steps (sampling, network,
+// interpolation back). It stops with ctx's error, checked before each
+// step; a mesh the mover returns tangled is an error before the network
+// runs.
+func (m *Model[T]) Rollout(ctx context.Context, move Mover, fine []float64, fineN, steps int, periodic bool) (out []RolloutStep, moveSeconds, stepSeconds float64, err error) {
 	n := m.Cfg.MeshNodes
 	if fineN < 2 || len(fine) != fineN*fineN {
 		return nil, 0, 0, fmt.Errorf("mmpde: Rollout: a field of %d values on a grid of %d x %d nodes; want %d", len(fine), fineN, fineN, fineN*fineN)
+	}
+	if steps < 0 {
+		return nil, 0, 0, fmt.Errorf("mmpde: Rollout: %d steps; want >= 0", steps)
 	}
 	uniform, err := mesh.StructuredQuad(n, n)
 	if err != nil {
@@ -55,6 +63,12 @@ func (m *Model[T]) Rollout(ctx context.Context, move Mover, fine []float64, fine
 			return nil, 0, 0, fmt.Errorf("mmpde: step %d: %w", k+1, err)
 		}
 		msh, err := move(ctx, coarse)
+		if err == nil && msh == nil {
+			err = fmt.Errorf("the mover returned no mesh")
+		}
+		if err == nil {
+			err = msh.CheckUntangled()
+		}
 		if err != nil {
 			return nil, 0, 0, fmt.Errorf("mmpde: step %d: moving the mesh: %w", k+1, err)
 		}
@@ -63,12 +77,23 @@ func (m *Model[T]) Rollout(ctx context.Context, move Mover, fine []float64, fine
 		if err != nil {
 			return nil, 0, 0, fmt.Errorf("mmpde: step %d: %w", k+1, err)
 		}
+		if periodic {
+			wrap(s.Fine, fineN)
+		}
 		moveSeconds += moved.Sub(start).Seconds()
 		stepSeconds += time.Since(moved).Seconds()
 		out = append(out, s)
 		fine = s.Fine
 	}
 	return out, moveSeconds, stepSeconds, nil
+}
+
+// wrap sets the last row and column of an n x n node field to its first.
+func wrap(f []float64, n int) {
+	for i := range n {
+		f[i*n+n-1] = f[i*n]
+	}
+	copy(f[(n-1)*n:], f[:n])
 }
 
 // advance samples the fine field at msh's nodes, steps it, and
