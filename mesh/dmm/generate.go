@@ -1,6 +1,7 @@
 package dmm
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
@@ -38,13 +39,21 @@ func (net *Net) Mesh(u []float64, n int) (*MeshResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dmm: Mesh: %w", err)
 	}
+	return finishMesh(ref, x)
+}
+
+// finishMesh builds the MeshResult of moved nodes x of ref: the raw mesh,
+// its boundary drift, and the mesh with boundary nodes put back.
+func finishMesh(ref *mesh.Mesh, x []float64) (*MeshResult, error) {
 	res := &MeshResult{}
+	var err error
 	if res.Raw, err = ref.WithNodes(x); err != nil {
 		return nil, fmt.Errorf("dmm: Mesh: %w", err)
 	}
 	if res.Drift, _, err = mesh.BoundaryDrift(ref, res.Raw); err != nil {
 		return nil, fmt.Errorf("dmm: Mesh: %w", err)
 	}
+	x = append([]float64(nil), x...)
 	for i, v := range ref.Nodes {
 		if v == 0 || v == 1 {
 			x[i] = v
@@ -75,6 +84,9 @@ func (net *Net) Nodes1D(u []float64, n int) (x []float64, drift float64, err err
 
 // move returns xi + grad phi at p points xi [p, Dim] without recording.
 func (net *Net) move(u, xi []float64, p int) ([]float64, error) {
+	if net.base != nil {
+		return nil, errors.New("a corrector needs the field's monitor for its base's residual: use MeshFor")
+	}
 	if len(u) != net.branchLen() {
 		return nil, fmt.Errorf("branch input of %d values; the net wants %d", len(u), net.branchLen())
 	}

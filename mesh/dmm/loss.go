@@ -83,8 +83,7 @@ func (net *Net) Loss(fields []Field, opt LossOptions, r *tensor.RNG) (*Parts, er
 // lossAt is Loss at given points xi [B, Interior + boundary, Dim] (as
 // points draws them).
 func (net *Net) lossAt(fields []Field, xi *tensor.Tensor[float64], opt LossOptions) (*Parts, error) {
-	feat := net.Branch(autograd.Const(branchBatch(fields)))
-	dv, err := net.Derivatives(feat, xi, opt.Method)
+	dv, err := net.derivs(fields, xi, opt.Method)
 	if err != nil {
 		return nil, fmt.Errorf("dmm: Loss: %w", err)
 	}
@@ -97,8 +96,12 @@ func (net *Net) checkFields(fields []Field) error {
 		return errors.New("empty batch of fields")
 	}
 	for i, f := range fields {
-		if f.Dim != net.Config.Dim || len(f.Branch) != net.branchLen() {
-			return fmt.Errorf("field %d: %d-D with a branch input of %d values; the net wants %d-D and %d", i, f.Dim, len(f.Branch), net.Config.Dim, net.branchLen())
+		if net.base != nil && len(f.Branch) != len(fields[0].Branch) {
+			return fmt.Errorf("field %d: a branch input of %d values, field 0 %d; a corrector's batch needs one length", i, len(f.Branch), len(fields[0].Branch))
+		}
+		if f.Dim != net.Config.Dim || net.inputLen(f) != net.branchLen() {
+			return fmt.Errorf("field %d: %d-D with a branch input of %d values (%d with a corrector's residual); the net wants %d-D and %d",
+				i, f.Dim, len(f.Branch), net.inputLen(f), net.Config.Dim, net.branchLen())
 		}
 		if f.N < 2 || len(f.Monitor) != pow(f.N, f.Dim) || !(f.Theta > 0) {
 			return fmt.Errorf("field %d: %d monitor values on %d nodes per axis, theta %g; build fields with NewField", i, len(f.Monitor), f.N, f.Theta)

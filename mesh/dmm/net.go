@@ -128,6 +128,7 @@ type Net struct {
 	BMLP   *nn.MLP[float64]      // branch MLP after the convs (or the whole MLP branch)
 	Trunk  *nn.MLP[float64]      // [Dim, TrunkHidden..., Latent]
 	Head   *nn.MLP[float64]      // [2 Latent, HeadHidden..., 1]
+	base   *Net                  // the frozen network a corrector corrects (SetBase)
 }
 
 // New builds the network with PyTorch's default init drawn from r in the
