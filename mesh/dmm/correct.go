@@ -3,6 +3,7 @@ package dmm
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/surrogo/surrogo/autograd"
 	"github.com/surrogo/surrogo/mesh"
@@ -104,40 +105,148 @@ func (net *Net) derivs(fields []Field, xi *tensor.Tensor[float64], m Method) (*D
 // - 1 at f's N^Dim grid nodes, without recording.
 func (net *Net) nodeResidual(f Field) ([]float64, error) {
 	n, d := f.N, f.Dim
-	xi := tensor.New[float64](1, pow(n, d), d)
-	x := xi.Data()
-	for k := range pow(n, d) {
-		if d == 1 {
-			x[k] = float64(k) / float64(n-1)
-		} else {
-			x[2*k], x[2*k+1] = float64(k/n)/float64(n-1), float64(k%n)/float64(n-1)
-		}
-	}
-	var dv *Derivs
-	var err error
-	autograd.NoGrad(func() { dv, err = net.derivs([]Field{f}, xi, Jets) })
+	g, err := net.gridDerivs(f, n)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]float64, pow(n, d))
-	hxx := dv.Hess[0].Value.Data()
-	var hxy, hyy []float64
-	if d == 2 {
-		hxy, hyy = dv.Hess[1].Value.Data(), dv.Hess[2].Value.Data()
-	}
 	p := make([]float64, d)
 	for k := range out {
-		det := 1 + hxx[k]
-		for a := range d {
-			p[a] = x[k*d+a] + dv.Grad[a].Value.Data()[k]
-		}
-		if d == 2 {
-			det = det*(1+hyy[k]) - hxy[k]*hxy[k]
+		det := 1 + g.hess[0][k]
+		if d == 1 {
+			p[0] = float64(k)/float64(n-1) + g.grad[0][k]
+		} else {
+			p[0] = float64(k/n)/float64(n-1) + g.grad[0][k]
+			p[1] = float64(k%n)/float64(n-1) + g.grad[1][k]
+			det = det*(1+g.hess[2][k]) - g.hess[1][k]*g.hess[1][k]
 		}
 		m, _ := f.at(p)
 		out[k] = m*det/f.Theta - 1
 	}
 	return out, nil
+}
+
+// gridValues are phi's gradient and unique Hessian entries at the nodes
+// of a uniform grid.
+type gridValues struct {
+	grad, hess [][]float64
+}
+
+// gridDerivs returns the derivatives of phi (the sum over the base
+// chain) for field f at the n^Dim nodes of the uniform grid (node i*n + j
+// at (i/(n-1), j/(n-1))), without recording. A 2-D cosine trunk is
+// summed separably, X C Y^T with the modes' coefficients C (O(n K^2)
+// instead of O(n^2 K^2) for the jets).
+func (net *Net) gridDerivs(f Field, n int) (*gridValues, error) {
+	d := net.Config.Dim
+	var g *gridValues
+	var err error
+	autograd.NoGrad(func() {
+		var feat V
+		if feat, err = net.features([]Field{f}); err != nil {
+			return
+		}
+		if net.Config.CosineModes > 0 && d == 2 {
+			g = cosineGrid(feat.Value.Data(), net.Config.CosineModes, n)
+			return
+		}
+		xi := tensor.New[float64](1, pow(n, d), d)
+		x := xi.Data()
+		for k := range pow(n, d) {
+			if d == 1 {
+				x[k] = float64(k) / float64(n-1)
+			} else {
+				x[2*k], x[2*k+1] = float64(k/n)/float64(n-1), float64(k%n)/float64(n-1)
+			}
+		}
+		var dv *Derivs
+		if dv, err = net.Derivatives(feat, xi, Jets); err != nil {
+			return
+		}
+		g = &gridValues{}
+		for _, v := range dv.Grad {
+			g.grad = append(g.grad, v.Value.Data())
+		}
+		for _, v := range dv.Hess {
+			g.hess = append(g.hess, v.Value.Data())
+		}
+	})
+	if err != nil || net.base == nil {
+		return g, err
+	}
+	b, err := net.base.gridDerivs(f, n)
+	if err != nil {
+		return nil, err
+	}
+	for k := range g.grad {
+		for i := range g.grad[k] {
+			g.grad[k][i] += b.grad[k][i]
+		}
+	}
+	for k := range g.hess {
+		for i := range g.hess[k] {
+			g.hess[k][i] += b.hess[k][i]
+		}
+	}
+	return g, nil
+}
+
+// cosineGrid evaluates the 2-D cosine trunk's derivatives for the
+// coefficients c (the branch's outputs, cosineModes' order) at the n x n
+// grid nodes: with C[a][b] = c_m scale_m and X_r[i][a] the r-th
+// derivative of cos(pi a x_i), phi_x = X_1 C X_0^T, phi_xy = X_1 C X_1^T,
+// and so on.
+func cosineGrid(c []float64, k, n int) *gridValues {
+	k1, k2, scale := cosineModes(k, 2)
+	cm := make([]float64, k*k)
+	for m := range scale {
+		cm[k1[m]*k+k2[m]] = c[m] * scale[m]
+	}
+	// X[r][i*k + a]: value, first and second derivative of cos(pi a x_i)
+	var X [3][]float64
+	for r := range X {
+		X[r] = make([]float64, n*k)
+	}
+	for i := range n {
+		x := float64(i) / float64(n-1)
+		for a := range k {
+			w := math.Pi * float64(a)
+			sn, cs := math.Sincos(w * x)
+			X[0][i*k+a], X[1][i*k+a], X[2][i*k+a] = cs, -w*sn, -w*w*cs
+		}
+	}
+	// left[r] = X_r C  [n, k]
+	var left [3][]float64
+	for r := range left {
+		left[r] = make([]float64, n*k)
+		for i := range n {
+			for a := range k {
+				if v := X[r][i*k+a]; v != 0 {
+					row := cm[a*k : (a+1)*k]
+					out := left[r][i*k : (i+1)*k]
+					for b, cv := range row {
+						out[b] += v * cv
+					}
+				}
+			}
+		}
+	}
+	prod := func(l, r int) []float64 { // left[l] X_r^T  [n, n]
+		out := make([]float64, n*n)
+		for i := range n {
+			li := left[l][i*k : (i+1)*k]
+			for j := range n {
+				xj := X[r][j*k : (j+1)*k]
+				s := 0.0
+				for b := range k {
+					s += li[b] * xj[b]
+				}
+				out[i*n+j] = s
+			}
+		}
+		return out
+	}
+	return &gridValues{grad: [][]float64{prod(1, 0), prod(0, 1)}, hess: [][]float64{prod(2, 0), prod(1, 1), prod(0, 2)}}
 }
 
 // MeshFor moves the uniform n x n mesh of [0, 1]^2 for field f (a
@@ -154,20 +263,14 @@ func (net *Net) MeshFor(f Field, n int) (*MeshResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dmm: MeshFor: %w", err)
 	}
-	x := append([]float64(nil), ref.Nodes...)
-	autograd.NoGrad(func() {
-		var dv *Derivs
-		if dv, err = net.derivs([]Field{f}, tensor.FromSlice(append([]float64(nil), ref.Nodes...), 1, n*n, 2), Jets); err != nil {
-			return
-		}
-		for k := range 2 {
-			for q, g := range dv.Grad[k].Value.Data() {
-				x[2*q+k] += g
-			}
-		}
-	})
+	g, err := net.gridDerivs(f, n)
 	if err != nil {
 		return nil, fmt.Errorf("dmm: MeshFor: %w", err)
+	}
+	x := append([]float64(nil), ref.Nodes...)
+	for q := range n * n {
+		x[2*q] += g.grad[0][q]
+		x[2*q+1] += g.grad[1][q]
 	}
 	return finishMesh(ref, x)
 }
