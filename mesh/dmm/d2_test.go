@@ -318,6 +318,9 @@ func TestD2(t *testing.T) {
 		if bh := e.i("BHC", 0); bh > 0 {
 			c2.BranchHidden = []int{bh}
 		}
+		if k := e.i("COSINEC", 0); k > 0 {
+			c2.CosineModes = k
+		}
 		corr, err := New(c2, tensor.NewRNG(uint64(10+stage)))
 		if err != nil {
 			t.Fatal(err)
@@ -327,6 +330,7 @@ func TestD2(t *testing.T) {
 		}
 		o2 := opt
 		o2.Epochs = e.i("EPOCHSC", opt.Epochs)
+		o2.LR = e.f("LRC", opt.LR)
 		o2.Milestones = nil
 		if s := e.i("STEPC", 0); s > 0 {
 			for ep := s; ep < o2.Epochs; ep += s {
