@@ -38,12 +38,15 @@
 //
 // # Rollout (Rollout)
 //
-// The state lives on the solver's fine grid of the unit square, where it
-// is judged. Each step moves the mesh to the current field (Mover; the
-// uniform baseline's mover returns the uniform mesh), samples the field at
-// the nodes (bilinear), advances it with the network and interpolates the
-// node values back to the fine grid with the mesh's own interpolant (Q1 on
-// its quadrilaterals, mesh.Locator). Upstream instead keeps the state on
+// The field starts on the solver's fine grid of the unit square, where it
+// is judged. The state lives on the mesh's nodes: the first mesh is moved
+// to the field (Mover; the uniform baseline's mover returns the uniform
+// mesh) and samples it (bilinear); each step advances the node values with
+// the network and interpolates them to the fine grid with the mesh's own
+// interpolant (Q1 on its quadrilaterals, mesh.Locator) for judging; then
+// the mesh is moved to the prediction and the values carried to the new
+// nodes by the old mesh's interpolant (the remap, which a moving mesh pays
+// every step and a fixed mesh never). Upstream instead keeps the state on
 // the uniform 48^2 grid and passes it through learned interpolators (an
 // MLP over 30 neighbours each way), so its moved mesh never holds more of
 // the field than the uniform grid does; here the moved mesh's advantage is

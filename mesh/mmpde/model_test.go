@@ -3,6 +3,7 @@ package mmpde
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -451,43 +452,47 @@ func TestFeaturesByHand(t *testing.T) {
 	}
 }
 
-// TestRolloutOnAMovedMesh: each step hands the mover the current field on
-// the uniform n x n grid, steps the network on the field sampled at the
-// mover's nodes, and interpolates back with the moved mesh's own Q1
-// interpolant; a periodic grid's copies are reset from x = 0 and y = 0.
+// TestRolloutOnAMovedMesh: the first step hands the mover the field on
+// the uniform n x n grid and steps the field sampled at the mover's nodes;
+// each later step hands it the prediction there (the mesh's interpolant)
+// and, on a new mesh, steps the prediction carried to its nodes by the old
+// mesh's interpolant; each prediction reaches the fine grid through the
+// mesh's own Q1 interpolant, a periodic grid's copies reset from x = 0
+// and y = 0.
 func TestRolloutOnAMovedMesh(t *testing.T) {
 	const n, fineN = 6, 13
 	m, err := New[float64](testConfig(n), tensor.NewRNG(6))
 	if err != nil {
 		t.Fatal(err)
 	}
-	moved := warped(t, n, 0.4)
+	meshes := []*mesh.Mesh{warped(t, n, 0.4), warped(t, n, -0.3)}
 	uniform := warped(t, n, 0)
-	fineMesh := warped(t, fineN, 0)
-	fine := analytic(fineMesh.Nodes, fieldModes[0])
+	fine := analytic(warped(t, fineN, 0).Nodes, fieldModes[0])
 	var seen [][]float64
 	move := func(_ context.Context, coarse []float64) (*mesh.Mesh, error) {
 		seen = append(seen, coarse)
-		return moved, nil
+		return meshes[(len(seen)-1)%2], nil
 	}
 	for _, periodic := range []bool{false, true} {
 		seen = nil
-		steps, moveSec, stepSec, err := m.Rollout(context.Background(), move, fine, fineN, 2, periodic)
+		steps, moveSec, stepSec, err := m.Rollout(context.Background(), move, fine, fineN, 3, periodic)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(seen) != 2 || !(moveSec >= 0) || !(stepSec > 0) {
-			t.Fatalf("periodic %v: the mover saw %d fields; seconds %v and %v", periodic, len(seen), moveSec, stepSec)
+		if len(seen) != 3 || len(steps) != 3 || !(moveSec >= 0) || !(stepSec > 0) {
+			t.Fatalf("periodic %v: the mover saw %d fields, %d steps; seconds %v and %v", periodic, len(seen), len(steps), moveSec, stepSec)
 		}
-		cur := fine
+		coarse, _ := mesh.ToMesh(fine, fineN, 1, uniform)
+		u, _ := mesh.ToMesh(fine, fineN, 1, meshes[0])
 		for k, s := range steps {
-			coarse, _ := mesh.ToMesh(cur, fineN, 1, uniform)
-			u, _ := mesh.ToMesh(cur, fineN, 1, moved)
-			next, err := m.Step(moved, u)
+			msh := meshes[k%2]
+			equal(t, fmt.Sprintf("periodic %v, step %d: the mover's field", periodic, k+1), seen[k], coarse, 0)
+			next, err := m.Step(msh, u)
 			if err != nil {
 				t.Fatal(err)
 			}
-			loc, _ := mesh.NewLocator(moved)
+			equal(t, fmt.Sprintf("periodic %v, step %d: node values", periodic, k+1), s.Nodes, next, 0)
+			loc, _ := mesh.NewLocator(msh)
 			back, _ := mesh.FromMesh(loc, next, 1, fineN)
 			if periodic {
 				for i := range fineN {
@@ -495,17 +500,23 @@ func TestRolloutOnAMovedMesh(t *testing.T) {
 					back[(fineN-1)*fineN+i] = back[i]
 				}
 			}
-			for i := range coarse {
-				if seen[k][i] != coarse[i] {
-					t.Fatalf("periodic %v, step %d: the mover saw %v at node %d; the current field there is %v", periodic, k+1, seen[k][i], i, coarse[i])
-				}
-			}
-			for i := range back {
-				if math.Abs(s.Fine[i]-back[i]) > 1e-14 {
-					t.Fatalf("periodic %v, step %d, grid node %d: rollout %v; by hand %v", periodic, k+1, i, s.Fine[i], back[i])
-				}
-			}
-			cur = back
+			equal(t, fmt.Sprintf("periodic %v, step %d: the fine field", periodic, k+1), s.Fine, back, 1e-14)
+			coarse, _ = loc.Interpolate(next, 1, uniform.Nodes)
+			u, _ = loc.Interpolate(next, 1, meshes[(k+1)%2].Nodes)
+		}
+	}
+}
+
+// equal fails the test at the first entry where got and want differ by
+// more than tol.
+func equal(t *testing.T, what string, got, want []float64, tol float64) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d values; want %d", what, len(got), len(want))
+	}
+	for i := range got {
+		if math.Abs(got[i]-want[i]) > tol {
+			t.Fatalf("%s: entry %d is %v; want %v", what, i, got[i], want[i])
 		}
 	}
 }
