@@ -34,7 +34,7 @@ var mmpdeFamily = modelFamily{
 		"one stored frame on a mesh_nodes^2 mesh moved to each field by the classical Monge-Ampere mover (model.mesh = moved) or on the uniform mesh " +
 		"(uniform: the baseline); the field is sampled at the nodes from the solver's grid and interpolated back there each step; judged there by " +
 		"one-step errors and an eval.rollout_steps rollout, beside the interpolation error of the mesh alone and persistence",
-	keys: []string{"model.mesh_nodes", "model.beta", "model.method", "model.tol", "model.mesh", "model.width", "model.layers", "model.neighbours",
+	keys: []string{"model.mesh_nodes", "model.beta", "model.method", "model.tol", "model.mesh", "model.width", "model.layers", "model.neighbours", "model.noise",
 		"train.epochs", "train.batch", "train.optimizer", "train.lr", "train.weight_decay", "train.schedule", "train.step_size", "train.gamma",
 		"train.clip_norm", "train.pct_start", "train.div_factor", "train.final_div_factor", "train.checkpoint_every",
 		"eval.rollout_steps", "eval.start_frame", "eval.solver_samples"},
@@ -86,6 +86,9 @@ func (c *Config) validateMMPDE(raw []byte) error {
 	if edges := m.MeshNodes * m.MeshNodes * m.Neighbours; edges > maxMMPDEEdges {
 		return c.fail(raw, "model.neighbours", "%d neighbours of %d x %d nodes make %d edges a graph; at most %d", m.Neighbours, m.MeshNodes, m.MeshNodes, edges, maxMMPDEEdges)
 	}
+	if !(m.Noise >= 0) || math.IsInf(m.Noise, 0) {
+		return c.fail(raw, "model.noise", "the training noise (in units of the field's standard deviation) must be finite and >= 0, got %v", m.Noise)
+	}
 	if c.Data.Train < 1 {
 		return c.fail(raw, "data.train", "MM-PDE trains on the frame pairs of the training trajectories: want data.train >= 1, got %d", c.Data.Train)
 	}
@@ -116,7 +119,7 @@ const maxMMPDEEdges = 1 << 24
 // mmpdeConfig is the network of [model] with the training statistics.
 func (c *Config) mmpdeConfig(s mmpde.Stats) mmpde.Config {
 	m := c.Model
-	return mmpde.Config{MeshNodes: m.MeshNodes, Latent: m.Width, Layers: m.Layers, Neighbours: m.Neighbours, Stats: s}
+	return mmpde.Config{MeshNodes: m.MeshNodes, Latent: m.Width, Layers: m.Layers, Neighbours: m.Neighbours, NoiseStd: m.Noise, Stats: s}
 }
 
 // mmpdeMover is the configured mesh source: the classical mover, falling
@@ -352,13 +355,13 @@ func trainMMPDE(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary,
 	if err != nil {
 		return nil, err
 	}
-	loss := func(_ context.Context, epoch, b int, _ *tensor.RNG) (*autograd.Var[float32], error) {
+	loss := func(_ context.Context, epoch, b int, r *tensor.RNG) (*autograd.Var[float32], error) {
 		idx := sampler.Epoch(epoch)[b]
 		batch := make([]*mmpde.Sample, len(idx))
 		for j, i := range idx {
 			batch[j] = samples[i]
 		}
-		return model.Loss(batch)
+		return model.Loss(batch, r)
 	}
 	tr := &nn.Trainer[float32]{
 		Params: params,

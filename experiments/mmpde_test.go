@@ -164,6 +164,7 @@ func TestMMPDEBadInput(t *testing.T) {
 		{"rollout past the data", []string{"rollout_steps = 4", "rollout_steps = 6"}, "6 steps from frame 1, but the data stores frames 0 to 6 (5 after it)"},
 		{"a mesh-mover key", []string{"[eval]", "[eval]\nmesh_frames = [1]"}, "kind mmpde does not use this key"},
 		{"no epochs", []string{"epochs = 24", "epochs = 0"}, "train.epochs"},
+		{"negative noise", []string{"neighbours = 8", "neighbours = 8\nnoise = -0.01"}, "must be finite and >= 0, got -0.01"},
 		{"negative layers", []string{"layers = 2", "layers = -1"}, "must be at least 1 (0: the default 4), got -1"},
 		{"negative start", []string{"start_frame = 1", "start_frame = -1"}, "want 0 to 5, got -1"},
 		{"negative rollout", []string{"rollout_steps = 4", "rollout_steps = -2"}, "must be >= 0 (0: the default), got -2"},

@@ -41,7 +41,7 @@ type ModelConfig struct {
 	Quadrature       bool    `toml:"quadrature" doc:"factformer: weight each axis kernel by 1/n (upstream does not, so its scale grows with resolution)"`
 
 	Radius float64 `toml:"radius" doc:"gns, giorom: connectivity radius of the particle graph, in the data's length unit (GNS: a few particle spacings)"`
-	Noise  float64 `toml:"noise" doc:"gns, giorom: std of the random-walk noise of the last input velocity in training (GNS: 3e-4 to 7e-4 of the box per frame; 0: none)"`
+	Noise  float64 `toml:"noise" doc:"gns, giorom: std of the random-walk noise of the last input velocity in training (GNS: 3e-4 to 7e-4 of the box per frame; 0: none); mmpde: std of the Gaussian noise on the input node values in training, in units of the training field's standard deviation (0: none)"`
 
 	Sampling  float64 `toml:"sampling" doc:"giorom: fraction of the particles the time-stepper advances, in (0, 1] (default 0.25)"`
 	GridNodes int     `toml:"grid_nodes" doc:"giorom: latent grid nodes per axis over the box (0: 32 in 2-D, 16 in 3-D)"`

@@ -33,7 +33,7 @@ func BenchmarkTrainStep(b *testing.B) {
 			params := m.Params()
 			for b.Loop() {
 				nn.ZeroGrad(params)
-				l, err := m.Loss(batch)
+				l, err := m.Loss(batch, nil)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -16,6 +16,10 @@ type Config struct {
 	MLPHidden  int   `json:"mlp_hidden"` // hidden layers per MLP; default 1
 	Neighbours int   `json:"neighbours"` // k of the k-nearest-neighbour graph; default 8
 	Stats      Stats `json:"stats"`
+	// NoiseStd is the standard deviation, in units of Stats.Std, of the
+	// Gaussian noise Loss adds to the input node values (the target stays
+	// the clean next frame); 0: none.
+	NoiseStd float64 `json:"noise_std,omitempty"`
 }
 
 // Stats are the training data's statistics the features are scaled by.
@@ -52,6 +56,9 @@ func (c Config) Validate() error {
 		if f.v < 1 {
 			return fmt.Errorf("mmpde: %s must be at least 1, got %d", f.name, f.v)
 		}
+	}
+	if !(c.NoiseStd >= 0) || math.IsInf(c.NoiseStd, 0) {
+		return fmt.Errorf("mmpde: noise_std must be finite and >= 0, got %v", c.NoiseStd)
 	}
 	if c.Neighbours > c.MeshNodes*c.MeshNodes-1 {
 		return fmt.Errorf("mmpde: neighbours = %d, but a mesh of %d^2 nodes has only %d other nodes", c.Neighbours, c.MeshNodes, c.MeshNodes*c.MeshNodes-1)

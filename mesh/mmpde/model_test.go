@@ -44,6 +44,7 @@ func TestConfigRefuses(t *testing.T) {
 		{"constant field", func(c *Config) { c.Stats.Std = 0 }, "std 0"},
 		{"frozen field", func(c *Config) { c.Stats.IncStd = 0 }, "inc_std 0"},
 		{"NaN mean", func(c *Config) { c.Stats.Mean = math.NaN() }, "mean NaN"},
+		{"negative noise", func(c *Config) { c.NoiseStd = -0.1 }, "noise_std must be finite and >= 0, got -0.1"},
 	} {
 		c := base
 		tc.edit(&c)
@@ -129,7 +130,7 @@ func TestBadInput(t *testing.T) {
 			_, _, _, err := m.Rollout(context.Background(), move, make([]float64, 80), 9, 1, false)
 			return err
 		}, "a field of 80 values on a grid of 9 x 9 nodes; want 81"},
-		{"empty batch", func() error { _, err := m.Loss(nil); return err }, "empty batch"},
+		{"empty batch", func() error { _, err := m.Loss(nil, nil); return err }, "empty batch"},
 		{"negative steps", func() error {
 			_, _, _, err := m.Rollout(context.Background(), move, make([]float64, 81), 9, -1, false)
 			return err
@@ -322,7 +323,7 @@ func TestLearnsHeatStep(t *testing.T) {
 		for j := range batch {
 			batch[j] = samples[r.Intn(len(samples))]
 		}
-		loss, err := m.Loss(batch)
+		loss, err := m.Loss(batch, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -373,7 +374,7 @@ func TestLossBatchIsMeanOfPairs(t *testing.T) {
 	params := m.Params()
 	lossAndGrads := func(b []*Sample) (float64, []float64) {
 		nn.ZeroGrad(params)
-		l, err := m.Loss(b)
+		l, err := m.Loss(b, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -518,5 +519,48 @@ func equal(t *testing.T, what string, got, want []float64, tol float64) {
 		if math.Abs(got[i]-want[i]) > tol {
 			t.Fatalf("%s: entry %d is %v; want %v", what, i, got[i], want[i])
 		}
+	}
+}
+
+// TestLossNoise: training noise perturbs the inputs by NoiseStd x Std
+// times the RNG's normal draws and aims at the clean next frame; the same
+// perturbation given as the input, without noise, has the same loss.
+func TestLossNoise(t *testing.T) {
+	cfg := testConfig(5)
+	cfg.NoiseStd, cfg.Stats.Std = 0.1, 2
+	m, err := New[float64](cfg, tensor.NewRNG(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msh := warped(t, 5, 0.3)
+	u := analytic(msh.Nodes, fieldModes[0])
+	next := heatStep(msh.Nodes, fieldModes[0], 1e-3)
+	s, err := m.NewSample(msh, u, next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noisy, err := m.Loss([]*Sample{s}, tensor.NewRNG(9))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := tensor.NewRNG(9)
+	perturbed := make([]float64, len(u))
+	for i, v := range u {
+		perturbed[i] = v + 0.2*r.Normal()
+	}
+	p, err := m.NewSample(msh, perturbed, next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := m.Loss([]*Sample{p}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clean, err := m.Loss([]*Sample{s}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, w := noisy.Value.Data()[0], want.Value.Data()[0]; math.Abs(got-w) > 1e-12*w || math.Abs(got-clean.Value.Data()[0]) < 1e-3*w {
+		t.Errorf("noisy loss %v; want %v (the loss on the perturbed inputs), apart from the clean %v", got, w, clean.Value.Data()[0])
 	}
 }

@@ -38,7 +38,11 @@ func (m *Model[T]) NewSample(msh *mesh.Mesh, u, next []float64) (*Sample, error)
 // normalised increment (package comment). The batch runs as one graph,
 // the disjoint union of the pairs' graphs (every pair has MeshNodes^2
 // nodes, so the mean over all nodes is the mean of the pairs' means).
-func (m *Model[T]) Loss(batch []*Sample) (*autograd.Var[T], error) {
+// With NoiseStd > 0 and r not nil, Gaussian noise from r perturbs the
+// input node values and the target is the step from them to the clean
+// next frame, so the network learns to correct its own rollout errors
+// (the training noise of Sanchez-Gonzalez et al.'s GNS).
+func (m *Model[T]) Loss(batch []*Sample, r *tensor.RNG) (*autograd.Var[T], error) {
 	if len(batch) == 0 {
 		return nil, errors.New("mmpde: Loss of an empty batch")
 	}
@@ -48,11 +52,19 @@ func (m *Model[T]) Loss(batch []*Sample) (*autograd.Var[T], error) {
 	}
 	var pos, u []float64
 	target := tensor.New[T](g.Nodes, 1)
+	noise := m.Cfg.NoiseStd * m.Cfg.Stats.Std
 	for _, s := range batch {
-		for i, v := range s.next {
-			target.Data()[len(u)+i] = T((v - s.u[i]) / m.Cfg.Stats.IncStd)
+		in := s.u
+		if noise > 0 && r != nil {
+			in = make([]float64, len(s.u))
+			for i, v := range s.u {
+				in[i] = v + noise*r.Normal()
+			}
 		}
-		pos, u = append(pos, s.pos...), append(u, s.u...)
+		for i, v := range s.next {
+			target.Data()[len(u)+i] = T((v - in[i]) / m.Cfg.Stats.IncStd)
+		}
+		pos, u = append(pos, s.pos...), append(u, in...)
 	}
 	nodes, edges := m.features(pos, u, g)
 	return nn.MSE(m.Forward(nodes, edges, g), autograd.Const(target)), nil
