@@ -149,9 +149,12 @@ func plotRolloutError(m *Metrics, figs string, opts PlotOptions) ([]string, erro
 	for i := range steps {
 		steps[i] = float64(i + 1)
 	}
+	series := []plotting.Series{{Name: "test mean", X: steps, Y: m.RolloutRelL2, Points: true}}
+	if p := m.MeshPDE; p != nil && len(p.RolloutPersistence) == len(steps) {
+		series = append(series, plotting.Series{Name: "persistence", X: steps, Y: p.RolloutPersistence})
+	}
 	return writeCurves(filepath.Join(figs, "rollout_error"), plotting.Curves{
-		XLabel: "rollout step", YLabel: "relative L2 error", LogY: true, XTicksAtData: len(steps) <= 12,
-		Series: []plotting.Series{{Name: "test mean", X: steps, Y: m.RolloutRelL2, Points: true}},
+		XLabel: "rollout step", YLabel: "relative L2 error", LogY: true, XTicksAtData: len(steps) <= 12, Series: series,
 	}, opts)
 }
 
