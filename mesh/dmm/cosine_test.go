@@ -16,13 +16,19 @@ func cosineConfigs() map[string]Config {
 		"2d-conv": conv,
 		"2d-mlp":  {Dim: 2, Branch: MLPBranch, Input: 5, BranchHidden: []int{7}, CosineModes: 3},
 		"1d-mlp":  {Dim: 1, Branch: MLPBranch, Input: 4, BranchHidden: []int{6}, CosineModes: 5},
+		"2d-skip": {Dim: 2, Branch: MLPBranch, Input: 6, BranchHidden: []int{3}, CosineModes: 4, BranchSkip: true},
 	}
 }
 
-// randomizeLast draws the branch's last layer (New starts it at 0).
+// randomizeLast draws the branch's last layer and skip (New starts them
+// at 0).
 func randomizeLast(net *Net, r *tensor.RNG) {
 	last := net.BMLP.Layers[len(net.BMLP.Layers)-1]
-	for _, v := range []V{last.W, last.B} {
+	vs := []V{last.W, last.B}
+	if net.Skip != nil {
+		vs = append(vs, net.Skip.W)
+	}
+	for _, v := range vs {
 		for i := range v.Value.Data() {
 			v.Value.Data()[i] = r.Normal()
 		}
@@ -120,6 +126,11 @@ func TestCosineTrunk(t *testing.T) {
 		if got := j.Data()[e*8+m]; math.Abs(got-w*scale[m]) > 1e-15 {
 			t.Fatalf("jet entry %d: %g; want %g", e, got, w*scale[m])
 		}
+	}
+	conv := cosineConfigs()["2d-conv"]
+	conv.BranchSkip = true
+	if _, err := New(conv, tensor.NewRNG(1)); err == nil {
+		t.Error("BranchSkip on a ConvBranch accepted")
 	}
 	bad := cosineConfigs()["2d-mlp"]
 	for _, k := range []int{-1, 1, maxCosineModes + 1} {

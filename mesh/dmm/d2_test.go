@@ -219,6 +219,7 @@ func TestD2(t *testing.T) {
 		}
 	}
 	c.CosineModes = e.i("COSINE", 0)
+	c.BranchSkip = e.i("SKIP", 0) == 1
 	if e.i("MLPB", 0) == 1 {
 		c.Branch = MLPBranch
 		c.Input = n * n

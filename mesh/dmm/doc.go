@@ -81,6 +81,16 @@
 // derivatives times the branch outputs, one batched product per field.
 // Field.MonitorBranch gives the branch m / theta instead of u: the mesh
 // depends on u only through it (so u -> -u, c u need not be learned).
+// BranchSkip adds a linear map input -> output (W x / len(x), from 0) to
+// an MLP branch, so the map from m / theta (or a residual) to the modes
+// is not bounded in rank by the hidden width.
+//
+// A corrector (Net.SetBase) is a second network whose branch sees the
+// field's input and the residual of the map before it at the grid nodes,
+// phi = phi_base + phi_net, trained data-free with the base frozen
+// (correct.go): a learned step of an iterative solver. MeshFor moves a
+// mesh through the chain; a cosine net's derivatives at grid nodes are
+// summed separably (X C Y^T).
 //
 // # Two derivative paths (Method)
 //

@@ -1,6 +1,7 @@
 package dmm
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
@@ -64,6 +65,15 @@ type Config struct {
 	// - 1 (New sets it), and the branch's last layer starts at 0: phi = 0,
 	// the identity map.
 	CosineModes int
+	// BranchSkip adds a linear map from an MLPBranch's input to its
+	// output, starting at 0: branch(x) = MLP(x) + W x / len(x) (the 1 /
+	// len(x) keeps an Adam step, which moves every weight by about the
+	// rate, from moving an output by len(x) times it). The linearised
+	// equation makes the modes of -Lap phi linear in m / theta (and a
+	// corrector's update linear in the residual it sees), a map of rank
+	// up to the mode count that the MLP's hidden width would otherwise
+	// bound.
+	BranchSkip bool
 }
 
 // Upstream returns the reference code's Burgers network: ConvNet branch on
@@ -109,6 +119,9 @@ func (c Config) validate() error {
 	if c.CosineModes < 0 || c.CosineModes == 1 || c.CosineModes > maxCosineModes {
 		return fmt.Errorf("CosineModes = %d; want 0 (learned trunk) or 2 to %d", c.CosineModes, maxCosineModes)
 	}
+	if c.BranchSkip && c.Branch != MLPBranch {
+		return errors.New("BranchSkip needs an MLPBranch")
+	}
 	switch c.Branch {
 	case ConvBranch:
 		if c.Dim != 2 || c.Input < 5 || c.Channels[0] < 1 || c.Channels[1] < 1 {
@@ -128,6 +141,7 @@ type Net struct {
 	BMLP   *nn.MLP[float64]      // branch MLP after the convs (or the whole MLP branch)
 	Trunk  *nn.MLP[float64]      // [Dim, TrunkHidden..., Latent]
 	Head   *nn.MLP[float64]      // [2 Latent, HeadHidden..., 1]
+	Skip   *nn.Linear[float64]   // BranchSkip: input -> branch output, no bias
 	base   *Net                  // the frozen network a corrector corrects (SetBase)
 }
 
@@ -155,6 +169,10 @@ func New(c Config, r *tensor.RNG) (*Net, error) {
 	var err error
 	if net.BMLP, err = nn.NewMLP[float64](r, sizes(in, c.BranchHidden, c.Latent), nn.Tanh); err != nil {
 		return nil, fmt.Errorf("dmm: New: branch: %w", err)
+	}
+	if c.BranchSkip {
+		net.Skip = nn.NewLinear[float64](r, in, c.Latent, false)
+		net.Skip.W.Value.Fill(0)
 	}
 	if c.CosineModes > 0 {
 		last := net.BMLP.Layers[len(net.BMLP.Layers)-1]
@@ -209,6 +227,9 @@ func (net *Net) Params() []nn.Param[float64] {
 		parts = append(parts, nn.Named[float64]{Name: fmt.Sprintf("branch.conv%d", i), Module: c})
 	}
 	parts = append(parts, nn.Named[float64]{Name: "branch.mlp", Module: net.BMLP})
+	if net.Skip != nil {
+		parts = append(parts, nn.Named[float64]{Name: "branch.skip", Module: net.Skip})
+	}
 	if net.Config.CosineModes == 0 {
 		parts = append(parts, nn.Named[float64]{Name: "trunk", Module: net.Trunk}, nn.Named[float64]{Name: "head", Module: net.Head})
 	}
@@ -229,6 +250,9 @@ func (net *Net) Branch(u V) V {
 		u = autograd.Const(standardize(u.Value))
 	}
 	if net.Config.Branch == MLPBranch {
+		if net.Skip != nil {
+			return autograd.Add(net.BMLP.Forward(u), autograd.Scale(net.Skip.Forward(u), 1/float64(net.Skip.In)))
+		}
 		return net.BMLP.Forward(u)
 	}
 	n := net.Config.Input
