@@ -662,20 +662,42 @@ func (c *Config) validateDMM(raw []byte) error {
 	return nil
 }
 
-// dmmConfig is the network of [model]: upstream's widths scaled, as a
-// DeepONet whose trunk is the fixed Neumann cosine basis of
-// mesh_nodes^2 - 1 modes (dmm.Config.CosineModes: exact boundary
+// dmmConfig is the network of [model] for stage i (0: the base):
+// upstream's widths scaled, as a DeepONet whose trunk is the fixed
+// Neumann cosine basis (dmm.Config.CosineModes: exact boundary
 // condition, outputs scaled by the inverse Laplacian) and whose branch is
 // an MLP on m / theta, the field's gradient monitor on the mesh grid
-// normalised to mean 1 (surrogo's choices: upstream's ConvNet on u with
-// a learned tanh trunk fitted 48 Burgers fields no better than the
-// uniform mesh; this one fits them to 0.10 cells and generalises from
-// hundreds, mesh/dmm's D2 measurements).
-func (c *Config) dmmConfig() dmm.Config {
+// normalised to mean 1 (surrogo's choices: upstream's ConvNet on u with a
+// learned tanh trunk fitted 48 Burgers fields no better than the uniform
+// mesh; this one fits them to 0.10 cells and generalises from hundreds,
+// mesh/dmm's D2 measurements). The base has at most dmmBaseModes modes
+// per axis, each corrector mesh_nodes (mesh/dmm at 24^2: a 12-mode base
+// trained at the rate 1e-3 reached 0.496 cells from the classical meshes
+// in 151 s, a 24-mode one 0.541 at the rate 2e-4 in 264 s, and diverged at
+// 5e-4).
+func (c *Config) dmmConfig(stage int) dmm.Config {
 	n := c.Model.MeshNodes
 	d := dmm.Upstream().Scaled(c.Model.Scale)
 	d.Branch, d.Input, d.CosineModes = dmm.MLPBranch, n*n, n
+	if stage == 0 {
+		d.CosineModes = min(n, dmmBaseModes)
+	} else {
+		d.Input += n * n
+	}
 	return d
+}
+
+// dmmBaseModes bounds the base network's cosine modes per axis.
+const dmmBaseModes = 12
+
+// dmmStageLR is a stage's Adam rate: train.lr times 143 / modes when the
+// stage has more than 12^2 - 1 modes. An Adam step moves every output
+// weight by about the rate, and the Hessian of phi sums the moves of
+// every mode: mesh/dmm's correctors with 24^2 - 1 modes trained at 2.5e-4
+// (1e-3 x 143/575) and tangled meshes at 5e-4.
+func (c *Config) dmmStageLR(stage int) float64 {
+	modes := c.dmmConfig(stage).CosineModes
+	return c.Train.LR * math.Min(1, float64(dmmBaseModes*dmmBaseModes-1)/float64(modes*modes-1))
 }
 
 // dmmTrainOptions are the training phases' settings: Adam epochs of
@@ -734,11 +756,7 @@ const dmmStageCount = 3
 // the one before), and all their parameters, named by stage.
 func (c *Config) dmmStages() (nets []*dmm.Net, params []nn.Param[float64], err error) {
 	for i := range dmmStageCount {
-		dc := c.dmmConfig()
-		if i > 0 {
-			dc.Input += c.Model.MeshNodes * c.Model.MeshNodes
-		}
-		net, err := dmm.New(dc, tensor.NewRNGStream(c.Seed, 1<<32+uint64(i)))
+		net, err := dmm.New(c.dmmConfig(i), tensor.NewRNGStream(c.Seed, 1<<32+uint64(i)))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -772,7 +790,11 @@ func trainDMM(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, e
 	if err != nil {
 		return nil, err
 	}
-	modelJSON, err := json.Marshal(map[string]any{"kind": cfg.Model.Kind, "config": cfg.dmmConfig(), "stages": dmmStageCount})
+	stages := make([]dmm.Config, dmmStageCount)
+	for i := range stages {
+		stages[i] = cfg.dmmConfig(i)
+	}
+	modelJSON, err := json.Marshal(map[string]any{"kind": cfg.Model.Kind, "stages": stages})
 	if err != nil {
 		return nil, fmt.Errorf("experiments: encoding the model configuration: %w", err)
 	}
@@ -793,6 +815,7 @@ func trainDMM(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, e
 	}
 	var phases []nn.Phase[float64]
 	for i, net := range nets {
+		opt.LR = cfg.dmmStageLR(i)
 		ph, err := net.Phases(fields, opt)
 		if err != nil {
 			return nil, fmt.Errorf("experiments: stage %d: %w", i+1, err)
