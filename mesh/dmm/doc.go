@@ -269,7 +269,10 @@
 // s; drawing half the points by m: 0.467, 0.280); correctors of 24 modes
 // at 2.5e-4, 45 epochs: 0.339, CV 0.179; 0.293, CV 0.151 (2.38x; 617 s
 // after the base); four 30-epoch correctors: 0.361, 0.317, 0.287, 0.270
-// cells, CV 0.189, 0.164, 0.152, 0.144 (2.28x; 27 min in all). 48^2: a 12-mode base at 2.5e-4,
+// cells, CV 0.189, 0.164, 0.152, 0.144 (2.28x; 27 min in all);
+// BranchSkip (two 45-epoch correctors: 0.295, CV 0.150) and correctors
+// 640 wide (0.308, CV 0.157) change nothing, so the branch's rank is not
+// the limit. 48^2: a 12-mode base at 2.5e-4,
 // 30 epochs, 1.393 cells, CV 0.427 (75 s); correctors of 24 modes at
 // 1e-4: 0.890, CV 0.277; 0.793, CV 0.229 (6.6x; 18 min in all); no
 // held-out mesh tangled. Three 24^2 fields fitted alone (24 modes, 3000
