@@ -616,7 +616,7 @@ var dmmFamily = modelFamily{
 		"x = xi + grad phi; trained on the Monge-Ampere residual of the training fields alone (no meshes as data), augmented by the square's 8 " +
 		"symmetries, Adam then full-batch L-BFGS, then two more networks, each fed the map before it and its residual, correct it (trained the same way); judged like monge and against monge's meshes of the same test fields (node distance, " +
 		"equidistribution, time per mesh)",
-	keys: append(slices.Clone(meshMoverKeys), "model.method", "model.tol", "model.scale",
+	keys: append(slices.Clone(meshMoverKeys), "model.method", "model.tol", "model.scale", "model.stages", "model.base_modes", "model.augment",
 		"train.epochs", "train.batch", "train.lr", "train.weight_decay", "train.schedule", "train.step_size", "train.gamma",
 		"train.lbfgs_iters", "train.collocation", "train.clip_norm", "train.checkpoint_every"),
 	validate:   func(c *Config, md toml.MetaData, raw []byte) error { return c.validateDMM(raw) },
@@ -644,6 +644,24 @@ func (c *Config) validateDMM(raw []byte) error {
 	if !(m.Scale > 0 && m.Scale <= 4) {
 		return c.fail(raw, "model.scale", "the width factor must be in (0, 4], got %v", m.Scale)
 	}
+	if m.Stages == 0 {
+		m.Stages = defaultDMMStages
+	}
+	if m.Stages < 1 || m.Stages > 16 {
+		return c.fail(raw, "model.stages", "want 1 (the base alone) to 16 networks, got %d", m.Stages)
+	}
+	if m.BaseModes == 0 {
+		m.BaseModes = min(m.MeshNodes, defaultDMMBaseModes)
+	}
+	if m.BaseModes < 2 || m.BaseModes > m.MeshNodes {
+		return c.fail(raw, "model.base_modes", "the base's cosine modes per axis must be in [2, mesh_nodes = %d], got %d", m.MeshNodes, m.BaseModes)
+	}
+	if m.Augment == "" {
+		m.Augment = "symmetries"
+	}
+	if m.Augment != "symmetries" && m.Augment != "none" {
+		return c.fail(raw, "model.augment", "unknown augmentation %q (expected symmetries or none)", m.Augment)
+	}
 	if c.Data.Train < 1 {
 		return c.fail(raw, "data.train", "DMM trains on the fields of the training samples: want data.train >= 1, got %d", c.Data.Train)
 	}
@@ -670,8 +688,8 @@ func (c *Config) validateDMM(raw []byte) error {
 // normalised to mean 1 (surrogo's choices: upstream's ConvNet on u with a
 // learned tanh trunk fitted 48 Burgers fields no better than the uniform
 // mesh; this one fits them to 0.10 cells and generalises from hundreds,
-// mesh/dmm's D2 measurements). The base has at most dmmBaseModes modes
-// per axis, each corrector mesh_nodes (mesh/dmm at 24^2: a 12-mode base
+// mesh/dmm's D2 measurements). The base has model.base_modes modes
+// per axis (default at most defaultDMMBaseModes), each corrector mesh_nodes (mesh/dmm at 24^2: a 12-mode base
 // trained at the rate 1e-3 reached 0.496 cells from the classical meshes
 // in 151 s, a 24-mode one 0.541 at the rate 2e-4 in 264 s, and diverged at
 // 5e-4).
@@ -680,15 +698,16 @@ func (c *Config) dmmConfig(stage int) dmm.Config {
 	d := dmm.Upstream().Scaled(c.Model.Scale)
 	d.Branch, d.Input, d.CosineModes = dmm.MLPBranch, n*n, n
 	if stage == 0 {
-		d.CosineModes = min(n, dmmBaseModes)
+		d.CosineModes = c.Model.BaseModes
 	} else {
 		d.Input += n * n
 	}
 	return d
 }
 
-// dmmBaseModes bounds the base network's cosine modes per axis.
-const dmmBaseModes = 12
+// defaultDMMBaseModes bounds the base network's default cosine modes per
+// axis.
+const defaultDMMBaseModes = 12
 
 // dmmStageLR is a stage's Adam rate: train.lr times 143 / modes when the
 // stage has more than 12^2 - 1 modes. An Adam step moves every output
@@ -697,7 +716,7 @@ const dmmBaseModes = 12
 // (1e-3 x 143/575) and tangled meshes at 5e-4.
 func (c *Config) dmmStageLR(stage int) float64 {
 	modes := c.dmmConfig(stage).CosineModes
-	return c.Train.LR * math.Min(1, float64(dmmBaseModes*dmmBaseModes-1)/float64(modes*modes-1))
+	return c.Train.LR * math.Min(1, float64(defaultDMMBaseModes*defaultDMMBaseModes-1)/float64(modes*modes-1))
 }
 
 // dmmTrainOptions are the training phases' settings: Adam epochs of
@@ -712,7 +731,7 @@ func (c *Config) dmmTrainOptions(fields int) dmm.TrainOptions {
 	lo.BoundaryPerSide = 2 // the cosine trunk meets the Neumann condition exactly: the term is 0
 	o := dmm.TrainOptions{Loss: lo, Batch: t.Batch, Epochs: t.Epochs, BatchesPerEpoch: max(1, fields/t.Batch), LR: t.LR,
 		WeightDecay: t.WeightDecay, ClipNorm: t.ClipNorm, Seed: c.Seed, LBFGSIters: t.LBFGSIters,
-		Augment: dmm.Augment{Symmetries: true}}
+		Augment: dmm.Augment{Symmetries: c.Model.Augment == "symmetries"}}
 	if t.Schedule == "step" && t.StepSize > 0 {
 		for e := t.StepSize; e < t.Epochs; e += t.StepSize {
 			o.Milestones = append(o.Milestones, e)
@@ -744,18 +763,18 @@ func (c *Config) dmmField(f meshField) (dmm.Field, error) {
 	return d.MonitorBranch(), nil
 }
 
-// dmmStageCount is the number of networks the pipeline trains: a base
+// defaultDMMStages is model.stages' default, the networks trained: a base
 // and correctors, each fed the map of those before it and its
 // Monge-Ampere residual at the mesh nodes (dmm.Net.SetBase). mesh/dmm's
 // D2 measurements on 12^2 Burgers meshes (16 held-out fields): the base
 // alone 0.164 cells from the classical meshes, CV 2.09x the classical;
 // one corrector 0.075 cells, 1.25x; two 0.052 cells, 1.05x.
-const dmmStageCount = 3
+const defaultDMMStages = 3
 
 // dmmStages are the pipeline's DMM networks, base first (each corrects
 // the one before), and all their parameters, named by stage.
 func (c *Config) dmmStages() (nets []*dmm.Net, params []nn.Param[float64], err error) {
-	for i := range dmmStageCount {
+	for i := range c.Model.Stages {
 		net, err := dmm.New(c.dmmConfig(i), tensor.NewRNGStream(c.Seed, 1<<32+uint64(i)))
 		if err != nil {
 			return nil, nil, err
@@ -790,7 +809,7 @@ func trainDMM(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, e
 	if err != nil {
 		return nil, err
 	}
-	stages := make([]dmm.Config, dmmStageCount)
+	stages := make([]dmm.Config, cfg.Model.Stages)
 	for i := range stages {
 		stages[i] = cfg.dmmConfig(i)
 	}
@@ -799,7 +818,7 @@ func trainDMM(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, e
 		return nil, fmt.Errorf("experiments: encoding the model configuration: %w", err)
 	}
 	opt := cfg.dmmTrainOptions(len(fields))
-	total := dmmStageCount * (opt.Epochs + opt.LBFGSIters)
+	total := cfg.Model.Stages * (opt.Epochs + opt.LBFGSIters)
 	ck, hint, err := loadRunCheckpoint(cfg, params, string(modelJSON))
 	switch {
 	case err != nil:
@@ -808,7 +827,7 @@ func trainDMM(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, e
 		return finishedSummary(cfg, ck, nn.CountParams(params), filepath.Join(cfg.RunDir(), "train_log.csv"))
 	case ck != nil && ck.Epoch > total:
 		return nil, fmt.Errorf("experiments: cannot resume from %s: it is at epoch %d, past %d stages x (train.epochs + train.lbfgs_iters) = %d (raise them, or %s)",
-			checkpointPath(cfg), ck.Epoch, dmmStageCount, total, hint)
+			checkpointPath(cfg), ck.Epoch, cfg.Model.Stages, total, hint)
 	}
 	if err := os.MkdirAll(filepath.Join(cfg.RunDir(), "checkpoints"), 0o755); err != nil {
 		return nil, fmt.Errorf("experiments: %w", err)

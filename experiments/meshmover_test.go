@@ -251,6 +251,9 @@ func TestDMMBadInput(t *testing.T) {
 		{"nothing to train", []string{"epochs = 25", "epochs = 0"}, "train.epochs: nothing to train"},
 		{"negative scale", []string{"scale = 0.25", "scale = -1"}, "model.scale: the width factor must be in (0, 4], got -1"},
 		{"one-cycle schedule", []string{`schedule = "none"`, `schedule = "onecycle"`}, `train.schedule: dmm trains with schedule step`},
+		{"too many stages", []string{"scale = 0.25", "scale = 0.25\nstages = 17"}, "model.stages: want 1 (the base alone) to 16 networks, got 17"},
+		{"base modes past the mesh", []string{"scale = 0.25", "scale = 0.25\nbase_modes = 13"}, "model.base_modes: the base's cosine modes per axis must be in [2, mesh_nodes = 12], got 13"},
+		{"unknown augmentation", []string{"scale = 0.25", "scale = 0.25\naugment = \"flips\""}, `model.augment: unknown augmentation "flips" (expected symmetries or none)`},
 	})
 }
 
