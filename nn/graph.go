@@ -237,3 +237,71 @@ func (l *InteractionLayer[T]) Forward(h, e *autograd.Var[T], g *Edges) (*autogra
 func (l *InteractionLayer[T]) Params() []Param[T] {
 	return Collect(Named[T]{"edge", l.EdgeMLP}, Named[T]{"node", l.NodeMLP})
 }
+
+// EncodeProcessDecode is the graph network of Battaglia et al. 2018 as GNS
+// (Sanchez-Gonzalez et al. 2020) lays it out: MLP encoders of the node and
+// edge inputs to latent width L (LayerNorm), Layers interaction layers
+// with unshared weights (LayerNorm on their MLPs), and an MLP decoder of
+// the node latents to Out values (no LayerNorm). Every MLP has
+// hiddenLayers hidden layers of width L.
+type EncodeProcessDecode[T tensor.Float] struct {
+	EncNode   *GraphMLP[T]
+	EncEdge   *GraphMLP[T]
+	Processor []*InteractionLayer[T]
+	Decoder   *GraphMLP[T]
+}
+
+// NewEncodeProcessDecode builds the network with PyTorch's default Linear
+// init, drawing the encoders', the layers' and the decoder's weights from
+// r in that order.
+func NewEncodeProcessDecode[T tensor.Float](r *tensor.RNG, nodeIn, edgeIn, latent, hiddenLayers, layers, out int, agg Aggregation) (*EncodeProcessDecode[T], error) {
+	m := &EncodeProcessDecode[T]{}
+	var err error
+	if m.EncNode, err = NewGraphMLP[T](r, nodeIn, latent, hiddenLayers, latent, true); err != nil {
+		return nil, err
+	}
+	if m.EncEdge, err = NewGraphMLP[T](r, edgeIn, latent, hiddenLayers, latent, true); err != nil {
+		return nil, err
+	}
+	for range layers {
+		p, err := NewInteractionLayer[T](r, latent, latent, latent, hiddenLayers, agg, true)
+		if err != nil {
+			return nil, err
+		}
+		m.Processor = append(m.Processor, p)
+	}
+	if m.Decoder, err = NewGraphMLP[T](r, latent, latent, hiddenLayers, out, false); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// EncodeProcessDecodeParamCount is the number of parameters
+// NewEncodeProcessDecode builds.
+func EncodeProcessDecodeParamCount(nodeIn, edgeIn, latent, hiddenLayers, layers, out int) int {
+	l, h := latent, hiddenLayers
+	return GraphMLPParamCount(nodeIn, l, h, l, true) + GraphMLPParamCount(edgeIn, l, h, l, true) +
+		layers*InteractionParamCount(l, l, l, h, true) + GraphMLPParamCount(l, l, h, out, false)
+}
+
+// Params names the parameters "encoder.node.*", "encoder.edge.*",
+// "processor.<k>.edge.*", "processor.<k>.node.*" and "decoder.*"; an
+// MLP's are "<layer>.weight", "<layer>.bias", "norm.weight", "norm.bias".
+func (m *EncodeProcessDecode[T]) Params() []Param[T] {
+	ps := Collect(Named[T]{Name: "encoder.node", Module: m.EncNode}, Named[T]{Name: "encoder.edge", Module: m.EncEdge})
+	for k, p := range m.Processor {
+		ps = append(ps, Prefixed(fmt.Sprintf("processor.%d", k), p.Params())...)
+	}
+	return append(ps, Prefixed("decoder", m.Decoder.Params())...)
+}
+
+// Forward maps node inputs [N, nodeIn] and edge inputs [E, edgeIn] on
+// graph g to node outputs [N, out].
+func (m *EncodeProcessDecode[T]) Forward(nodes, edges *autograd.Var[T], g *Edges) *autograd.Var[T] {
+	h := m.EncNode.Forward(nodes)
+	e := m.EncEdge.Forward(edges)
+	for _, p := range m.Processor {
+		h, e = p.Forward(h, e, g)
+	}
+	return m.Decoder.Forward(h)
+}

@@ -85,9 +85,5 @@ const (
 // (after WithDefaults), without building them.
 func (c Config) ParamCount() int {
 	c = c.WithDefaults()
-	l, h := c.Latent, c.MLPHidden
-	n := nn.GraphMLPParamCount(nodeFeatures, l, h, l, true)
-	n += nn.GraphMLPParamCount(edgeFeatures, l, h, l, true)
-	n += c.Layers * nn.InteractionParamCount(l, l, l, h, true)
-	return n + nn.GraphMLPParamCount(l, l, h, 1, false)
+	return nn.EncodeProcessDecodeParamCount(nodeFeatures, edgeFeatures, c.Latent, c.MLPHidden, c.Layers, 1)
 }

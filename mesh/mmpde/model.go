@@ -10,14 +10,11 @@ import (
 	"github.com/surrogo/surrogo/tensor"
 )
 
-// Model is the encode-process-decode network of the package comment.
+// Model is the encode-process-decode network of the package comment
+// (nn.EncodeProcessDecode, mean aggregation, one output per node).
 type Model[T tensor.Float] struct {
 	Cfg Config
-
-	EncNode   *nn.GraphMLP[T]           // node features -> latent, LayerNorm
-	EncEdge   *nn.GraphMLP[T]           // edge features -> latent, LayerNorm
-	Processor []*nn.InteractionLayer[T] // Layers layers, mean aggregation
-	Decoder   *nn.GraphMLP[T]           // latent -> 1, no LayerNorm
+	*nn.EncodeProcessDecode[T]
 }
 
 // New builds a model with PyTorch's default Linear init (LayerNorm weight
@@ -27,47 +24,11 @@ func New[T tensor.Float](cfg Config, r *tensor.RNG) (*Model[T], error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	l, h := cfg.Latent, cfg.MLPHidden
-	m := &Model[T]{Cfg: cfg}
-	var err error
-	if m.EncNode, err = nn.NewGraphMLP[T](r, nodeFeatures, l, h, l, true); err != nil {
+	net, err := nn.NewEncodeProcessDecode[T](r, nodeFeatures, edgeFeatures, cfg.Latent, cfg.MLPHidden, cfg.Layers, 1, nn.AggregateMean)
+	if err != nil {
 		return nil, err
 	}
-	if m.EncEdge, err = nn.NewGraphMLP[T](r, edgeFeatures, l, h, l, true); err != nil {
-		return nil, err
-	}
-	for range cfg.Layers {
-		p, err := nn.NewInteractionLayer[T](r, l, l, l, h, nn.AggregateMean, true)
-		if err != nil {
-			return nil, err
-		}
-		m.Processor = append(m.Processor, p)
-	}
-	if m.Decoder, err = nn.NewGraphMLP[T](r, l, l, h, 1, false); err != nil {
-		return nil, err
-	}
-	return m, nil
-}
-
-// Params names the parameters as operators/gns does: "encoder.node.*",
-// "encoder.edge.*", "processor.<k>.*" and "decoder.*".
-func (m *Model[T]) Params() []nn.Param[T] {
-	ps := nn.Collect(nn.Named[T]{Name: "encoder.node", Module: m.EncNode}, nn.Named[T]{Name: "encoder.edge", Module: m.EncEdge})
-	for k, p := range m.Processor {
-		ps = append(ps, nn.Prefixed(fmt.Sprintf("processor.%d", k), p.Params())...)
-	}
-	return append(ps, nn.Prefixed("decoder", m.Decoder.Params())...)
-}
-
-// Forward maps node features [N, 3] and edge features [E, 4] on graph g
-// to the normalised increments d [N, 1].
-func (m *Model[T]) Forward(nodes, edges *autograd.Var[T], g *nn.Edges) *autograd.Var[T] {
-	h := m.EncNode.Forward(nodes)
-	e := m.EncEdge.Forward(edges)
-	for _, p := range m.Processor {
-		h, e = p.Forward(h, e, g)
-	}
-	return m.Decoder.Forward(h)
+	return &Model[T]{Cfg: cfg, EncodeProcessDecode: net}, nil
 }
 
 // Graph is the k-nearest-neighbour graph of a mesh's nodes in the form

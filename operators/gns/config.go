@@ -90,12 +90,7 @@ func (c Config) EdgeFeatures() int { return c.Dim + 1 }
 // (after WithDefaults), without building them.
 func (c Config) ParamCount() int {
 	c = c.WithDefaults()
-	l, h := c.Latent, c.MLPHidden
-	n := nn.GraphMLPParamCount(c.NodeFeatures(), l, h, l, true)
-	n += nn.GraphMLPParamCount(c.EdgeFeatures(), l, h, l, true)
-	n += c.MessagePassing * nn.InteractionParamCount(l, l, l, h, true)
-	n += nn.GraphMLPParamCount(l, l, h, c.Dim, false)
-	return n
+	return nn.EncodeProcessDecodeParamCount(c.NodeFeatures(), c.EdgeFeatures(), c.Latent, c.MLPHidden, c.MessagePassing, c.Dim)
 }
 
 // features is the lagrangian encoding of c, with the noise folded into

@@ -10,15 +10,12 @@ import (
 	"github.com/surrogo/surrogo/tensor"
 )
 
-// Model is an encode-process-decode graph network that predicts each
-// particle's normalised acceleration from its last C+1 positions.
+// Model is an encode-process-decode graph network (nn.EncodeProcessDecode)
+// that predicts each particle's normalised acceleration from its last C+1
+// positions.
 type Model[T tensor.Float] struct {
-	Cfg Config
-
-	EncNode   *nn.GraphMLP[T]           // node features -> L, LayerNorm
-	EncEdge   *nn.GraphMLP[T]           // edge features -> L, LayerNorm
-	Processor []*nn.InteractionLayer[T] // M layers, LayerNorm on their MLPs
-	Decoder   *nn.GraphMLP[T]           // L -> d, no LayerNorm
+	Cfg                        Config
+	*nn.EncodeProcessDecode[T] // node features -> L -> M interaction layers -> d
 
 	feat lagrangian.Features
 }
@@ -30,48 +27,11 @@ func New[T tensor.Float](cfg Config, r *tensor.RNG) (*Model[T], error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	l, h := cfg.Latent, cfg.MLPHidden
-	m := &Model[T]{Cfg: cfg, feat: cfg.features()}
-	var err error
-	if m.EncNode, err = nn.NewGraphMLP[T](r, cfg.NodeFeatures(), l, h, l, true); err != nil {
+	net, err := nn.NewEncodeProcessDecode[T](r, cfg.NodeFeatures(), cfg.EdgeFeatures(), cfg.Latent, cfg.MLPHidden, cfg.MessagePassing, cfg.Dim, nn.Aggregation(cfg.Aggregate))
+	if err != nil {
 		return nil, err
 	}
-	if m.EncEdge, err = nn.NewGraphMLP[T](r, cfg.EdgeFeatures(), l, h, l, true); err != nil {
-		return nil, err
-	}
-	for i := 0; i < cfg.MessagePassing; i++ {
-		p, err := nn.NewInteractionLayer[T](r, l, l, l, h, nn.Aggregation(cfg.Aggregate), true)
-		if err != nil {
-			return nil, err
-		}
-		m.Processor = append(m.Processor, p)
-	}
-	if m.Decoder, err = nn.NewGraphMLP[T](r, l, l, h, cfg.Dim, false); err != nil {
-		return nil, err
-	}
-	return m, nil
-}
-
-// Params names the parameters "encoder.node.*", "encoder.edge.*",
-// "processor.<k>.edge.*", "processor.<k>.node.*" and "decoder.*"; an
-// MLP's are "<layer>.weight", "<layer>.bias", "norm.weight", "norm.bias".
-func (m *Model[T]) Params() []nn.Param[T] {
-	ps := nn.Collect(nn.Named[T]{Name: "encoder.node", Module: m.EncNode}, nn.Named[T]{Name: "encoder.edge", Module: m.EncEdge})
-	for k, p := range m.Processor {
-		ps = append(ps, nn.Prefixed(fmt.Sprintf("processor.%d", k), p.Params())...)
-	}
-	return append(ps, nn.Prefixed("decoder", m.Decoder.Params())...)
-}
-
-// Forward maps node features [N, C d + 2 d] and edge features [E, d + 1]
-// on graph g to normalised accelerations [N, d].
-func (m *Model[T]) Forward(nodes, edges *autograd.Var[T], g *nn.Edges) *autograd.Var[T] {
-	h := m.EncNode.Forward(nodes)
-	e := m.EncEdge.Forward(edges)
-	for _, p := range m.Processor {
-		h, e = p.Forward(h, e, g)
-	}
-	return m.Decoder.Forward(h)
+	return &Model[T]{Cfg: cfg, EncodeProcessDecode: net, feat: cfg.features()}, nil
 }
 
 // inputs builds the graph on the last positions of window [C+1, n, d]
