@@ -110,13 +110,5 @@ func (net *Net) cosineDerivs(feat V, xi *tensor.Tensor[float64]) *Derivs {
 	st := 1 + d + d*(d+1)/2
 	j := autograd.MatMul(autograd.Const(cosineJets(xi, net.Config.CosineModes, d)), autograd.Reshape(feat, b, l, 1), false, false)
 	j = autograd.Reshape(j, b, st, p)
-	entry := func(i int) V { return autograd.Reshape(autograd.Slice(j, 1, i, i+1), b, p) }
-	res := &Derivs{Phi: entry(0)}
-	for k := range d {
-		res.Grad = append(res.Grad, entry(1+k))
-	}
-	for i := range d * (d + 1) / 2 {
-		res.Hess = append(res.Hess, entry(1+d+i))
-	}
-	return res
+	return jetDerivs(d, func(i int) V { return autograd.Reshape(autograd.Slice(j, 1, i, i+1), b, p) })
 }

@@ -159,7 +159,12 @@ func (net *Net) jets(feat V, xi *tensor.Tensor[float64]) *Derivs {
 	if len(net.Head.Layers) > 1 {
 		out = mlpJet(net.Head, tanhJet(z, d), d, 1)
 	}
-	entry := func(i int) V { return autograd.Reshape(autograd.Slice(out, 0, i, i+1), b, p) }
+	return jetDerivs(d, func(i int) V { return autograd.Reshape(autograd.Slice(out, 0, i, i+1), b, p) })
+}
+
+// jetDerivs assembles Derivs from a jet's entries in order: phi, the d
+// first derivatives, the d(d+1)/2 second ones.
+func jetDerivs(d int, entry func(i int) V) *Derivs {
 	res := &Derivs{Phi: entry(0)}
 	for k := range d {
 		res.Grad = append(res.Grad, entry(1+k))
