@@ -3,6 +3,7 @@ package dmm
 import (
 	"context"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -179,7 +180,7 @@ func TestAugmentDraw(t *testing.T) {
 		// the branch is c times the transformed field, |c| in [1/2, 2]
 		var s Symmetry
 		for s = range Symmetry(Symmetries) {
-			if h, _ := f.Transformed(s); equal(h.Monitor, g.Monitor) {
+			if h, _ := f.Transformed(s); slices.Equal(h.Monitor, g.Monitor) {
 				break
 			}
 		}
@@ -202,7 +203,7 @@ func TestAugmentDraw(t *testing.T) {
 	}
 	g1, _ := a.draw(f, tensor.NewRNG(9))
 	g2, _ := a.draw(f, tensor.NewRNG(9))
-	if !equal(g1.Branch, g2.Branch) || !equal(g1.Monitor, g2.Monitor) {
+	if !slices.Equal(g1.Branch, g2.Branch) || !slices.Equal(g1.Monitor, g2.Monitor) {
 		t.Fatal("the same seed drew different augmentations")
 	}
 	for _, bad := range []struct {
@@ -219,18 +220,6 @@ func TestAugmentDraw(t *testing.T) {
 			t.Errorf("%+v: error %v; want one naming %q", bad.a, err, bad.want)
 		}
 	}
-}
-
-func equal(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestMonitorBranch: the branch input becomes m / theta (mean 1 by the
@@ -251,7 +240,7 @@ func TestMonitorBranch(t *testing.T) {
 		t.Fatal(err)
 	}
 	a, b := f.MonitorBranch(), g.MonitorBranch()
-	if !equal(a.Monitor, f.Monitor) || a.Theta != f.Theta || equal(f.Branch, a.Branch) {
+	if !slices.Equal(a.Monitor, f.Monitor) || a.Theta != f.Theta || slices.Equal(f.Branch, a.Branch) {
 		t.Fatal("MonitorBranch changed the monitor or kept the field as branch input")
 	}
 	for k := range a.Branch {

@@ -71,40 +71,11 @@ func TestCosineTrunk(t *testing.T) {
 			}
 			randomizeLast(net, tensor.NewRNG(6))
 			feat = net.Branch(autograd.Const(branchBatch(fields)))
-			var dvs [2]*Derivs
-			var grads [2][]*tensor.Tensor[float64]
-			for i, m := range []Method{Jets, DoubleAutograd} {
-				if dvs[i], err = net.Derivatives(feat, xi, m); err != nil {
-					t.Fatal(err)
-				}
-				parts := net.assemble(fields, xi, dvs[i], opt)
+			worst, pg, _ := jetsVsDoubleAutograd(t, net, fields, feat, xi, opt, 7, func(m Method, parts *Parts) {
 				if b := parts.Boundary.Value.Item(); b > 1e-28 {
 					t.Fatalf("%v: boundary term %g; want 0 (exact Neumann)", m, b)
 				}
-				loss := autograd.Add(parts.Total, functional(dvs[i], tensor.NewRNG(7)))
-				for _, p := range net.Params() {
-					p.Var.ZeroGrad()
-				}
-				if err := autograd.Backward(loss); err != nil {
-					t.Fatal(err)
-				}
-				for _, p := range net.Params() {
-					grads[i] = append(grads[i], p.Var.Grad)
-				}
-			}
-			worst := maxDiff(dvs[0].Phi.Value, dvs[1].Phi.Value)
-			for k := range dvs[0].Grad {
-				worst = math.Max(worst, maxDiff(dvs[0].Grad[k].Value, dvs[1].Grad[k].Value))
-			}
-			for k := range dvs[0].Hess {
-				worst = math.Max(worst, maxDiff(dvs[0].Hess[k].Value, dvs[1].Hess[k].Value))
-			}
-			pg, scale := 0.0, 1.0
-			for i := range grads[0] {
-				pg = math.Max(pg, maxDiff(grads[0][i], grads[1][i]))
-				scale = math.Max(scale, maxDiff(grads[0][i], nil))
-			}
-			pg /= scale
+			})
 			t.Logf("max |jets - double autograd|: derivatives %.2e, parameter gradient %.2e", worst, pg)
 			if worst > 1e-10 || pg > 1e-10 {
 				t.Fatalf("derivatives differ by %g, parameter gradients by %g; want <= 1e-10", worst, pg)

@@ -83,43 +83,58 @@ func TestJetsMatchDoubleAutograd(t *testing.T) {
 			}
 			stretch(net, 40)
 			feat := net.Branch(autograd.Const(branchBatch(fields)))
-			var dvs [2]*Derivs
-			var grads [2][]*tensor.Tensor[float64]
-			for i, m := range []Method{Jets, DoubleAutograd} {
-				if dvs[i], err = net.Derivatives(feat, xi, m); err != nil {
-					t.Fatal(err)
-				}
-				parts := net.assemble(fields, xi, dvs[i], opt)
-				loss := autograd.Add(parts.Total, functional(dvs[i], tensor.NewRNG(6)))
-				for _, p := range net.Params() {
-					p.Var.ZeroGrad()
-				}
-				if err := autograd.Backward(loss); err != nil {
-					t.Fatal(err)
-				}
-				for _, p := range net.Params() {
-					grads[i] = append(grads[i], p.Var.Grad)
-				}
-			}
-			worst := maxDiff(dvs[0].Phi.Value, dvs[1].Phi.Value)
-			for k := range dvs[0].Grad {
-				worst = math.Max(worst, maxDiff(dvs[0].Grad[k].Value, dvs[1].Grad[k].Value))
-			}
-			for k := range dvs[0].Hess {
-				worst = math.Max(worst, maxDiff(dvs[0].Hess[k].Value, dvs[1].Hess[k].Value))
-			}
-			pg, scale := 0.0, 1.0
-			for i := range grads[0] {
-				pg = math.Max(pg, maxDiff(grads[0][i], grads[1][i]))
-				scale = math.Max(scale, maxDiff(grads[0][i], nil))
-			}
-			pg /= scale
+			worst, pg, scale := jetsVsDoubleAutograd(t, net, fields, feat, xi, opt, 6, nil)
 			t.Logf("max |jets - double autograd|: derivatives %.2e, parameter gradient %.2e (relative to max(1, max |grad|) = %.3g)", worst, pg, scale)
 			if worst > 1e-10 || pg > 1e-10 {
 				t.Fatalf("derivatives differ by %g, parameter gradients by %g; want <= 1e-10", worst, pg)
 			}
 		})
 	}
+}
+
+// jetsVsDoubleAutograd computes phi's derivatives at xi and the parameter
+// gradient of the full loss plus a random functional of the derivatives
+// (drawn from seed) by jets and by double autograd, calling check (when
+// not nil) on each path's loss parts. It returns the largest difference
+// of the derivatives, that of the parameter gradients relative to
+// max(1, max |gradient|), and that scale.
+func jetsVsDoubleAutograd(t *testing.T, net *Net, fields []Field, feat V, xi *tensor.Tensor[float64], opt LossOptions, seed uint64, check func(Method, *Parts)) (worst, pg, scale float64) {
+	t.Helper()
+	var dvs [2]*Derivs
+	var grads [2][]*tensor.Tensor[float64]
+	for i, m := range []Method{Jets, DoubleAutograd} {
+		var err error
+		if dvs[i], err = net.Derivatives(feat, xi, m); err != nil {
+			t.Fatal(err)
+		}
+		parts := net.assemble(fields, xi, dvs[i], opt)
+		if check != nil {
+			check(m, parts)
+		}
+		loss := autograd.Add(parts.Total, functional(dvs[i], tensor.NewRNG(seed)))
+		for _, p := range net.Params() {
+			p.Var.ZeroGrad()
+		}
+		if err := autograd.Backward(loss); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range net.Params() {
+			grads[i] = append(grads[i], p.Var.Grad)
+		}
+	}
+	worst = maxDiff(dvs[0].Phi.Value, dvs[1].Phi.Value)
+	for k := range dvs[0].Grad {
+		worst = math.Max(worst, maxDiff(dvs[0].Grad[k].Value, dvs[1].Grad[k].Value))
+	}
+	for k := range dvs[0].Hess {
+		worst = math.Max(worst, maxDiff(dvs[0].Hess[k].Value, dvs[1].Hess[k].Value))
+	}
+	scale = 1
+	for i := range grads[0] {
+		pg = math.Max(pg, maxDiff(grads[0][i], grads[1][i]))
+		scale = math.Max(scale, maxDiff(grads[0][i], nil))
+	}
+	return worst, pg / scale, scale
 }
 
 // stretch multiplies the head's last weights by f and the trunk's first
