@@ -31,6 +31,9 @@ func (net *Net) SetBase(base *Net) error {
 	if base != nil && base.Config.Dim != net.Config.Dim {
 		return fmt.Errorf("dmm: SetBase: a %d-D base for a %d-D net", base.Config.Dim, net.Config.Dim)
 	}
+	if base != nil && net.Config.Iterations > 0 {
+		return errors.New("dmm: SetBase: an iterated net starts from the identity; it takes no base")
+	}
 	for b := base; b != nil; b = b.base {
 		if b == net {
 			return errors.New("dmm: SetBase: the base chain would contain the net itself")
@@ -46,7 +49,7 @@ func (net *Net) Base() *Net { return net.base }
 // inputLen is the branch input length a field of net's needs: its own
 // branch input, plus N^Dim residual values for a corrector.
 func (net *Net) inputLen(f Field) int {
-	if net.base == nil {
+	if net.base == nil && net.Config.Iterations == 0 {
 		return len(f.Branch)
 	}
 	return len(f.Branch) + pow(f.N, f.Dim)
@@ -77,6 +80,9 @@ func (net *Net) features(fields []Field) (V, error) {
 // net's (recorded, for training) plus, for a corrector, its base's (as
 // constants).
 func (net *Net) derivs(fields []Field, xi *tensor.Tensor[float64], m Method) (*Derivs, error) {
+	if net.Config.Iterations > 0 {
+		return nil, errors.New("an iterated net's loss is one step's from a state of the iteration: train it with Phases")
+	}
 	feat, err := net.features(fields)
 	if err != nil {
 		return nil, err
@@ -104,11 +110,17 @@ func (net *Net) derivs(fields []Field, xi *tensor.Tensor[float64], m Method) (*D
 // nodeResidual is net's (with its bases) residual m(x) det(I + H) / theta
 // - 1 at f's N^Dim grid nodes, without recording.
 func (net *Net) nodeResidual(f Field) ([]float64, error) {
-	n, d := f.N, f.Dim
-	g, err := net.gridDerivs(f, n)
+	g, err := net.gridDerivs(f, f.N)
 	if err != nil {
 		return nil, err
 	}
+	return residualAt(f, g), nil
+}
+
+// residualAt is the residual m(x) det(I + H) / theta - 1 at f's N^Dim
+// grid nodes of the map whose derivatives there are g.
+func residualAt(f Field, g *gridValues) []float64 {
+	n, d := f.N, f.Dim
 	out := make([]float64, pow(n, d))
 	p := make([]float64, d)
 	for k := range out {
@@ -123,7 +135,7 @@ func (net *Net) nodeResidual(f Field) ([]float64, error) {
 		m, _ := f.at(p)
 		out[k] = m*det/f.Theta - 1
 	}
-	return out, nil
+	return out
 }
 
 // gridValues are phi's gradient and unique Hessian entries at the nodes
@@ -139,6 +151,13 @@ type gridValues struct {
 // instead of O(n^2 K^2) for the jets).
 func (net *Net) gridDerivs(f Field, n int) (*gridValues, error) {
 	d := net.Config.Dim
+	if net.Config.Iterations > 0 {
+		c, err := net.iterate(f)
+		if err != nil {
+			return nil, err
+		}
+		return cosineGrid(c, net.Config.CosineModes, n), nil
+	}
 	var g *gridValues
 	var err error
 	autograd.NoGrad(func() {

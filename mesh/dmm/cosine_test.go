@@ -17,17 +17,28 @@ func cosineConfigs() map[string]Config {
 		"2d-mlp":  {Dim: 2, Branch: MLPBranch, Input: 5, BranchHidden: []int{7}, CosineModes: 3},
 		"1d-mlp":  {Dim: 1, Branch: MLPBranch, Input: 4, BranchHidden: []int{6}, CosineModes: 5},
 		"2d-skip": {Dim: 2, Branch: MLPBranch, Input: 6, BranchHidden: []int{3}, CosineModes: 4, BranchSkip: true},
+		"2d-grid": {Dim: 2, Branch: GridBranch, Input: 6, Channels: [2]int{3}, GridDepth: 2, GridInputs: 2, CosineModes: 5},
 	}
 }
 
-// randomizeLast draws the branch's last layer and skip (New starts them
-// at 0).
-func randomizeLast(net *Net, r *tensor.RNG) {
+// lastLayer is the branch's last layer, which New starts at 0, and its
+// skip.
+func lastLayer(net *Net) []V {
+	if net.Config.Branch == GridBranch {
+		last := net.Conv[len(net.Conv)-1]
+		return []V{last.W, last.B, net.GridSkip.W}
+	}
 	last := net.BMLP.Layers[len(net.BMLP.Layers)-1]
 	vs := []V{last.W, last.B}
 	if net.Skip != nil {
 		vs = append(vs, net.Skip.W)
 	}
+	return vs
+}
+
+// randomizeLast draws the branch's last layer and skip.
+func randomizeLast(net *Net, r *tensor.RNG) {
+	vs := lastLayer(net)
 	for _, v := range vs {
 		for i := range v.Value.Data() {
 			v.Value.Data()[i] = r.Normal()

@@ -224,9 +224,24 @@ func TestD2(t *testing.T) {
 		c.Branch = MLPBranch
 		c.Input = n * n
 	}
+	if g := e.i("GRID", 0); g > 0 {
+		c.Branch, c.Input, c.GridDepth, c.GridInputs = GridBranch, n, g, 1
+		c.Channels[0] = e.i("GRIDW", 16)
+		c.StandardizeBranch = false
+		if c.CosineModes == 0 {
+			c.CosineModes = n
+		}
+		if it := e.i("ITER", 0); it > 0 {
+			c.GridInputs, c.Iterations = 2, it
+		}
+	}
 	net, err := New(c, tensor.NewRNG(uint64(e.i("SEED", 1))))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if w := e.f("SKIPINIT", 0); w != 0 && net.GridSkip != nil {
+		net.GridSkip.W.Value.Fill(w)
+		t.Logf("skip %g, untrained: held-out %v", w, d2Eval(t, net, tests, n))
 	}
 	lo := DefaultLoss()
 	lo.Interior = e.i("COLLOC", 48)
@@ -321,6 +336,9 @@ func TestD2(t *testing.T) {
 		}
 		if k := e.i("COSINEC", 0); k > 0 {
 			c2.CosineModes = k
+		}
+		if c.Branch == GridBranch {
+			c2.Branch, c2.Input, c2.GridInputs = GridBranch, n, 2
 		}
 		corr, err := New(c2, tensor.NewRNG(uint64(10+stage)))
 		if err != nil {

@@ -32,6 +32,9 @@ func randomFields(t *testing.T, net *Net, b int, r *tensor.RNG) []Field {
 		u := make([]float64, net.branchLen())
 		for k := range u {
 			u[k] = r.Normal()
+			if net.Config.Branch == GridBranch {
+				u[k] = 0.2 + math.Abs(u[k]) // m / theta > 0
+			}
 		}
 		m := make([]float64, pow(n, net.Config.Dim))
 		for k := range m {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/surrogo/surrogo/autograd"
 	"github.com/surrogo/surrogo/tensor"
@@ -105,6 +106,11 @@ func (net *Net) checkFields(fields []Field) error {
 		}
 		if f.N < 2 || len(f.Monitor) != pow(f.N, f.Dim) || !(f.Theta > 0) {
 			return fmt.Errorf("field %d: %d monitor values on %d nodes per axis, theta %g; build fields with NewField", i, len(f.Monitor), f.N, f.Theta)
+		}
+		if net.Config.Branch == GridBranch {
+			if k := slices.IndexFunc(f.Branch, func(v float64) bool { return !(v > 0) || math.IsInf(v, 0) }); k >= 0 {
+				return fmt.Errorf("field %d: branch input %d is %g; a GridBranch takes m / theta > 0 (Field.MonitorBranch)", i, k, f.Branch[k])
+			}
 		}
 	}
 	return nil

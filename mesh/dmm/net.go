@@ -21,6 +21,10 @@ const (
 	ConvBranch BranchKind = iota
 	// MLPBranch is a tanh MLP on a vector (a 1-D field or parameters).
 	MLPBranch
+	// GridBranch is a convolutional network from node fields on the n x
+	// n grid to -Lap phi at the nodes, projected onto a cosine trunk's
+	// modes (local and translation-equivariant: Config.GridDepth).
+	GridBranch
 )
 
 // Config sizes the network phi(xi; u) = head(concat(branch(u), trunk(xi))).
@@ -74,6 +78,24 @@ type Config struct {
 	// up to the mode count that the MLP's hidden width would otherwise
 	// bound.
 	BranchSkip bool
+	// GridDepth and GridInputs size a GridBranch: GridDepth tanh 5 x 5
+	// convolutions of Channels[0] channels (even-reflection padding, the
+	// Neumann extension) on GridInputs node fields of the Input x Input
+	// grid (the base: m / theta; a corrector: that and its base's
+	// residual), then a 5 x 5 convolution to one channel plus a 1 x 1 skip
+	// from the inputs, giving s = -Lap phi at the nodes; its DCT-I
+	// coefficients for 0 <= k1, k2 < CosineModes (k != 0) are the
+	// branch's outputs. s = m / theta - 1 is the linearised equation's
+	// solution, so the skip alone is a first mesh mover; the convolutions
+	// learn the nonlinear, local rest. Weights are shared across the
+	// grid, so every node of every field is a training example for them.
+	GridDepth, GridInputs int
+	// Iterations, if > 0, makes the net a learned iterative solver: a
+	// GridBranch with GridInputs 2 and no base, applied Iterations times
+	// to its own map from the identity, c_{t+1} = c_t + branch(m / theta,
+	// r(c_t)) with c the cosine coefficients and r the Monge-Ampere
+	// residual at the nodes (iterate.go).
+	Iterations int
 }
 
 // Upstream returns the reference code's Burgers network: ConvNet branch on
@@ -122,12 +144,19 @@ func (c Config) validate() error {
 	if c.BranchSkip && c.Branch != MLPBranch {
 		return errors.New("BranchSkip needs an MLPBranch")
 	}
+	if c.Iterations < 0 || c.Iterations > maxIterations || (c.Iterations > 0 && (c.Branch != GridBranch || c.GridInputs != 2)) {
+		return fmt.Errorf("Iterations = %d; want 0, or 1 to %d for a GridBranch with GridInputs 2 (m / theta and the residual)", c.Iterations, maxIterations)
+	}
 	switch c.Branch {
 	case ConvBranch:
 		if c.Dim != 2 || c.Input < 5 || c.Channels[0] < 1 || c.Channels[1] < 1 {
 			return fmt.Errorf("ConvBranch with Dim %d, Input %d, Channels %v; want Dim 2, Input >= 5, channels >= 1", c.Dim, c.Input, c.Channels)
 		}
 	case MLPBranch:
+	case GridBranch:
+		if err := c.validateGrid(); err != nil {
+			return err
+		}
 	default:
 		return fmt.Errorf("unknown branch kind %d", c.Branch)
 	}
@@ -142,7 +171,9 @@ type Net struct {
 	Trunk  *nn.MLP[float64]      // [Dim, TrunkHidden..., Latent]
 	Head   *nn.MLP[float64]      // [2 Latent, HeadHidden..., 1]
 	Skip   *nn.Linear[float64]   // BranchSkip: input -> branch output, no bias
-	base   *Net                  // the frozen network a corrector corrects (SetBase)
+	// GridSkip is a GridBranch's 1 x 1 convolution from its inputs to s.
+	GridSkip *nn.Conv2d[float64]
+	base     *Net // the frozen network a corrector corrects (SetBase)
 }
 
 // New builds the network with PyTorch's default init drawn from r in the
@@ -158,6 +189,12 @@ func New(c Config, r *tensor.RNG) (*Net, error) {
 		c.Latent = pow(c.CosineModes, c.Dim) - 1
 	}
 	net := &Net{Config: c}
+	if c.Branch == GridBranch {
+		if err := net.buildGrid(r); err != nil {
+			return nil, fmt.Errorf("dmm: New: %w", err)
+		}
+		return net, nil
+	}
 	in := c.Input
 	if c.Branch == ConvBranch {
 		flat, err := net.buildConv(r)
@@ -226,7 +263,12 @@ func (net *Net) Params() []nn.Param[float64] {
 	for i, c := range net.Conv {
 		parts = append(parts, nn.Named[float64]{Name: fmt.Sprintf("branch.conv%d", i), Module: c})
 	}
-	parts = append(parts, nn.Named[float64]{Name: "branch.mlp", Module: net.BMLP})
+	if net.GridSkip != nil {
+		parts = append(parts, nn.Named[float64]{Name: "branch.skip", Module: net.GridSkip})
+	}
+	if net.BMLP != nil {
+		parts = append(parts, nn.Named[float64]{Name: "branch.mlp", Module: net.BMLP})
+	}
 	if net.Skip != nil {
 		parts = append(parts, nn.Named[float64]{Name: "branch.skip", Module: net.Skip})
 	}
@@ -238,8 +280,11 @@ func (net *Net) Params() []nn.Param[float64] {
 
 // branchLen is the length of one branch input.
 func (net *Net) branchLen() int {
-	if net.Config.Branch == ConvBranch {
+	switch net.Config.Branch {
+	case ConvBranch:
 		return net.Config.Input * net.Config.Input
+	case GridBranch:
+		return net.Config.GridInputs * net.Config.Input * net.Config.Input
 	}
 	return net.Config.Input
 }
@@ -248,6 +293,9 @@ func (net *Net) branchLen() int {
 func (net *Net) Branch(u V) V {
 	if net.Config.StandardizeBranch {
 		u = autograd.Const(standardize(u.Value))
+	}
+	if net.Config.Branch == GridBranch {
+		return net.gridBranch(u)
 	}
 	if net.Config.Branch == MLPBranch {
 		if net.Skip != nil {

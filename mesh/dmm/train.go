@@ -86,6 +86,9 @@ func (net *Net) Phases(fields []Field, opt TrainOptions) ([]nn.Phase[float64], e
 	if len(opt.Milestones) > 0 {
 		sched = &nn.MultiStepLR{Base: opt.LR, Gamma: opt.Gamma, Milestones: opt.Milestones}
 	}
+	if net.Config.Iterations > 0 {
+		return net.iteratedPhases(fields, opt, sched)
+	}
 	loss := func(_ context.Context, _, _ int, r *tensor.RNG) (V, error) {
 		batch := make([]Field, opt.Batch)
 		for i := range batch {
