@@ -612,11 +612,14 @@ func meshAttrInts(f *datasets.File, name string, n int) ([]int64, error) {
 // Monge-Ampere residual of the training fields, judged like monge and
 // against monge's meshes of the same test fields.
 var dmmFamily = modelFamily{
-	about: "data-free mesh mover DMM (Hu et al. 2024): phi(xi; u) = sum of branch(m / theta) times the Neumann cosine modes of xi, moves the mesh by " +
-		"x = xi + grad phi; trained on the Monge-Ampere residual of the training fields alone (no meshes as data), augmented by the square's 8 " +
-		"symmetries, Adam then full-batch L-BFGS, then two more networks, each fed the map before it and its residual, correct it (trained the same way); judged like monge and against monge's meshes of the same test fields (node distance, " +
-		"equidistribution, time per mesh)",
+	about: "data-free mesh mover DMM (Hu et al. 2024): phi(xi; u) as coefficients of the Neumann cosine modes of xi, the mesh moved by " +
+		"x = xi + grad phi; branch grid (default): one convolutional network reads m / theta and its own map's Monge-Ampere residual at the " +
+		"nodes and steps -Lap phi, applied model.iterations times from the identity (a learned iterative solver); branch mlp: an MLP on " +
+		"m / theta and model.stages - 1 residual-fed correctors; trained on the Monge-Ampere residual of the training fields alone (no meshes " +
+		"as data), augmented by the square's 8 symmetries; judged like monge and against monge's meshes of the same test fields (node " +
+		"distance, equidistribution, time per mesh)",
 	keys: append(slices.Clone(meshMoverKeys), "model.method", "model.tol", "model.scale", "model.stages", "model.base_modes", "model.augment",
+		"model.branch", "model.width", "model.layers", "model.iterations",
 		"train.epochs", "train.batch", "train.lr", "train.weight_decay", "train.schedule", "train.step_size", "train.gamma",
 		"train.lbfgs_iters", "train.collocation", "train.clip_norm", "train.checkpoint_every"),
 	validate:   func(c *Config, md toml.MetaData, raw []byte) error { return c.validateDMM(raw) },
@@ -638,20 +641,23 @@ func (c *Config) validateDMM(raw []byte) error {
 		return err
 	}
 	m, t := &c.Model, &c.Train
-	if m.Scale == 0 {
-		m.Scale = defaultDMMScale
-	}
-	if !(m.Scale > 0 && m.Scale <= 4) {
-		return c.fail(raw, "model.scale", "the width factor must be in (0, 4], got %v", m.Scale)
+	if err := c.validateDMMBranch(raw); err != nil {
+		return err
 	}
 	if m.Stages == 0 {
 		m.Stages = defaultDMMStages
+		if m.Branch == "grid" {
+			m.Stages = 1
+		}
 	}
 	if m.Stages < 1 || m.Stages > 16 {
 		return c.fail(raw, "model.stages", "want 1 (the base alone) to 16 networks, got %d", m.Stages)
 	}
 	if m.BaseModes == 0 {
 		m.BaseModes = min(m.MeshNodes, defaultDMMBaseModes)
+		if m.Branch == "grid" {
+			m.BaseModes = m.MeshNodes
+		}
 	}
 	if m.BaseModes < 2 || m.BaseModes > m.MeshNodes {
 		return c.fail(raw, "model.base_modes", "the base's cosine modes per axis must be in [2, mesh_nodes = %d], got %d", m.MeshNodes, m.BaseModes)
@@ -680,7 +686,66 @@ func (c *Config) validateDMM(raw []byte) error {
 	return nil
 }
 
-// dmmConfig is the network of [model] for stage i (0: the base):
+// defaultDMMGrid are the grid branch's default channels and layers.
+var defaultDMMGrid = struct{ width, layers, iterations int }{16, 3, 16}
+
+// validateDMMBranch checks model.branch and the keys that size it:
+// model.width and model.layers for the grid branch (defaults
+// defaultDMMGrid), model.scale alone for the MLP.
+func (c *Config) validateDMMBranch(raw []byte) error {
+	m := &c.Model
+	if m.Branch == "" {
+		m.Branch = "grid"
+	}
+	switch m.Branch {
+	case "grid":
+		for _, f := range []struct {
+			key      string
+			p        *int
+			def, max int
+		}{{"model.width", &m.Width, defaultDMMGrid.width, 256}, {"model.layers", &m.Layers, defaultDMMGrid.layers, 64},
+			{"model.iterations", &m.Iterations, defaultDMMGrid.iterations, 1000}} {
+			if *f.p < 0 || *f.p > f.max {
+				return c.fail(raw, f.key, "want 1 to %d (0: the default %d), got %d", f.max, f.def, *f.p)
+			}
+			if *f.p == 0 {
+				*f.p = f.def
+			}
+		}
+		if m.MeshNodes < 3 {
+			return c.fail(raw, "model.mesh_nodes", "the grid branch's 5 x 5 convolutions need at least 3 nodes per axis, got %d", m.MeshNodes)
+		}
+		if m.Scale != 0 {
+			return c.fail(raw, "model.scale", "model.scale sizes the mlp branch; the grid branch is sized by model.width and model.layers")
+		}
+		if m.Stages > 1 {
+			return c.fail(raw, "model.stages", "the grid branch is one network iterated model.iterations times; stages (correctors) belong to the mlp branch, got %d", m.Stages)
+		}
+		if c.Train.LBFGSIters > 0 {
+			return c.fail(raw, "train.lbfgs_iters", "the grid branch's iteration states move with every step, and L-BFGS needs a fixed loss: want 0, got %d", c.Train.LBFGSIters)
+		}
+	case "mlp":
+		if m.Width != 0 || m.Layers != 0 || m.Iterations != 0 {
+			return c.fail(raw, "model.width", "model.width, model.layers and model.iterations belong to the grid branch; the mlp branch is sized by model.scale and model.stages")
+		}
+		if m.Scale == 0 {
+			m.Scale = defaultDMMScale
+		}
+		if !(m.Scale > 0 && m.Scale <= 4) {
+			return c.fail(raw, "model.scale", "the width factor must be in (0, 4], got %v", m.Scale)
+		}
+	default:
+		return c.fail(raw, "model.branch", "unknown branch %q (expected grid or mlp)", m.Branch)
+	}
+	return nil
+}
+
+// dmmConfig is the network of [model] for stage i (0: the base). The
+// grid branch is one iterated network (dmm.Config.Iterations, stage 0
+// only): mesh/dmm's D2 measurements put it at 0.03 cells from the
+// classical 12^2 meshes in under a minute of training, where the mlp
+// branch with two correctors took ten minutes to reach 0.05. The mlp
+// branch:
 // upstream's widths scaled, as a DeepONet whose trunk is the fixed
 // Neumann cosine basis (dmm.Config.CosineModes: exact boundary
 // condition, outputs scaled by the inverse Laplacian) and whose branch is
@@ -695,6 +760,10 @@ func (c *Config) validateDMM(raw []byte) error {
 // 5e-4).
 func (c *Config) dmmConfig(stage int) dmm.Config {
 	n := c.Model.MeshNodes
+	if c.Model.Branch == "grid" {
+		return dmm.Config{Dim: 2, Branch: dmm.GridBranch, Input: n, Channels: [2]int{c.Model.Width}, GridDepth: c.Model.Layers,
+			GridInputs: 2, CosineModes: c.Model.BaseModes, Iterations: c.Model.Iterations}
+	}
 	d := dmm.Upstream().Scaled(c.Model.Scale)
 	d.Branch, d.Input, d.CosineModes = dmm.MLPBranch, n*n, n
 	if stage == 0 {
@@ -715,6 +784,9 @@ const defaultDMMBaseModes = 12
 // every mode: mesh/dmm's correctors with 24^2 - 1 modes trained at 2.5e-4
 // (1e-3 x 143/575) and tangled meshes at 5e-4.
 func (c *Config) dmmStageLR(stage int) float64 {
+	if c.Model.Branch == "grid" {
+		return c.Train.LR // its weights are shared by every mode
+	}
 	modes := c.dmmConfig(stage).CosineModes
 	return c.Train.LR * math.Min(1, float64(defaultDMMBaseModes*defaultDMMBaseModes-1)/float64(modes*modes-1))
 }

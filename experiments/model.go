@@ -48,14 +48,16 @@ type ModelConfig struct {
 	GNORadius float64 `toml:"gno_radius" doc:"giorom: neighbourhood radius of the graph neural operator between particles and the latent grid (0: two grid spacings)"`
 	ReconGrid int     `toml:"recon_grid" doc:"giorom: nodes per axis of the grid the dense reconstruction splats the sparse displacements onto (0: 32 in 2-D, 16 in 3-D)"`
 	// Mesh movers (mesh/monge, mesh/dmm).
-	MeshNodes int     `toml:"mesh_nodes" doc:"monge, dmm, mmpde: nodes per axis of the moved mesh of the unit square and of the field its monitor is computed from (default 48)"`
-	Beta      float64 `toml:"beta" doc:"monge, dmm, mmpde: weight of the gradient monitor m = 1 + beta |grad u| / mean |grad u| (default 100, upstream DMM's)"`
-	Method    string  `toml:"method" doc:"monge (dmm: its classical reference; mmpde: its mover): Monge-Ampere solver, relaxation (Movement's parabolic relaxation, default; it converged on Burgers shock fields where Newton stalled) or newton (Newton-Krylov)"`
-	Tol       float64 `toml:"tol" doc:"monge: stop when max |m det(I + H(phi)) / theta - 1| is below this (default 1e-6); dmm: the same for its classical reference; mmpde: for its mover"`
-	Scale     float64 `toml:"scale" doc:"dmm: every channel and width of upstream's network times this (1: ConvNet branch 8 and 16 channels, 1024 hidden, latent 512; default 0.25, a CPU run)"`
-	Stages    int     `toml:"stages" doc:"dmm: networks trained in turn, a base and correctors each fed the map before it and its Monge-Ampere residual at the nodes (default 3; measured on 12^2 Burgers meshes: 1, 2, 3 stages 0.164, 0.075, 0.053 cells from the classical meshes)"`
-	BaseModes int     `toml:"base_modes" doc:"dmm: cosine modes per axis of the base network's trunk, at most mesh_nodes (default min(12, mesh_nodes); correctors use mesh_nodes)"`
-	Augment   string  `toml:"augment" doc:"dmm: training augmentation, symmetries (the square's 8 symmetries, u -> -u and u -> c u, which leave the equidistributing map's law unchanged; default) or none"`
+	MeshNodes  int     `toml:"mesh_nodes" doc:"monge, dmm, mmpde: nodes per axis of the moved mesh of the unit square and of the field its monitor is computed from (default 48)"`
+	Beta       float64 `toml:"beta" doc:"monge, dmm, mmpde: weight of the gradient monitor m = 1 + beta |grad u| / mean |grad u| (default 100, upstream DMM's)"`
+	Method     string  `toml:"method" doc:"monge (dmm: its classical reference; mmpde: its mover): Monge-Ampere solver, relaxation (Movement's parabolic relaxation, default; it converged on Burgers shock fields where Newton stalled) or newton (Newton-Krylov)"`
+	Tol        float64 `toml:"tol" doc:"monge: stop when max |m det(I + H(phi)) / theta - 1| is below this (default 1e-6); dmm: the same for its classical reference; mmpde: for its mover"`
+	Scale      float64 `toml:"scale" doc:"dmm, branch mlp: every channel and width of upstream's network times this (1: ConvNet branch 8 and 16 channels, 1024 hidden, latent 512; default 0.25, a CPU run)"`
+	Stages     int     `toml:"stages" doc:"dmm, branch mlp: networks trained in turn, a base and correctors each fed the map before it and its Monge-Ampere residual at the nodes (default 3; measured on 12^2 Burgers meshes: 1, 2, 3 stages 0.164, 0.075, 0.053 cells from the classical meshes)"`
+	BaseModes  int     `toml:"base_modes" doc:"dmm: cosine modes per axis of the (base) network's trunk, at most mesh_nodes (default: mesh_nodes for the grid branch; min(12, mesh_nodes) for the mlp branch, whose correctors use mesh_nodes)"`
+	Branch     string  `toml:"branch" doc:"dmm: grid (default: one convolutional network on the mesh grid, m / theta and its own map's Monge-Ampere residual at the nodes in, a step of -Lap phi out, applied model.iterations times from the identity; model.width channels, model.layers 5 x 5 layers) or mlp (an MLP on m / theta with model.stages - 1 correctors, model.scale)"`
+	Iterations int     `toml:"iterations" doc:"dmm, branch grid: steps of the learned iteration per mesh (default 16)"`
+	Augment    string  `toml:"augment" doc:"dmm: training augmentation, symmetries (the square's 8 symmetries, u -> -u and u -> c u, which leave the equidistributing map's law unchanged; default) or none"`
 	// MM-PDE (mesh/mmpde).
 	Mesh       string `toml:"mesh" doc:"mmpde: the nodes the network runs on, moved (the classical mover's mesh of each field, with model.beta, method and tol; default) or uniform (the baseline: the same network on the uniform mesh)"`
 	Neighbours int    `toml:"neighbours" doc:"mmpde: each node's k nearest nodes send it messages (default 8; upstream 35 at 48^2)"`

@@ -152,7 +152,7 @@ type gridValues struct {
 func (net *Net) gridDerivs(f Field, n int) (*gridValues, error) {
 	d := net.Config.Dim
 	if net.Config.Iterations > 0 {
-		c, err := net.iterate(f)
+		c, _, err := net.iterate(f)
 		if err != nil {
 			return nil, err
 		}

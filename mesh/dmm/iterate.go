@@ -3,6 +3,9 @@ package dmm
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
+	"slices"
 
 	"github.com/surrogo/surrogo/autograd"
 	"github.com/surrogo/surrogo/nn"
@@ -28,21 +31,38 @@ const maxIterations = 1000
 // steps). So one network learns every step of the iteration, from the
 // identity's large residual to the last small ones.
 
-// iterate returns the coefficients after Config.Iterations steps for f,
-// without recording.
-func (net *Net) iterate(f Field) ([]float64, error) {
+// iterate returns, of the Config.Iterations + 1 states c_0 = 0, ..., c_T
+// for f, the one whose residual at the nodes has the least root mean
+// square (a learned step is not guaranteed to contract, and the residual
+// is computed for every step anyway), without recording; and every
+// state's root mean square residual.
+func (net *Net) iterate(f Field) (best []float64, rms []float64, err error) {
 	c := make([]float64, net.Config.Latent)
-	for range net.Config.Iterations {
+	for t := 0; ; t++ {
+		in := net.stepInputs([]Field{f}, [][]float64{c})
+		r := in.Data()[len(f.Branch):]
+		sq := 0.0
+		for _, v := range r {
+			sq += v * v
+		}
+		rms = append(rms, math.Sqrt(sq/float64(len(r))))
+		if rms[t] <= slices.Min(rms) {
+			best = c
+		}
+		if t == net.Config.Iterations {
+			return best, rms, nil
+		}
 		var step V
-		autograd.NoGrad(func() { step = net.Branch(autograd.Const(net.stepInputs([]Field{f}, [][]float64{c}))) })
+		autograd.NoGrad(func() { step = net.Branch(autograd.Const(in)) })
+		next := slices.Clone(c)
 		for k, v := range step.Value.Data() {
-			c[k] += v
+			next[k] += v
 		}
-		if err := checkFinite("iterated map's coefficients", c); err != nil {
-			return nil, err
+		if err := checkFinite("iterated map's coefficients", next); err != nil {
+			return nil, nil, err
 		}
+		c = next
 	}
-	return c, nil
 }
 
 // stepInputs are the branch inputs [B, 2 N^2] of a step from the states:
@@ -58,43 +78,23 @@ func (net *Net) stepInputs(fields []Field, states [][]float64) *tensor.Tensor[fl
 	return in
 }
 
-// Coefficients returns the cosine coefficients of phi o T^-1 (the
-// transformed problem's map) from those c of phi, in cosineModes(k, 2)'s
-// order: FlipX multiplies mode (a, b) by (-1)^a, FlipY by (-1)^b, and
-// SwapAxes moves it to (b, a) (before the flips act).
-func (s Symmetry) Coefficients(c []float64, k int) []float64 {
-	k1, k2, _ := cosineModes(k, 2)
-	out := make([]float64, len(c))
-	for m, v := range c {
-		a, b := k1[m], k2[m]
-		if s&SwapAxes != 0 {
-			a, b = b, a
-		}
-		if s&FlipX != 0 && a%2 == 1 {
-			v = -v
-		}
-		if s&FlipY != 0 && b%2 == 1 {
-			v = -v
-		}
-		out[a*k+b-1] = v // row by row without (0, 0)
-	}
-	return out
+// iterState is one state of the training pool: a training field (under
+// one of the square's symmetries), its map's coefficients and the steps
+// that made it.
+type iterState struct {
+	field Field
+	c     []float64
+	depth int
 }
 
-// Inverse returns T^-1.
-func (s Symmetry) Inverse() Symmetry {
-	for t := range Symmetry(Symmetries) {
-		x, y := s.Apply(0.25, 0.125) // binary fractions: 1 - x is exact
-		if x, y = t.Apply(x, y); x == 0.25 && y == 0.125 {
-			return t
-		}
-	}
-	panic("dmm: Symmetry.Inverse: no inverse") // unreachable: D4 is a group
-}
-
-// iteratedPhases is Phases for an iterated net: one Adam phase whose
-// every step advances Batch training fields' states by one step (each
-// field with a random symmetry of the square when opt.Augment.Symmetries).
+// iteratedPhases is Phases for an iterated net: one Adam phase over a
+// pool of opt.Pool states (0: 4 x Batch); every step advances Batch of
+// them, drawn without replacement, by one step, and a state that has
+// taken Config.Iterations steps starts again from the identity for a
+// random training field (under a random symmetry of the square when
+// opt.Augment.Symmetries). A small pool keeps the states fresh (made by
+// the last few hundred steps' networks) while new fields keep entering.
+// The pool is not checkpointed: a resumed run refills it.
 func (net *Net) iteratedPhases(fields []Field, opt TrainOptions, sched nn.Schedule) ([]nn.Phase[float64], error) {
 	if opt.LBFGSIters > 0 || opt.Epochs < 1 {
 		return nil, errors.New("an iterated net trains with Adam epochs only (its states move with every step; L-BFGS needs a fixed loss)")
@@ -102,33 +102,47 @@ func (net *Net) iteratedPhases(fields []Field, opt TrainOptions, sched nn.Schedu
 	if opt.Augment.Sign || (opt.Augment.Scale != 0 && opt.Augment.Scale != 1) {
 		return nil, errors.New("an iterated net reads m / theta, which u -> -u and u -> c u leave unchanged: augment by Symmetries only")
 	}
-	k, t := net.Config.CosineModes, net.Config.Iterations
-	states := make([][]float64, len(fields))
-	depth := make([]int, len(fields))
+	pool := opt.Pool
+	if pool == 0 {
+		pool = 4 * opt.Batch
+	}
+	if pool < opt.Batch {
+		return nil, fmt.Errorf("Pool = %d; want at least Batch = %d states (0: 4 x Batch)", opt.Pool, opt.Batch)
+	}
+	l := net.Config.Latent
+	states := make([]*iterState, pool)
+	fresh := func(r *tensor.RNG) (*iterState, error) {
+		s := Symmetry(0)
+		if opt.Augment.Symmetries {
+			s = Symmetry(r.Intn(Symmetries))
+		}
+		f, err := fields[r.Intn(len(fields))].Transformed(s)
+		return &iterState{field: f, c: make([]float64, l)}, err
+	}
 	loss := func(_ context.Context, _, _ int, r *tensor.RNG) (V, error) {
-		idx := make([]int, opt.Batch)
-		syms := make([]Symmetry, opt.Batch)
+		order := make([]int, pool)
+		for i := range order {
+			order[i] = i
+		}
+		picked := make([]*iterState, opt.Batch)
 		batch := make([]Field, opt.Batch)
 		cur := make([][]float64, opt.Batch)
-		for i := range idx {
-			j := r.Intn(len(fields))
-			if depth[j] >= t || states[j] == nil {
-				states[j], depth[j] = make([]float64, net.Config.Latent), 0
+		start := tensor.New[float64](opt.Batch, l)
+		for i := range picked {
+			k := i + r.Intn(pool-i) // partial Fisher-Yates: distinct states
+			order[i], order[k] = order[k], order[i]
+			st := states[order[i]]
+			if st == nil || st.depth >= net.Config.Iterations {
+				var err error
+				if st, err = fresh(r); err != nil {
+					return nil, err
+				}
+				states[order[i]] = st
 			}
-			if opt.Augment.Symmetries {
-				syms[i] = Symmetry(r.Intn(Symmetries))
-			}
-			var err error
-			if batch[i], err = fields[j].Transformed(syms[i]); err != nil {
-				return nil, err
-			}
-			idx[i], cur[i] = j, syms[i].Coefficients(states[j], k)
+			picked[i], batch[i], cur[i] = st, st.field, st.c
+			copy(start.Data()[i*l:], st.c)
 		}
 		step := net.Branch(autograd.Const(net.stepInputs(batch, cur)))
-		start := tensor.New[float64](opt.Batch, net.Config.Latent)
-		for i, c := range cur {
-			copy(start.Data()[i*net.Config.Latent:], c)
-		}
 		total := autograd.Add(autograd.Const(start), step)
 		xi, err := net.points(batch, opt.Loss, r)
 		if err != nil {
@@ -139,11 +153,10 @@ func (net *Net) iteratedPhases(fields []Field, opt TrainOptions, sched nn.Schedu
 			return nil, err
 		}
 		p := net.assemble(batch, xi, dv, opt.Loss)
-		for i, j := range idx {
-			next := total.Value.Data()[i*net.Config.Latent : (i+1)*net.Config.Latent]
-			states[j], depth[j] = syms[i].Inverse().Coefficients(next, k), depth[j]+1
-			if checkFinite("state", states[j]) != nil {
-				states[j] = nil
+		for i, st := range picked {
+			st.c, st.depth = slices.Clone(total.Value.Data()[i*l:(i+1)*l]), st.depth+1
+			if checkFinite("state", st.c) != nil {
+				st.depth = net.Config.Iterations // start again
 			}
 		}
 		return p.Total, nil

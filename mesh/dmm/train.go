@@ -36,7 +36,10 @@ type TrainOptions struct {
 	// transformed by the problem's exact symmetries (none by default; the
 	// L-BFGS phase's fixed batch is never augmented).
 	Augment Augment
-	Report  func(nn.EpochReport) // optional progress
+	// Pool is an iterated net's number of training states (0: 4 x
+	// Batch; see iteratedPhases).
+	Pool   int
+	Report func(nn.EpochReport) // optional progress
 }
 
 // Train fits the network to the fields with nn.Trainer over Phases; a
