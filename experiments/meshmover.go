@@ -621,7 +621,7 @@ var dmmFamily = modelFamily{
 	keys: append(slices.Clone(meshMoverKeys), "model.method", "model.tol", "model.scale", "model.stages", "model.base_modes", "model.augment",
 		"model.branch", "model.width", "model.layers", "model.iterations",
 		"train.epochs", "train.batch", "train.lr", "train.weight_decay", "train.schedule", "train.step_size", "train.gamma",
-		"train.lbfgs_iters", "train.collocation", "train.clip_norm", "train.checkpoint_every"),
+		"train.lbfgs_iters", "train.collocation", "train.points", "train.clip_norm", "train.checkpoint_every"),
 	validate:   func(c *Config, md toml.MetaData, raw []byte) error { return c.validateDMM(raw) },
 	resolve:    func(c *Config) ModelConfig { return c.Model },
 	footprints: func(c *Config) []footprint { return nil },
@@ -721,10 +721,20 @@ func (c *Config) validateDMMBranch(raw []byte) error {
 		if m.Stages > 1 {
 			return c.fail(raw, "model.stages", "the grid branch is one network iterated model.iterations times; stages (correctors) belong to the mlp branch, got %d", m.Stages)
 		}
+		switch c.Train.Points {
+		case "":
+			c.Train.Points = "nodes"
+		case "nodes", "random":
+		default:
+			return c.fail(raw, "train.points", "unknown points %q (expected nodes or random)", c.Train.Points)
+		}
 		if c.Train.LBFGSIters > 0 {
 			return c.fail(raw, "train.lbfgs_iters", "the grid branch's iteration states move with every step, and L-BFGS needs a fixed loss: want 0, got %d", c.Train.LBFGSIters)
 		}
 	case "mlp":
+		if c.Train.Points != "" {
+			return c.fail(raw, "train.points", "train.points belongs to the grid branch; the mlp branch draws train.collocation points")
+		}
 		if m.Width != 0 || m.Layers != 0 || m.Iterations != 0 {
 			return c.fail(raw, "model.width", "model.width, model.layers and model.iterations belong to the grid branch; the mlp branch is sized by model.scale and model.stages")
 		}
@@ -803,7 +813,7 @@ func (c *Config) dmmTrainOptions(fields int) dmm.TrainOptions {
 	lo.BoundaryPerSide = 2 // the cosine trunk meets the Neumann condition exactly: the term is 0
 	o := dmm.TrainOptions{Loss: lo, Batch: t.Batch, Epochs: t.Epochs, BatchesPerEpoch: max(1, fields/t.Batch), LR: t.LR,
 		WeightDecay: t.WeightDecay, ClipNorm: t.ClipNorm, Seed: c.Seed, LBFGSIters: t.LBFGSIters,
-		Augment: dmm.Augment{Symmetries: c.Model.Augment == "symmetries"}}
+		Augment: dmm.Augment{Symmetries: c.Model.Augment == "symmetries"}, NodeLoss: t.Points == "nodes"}
 	if t.Schedule == "step" && t.StepSize > 0 {
 		for e := t.StepSize; e < t.Epochs; e += t.StepSize {
 			o.Milestones = append(o.Milestones, e)

@@ -268,6 +268,8 @@ func TestDMMBadInput(t *testing.T) {
 		{"no training samples", []string{"train = 16", "train = 0"}, "data.train: DMM trains on the fields of the training samples"},
 		{"nothing to train", []string{"epochs = 25", "epochs = 0"}, "train.epochs: nothing to train"},
 		{"negative scale", append(dmmMLP, "scale = 0.25", "scale = -1"), "model.scale: the width factor must be in (0, 4], got -1"},
+		{"unknown points", []string{"collocation = 100", "collocation = 100\npoints = \"grid\""}, `train.points: unknown points "grid" (expected nodes or random)`},
+		{"points on the mlp branch", append(dmmMLP, "collocation = 100", "collocation = 100\npoints = \"nodes\""), "train.points: train.points belongs to the grid branch"},
 		{"unknown branch", []string{"width = 8", "branch = \"cnn\"\nwidth = 8"}, `model.branch: unknown branch "cnn" (expected grid or mlp)`},
 		{"scale on the grid branch", []string{"width = 8", "width = 8\nscale = 0.5"}, "model.scale: model.scale sizes the mlp branch"},
 		{"stages on the grid branch", []string{"width = 8", "width = 8\nstages = 2"}, "model.stages: the grid branch is one network iterated model.iterations times"},

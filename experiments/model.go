@@ -91,6 +91,7 @@ type TrainConfig struct {
 	LBFGSIters         int       `toml:"lbfgs_iters" doc:"pinn/lpinn: L-BFGS (strong Wolfe) iterations after the Adam steps (train.epochs); dmm: after the Adam epochs, full batch"`
 	AMSGrad            bool      `toml:"amsgrad" doc:"Adam with amsgrad (pinn/lpinn reference code: true)"`
 	Collocation        int       `toml:"collocation" doc:"pinn/lpinn: collocation points drawn per Adam step from the (x, t) grid (0: all); dmm: interior points per field (default 120, upstream's)"`
+	Points             string    `toml:"points" doc:"dmm, branch grid: where each step's Monge-Ampere residual is scored, nodes (the mesh's nodes, all of them; default) or random (train.collocation points per field drawn uniformly)"`
 	LossWeights        []float64 `toml:"loss_weights" doc:"pinn/lpinn: weights of ||r_x||, ||r_u||, initial condition (default [10, 1, 1000])"`
 }
 

@@ -251,7 +251,7 @@ func TestD2(t *testing.T) {
 	batch := e.i("BATCH", 8)
 	opt := TrainOptions{Loss: lo, Batch: batch, Epochs: e.i("EPOCHS", 50), BatchesPerEpoch: e.i("BPE", max(1, len(fields)/batch)),
 		LR: e.f("LR", 1e-3), WeightDecay: e.f("WD", 0), Seed: 1, LBFGSIters: e.i("LBFGS", 0), ClipNorm: e.f("CLIP", 0),
-		Augment: Augment{Symmetries: e.i("AUGSYM", 0) == 1, Sign: e.i("AUGSIGN", 0) == 1, Scale: e.f("AUGSCALE", 0)}, Pool: e.i("POOL", 0)}
+		Augment: Augment{Symmetries: e.i("AUGSYM", 0) == 1, Sign: e.i("AUGSIGN", 0) == 1, Scale: e.f("AUGSCALE", 0)}, Pool: e.i("POOL", 0), NodeLoss: e.i("NODELOSS", 0) == 1}
 	if s := e.i("STEP", 0); s > 0 {
 		for ep := s; ep < opt.Epochs; ep += s {
 			opt.Milestones = append(opt.Milestones, ep)

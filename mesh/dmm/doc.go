@@ -92,6 +92,30 @@
 // mesh through the chain; a cosine net's derivatives at grid nodes are
 // summed separably (X C Y^T).
 //
+// GridBranch (grid.go) reads node fields of the mesh's own n x n grid
+// instead of a vector: GridDepth tanh 5 x 5 convolutions (even-reflection
+// padding, the Neumann extension) and a last 5 x 5 convolution plus a
+// 1 x 1 skip give s = -Lap phi at the nodes, and the branch's outputs are
+// s's DCT-I coefficients (exact at the nodes for CosineModes = n). Its
+// channel 0, m / theta, is fed as theta / m, the Jacobian that
+// equidistributes m (for a 1-D front 1 - s = theta / m exactly, bounded
+// where m / theta is not); a second channel, a residual r, as log(1 + r).
+// The weights are shared across the grid: local, translation-equivariant,
+// and every node of every field trains them.
+//
+// An iterated net (Config.Iterations = T, iterate.go) is one GridBranch
+// with inputs m / theta and r applied T times to its own map from the
+// identity: c_{t+1} = c_t + branch(m / theta, r(c_t)), c the cosine
+// coefficients, r the Monge-Ampere residual at the nodes. Training is
+// still data-free: a pool of states c_t of training fields (4 x Batch;
+// each under a random symmetry of the square), each Adam step advancing a
+// batch of them by one step, scored by the Monge-Ampere loss of the
+// stepped map; a state that has taken T steps restarts from the identity
+// for a new field. The mesh is the state of least RMS residual among c_0
+// ... c_T (a learned step need not contract). It is a learned relaxation:
+// the classical one takes hundreds of cheap steps, this one T steps of a
+// network.
+//
 // # Two derivative paths (Method)
 //
 // Jets: phi depends on xi only through the trunk and the head (the branch

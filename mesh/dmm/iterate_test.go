@@ -198,3 +198,45 @@ func TestIteratedRefuses(t *testing.T) {
 		t.Errorf("Loss of an iterated net: %v; want it refused", err)
 	}
 }
+
+// TestNodeDerivs: the separable derivatives at the nodes (and the jets at
+// the boundary points after them) equal the jets at the same points,
+// values and the gradient of a functional of them.
+func TestNodeDerivs(t *testing.T) {
+	n, k := 7, 5
+	net, err := New(Config{Dim: 2, Branch: GridBranch, Input: n, Channels: [2]int{2}, GridDepth: 1, GridInputs: 2, CosineModes: k, Iterations: 1},
+		tensor.NewRNG(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := tensor.NewRNG(2)
+	c := tensor.New[float64](2, k*k-1)
+	for i := range c.Data() {
+		c.Data()[i] = r.Normal()
+	}
+	xi := nodePoints(2, n, LossOptions{BoundaryPerSide: 3})
+	var dvs [2]*Derivs
+	var grads [2]*tensor.Tensor[float64]
+	for i := range dvs {
+		p := autograd.Param(c.Clone())
+		if i == 0 {
+			dvs[i] = net.nodeDerivs(p, xi, n)
+		} else {
+			dvs[i] = net.cosineDerivs(p, xi)
+		}
+		if err := autograd.Backward(functional(dvs[i], tensor.NewRNG(3))); err != nil {
+			t.Fatal(err)
+		}
+		grads[i] = p.Grad
+	}
+	worst := maxDiff(dvs[0].Phi.Value, dvs[1].Phi.Value)
+	for q := range 2 {
+		worst = math.Max(worst, maxDiff(dvs[0].Grad[q].Value, dvs[1].Grad[q].Value))
+	}
+	for q := range 3 {
+		worst = math.Max(worst, maxDiff(dvs[0].Hess[q].Value, dvs[1].Hess[q].Value))
+	}
+	if g := maxDiff(grads[0], grads[1]); worst > 1e-12 || g > 1e-12 {
+		t.Fatalf("separable vs jets: derivatives differ by %g, gradients by %g; want <= 1e-12", worst, g)
+	}
+}

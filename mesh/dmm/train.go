@@ -38,8 +38,12 @@ type TrainOptions struct {
 	Augment Augment
 	// Pool is an iterated net's number of training states (0: 4 x
 	// Batch; see iteratedPhases).
-	Pool   int
-	Report func(nn.EpochReport) // optional progress
+	Pool int
+	// NodeLoss scores an iterated net's steps at the grid's n^2 nodes
+	// (the points its meshes use, every one in every step) instead of
+	// Loss.Interior drawn points.
+	NodeLoss bool
+	Report   func(nn.EpochReport) // optional progress
 }
 
 // Train fits the network to the fields with nn.Trainer over Phases; a
