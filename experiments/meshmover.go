@@ -653,6 +653,10 @@ func (c *Config) validateDMM(raw []byte) error {
 	if m.Stages < 1 || m.Stages > 16 {
 		return c.fail(raw, "model.stages", "want 1 (the base alone) to 16 networks, got %d", m.Stages)
 	}
+	if m.MeshNodes > maxDMMModes {
+		return c.fail(raw, "model.mesh_nodes", "DMM's cosine trunk has at most %d modes per axis, and its correctors and grid network use one per node: want mesh_nodes <= %d, got %d",
+			maxDMMModes, maxDMMModes, m.MeshNodes)
+	}
 	if m.BaseModes == 0 {
 		m.BaseModes = min(m.MeshNodes, defaultDMMBaseModes)
 		if m.Branch == "grid" {
@@ -672,7 +676,7 @@ func (c *Config) validateDMM(raw []byte) error {
 		return c.fail(raw, "data.train", "DMM trains on the fields of the training samples: want data.train >= 1, got %d", c.Data.Train)
 	}
 	if t.Epochs < 1 && t.LBFGSIters < 1 {
-		return c.fail(raw, "train.epochs", "nothing to train: want train.epochs (Adam) or train.lbfgs_iters (L-BFGS) >= 1")
+		return c.fail(raw, "train.epochs", "nothing to train: want train.epochs (Adam) >= 1 (or, for branch mlp, train.lbfgs_iters (L-BFGS) >= 1)")
 	}
 	if t.Batch < 1 {
 		t.Batch = 1
@@ -699,12 +703,7 @@ func (c *Config) validateDMMBranch(raw []byte) error {
 	}
 	switch m.Branch {
 	case "grid":
-		for _, f := range []struct {
-			key      string
-			p        *int
-			def, max int
-		}{{"model.width", &m.Width, defaultDMMGrid.width, 256}, {"model.layers", &m.Layers, defaultDMMGrid.layers, 64},
-			{"model.iterations", &m.Iterations, defaultDMMGrid.iterations, 1000}} {
+		for _, f := range c.dmmGridKeys() {
 			if *f.p < 0 || *f.p > f.max {
 				return c.fail(raw, f.key, "want 1 to %d (0: the default %d), got %d", f.max, f.def, *f.p)
 			}
@@ -712,14 +711,13 @@ func (c *Config) validateDMMBranch(raw []byte) error {
 				*f.p = f.def
 			}
 		}
-		if m.MeshNodes < 3 {
-			return c.fail(raw, "model.mesh_nodes", "the grid branch's 5 x 5 convolutions need at least 3 nodes per axis, got %d", m.MeshNodes)
-		}
 		if m.Scale != 0 {
-			return c.fail(raw, "model.scale", "model.scale sizes the mlp branch; the grid branch is sized by model.width and model.layers")
+			return c.fail(raw, "model.scale", "got %v, but model.scale sizes the mlp branch and model.branch is grid (the default since the grid branch "+
+				"met D2): set branch = \"mlp\" for the mlp network, or size the grid one by model.width and model.layers", m.Scale)
 		}
 		if m.Stages > 1 {
-			return c.fail(raw, "model.stages", "the grid branch is one network iterated model.iterations times; stages (correctors) belong to the mlp branch, got %d", m.Stages)
+			return c.fail(raw, "model.stages", "got %d, but stages (correctors) belong to the mlp branch and model.branch is grid (the default), one network "+
+				"iterated model.iterations times: set branch = \"mlp\" for correctors", m.Stages)
 		}
 		switch c.Train.Points {
 		case "":
@@ -733,10 +731,12 @@ func (c *Config) validateDMMBranch(raw []byte) error {
 		}
 	case "mlp":
 		if c.Train.Points != "" {
-			return c.fail(raw, "train.points", "train.points belongs to the grid branch; the mlp branch draws train.collocation points")
+			return c.fail(raw, "train.points", "got %q, but train.points belongs to the grid branch; the mlp branch draws train.collocation points", c.Train.Points)
 		}
-		if m.Width != 0 || m.Layers != 0 || m.Iterations != 0 {
-			return c.fail(raw, "model.width", "model.width, model.layers and model.iterations belong to the grid branch; the mlp branch is sized by model.scale and model.stages")
+		for _, f := range c.dmmGridKeys() {
+			if *f.p != 0 {
+				return c.fail(raw, f.key, "got %d, but %s belongs to the grid branch; the mlp branch is sized by model.scale and model.stages", *f.p, f.key)
+			}
 		}
 		if m.Scale == 0 {
 			m.Scale = defaultDMMScale
@@ -750,12 +750,26 @@ func (c *Config) validateDMMBranch(raw []byte) error {
 	return nil
 }
 
+// dmmGridKey is an integer key of the grid branch, its default and its
+// largest value.
+type dmmGridKey struct {
+	key      string
+	p        *int
+	def, max int
+}
+
+// dmmGridKeys are the grid branch's integer keys.
+func (c *Config) dmmGridKeys() []dmmGridKey {
+	m := &c.Model
+	return []dmmGridKey{{"model.width", &m.Width, defaultDMMGrid.width, 256}, {"model.layers", &m.Layers, defaultDMMGrid.layers, 64},
+		{"model.iterations", &m.Iterations, defaultDMMGrid.iterations, 1000}}
+}
+
 // dmmConfig is the network of [model] for stage i (0: the base). The
 // grid branch is one iterated network (dmm.Config.Iterations, stage 0
-// only): mesh/dmm's D2 measurements put it at 0.03 cells from the
-// classical 12^2 meshes in under a minute of training, where the mlp
-// branch with two correctors took ten minutes to reach 0.05. The mlp
-// branch:
+// only): mesh/dmm's TestD2 harness measured it at 0.03 cells from the
+// classical 12^2 meshes after 43 s of training, where the mlp branch
+// with two correctors took ten minutes to reach 0.05. The mlp branch:
 // upstream's widths scaled, as a DeepONet whose trunk is the fixed
 // Neumann cosine basis (dmm.Config.CosineModes: exact boundary
 // condition, outputs scaled by the inverse Laplacian) and whose branch is
@@ -783,6 +797,9 @@ func (c *Config) dmmConfig(stage int) dmm.Config {
 	}
 	return d
 }
+
+// maxDMMModes is mesh/dmm's largest CosineModes.
+const maxDMMModes = 64
 
 // defaultDMMBaseModes bounds the base network's default cosine modes per
 // axis.
@@ -932,10 +949,12 @@ func trainDMM(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, e
 	return runTrainer(ctx, cfg, trainer, l, nn.CountParams(params))
 }
 
-// dmmMover loads the trained networks; it then moves a mesh with one
-// evaluation of each per field (the base's branch on m / theta, each
-// corrector's on it and the residual of the map before it at the nodes;
-// the cosine modes summed separably at the nodes).
+// dmmMover loads the trained networks; it then moves a mesh per field
+// with model.iterations evaluations of the grid network (each on m /
+// theta and its own map's residual at the nodes), or one evaluation of
+// each mlp stage (the base's branch on m / theta, each corrector's on it
+// and the residual of the map before it); the cosine modes are summed
+// separably at the nodes.
 func dmmMover(cfg *Config) (meshMover, int, error) {
 	nets, params, err := cfg.dmmStages()
 	if err != nil {

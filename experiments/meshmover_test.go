@@ -183,9 +183,10 @@ var dmmMLP = []string{"width = 8\nlayers = 2\niterations = 8", "branch = \"mlp\"
 // held-out fields against the classical mover's meshes, untangled, timed
 // against it; a second run trains nothing more. Both branches, trained on
 // the 48 frames of 16 samples (augmented by the square's symmetries) for
-// 25 epochs: the grid branch iterated 8 times (measured 0.032 cells from
-// the classical meshes, uniform 0.463; CV 0.106, classical 0.096, uniform
-// 0.403; loss 0.116 -> 0.0126; 2,219 parameters) and the cosine-trunk MLP on m / theta with two
+// 25 epochs: the grid branch iterated 8 times, scored at the nodes
+// (measured 0.051 cells from the classical meshes, uniform 0.463; CV
+// 0.113, classical 0.096, uniform 0.403; loss 0.178 -> 0.0141; 2,219
+// parameters) and the cosine-trunk MLP on m / theta with two
 // residual-fed correctors (0.139 cells, CV 0.198; loss 0.250 -> 0.086 in
 // the last stage's epochs); upstream's ConvNet-and-trunk net on 6 fields
 // stayed at the uniform mesh (0.499 against 0.511 cells). mesh/dmm's
@@ -230,6 +231,9 @@ func TestDMMPipeline(t *testing.T) {
 			if !(last < tc.lossBound) || !(last < first/2) {
 				t.Errorf("training loss %g -> %g; want below %g (the identity map's is 0.128) and half the first epoch's", first, last, tc.lossBound)
 			}
+			if again, err := Load(filepath.Join(cfg.RunDir(), "config.toml")); err != nil || again.Model.Branch != cfg.Model.Branch {
+				t.Errorf("the run's own config.toml loads again as %+v, %v", again, err)
+			}
 			s, err := Train(context.Background(), cfg, nil)
 			if err != nil || s.ResumedFrom != tc.epochsTrained {
 				t.Fatalf("training again: %+v, %v", s, err)
@@ -269,14 +273,16 @@ func TestDMMBadInput(t *testing.T) {
 		{"nothing to train", []string{"epochs = 25", "epochs = 0"}, "train.epochs: nothing to train"},
 		{"negative scale", append(dmmMLP, "scale = 0.25", "scale = -1"), "model.scale: the width factor must be in (0, 4], got -1"},
 		{"unknown points", []string{"collocation = 100", "collocation = 100\npoints = \"grid\""}, `train.points: unknown points "grid" (expected nodes or random)`},
-		{"points on the mlp branch", append(dmmMLP, "collocation = 100", "collocation = 100\npoints = \"nodes\""), "train.points: train.points belongs to the grid branch"},
+		{"points on the mlp branch", append(dmmMLP, "collocation = 100", "collocation = 100\npoints = \"nodes\""), `train.points: got "nodes", but train.points belongs to the grid branch`},
+		{"iterations on the mlp branch", append(dmmMLP, "scale = 0.25", "scale = 0.25\niterations = 4"), "model.iterations: got 4, but model.iterations belongs to the grid branch"},
+		{"mesh past the modes", []string{"mesh_nodes = 12", "mesh_nodes = 65"}, "model.mesh_nodes: DMM's cosine trunk has at most 64 modes per axis"},
 		{"unknown branch", []string{"width = 8", "branch = \"cnn\"\nwidth = 8"}, `model.branch: unknown branch "cnn" (expected grid or mlp)`},
-		{"scale on the grid branch", []string{"width = 8", "width = 8\nscale = 0.5"}, "model.scale: model.scale sizes the mlp branch"},
-		{"stages on the grid branch", []string{"width = 8", "width = 8\nstages = 2"}, "model.stages: the grid branch is one network iterated model.iterations times"},
+		{"scale on the grid branch", []string{"width = 8", "width = 8\nscale = 0.5"}, "model.scale: got 0.5, but model.scale sizes the mlp branch and model.branch is grid (the default"},
+		{"stages on the grid branch", []string{"width = 8", "width = 8\nstages = 2"}, "model.stages: got 2, but stages (correctors) belong to the mlp branch"},
 		{"l-bfgs on the grid branch", []string{"lbfgs_iters = 0", "lbfgs_iters = 5"}, "train.lbfgs_iters: the grid branch's iteration states move with every step"},
 		{"negative iterations", []string{"iterations = 8", "iterations = -1"}, "model.iterations: want 1 to 1000 (0: the default 16), got -1"},
 		{"too wide", []string{"width = 8", "width = 300"}, "model.width: want 1 to 256 (0: the default 16), got 300"},
-		{"width on the mlp branch", append(dmmMLP, "scale = 0.25", "scale = 0.25\nwidth = 8"), "model.width: model.width, model.layers and model.iterations belong to the grid branch"},
+		{"width on the mlp branch", append(dmmMLP, "scale = 0.25", "scale = 0.25\nwidth = 8"), "model.width: got 8, but model.width belongs to the grid branch"},
 		{"one-cycle schedule", []string{`schedule = "none"`, `schedule = "onecycle"`}, `train.schedule: dmm trains with schedule step`},
 		{"too many stages", append(dmmMLP, "scale = 0.25", "scale = 0.25\nstages = 17"), "model.stages: want 1 (the base alone) to 16 networks, got 17"},
 		{"base modes past the mesh", []string{"width = 8", "width = 8\nbase_modes = 13"}, "model.base_modes: the base's cosine modes per axis must be in [2, mesh_nodes = 12], got 13"},

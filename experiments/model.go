@@ -18,9 +18,9 @@ type ModelConfig struct {
 	Task         string  `toml:"task" doc:"'map': first stored field -> last (default); 'rollout': t_in frames -> next, fed back t_out times"`
 	TIn          int     `toml:"t_in" doc:"rollout: input frames (FNO NS: 10)"`
 	TOut         int     `toml:"t_out" doc:"rollout: predicted frames (FNO NS: 10)"`
-	Width        int     `toml:"width" doc:"hidden channels (mmpde: the latent width, default 64)"`
+	Width        int     `toml:"width" doc:"hidden channels (mmpde: the latent width, default 64; dmm, branch grid: channels of its convolutions, default 16, at most 256)"`
 	Modes        []int   `toml:"modes" doc:"kept Fourier modes per axis (FNO: per corner; T1 dft: per corner except the last axis)"`
-	Layers       int     `toml:"layers" doc:"layers (0: the operator default, FNO 4, T1 8; mmpde: message-passing layers, 4)"`
+	Layers       int     `toml:"layers" doc:"layers (0: the operator default, FNO 4, T1 8; mmpde: message-passing layers, 4; dmm, branch grid: hidden 5 x 5 convolutions, 3, at most 64)"`
 	ProjHidden   int     `toml:"proj_hidden" doc:"projection / head hidden size (0: 128)"`
 	PadFraction  float64 `toml:"pad_fraction" doc:"domain padding per axis, fraction of its size"`
 	Activation   string  `toml:"activation" doc:"activation between layers: gelu (default), relu, tanh, sin, silu"`
@@ -90,7 +90,7 @@ type TrainConfig struct {
 	EvalEvery          int       `toml:"eval_every" doc:"epochs between test evaluations"`
 	LBFGSIters         int       `toml:"lbfgs_iters" doc:"pinn/lpinn: L-BFGS (strong Wolfe) iterations after the Adam steps (train.epochs); dmm: after the Adam epochs, full batch"`
 	AMSGrad            bool      `toml:"amsgrad" doc:"Adam with amsgrad (pinn/lpinn reference code: true)"`
-	Collocation        int       `toml:"collocation" doc:"pinn/lpinn: collocation points drawn per Adam step from the (x, t) grid (0: all); dmm: interior points per field (default 120, upstream's)"`
+	Collocation        int       `toml:"collocation" doc:"pinn/lpinn: collocation points drawn per Adam step from the (x, t) grid (0: all); dmm: interior points per field (default 120, upstream's; the grid branch draws them only with train.points = random)"`
 	Points             string    `toml:"points" doc:"dmm, branch grid: where each step's Monge-Ampere residual is scored, nodes (the mesh's nodes, all of them; default) or random (train.collocation points per field drawn uniformly)"`
 	LossWeights        []float64 `toml:"loss_weights" doc:"pinn/lpinn: weights of ||r_x||, ||r_u||, initial condition (default [10, 1, 1000])"`
 }

@@ -34,6 +34,9 @@ func (net *Net) SetBase(base *Net) error {
 	if base != nil && net.Config.Iterations > 0 {
 		return errors.New("dmm: SetBase: an iterated net starts from the identity; it takes no base")
 	}
+	if base != nil && base.Config.Iterations > 0 {
+		return errors.New("dmm: SetBase: an iterated net is not a base (its loss is one step's from a state of its iteration); iterate it longer instead")
+	}
 	for b := base; b != nil; b = b.base {
 		if b == net {
 			return errors.New("dmm: SetBase: the base chain would contain the net itself")
@@ -210,18 +213,9 @@ func (net *Net) gridDerivs(f Field, n int) (*gridValues, error) {
 	return g, nil
 }
 
-// cosineGrid evaluates the 2-D cosine trunk's derivatives for the
-// coefficients c (the branch's outputs, cosineModes' order) at the n x n
-// grid nodes: with C[a][b] = c_m scale_m and X_r[i][a] the r-th
-// derivative of cos(pi a x_i), phi_x = X_1 C X_0^T, phi_xy = X_1 C X_1^T,
-// and so on.
-func cosineGrid(c []float64, k, n int) *gridValues {
-	k1, k2, scale := cosineModes(k, 2)
-	cm := make([]float64, k*k)
-	for m := range scale {
-		cm[k1[m]*k+k2[m]] = c[m] * scale[m]
-	}
-	// X[r][i*k + a]: value, first and second derivative of cos(pi a x_i)
+// cosineTables are the [n, k] tables X[r][i*k + a] of the value, first
+// and second derivative of cos(pi a x) at the grid's x_i = i / (n - 1).
+func cosineTables(n, k int) [3][]float64 {
 	var X [3][]float64
 	for r := range X {
 		X[r] = make([]float64, n*k)
@@ -234,6 +228,21 @@ func cosineGrid(c []float64, k, n int) *gridValues {
 			X[0][i*k+a], X[1][i*k+a], X[2][i*k+a] = cs, -w*sn, -w*w*cs
 		}
 	}
+	return X
+}
+
+// cosineGrid evaluates the 2-D cosine trunk's derivatives for the
+// coefficients c (the branch's outputs, cosineModes' order) at the n x n
+// grid nodes: with C[a][b] = c_m scale_m and X_r[i][a] the r-th
+// derivative of cos(pi a x_i), phi_x = X_1 C X_0^T, phi_xy = X_1 C X_1^T,
+// and so on.
+func cosineGrid(c []float64, k, n int) *gridValues {
+	k1, k2, scale := cosineModes(k, 2)
+	cm := make([]float64, k*k)
+	for m := range scale {
+		cm[k1[m]*k+k2[m]] = c[m] * scale[m]
+	}
+	X := cosineTables(n, k)
 	// left[r] = X_r C  [n, k]
 	var left [3][]float64
 	for r := range left {

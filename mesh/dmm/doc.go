@@ -98,10 +98,11 @@
 // 1 x 1 skip give s = -Lap phi at the nodes, and the branch's outputs are
 // s's DCT-I coefficients (exact at the nodes for CosineModes = n). Its
 // channel 0, m / theta, is fed as theta / m, the Jacobian that
-// equidistributes m (for a 1-D front 1 - s = theta / m exactly, bounded
-// where m / theta is not); a second channel, a residual r, as log(1 + r).
-// The weights are shared across the grid: local, translation-equivariant,
-// and every node of every field trains them.
+// equidistributes m (for a 1-D front 1 - s = theta / m(x) with m at the
+// moved point x; bounded where m / theta is not); a second channel, a
+// residual r, as log(1 + r). The weights are shared across the grid:
+// local, translation-equivariant, and every node of every field trains
+// them.
 //
 // An iterated net (Config.Iterations = T, iterate.go) is one GridBranch
 // with inputs m / theta and r applied T times to its own map from the
@@ -111,7 +112,9 @@
 // each under a random symmetry of the square), each Adam step advancing a
 // batch of them by one step, scored by the Monge-Ampere loss of the
 // stepped map; a state that has taken T steps restarts from the identity
-// for a new field. The mesh is the state of least RMS residual among c_0
+// for a new field; TrainOptions.NodeLoss scores each step at all n^2 grid
+// nodes (derivatives there by separable sums, X_r C X_q^T) instead of
+// drawn points. The mesh is the state of least RMS residual among c_0
 // ... c_T (a learned step need not contract). It is a learned relaxation:
 // the classical one takes hundreds of cheap steps, this one T steps of a
 // network.

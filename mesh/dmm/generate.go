@@ -84,14 +84,20 @@ func (net *Net) Nodes1D(u []float64, n int) (x []float64, drift float64, err err
 
 // move returns xi + grad phi at p points xi [p, Dim] without recording.
 func (net *Net) move(u, xi []float64, p int) ([]float64, error) {
-	if net.base != nil {
-		return nil, errors.New("a corrector needs the field's monitor for its base's residual: use MeshFor")
+	if net.base != nil || net.Config.Iterations > 0 {
+		return nil, errors.New("a corrector or an iterated net needs the field's monitor for its residual: use MeshFor")
 	}
 	if len(u) != net.branchLen() {
 		return nil, fmt.Errorf("branch input of %d values; the net wants %d", len(u), net.branchLen())
 	}
 	if err := checkFinite("branch input", u); err != nil {
 		return nil, err
+	}
+	if net.Config.Branch == GridBranch {
+		n := net.Config.Input
+		if err := net.checkGridField(Field{Branch: u, N: n}); err != nil {
+			return nil, err
+		}
 	}
 	d := net.Config.Dim
 	out := append([]float64(nil), xi...)

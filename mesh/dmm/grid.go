@@ -68,9 +68,9 @@ func (net *Net) gridBranch(u V) V {
 
 // gridInputs maps a GridBranch's inputs [B, channels n^2] to what its
 // convolutions see: channel 0, m / theta (Field.MonitorBranch), becomes
-// theta / m, the Jacobian det(I + H) that equidistributes m (exactly 1 -
-// -Lap phi for a 1-D front, and in (0, max theta / m] where m / theta is
-// unbounded at a shock); channel 1, a corrector's residual r = m det /
+// theta / m, the Jacobian det(I + H) that equidistributes m (for a 1-D
+// front 1 - s = theta / m(x), m at the moved point x; bounded where m /
+// theta is not, at a shock); channel 1, a corrector's residual r = m det /
 // theta - 1, becomes log(1 + r) (r >= -1 + 1e-3: a tangled node's det <=
 // 0 is clamped), symmetric in over- and under-compression. Other
 // channels pass unchanged.
@@ -145,6 +145,22 @@ func (c Config) validateGrid() error {
 		return fmt.Errorf("GridBranch with %d input channels, depth %d, %d channels; want all >= 1", c.GridInputs, c.GridDepth, c.Channels[0])
 	case c.StandardizeBranch || c.BranchSkip:
 		return fmt.Errorf("GridBranch with StandardizeBranch or BranchSkip; its skip is built in")
+	}
+	return nil
+}
+
+// checkGridField checks a field for a GridBranch: its grid is the
+// branch's, and its m / theta channel (the first N^2 branch values) is
+// positive and finite.
+func (net *Net) checkGridField(f Field) error {
+	n := net.Config.Input
+	if f.N != n || len(f.Branch) < n*n {
+		return fmt.Errorf("a %d x %d grid with %d branch values; the GridBranch reads %d x %d node fields", f.N, f.N, len(f.Branch), n, n)
+	}
+	for k, v := range f.Branch[:n*n] {
+		if !(v > 0) || math.IsInf(v, 0) {
+			return fmt.Errorf("branch input %d is %g; a GridBranch takes m / theta > 0 (Field.MonitorBranch)", k, v)
+		}
 	}
 	return nil
 }

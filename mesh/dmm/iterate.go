@@ -24,18 +24,22 @@ const maxIterations = 1000
 // r the Monge-Ampere residual m(x) det(I + H) / theta - 1 of c_t's map at
 // the grid nodes. Like a classical relaxation it sees only where its own
 // map is wrong; unlike one, its step is learned, data-free: training keeps
-// each training field's state c_t (t < T) and every Adam step draws a
-// batch, takes one step from their states, and is scored by the
-// Monge-Ampere loss of c_t + step (with the boundary and convexity
-// terms), after which the states advance (back to the identity after T
-// steps). So one network learns every step of the iteration, from the
-// identity's large residual to the last small ones.
+// a pool of states c_t (t < T) of training fields, and every Adam step
+// draws a batch of them, takes one step, and is scored by the
+// Monge-Ampere loss of c_t + step (with the boundary and convexity terms;
+// at drawn points, or at every grid node with TrainOptions.NodeLoss),
+// after which the states advance (back to the identity of a new field
+// after T steps). So one network learns every step of the iteration,
+// from the identity's large residual to the last small ones. A learned
+// step need not contract, so the mesh is the state of least residual
+// among c_0, ..., c_T.
 
 // iterate returns, of the Config.Iterations + 1 states c_0 = 0, ..., c_T
 // for f, the one whose residual at the nodes has the least root mean
 // square (a learned step is not guaranteed to contract, and the residual
 // is computed for every step anyway), without recording; and every
-// state's root mean square residual.
+// state's root mean square residual. A step that is not finite ends the
+// iteration.
 func (net *Net) iterate(f Field) (best []float64, rms []float64, err error) {
 	c := make([]float64, net.Config.Latent)
 	for t := 0; ; t++ {
@@ -58,8 +62,8 @@ func (net *Net) iterate(f Field) (best []float64, rms []float64, err error) {
 		for k, v := range step.Value.Data() {
 			next[k] += v
 		}
-		if err := checkFinite("iterated map's coefficients", next); err != nil {
-			return nil, nil, err
+		if checkFinite("coefficients", next) != nil {
+			return best, rms, nil // a step that blew up ends the iteration
 		}
 		c = next
 	}
@@ -92,12 +96,23 @@ type iterState struct {
 // them, drawn without replacement, by one step, and a state that has
 // taken Config.Iterations steps starts again from the identity for a
 // random training field (under a random symmetry of the square when
-// opt.Augment.Symmetries). A small pool keeps the states fresh (made by
-// the last few hundred steps' networks) while new fields keep entering.
-// The pool is not checkpointed: a resumed run refills it.
+// opt.Augment.Symmetries). A small pool keeps the states fresh (a state
+// is advanced about every Pool / Batch steps, so it lives about T Pool /
+// Batch steps) while new fields keep entering. The pool is not
+// checkpointed: a resumed run refills it from the identity (and draws
+// differently from then on), so it ends close to, not exactly at, an
+// uninterrupted run's parameters.
 func (net *Net) iteratedPhases(fields []Field, opt TrainOptions, sched nn.Schedule) ([]nn.Phase[float64], error) {
 	if opt.LBFGSIters > 0 || opt.Epochs < 1 {
-		return nil, errors.New("an iterated net trains with Adam epochs only (its states move with every step; L-BFGS needs a fixed loss)")
+		return nil, fmt.Errorf("Epochs = %d, LBFGSIters = %d: an iterated net trains with Adam epochs only (its states move with every step; L-BFGS needs a fixed loss)",
+			opt.Epochs, opt.LBFGSIters)
+	}
+	lo := opt.Loss
+	if opt.NodeLoss {
+		lo.Interior = net.Config.Input * net.Config.Input
+	}
+	if err := lo.validate(); err != nil {
+		return nil, err
 	}
 	if opt.Augment.Sign || (opt.Augment.Scale != 0 && opt.Augment.Scale != 1) {
 		return nil, errors.New("an iterated net reads m / theta, which u -> -u and u -> c u leave unchanged: augment by Symmetries only")
@@ -144,13 +159,11 @@ func (net *Net) iteratedPhases(fields []Field, opt TrainOptions, sched nn.Schedu
 		}
 		step := net.Branch(autograd.Const(net.stepInputs(batch, cur)))
 		total := autograd.Add(autograd.Const(start), step)
-		lo := opt.Loss
 		var xi *tensor.Tensor[float64]
 		var dv *Derivs
 		var err error
 		if opt.NodeLoss {
 			n := net.Config.Input
-			lo.Interior = n * n
 			xi = nodePoints(opt.Batch, n, lo)
 			dv = net.nodeDerivs(total, xi, n)
 		} else {
@@ -162,11 +175,8 @@ func (net *Net) iteratedPhases(fields []Field, opt TrainOptions, sched nn.Schedu
 			}
 		}
 		p := net.assemble(batch, xi, dv, lo)
-		for i, st := range picked {
+		for i, st := range picked { // a non-finite state makes the loss so, which stops the run
 			st.c, st.depth = slices.Clone(total.Value.Data()[i*l:(i+1)*l]), st.depth+1
-			if checkFinite("state", st.c) != nil {
-				st.depth = net.Config.Iterations // start again
-			}
 		}
 		return p.Total, nil
 	}
@@ -201,16 +211,8 @@ func (net *Net) nodeDerivs(c V, xi *tensor.Tensor[float64], n int) *Derivs {
 	sc := tensor.FromSlice(append([]float64{0}, scale...), 1, k*k)
 	cm := autograd.Reshape(autograd.Mul(autograd.Pad(c, 1, 1, 0, 0), autograd.Const(sc)), b, k, k)
 	var X [3]*tensor.Tensor[float64]
-	for r := range X {
-		X[r] = tensor.New[float64](n, k)
-	}
-	for i := range n {
-		x := float64(i) / float64(n-1)
-		for a := range k {
-			w := math.Pi * float64(a)
-			sn, cs := math.Sincos(w * x)
-			X[0].Data()[i*k+a], X[1].Data()[i*k+a], X[2].Data()[i*k+a] = cs, -w*sn, -w*w*cs
-		}
+	for r, t := range cosineTables(n, k) {
+		X[r] = tensor.FromSlice(t, n, k)
 	}
 	at := func(rx, ry int) V {
 		return autograd.Reshape(autograd.ApplyAlongAxis(autograd.ApplyAlongAxis(cm, 1, X[rx]), 2, X[ry]), b, n*n)

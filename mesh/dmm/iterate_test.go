@@ -3,6 +3,7 @@ package dmm
 import (
 	"context"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -177,25 +178,87 @@ func TestIteratedRefuses(t *testing.T) {
 	}
 	net, _ := New(iterConfig(8, 3), tensor.NewRNG(1))
 	other, _ := New(iterConfig(8, 3), tensor.NewRNG(2))
-	if err := net.SetBase(other); err == nil {
-		t.Error("a base for an iterated net accepted")
+	if err := net.SetBase(other); err == nil || !strings.Contains(err.Error(), "takes no base") {
+		t.Errorf("a base for an iterated net: %v", err)
+	}
+	plain, _ := New(Config{Dim: 2, Branch: GridBranch, Input: 8, Channels: [2]int{4}, GridDepth: 1, GridInputs: 2, CosineModes: 8}, tensor.NewRNG(3))
+	if err := plain.SetBase(net); err == nil || !strings.Contains(err.Error(), "is not a base") {
+		t.Errorf("an iterated net as a base: %v", err)
 	}
 	f, _ := NewField2D(asymField(8), 8, 2)
 	f = f.MonitorBranch()
 	lo := DefaultLoss()
-	for name, o := range map[string]TrainOptions{
-		"l-bfgs": {Loss: lo, Batch: 1, Epochs: 1, BatchesPerEpoch: 1, LR: 1e-3, LBFGSIters: 3},
-		"sign":   {Loss: lo, Batch: 1, Epochs: 1, BatchesPerEpoch: 1, LR: 1e-3, Augment: Augment{Sign: true}},
-		"pool":   {Loss: lo, Batch: 2, Epochs: 1, BatchesPerEpoch: 1, LR: 1e-3, Pool: 1},
+	noEdge := lo
+	noEdge.BoundaryPerSide = 0
+	for name, tc := range map[string]struct {
+		net  *Net
+		o    TrainOptions
+		want string
+	}{
+		"l-bfgs":             {net, TrainOptions{Loss: lo, Batch: 1, Epochs: 1, BatchesPerEpoch: 1, LR: 1e-3, LBFGSIters: 3}, "LBFGSIters = 3"},
+		"sign":               {net, TrainOptions{Loss: lo, Batch: 1, Epochs: 1, BatchesPerEpoch: 1, LR: 1e-3, Augment: Augment{Sign: true}}, "Symmetries only"},
+		"pool":               {net, TrainOptions{Loss: lo, Batch: 2, Epochs: 1, BatchesPerEpoch: 1, LR: 1e-3, Pool: 1}, "Pool = 1"},
+		"no boundary points": {net, TrainOptions{Loss: noEdge, Batch: 1, Epochs: 1, BatchesPerEpoch: 1, LR: 1e-3, NodeLoss: true}, "BoundaryPerSide 0"},
+		"pool, not iterated": {plain, TrainOptions{Loss: lo, Batch: 1, Epochs: 1, BatchesPerEpoch: 1, LR: 1e-3, NodeLoss: true}, "NodeLoss = true"},
 	} {
-		if _, err := net.Train(context.Background(), []Field{f}, o); err == nil {
-			t.Errorf("%s: accepted", name)
+		fs := []Field{f}
+		if tc.net == plain {
+			g := f
+			g.Branch = append(slices.Clone(f.Branch), make([]float64, 64)...)
+			fs = []Field{g}
+		}
+		if _, err := tc.net.Train(context.Background(), fs, tc.o); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v; want it to contain %q", name, err, tc.want)
 		}
 	}
 	var err error
 	autograd.NoGrad(func() { _, err = net.Loss([]Field{f}, lo, tensor.NewRNG(1)) })
 	if err == nil || !strings.Contains(err.Error(), "iterated") {
 		t.Errorf("Loss of an iterated net: %v; want it refused", err)
+	}
+	if _, err := net.Mesh(append(slices.Clone(f.Branch), f.Branch...), 8); err == nil || !strings.Contains(err.Error(), "use MeshFor") {
+		t.Errorf("Mesh of an iterated net: %v; want MeshFor named", err)
+	}
+	g := f
+	g.Branch, g.Monitor, g.N = f.Branch[:7], make([]float64, 9), 3 // 7 + 9 values: 2 x 8^2 would not fit either
+	for k := range g.Monitor {
+		g.Monitor[k] = 1
+	}
+	if _, err := net.MeshFor(g, 8); err == nil || !strings.Contains(err.Error(), "the net wants") {
+		t.Errorf("a 3 x 3 field for an 8 x 8 net: %v", err)
+	}
+	g.Branch = make([]float64, 119) // lengths that add up (119 + 3^2 = 2 x 8^2), grids that do not
+	for k := range g.Branch {
+		g.Branch[k] = 1
+	}
+	if _, err := net.MeshFor(g, 8); err == nil || !strings.Contains(err.Error(), "reads 8 x 8 node fields") {
+		t.Errorf("a 3 x 3 field with 128 branch values for an 8 x 8 net: %v", err)
+	}
+}
+
+// TestIteratedSmallestGrid: a 3 x 3 grid, the least the 5 x 5
+// convolutions' reflection padding allows, iterates and moves a mesh.
+func TestIteratedSmallestGrid(t *testing.T) {
+	net, err := New(iterConfig(3, 2), tensor.NewRNG(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	randomizeLast(net, tensor.NewRNG(2))
+	for _, v := range lastLayer(net) {
+		for i := range v.Value.Data() {
+			v.Value.Data()[i] *= 0.01
+		}
+	}
+	f, err := NewField(make([]float64, 9), []float64{1, 1, 1, 1, 3, 1, 1, 1, 1}, 3, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := net.MeshFor(f.MonitorBranch(), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := res.Mesh.FirstInverted(); c >= 0 || res.Drift > 1e-12 {
+		t.Fatalf("cell %d inverted, drift %g", c, res.Drift)
 	}
 }
 

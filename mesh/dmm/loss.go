@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/surrogo/surrogo/autograd"
 	"github.com/surrogo/surrogo/tensor"
@@ -108,8 +107,8 @@ func (net *Net) checkFields(fields []Field) error {
 			return fmt.Errorf("field %d: %d monitor values on %d nodes per axis, theta %g; build fields with NewField", i, len(f.Monitor), f.N, f.Theta)
 		}
 		if net.Config.Branch == GridBranch {
-			if k := slices.IndexFunc(f.Branch, func(v float64) bool { return !(v > 0) || math.IsInf(v, 0) }); k >= 0 {
-				return fmt.Errorf("field %d: branch input %d is %g; a GridBranch takes m / theta > 0 (Field.MonitorBranch)", i, k, f.Branch[k])
+			if err := net.checkGridField(f); err != nil {
+				return fmt.Errorf("field %d: %w", i, err)
 			}
 		}
 	}

@@ -81,14 +81,17 @@ type Config struct {
 	// GridDepth and GridInputs size a GridBranch: GridDepth tanh 5 x 5
 	// convolutions of Channels[0] channels (even-reflection padding, the
 	// Neumann extension) on GridInputs node fields of the Input x Input
-	// grid (the base: m / theta; a corrector: that and its base's
-	// residual), then a 5 x 5 convolution to one channel plus a 1 x 1 skip
-	// from the inputs, giving s = -Lap phi at the nodes; its DCT-I
-	// coefficients for 0 <= k1, k2 < CosineModes (k != 0) are the
-	// branch's outputs. s = m / theta - 1 is the linearised equation's
-	// solution, so the skip alone is a first mesh mover; the convolutions
-	// learn the nonlinear, local rest. Weights are shared across the
-	// grid, so every node of every field is a training example for them.
+	// grid (m / theta, fed as theta / m; a corrector's or iterated net's
+	// residual r, fed as log(1 + r)), then a 5 x 5 convolution to one
+	// channel plus a 1 x 1 skip from the inputs, giving s = -Lap phi at
+	// the nodes; its DCT-I coefficients for 0 <= k1, k2 < CosineModes (k
+	// != 0) are the branch's outputs. The skip alone with weight -1 gives
+	// s = 1 - theta / m up to the constant mode, a 1-D front's exact map
+	// were m taken at the moved point; the convolutions learn the rest.
+	// Weights are shared across the grid, so every node of every field is
+	// a training example for them. A GridBranch uses none of
+	// BranchHidden, Latent (set from CosineModes), the trunk and head
+	// settings or Channels[1].
 	GridDepth, GridInputs int
 	// Iterations, if > 0, makes the net a learned iterative solver: a
 	// GridBranch with GridInputs 2 and no base, applied Iterations times

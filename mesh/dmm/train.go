@@ -96,6 +96,9 @@ func (net *Net) Phases(fields []Field, opt TrainOptions) ([]nn.Phase[float64], e
 	if net.Config.Iterations > 0 {
 		return net.iteratedPhases(fields, opt, sched)
 	}
+	if opt.Pool != 0 || opt.NodeLoss {
+		return nil, fmt.Errorf("Pool = %d, NodeLoss = %v: these train an iterated net (Config.Iterations > 0); this one has none", opt.Pool, opt.NodeLoss)
+	}
 	loss := func(_ context.Context, _, _ int, r *tensor.RNG) (V, error) {
 		batch := make([]Field, opt.Batch)
 		for i := range batch {
