@@ -31,6 +31,10 @@ type GenerateOptions struct {
 	Resume bool
 	// Resumed, if set, is told how many samples a resumed file held.
 	Resumed func(done, total int)
+	// Kept, if set, is told when the output already held these samples:
+	// a complete file of the same settings and shard (its generate_hash)
+	// is kept, not generated again.
+	Kept func(path string)
 }
 
 // ShardPath returns the file a shard writes: data.h5 ->
@@ -74,6 +78,9 @@ func Generate(ctx context.Context, cfg *Config, opts GenerateOptions) (path stri
 		return "", err
 	}
 	defer lock.Release()
+	if kept, err := g.keepComplete(); err != nil || kept {
+		return g.path, err
+	}
 	if err := g.openOutput(); err != nil {
 		return "", err
 	}
@@ -142,14 +149,50 @@ func (g *generation) lockOutput() (*Lock, error) {
 	return lock, nil
 }
 
+// hash is the generate_hash the shard's file records: the generate
+// stage's settings and the shard.
+func (g *generation) hash() (string, error) {
+	hash, err := g.cfg.StageHash(StageGenerate)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s shard %d/%d", hash, max(g.shard, 1), g.shards), nil
+}
+
+// keepComplete reports whether, with Resume, the output already is a
+// complete file of the same settings and shard (a file appears under its
+// final name only when complete), which is then kept. A file of other
+// settings, or one that does not open, is generated over as before.
+func (g *generation) keepComplete() (bool, error) {
+	if !g.opts.Resume {
+		return false, nil
+	}
+	want, err := g.hash()
+	if err != nil {
+		return false, err
+	}
+	f, err := datasets.Open(g.path)
+	if err != nil {
+		return false, nil
+	}
+	got, err := f.AttrString("generate_hash")
+	f.Close()
+	if err != nil || got != want {
+		return false, nil
+	}
+	if g.opts.Kept != nil {
+		g.opts.Kept(g.path)
+	}
+	return true, nil
+}
+
 // openOutput starts the file, or with Resume continues an interrupted one
 // of the same settings and shard.
 func (g *generation) openOutput() error {
-	hash, err := g.cfg.StageHash(StageGenerate)
+	hash, err := g.hash()
 	if err != nil {
 		return err
 	}
-	hash = fmt.Sprintf("%s shard %d/%d", hash, max(g.shard, 1), g.shards)
 	g.file, g.resumedAt, err = openGenerated(g.path, hash, g.store, g.lo, g.opts.Resume)
 	return err
 }

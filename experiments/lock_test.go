@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/surrogo/surrogo/datasets"
 )
 
 // TestLockConflictsInOneProcess: flock locks belong to an open file
@@ -126,5 +128,48 @@ func TestGenerateLocksItsOutput(t *testing.T) {
 	held.Release()
 	if _, err := Generate(context.Background(), cfg, GenerateOptions{}); err != nil {
 		t.Errorf("after release: %v", err)
+	}
+}
+
+// TestGenerateKeepsCompleteOutput: with Resume (the pipeline's and
+// simulate generate's setting) a complete file of the same settings is
+// kept, not generated again, and Kept is told; a file of other settings,
+// or a generation without Resume, is generated over.
+func TestGenerateKeepsCompleteOutput(t *testing.T) {
+	cfg, err := loadText(t, burgersConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, err := Generate(context.Background(), cfg, GenerateOptions{Resume: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _ := os.Stat(path)
+	var kept string
+	if _, err := Generate(context.Background(), cfg, GenerateOptions{Resume: true, Kept: func(p string) { kept = p }}); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := os.Stat(path)
+	if kept != path || !again.ModTime().Equal(first.ModTime()) {
+		t.Fatalf("second generation of the same settings: kept %q, modified %v -> %v; want %s kept untouched", kept, first.ModTime(), again.ModTime(), path)
+	}
+	other := strings.Replace(burgersConfig, "nu = 0.05", "nu = 0.04", 1)
+	text := strings.ReplaceAll(other, "OUT", path)
+	cfg2, err := Load(writeConfig(t, t.TempDir(), text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept = ""
+	if _, err := Generate(context.Background(), cfg2, GenerateOptions{Resume: true, Kept: func(p string) { kept = p }}); err != nil || kept != "" {
+		t.Fatalf("other settings: kept %q, %v; want generated", kept, err)
+	}
+	f, err := datasets.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	want, _ := cfg2.StageHash(StageGenerate)
+	if h, _ := f.AttrString("generate_hash"); h != want+" shard 1/1" {
+		t.Errorf("the file's generate_hash %q; want the new settings' %q", h, want+" shard 1/1")
 	}
 }

@@ -64,11 +64,15 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "resuming after %d of %d samples\n", done, total)
 		}
 	}
+	kept := false
+	opts.Kept = func(string) { kept = true }
 	path, err := experiments.Generate(ctx, cfg, opts)
 	if err != nil {
 		return err
 	}
-	if !*quiet && cfg.Data.File != "" {
+	if !*quiet && kept {
+		fmt.Fprintf(stdout, "nothing to generate: %s already holds samples %d..%d of these settings (delete it to generate again)\n", path, lo, hi-1)
+	} else if !*quiet && cfg.Data.File != "" {
 		fmt.Fprintf(stdout, "nothing to generate: %s is read as it is (checked)\n", path)
 	} else if !*quiet {
 		fmt.Fprintf(stdout, "wrote %s: samples %d..%d of %d (%s) in %.1fs\n", path, lo, hi-1, cfg.Data.Samples(), cfg.Data.Solver, time.Since(start).Seconds())
