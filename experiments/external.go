@@ -141,6 +141,9 @@ func (c *Config) windowFrames() int {
 	return c.Data.Snapshots
 }
 
+// DataPath is the HDF5 file the train and evaluate stages read.
+func (c *Config) DataPath() string { return c.dataPath() }
+
 // dataPath is the HDF5 file the train and evaluate stages read.
 func (c *Config) dataPath() string {
 	if c.Data.File != "" {

@@ -31,6 +31,10 @@ type GenerateOptions struct {
 	Resume bool
 	// Resumed, if set, is told how many samples a resumed file held.
 	Resumed func(done, total int)
+	// Merged, if set, is told that an unsharded generation with Resume
+	// found every shard of n and merged them (MergeShards) instead of
+	// generating.
+	Merged func(n int)
 	// Kept, if set, is told when the output already held these samples:
 	// a complete file of the same settings and shard (its generate_hash)
 	// is kept, not generated again.
@@ -72,6 +76,13 @@ func Generate(ctx context.Context, cfg *Config, opts GenerateOptions) (path stri
 	g, err := newGeneration(cfg, opts)
 	if err != nil {
 		return "", err
+	}
+	if n, ok := shardsComplete(cfg); ok && g.shards == 1 && opts.Resume && !g.complete() {
+		path, err := MergeShards(ctx, cfg, n)
+		if err == nil && opts.Merged != nil {
+			opts.Merged(n)
+		}
+		return path, err
 	}
 	lock, err := g.lockOutput()
 	if err != nil {
@@ -164,26 +175,29 @@ func (g *generation) hash() (string, error) {
 // final name only when complete), which is then kept. A file of other
 // settings, or one that does not open, is generated over as before.
 func (g *generation) keepComplete() (bool, error) {
-	if !g.opts.Resume {
-		return false, nil
-	}
-	want, err := g.hash()
-	if err != nil {
-		return false, err
-	}
-	f, err := datasets.Open(g.path)
-	if err != nil {
-		return false, nil
-	}
-	got, err := f.AttrString("generate_hash")
-	f.Close()
-	if err != nil || got != want {
+	if !g.opts.Resume || !g.complete() {
 		return false, nil
 	}
 	if g.opts.Kept != nil {
 		g.opts.Kept(g.path)
 	}
 	return true, nil
+}
+
+// complete reports whether the output is a complete file of g's settings
+// and shard.
+func (g *generation) complete() bool {
+	want, err := g.hash()
+	if err != nil {
+		return false
+	}
+	f, err := datasets.Open(g.path)
+	if err != nil {
+		return false
+	}
+	got, err := f.AttrString("generate_hash")
+	f.Close()
+	return err == nil && got == want
 }
 
 // openOutput starts the file, or with Resume continues an interrupted one
@@ -440,6 +454,9 @@ type sampleStore interface {
 	solve(ctx context.Context, seed uint64, i int) (appendSample, error)
 	// finish writes what the file holds once (coordinates).
 	finish(f *datasets.File) error
+	// merge appends the samples of a shard's file src, the first being
+	// sample first, to dst, laid out by create (MergeShards).
+	merge(dst, src *datasets.File, first int) error
 }
 
 // appendSample appends one solved sample to the file being generated.

@@ -240,7 +240,7 @@ func TestMPMTrajectoryLayout(t *testing.T) {
 
 // TestMPMShardsEqualFullRun: three shards hold the trajectories of the
 // whole run, in order and bit for bit, each marked with its sample index.
-func TestMPMShardsEqualFullRun(t *testing.T) {
+func TestMPMShardsEqualFullRun(t *testing.T) { // and merged, equal it
 	cfg, err := loadText(t, mpmConfig)
 	if err != nil {
 		t.Fatal(err)
@@ -265,6 +265,16 @@ func TestMPMShardsEqualFullRun(t *testing.T) {
 	}
 	if !reflect.DeepEqual(joined, want) {
 		t.Fatal("shards differ from the full run")
+	}
+	if err := os.Remove(full); err != nil {
+		t.Fatal(err)
+	}
+	merged, err := MergeShards(context.Background(), cfg, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if trs, s := readTrajectories(t, merged); !reflect.DeepEqual(s, wantSamples) || !reflect.DeepEqual(trs, want) {
+		t.Fatalf("merged shards: samples %v; want the full run's %v and its trajectories", s, wantSamples)
 	}
 }
 

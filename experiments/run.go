@@ -173,7 +173,10 @@ func (r *pipelineRun) stages(ctx context.Context, opts RunOptions) []stage {
 		{StageGenerate, []string{cfg.dataPath()}, func() error {
 			_, err := Generate(ctx, cfg, GenerateOptions{Workers: opts.Workers, Progress: opts.Progress, Resume: true,
 				Resumed: func(done, total int) { r.logf("generate: resuming after %d of %d samples", done, total) },
-				Kept:    func(path string) { r.logf("generate: %s already holds these samples (same settings), kept", path) }})
+				Kept:    func(path string) { r.logf("generate: %s already holds these samples (same settings), kept", path) },
+				Merged: func(n int) {
+					r.logf("generate: merged the %d shards of simulate generate -shard into %s", n, cfg.dataPath())
+				}})
 			return err
 		}},
 	}

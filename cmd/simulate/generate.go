@@ -133,3 +133,38 @@ func progressReporter(w io.Writer, what string, total int) func(done, total int)
 		}
 	}
 }
+
+// runMerge joins the shard files of generate -shard k/n into the data
+// file (experiments.MergeShards).
+func runMerge(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	shards := fs.Int("shards", 0, "the n of generate -shard k/n (default: found from the shard files present)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: simulate merge [-shards n] CONFIG.toml")
+		fs.PrintDefaults()
+	}
+	if err := parseInterspersed(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return usageError{"expected one CONFIG.toml"}
+	}
+	if *shards == 1 || *shards < 0 {
+		return usageError{fmt.Sprintf("-shards %d: want the n >= 2 of generate -shard k/n", *shards)}
+	}
+	cfg, err := experiments.Load(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	start := time.Now()
+	path, err := experiments.MergeShards(ctx, cfg, *shards)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "merged %d samples into %s in %.1fs\n", cfg.Data.Samples(), path, time.Since(start).Seconds())
+	return nil
+}

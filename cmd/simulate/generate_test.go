@@ -121,3 +121,39 @@ func TestGenerateUsage(t *testing.T) {
 		t.Errorf("missing config: %d %s", code, stderr)
 	}
 }
+
+// TestMergeCommand: generate -shard 1/2 and 2/2, then merge joins them
+// into the data file; train merges shards by itself when the data file is
+// missing; bad counts are usage errors.
+func TestMergeCommand(t *testing.T) {
+	dir := t.TempDir()
+	text := strings.Replace(strings.ReplaceAll(strings.ReplaceAll(tinyStudy, "DT", "1e-3"), "EPOCHS", "1"), "seed = 5",
+		"seed = 5\nrun_dir = \""+filepath.Join(dir, "run")+"\"", 1)
+	text = strings.Replace(text, "[data]", "[data]\noutput = \""+filepath.Join(dir, "data.h5")+"\"", 1)
+	cfg := filepath.Join(dir, "study.toml")
+	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"1/2", "2/2"} {
+		if code, _, stderr := runCLI("generate", "-q", "-shard", k, cfg); code != 0 {
+			t.Fatalf("generate -shard %s: %d %s", k, code, stderr)
+		}
+	}
+	code, stdout, stderr := runCLI("merge", cfg)
+	if code != 0 || !strings.Contains(stdout, "merged 32 samples into "+filepath.Join(dir, "data.h5")) {
+		t.Fatalf("merge: %d %q %s", code, stdout, stderr)
+	}
+	if err := os.Remove(filepath.Join(dir, "data.h5")); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = runCLI("train", cfg)
+	if code != 0 || !strings.Contains(stdout, "merged the 2 shards of simulate generate -shard into "+filepath.Join(dir, "data.h5")) {
+		t.Fatalf("train on shards: %d %q %s", code, stdout, stderr)
+	}
+	if code, _, stderr := runCLI("merge", "-shards", "1", cfg); code != 2 || !strings.Contains(stderr, "want the n >= 2") {
+		t.Errorf("merge -shards 1: %d %s", code, stderr)
+	}
+	if code, _, stderr := runCLI("merge", "-shards", "3", cfg); code != 1 || !strings.Contains(stderr, "shard 1 of 3") {
+		t.Errorf("merge -shards 3 with 2 shards: %d %s", code, stderr)
+	}
+}

@@ -40,6 +40,9 @@ commands:
                             print the groups, datasets and attributes of HDF5 files
   generate [-shard k/n] [-workers n] [-out FILE] [-q] CONFIG.toml
                             generate the [data] section's samples into HDF5
+  merge [-shards n] CONFIG.toml
+                            join the files of generate -shard k/n (k = 1..n) into
+                            the data file (train and run do it when all are there)
   run [-set K=V ...] [-out DIR] [-force] [-q] CONFIG.toml
                             the whole study: generate -> train -> eval -> plot into
                             runs/<name>/, skipping finished stages, resuming the rest
@@ -74,6 +77,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runGenerate(args[1:], stdout, stderr)
 	case "train":
 		err = runTrain(args[1:], stdout, stderr)
+	case "merge":
+		err = runMerge(args[1:], stdout, stderr)
 	case "eval":
 		err = runEval(args[1:], stdout, stderr)
 	case "run":

@@ -93,6 +93,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if quiet {
 		log = nil
 	}
+	if n, merged, err := experiments.MergeIfSharded(ctx, cfg); err != nil {
+		return err
+	} else if merged && !quiet {
+		fmt.Fprintf(stdout, "merged the %d shards of simulate generate -shard into %s\n", n, cfg.DataPath())
+	}
 	s, err := experiments.Train(ctx, cfg, log)
 	if err != nil {
 		return stopped(ctx, err, "simulate train "+strings.Join(args, " "))
