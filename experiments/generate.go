@@ -77,13 +77,28 @@ func Generate(ctx context.Context, cfg *Config, opts GenerateOptions) (path stri
 	if err != nil {
 		return "", err
 	}
-	if n, ok := shardsComplete(cfg); ok && g.shards == 1 && opts.Resume && !g.complete() {
+	if g.shards == 1 && opts.Resume && !g.complete() {
+		return g.generateOrMerge(ctx)
+	}
+	return g.run(ctx)
+}
+
+// generateOrMerge merges the shards of these settings when every one is
+// present (MergeShards), else generates.
+func (g *generation) generateOrMerge(ctx context.Context) (string, error) {
+	cfg, opts := g.cfg, g.opts
+	if n, ok := shardsMergeable(cfg); ok {
 		path, err := MergeShards(ctx, cfg, n)
 		if err == nil && opts.Merged != nil {
 			opts.Merged(n)
 		}
 		return path, err
 	}
+	return g.run(ctx)
+}
+
+// run generates g's samples (or keeps a complete file of them).
+func (g *generation) run(ctx context.Context) (path string, err error) {
 	lock, err := g.lockOutput()
 	if err != nil {
 		return "", err
@@ -160,14 +175,17 @@ func (g *generation) lockOutput() (*Lock, error) {
 	return lock, nil
 }
 
-// hash is the generate_hash the shard's file records: the generate
-// stage's settings and the shard.
-func (g *generation) hash() (string, error) {
-	hash, err := g.cfg.StageHash(StageGenerate)
+// hash is the generate_hash the shard's file records.
+func (g *generation) hash() (string, error) { return generateHash(g.cfg, max(g.shard, 1), g.shards) }
+
+// generateHash is the generate_hash of shard k of n (1 of 1: unsharded):
+// the generate stage's settings and the shard.
+func generateHash(cfg *Config, k, n int) (string, error) {
+	hash, err := cfg.StageHash(StageGenerate)
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%s shard %d/%d", hash, max(g.shard, 1), g.shards), nil
+	return fmt.Sprintf("%s shard %d/%d", hash, k, n), nil
 }
 
 // keepComplete reports whether, with Resume, the output already is a
@@ -454,9 +472,9 @@ type sampleStore interface {
 	solve(ctx context.Context, seed uint64, i int) (appendSample, error)
 	// finish writes what the file holds once (coordinates).
 	finish(f *datasets.File) error
-	// merge appends the samples of a shard's file src, the first being
-	// sample first, to dst, laid out by create (MergeShards).
-	merge(dst, src *datasets.File, first int) error
+	// merge appends the samples [first, end) a shard's file src holds to
+	// dst, laid out by create (MergeShards), checking their count.
+	merge(ctx context.Context, dst, src *datasets.File, first, end int) error
 }
 
 // appendSample appends one solved sample to the file being generated.

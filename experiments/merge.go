@@ -55,18 +55,18 @@ func MergeShards(ctx context.Context, cfg *Config, shards int) (string, error) {
 		return "", err
 	}
 	defer lock.Release()
+	if g.complete() {
+		return g.path, nil // already merged (or generated) with these settings
+	}
 	if err := g.openOutput(); err != nil {
 		return "", err
 	}
 	for k, src := range srcs {
-		lo, _ := SampleRange(cfg.Data.Samples(), k+1, shards)
-		if err := ctx.Err(); err != nil {
+		lo, hi := SampleRange(cfg.Data.Samples(), k+1, shards)
+		if err := g.store.merge(ctx, g.file, src, lo, hi); err != nil {
 			g.file.Abort()
-			return "", err
-		}
-		if err := g.store.merge(g.file, src, lo); err != nil {
-			g.file.Abort()
-			return "", fmt.Errorf("experiments: merging shard %d of %d (%s): %w", k+1, shards, src.Name(), err)
+			return "", fmt.Errorf("experiments: merging shard %d of %d (%s) into %s: %w (nothing written; the shards are kept)",
+				k+1, shards, src.Name(), g.path, err)
 		}
 	}
 	if err := g.finishOutput(); err != nil {
@@ -79,23 +79,25 @@ func MergeShards(ctx context.Context, cfg *Config, shards int) (string, error) {
 // openShards opens the n shard files of g's output and checks that each
 // holds its own samples of g's settings.
 func openShards(g *generation, n int) ([]*datasets.File, error) {
-	want, err := g.cfg.StageHash(StageGenerate)
-	if err != nil {
-		return nil, err
-	}
 	var out []*datasets.File
 	for k := 1; k <= n; k++ {
 		path := ShardPath(g.path, k, n)
 		f, err := datasets.Open(path)
 		if err != nil {
-			return out, fmt.Errorf("experiments: shard %d of %d: %s: %w (run `simulate generate -shard %d/%d %s`)", k, n, path, err, k, n, g.cfg.path)
+			return out, fmt.Errorf("experiments: shard %d of %d: %w (run `simulate generate -shard %d/%d %s`)", k, n, err, k, n, g.cfg.path)
 		}
 		out = append(out, f)
+		want, err := generateHash(g.cfg, k, n)
+		if err != nil {
+			return out, err
+		}
 		h, err := f.AttrString("generate_hash")
-		shardWant := fmt.Sprintf("%s shard %d/%d", want, k, n)
-		if err != nil || h != shardWant {
+		if err != nil {
+			return out, fmt.Errorf("experiments: shard %d of %d: %s has no generate_hash (%v); not a file of simulate generate", k, n, path, err)
+		}
+		if h != want {
 			return out, fmt.Errorf("experiments: shard %d of %d: %s holds other samples or settings (generate_hash %q; these settings' shard %d/%d is %q)",
-				k, n, path, h, k, n, shardWant)
+				k, n, path, h, k, n, want)
 		}
 	}
 	return out, nil
@@ -119,10 +121,16 @@ func ShardCount(cfg *Config) (int, error) {
 	re := shardName(out)
 	counts := map[int][]string{}
 	for _, e := range entries {
-		if m := re.FindStringSubmatch(e.Name()); m != nil {
-			n, _ := strconv.Atoi(m[2])
-			counts[n] = append(counts[n], e.Name())
+		m := re.FindStringSubmatch(e.Name())
+		if m == nil {
+			continue
 		}
+		k, kerr := strconv.Atoi(m[1])
+		n, nerr := strconv.Atoi(m[2])
+		if kerr != nil || nerr != nil || n < 2 || k < 1 || k > n {
+			continue // not a name generate -shard k/n writes
+		}
+		counts[n] = append(counts[n], e.Name())
 	}
 	switch len(counts) {
 	case 0:
@@ -141,62 +149,78 @@ func ShardCount(cfg *Config) (int, error) {
 	return 0, fmt.Errorf("experiments: shard files of different counts next to %s: %s; keep one set (or pass the count)", out, strings.Join(found, ", "))
 }
 
-// shardsComplete reports whether every shard of one count exists next to
-// the configured data file (not whether they hold the right samples:
-// MergeShards checks that).
-func shardsComplete(cfg *Config) (int, bool) {
+// shardsMergeable reports whether every shard of one count exists next to
+// the configured data file and holds its samples of these settings (shards
+// of other settings, left from an earlier config, are not merged: the
+// data are generated as before).
+func shardsMergeable(cfg *Config) (int, bool) {
 	n, err := ShardCount(cfg)
-	if err != nil || n < 2 {
+	if err != nil || n < 2 || n > cfg.Data.Samples() {
 		return 0, false
 	}
-	for k := 1; k <= n; k++ {
-		if _, err := os.Stat(ShardPath(cfg.dataPath(), k, n)); err != nil {
-			return 0, false
-		}
+	g, err := newGeneration(cfg, GenerateOptions{})
+	if err != nil {
+		return 0, false
 	}
-	return n, true
+	srcs, err := openShards(g, n)
+	for _, f := range srcs {
+		f.Close()
+	}
+	return n, err == nil
 }
 
-// merge appends a field shard's samples (the first being sample first) to
-// the datasets create laid out, one sample at a time.
-func (s *fieldStore) merge(dst, src *datasets.File, first int) error {
+// merge appends a field shard's samples [first, end) to the datasets
+// create laid out, one sample at a time.
+func (s *fieldStore) merge(ctx context.Context, dst, src *datasets.File, first, end int) error {
 	for _, fs := range s.gen.fields() {
-		d, err := src.OpenDataset(fs.name)
-		if err != nil {
+		if err := s.mergeField(ctx, fs, src, first, end); err != nil {
 			return err
 		}
-		n := d.Shape()[0]
-		for i := range n {
-			v, err := datasets.ReadSamples[float32](d, i, 1)
-			if err == nil {
-				err = datasets.Append(s.sets[fs.name], v)
-			}
-			if err != nil {
-				d.Close()
-				return fmt.Errorf("%s, sample %d: %w", fs.name, first+i, err)
-			}
-		}
-		d.Close()
 	}
 	return nil
 }
 
-// merge appends a particle shard's trajectories, each marked with its
-// sample index (which the shard's must equal).
-func (trajectoryStore) merge(dst, src *datasets.File, first int) error {
+// mergeField appends one field's samples of a shard.
+func (s *fieldStore) mergeField(ctx context.Context, fs fieldSpec, src *datasets.File, first, end int) error {
+	d, err := src.OpenDataset(fs.name)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if shape := d.Shape(); len(shape) != len(fs.shape)+1 || shape[0] != end-first {
+		return fmt.Errorf("%s has shape %v; want %d samples of %v", fs.name, shape, end-first, fs.shape)
+	}
+	for i := range end - first {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		v, err := datasets.ReadSamples[float32](d, i, 1)
+		if err == nil {
+			err = datasets.Append(s.sets[fs.name], v)
+		}
+		if err != nil {
+			return fmt.Errorf("%s, sample %d: %w", fs.name, first+i, err)
+		}
+	}
+	return nil
+}
+
+// merge appends a particle shard's trajectories (samples [first, end)),
+// each marked with its sample index (which the shard's must equal).
+func (trajectoryStore) merge(ctx context.Context, dst, src *datasets.File, first, end int) error {
 	n, err := datasets.TrajectoryCount(src)
 	if err != nil {
 		return err
 	}
+	if n != end-first {
+		return fmt.Errorf("%d trajectories; want %d (samples %d..%d)", n, end-first, first, end-1)
+	}
 	for k := range n {
-		g, err := src.OpenGroup(trajectoryGroup(k))
-		if err != nil {
+		if err := ctx.Err(); err != nil {
 			return err
 		}
-		i, err := g.AttrInt64(attrSample)
-		g.Close()
-		if err != nil || i != int64(first+k) {
-			return fmt.Errorf("trajectory %d is sample %d (%v); want %d", k, i, err, first+k)
+		if i, err := sampleOf(src, k); err != nil || i != first+k {
+			return fmt.Errorf("trajectory %d is marked sample %d (%v); want %d", k, i, err, first+k)
 		}
 		tr, err := datasets.ReadTrajectory(src, k)
 		if err != nil {
@@ -219,7 +243,7 @@ func MergeIfSharded(ctx context.Context, cfg *Config) (int, bool, error) {
 	if _, err := os.Stat(cfg.dataPath()); err == nil {
 		return 0, false, nil
 	}
-	n, ok := shardsComplete(cfg)
+	n, ok := shardsMergeable(cfg)
 	if !ok {
 		return 0, false, nil
 	}

@@ -139,7 +139,7 @@ func TestMergeShardsRefuses(t *testing.T) {
 		want        string
 	}{
 		{"missing", func() { move(shard(2, 3), shard(2, 3)+".away") }, func() { move(shard(2, 3)+".away", shard(2, 3)) },
-			"shard 2 of 3: " + shard(2, 3)},
+			"shard 2 of 3: datasets: open " + shard(2, 3)},
 		{"other settings", func() { move(shard(2, 3), shard(2, 3)+".away"); move(foreign, shard(2, 3)) },
 			func() { move(shard(2, 3), foreign); move(shard(2, 3)+".away", shard(2, 3)) }, "shard 2 of 3: " + shard(2, 3) + " holds other samples or settings"},
 		{"renamed", func() { move(shard(3, 3), shard(3, 3)+".away"); copyFile(t, shard(1, 3), shard(3, 3)) },
@@ -157,8 +157,43 @@ func TestMergeShardsRefuses(t *testing.T) {
 		}
 		tc.fix()
 	}
+	path, err := MergeShards(context.Background(), cfg, 0)
+	if err != nil {
+		t.Fatalf("after the fixes: %v", err)
+	}
+	before, _ := os.Stat(path)
 	if _, err := MergeShards(context.Background(), cfg, 0); err != nil {
-		t.Errorf("after the fixes: %v", err)
+		t.Fatal(err)
+	}
+	if after, _ := os.Stat(path); !after.ModTime().Equal(before.ModTime()) {
+		t.Error("a second merge rewrote the merged file")
+	}
+}
+
+// TestStaleShardsAreLeftAlone: shards of other settings next to the data
+// file (an earlier config's) are not merged: the generation runs as
+// before, and the shards stay.
+func TestStaleShardsAreLeftAlone(t *testing.T) {
+	cfg, err := loadText(t, burgersConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := cfg.dataPath()
+	other := strings.ReplaceAll(strings.Replace(burgersConfig, "nu = 0.05", "nu = 0.04", 1), "OUT", out)
+	cfg2, err := Load(writeConfig(t, t.TempDir(), other))
+	if err != nil {
+		t.Fatal(err)
+	}
+	generateShards(t, cfg2, 2)
+	merged := 0
+	if _, err := Generate(context.Background(), cfg, GenerateOptions{Resume: true, Merged: func(n int) { merged = n }}); err != nil || merged != 0 {
+		t.Fatalf("generation next to stale shards: merged %d, %v; want generated", merged, err)
+	}
+	if _, err := os.Stat(ShardPath(out, 2, 2)); err != nil {
+		t.Errorf("the stale shards were touched: %v", err)
+	}
+	if n, ok, err := MergeIfSharded(context.Background(), cfg); ok || err != nil {
+		t.Errorf("MergeIfSharded: %d, %v, %v; want nothing done", n, ok, err)
 	}
 }
 

@@ -64,13 +64,16 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "resuming after %d of %d samples\n", done, total)
 		}
 	}
-	kept := false
+	kept, merged := false, 0
 	opts.Kept = func(string) { kept = true }
+	opts.Merged = func(n int) { merged = n }
 	path, err := experiments.Generate(ctx, cfg, opts)
 	if err != nil {
 		return err
 	}
-	if !*quiet && kept {
+	if !*quiet && merged > 0 {
+		fmt.Fprintf(stdout, "merged the %d shards of generate -shard into %s in %.1fs\n", merged, path, time.Since(start).Seconds())
+	} else if !*quiet && kept {
 		fmt.Fprintf(stdout, "nothing to generate: %s already holds samples %d..%d of these settings (delete it to generate again)\n", path, lo, hi-1)
 	} else if !*quiet && cfg.Data.File != "" {
 		fmt.Fprintf(stdout, "nothing to generate: %s is read as it is (checked)\n", path)
