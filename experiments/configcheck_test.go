@@ -56,6 +56,7 @@ func TestBadValuesRefusedAtTheirLine(t *testing.T) {
 		{"gamma zero", `step_size = 3`, "step_size = 3\ngamma = 0.0", []string{":32:", "train.gamma", "must be positive"}},
 		{"gamma negative", `step_size = 3`, "step_size = 3\ngamma = -0.5", []string{"train.gamma", "must be positive"}},
 		{"checkpoint_every negative", `checkpoint_every = 2`, `checkpoint_every = -2`, []string{":33:", "train.checkpoint_every", ">= 0"}},
+		{"checkpoint_seconds negative", `checkpoint_every = 2`, "checkpoint_every = 2\ncheckpoint_seconds = -5.0", []string{":34:", "train.checkpoint_seconds", "finite and >= 0"}},
 		{"eval_every negative", `eval_every = 3`, `eval_every = -1`, []string{":32:", "train.eval_every", ">= 0"}},
 		{"superres_samples negative", `superres_samples = 2`, `superres_samples = -1`, []string{":38:", "eval.superres_samples", ">= 0"}},
 		{"solver_samples negative", `solver_samples = 2`, `solver_samples = -1`, []string{":39:", "eval.solver_samples", ">= 0"}},

@@ -150,7 +150,7 @@ func (f modelFamily) dropUnread(tree map[string]any) {
 var gridKeys = []string{
 	"model.task", "model.t_in", "model.t_out", "model.width", "model.layers",
 	"train.epochs", "train.batch", "train.optimizer", "train.lr", "train.weight_decay", "train.schedule", "train.step_size", "train.gamma",
-	"train.normalize", "train.loss", "train.subsample", "train.checkpoint_every", "train.eval_every", "train.windows", "train.window_every",
+	"train.normalize", "train.loss", "train.subsample", "train.checkpoint_every", "train.checkpoint_seconds", "train.eval_every", "train.windows", "train.window_every",
 	"train.clip_norm", "train.pct_start", "train.div_factor", "train.final_div_factor",
 	"eval.subsamples", "eval.resolutions", "eval.superres_samples", "eval.solver_samples", "eval.rollout_steps", "eval.compare_steps",
 }
@@ -306,7 +306,7 @@ func resolveT1(c *Config, spatial []int) ModelConfig {
 // physicsInformedKeys are the keys every physics-informed family reads.
 var physicsInformedKeys = []string{
 	"model.width", "model.layers",
-	"train.epochs", "train.lr", "train.amsgrad", "train.lbfgs_iters", "train.collocation", "train.loss_weights", "train.checkpoint_every",
+	"train.epochs", "train.lr", "train.amsgrad", "train.lbfgs_iters", "train.collocation", "train.loss_weights", "train.checkpoint_every", "train.checkpoint_seconds",
 }
 
 // physicsInformedFamily is the registry entry of a PINN family: it

@@ -621,7 +621,7 @@ var dmmFamily = modelFamily{
 	keys: append(slices.Clone(meshMoverKeys), "model.method", "model.tol", "model.scale", "model.stages", "model.base_modes", "model.augment",
 		"model.branch", "model.width", "model.layers", "model.iterations",
 		"train.epochs", "train.batch", "train.lr", "train.weight_decay", "train.schedule", "train.step_size", "train.gamma",
-		"train.lbfgs_iters", "train.collocation", "train.points", "train.clip_norm", "train.checkpoint_every"),
+		"train.lbfgs_iters", "train.collocation", "train.points", "train.clip_norm", "train.checkpoint_every", "train.checkpoint_seconds"),
 	validate:   func(c *Config, md toml.MetaData, raw []byte) error { return c.validateDMM(raw) },
 	resolve:    func(c *Config) ModelConfig { return c.Model },
 	footprints: func(c *Config) []footprint { return nil },

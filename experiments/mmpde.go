@@ -36,7 +36,7 @@ var mmpdeFamily = modelFamily{
 		"one-step errors and an eval.rollout_steps rollout, beside the interpolation error of the mesh alone and persistence",
 	keys: []string{"model.mesh_nodes", "model.beta", "model.method", "model.tol", "model.mesh", "model.width", "model.layers", "model.neighbours", "model.noise",
 		"train.epochs", "train.batch", "train.optimizer", "train.lr", "train.weight_decay", "train.schedule", "train.step_size", "train.gamma",
-		"train.clip_norm", "train.pct_start", "train.div_factor", "train.final_div_factor", "train.checkpoint_every",
+		"train.clip_norm", "train.pct_start", "train.div_factor", "train.final_div_factor", "train.checkpoint_every", "train.checkpoint_seconds",
 		"eval.rollout_steps", "eval.start_frame", "eval.solver_samples"},
 	validate:   func(c *Config, md toml.MetaData, raw []byte) error { return c.validateMMPDE(raw) },
 	resolve:    func(c *Config) ModelConfig { return c.Model },

@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"fmt"
+	"math"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -86,7 +87,8 @@ type TrainConfig struct {
 	PushforwardAfter   int       `toml:"pushforward_after" doc:"factformer: from this iteration on, every pushforward_every-th step unrolls the model pushforward_unrolls times without gradient and takes the loss on the next frames (0 with pushforward_every 0: off)"`
 	PushforwardEvery   int       `toml:"pushforward_every" doc:"factformer: the pushforward step's period in iterations (upstream 3; 0: off)"`
 	PushforwardUnrolls int       `toml:"pushforward_unrolls" doc:"factformer: no-gradient calls before the trained one in a pushforward step (upstream 2); needs t_out >= (unrolls + 1) * latent_steps"`
-	CheckpointEvery    int       `toml:"checkpoint_every" doc:"epochs (fno, t1; default 10) or steps (pinn, lpinn: Adam steps and L-BFGS iterations; default 100) between checkpoints; the last is always saved, and Ctrl-C or SIGTERM saves the last completed step; changing it does not change results"`
+	CheckpointEvery    int       `toml:"checkpoint_every" doc:"epochs (fno, t1; default 10) or steps (pinn, lpinn: Adam steps and L-BFGS iterations; default 100) between checkpoints; the last is always saved, and Ctrl-C, SIGTERM or SIGUSR1 (SLURM's --signal warning) saves the last completed step; changing it does not change results"`
+	CheckpointSeconds  float64   `toml:"checkpoint_seconds" doc:"wall-clock seconds between checkpoints besides checkpoint_every, taken after the step that reaches them (mid-epoch too), for batch jobs that may be preempted without warning (0: none); like checkpoint_every it does not change results"`
 	EvalEvery          int       `toml:"eval_every" doc:"epochs between test evaluations"`
 	LBFGSIters         int       `toml:"lbfgs_iters" doc:"pinn/lpinn: L-BFGS (strong Wolfe) iterations after the Adam steps (train.epochs); dmm: after the Adam epochs, full batch"`
 	AMSGrad            bool      `toml:"amsgrad" doc:"Adam with amsgrad (pinn/lpinn reference code: true)"`
@@ -143,6 +145,9 @@ func (c *Config) checkCounters(md toml.MetaData, raw []byte) error {
 		if n.v < 0 {
 			return c.fail(raw, n.key, "must be >= 0 (0 or no key: the default), got %d", n.v)
 		}
+	}
+	if v := c.Train.CheckpointSeconds; !(v >= 0) || math.IsInf(v, 0) {
+		return c.fail(raw, "train.checkpoint_seconds", "must be finite and >= 0 (0: none), got %v", v)
 	}
 	for _, w := range c.Train.LossWeights {
 		if w < 0 {

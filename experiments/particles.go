@@ -72,7 +72,7 @@ type particleArch struct {
 // particleKeys are the [train] and [eval] keys every particle family reads.
 var particleKeys = []string{
 	"train.epochs", "train.batch", "train.optimizer", "train.lr", "train.weight_decay", "train.schedule", "train.step_size", "train.gamma",
-	"train.clip_norm", "train.pct_start", "train.div_factor", "train.final_div_factor", "train.checkpoint_every", "train.eval_every",
+	"train.clip_norm", "train.pct_start", "train.div_factor", "train.final_div_factor", "train.checkpoint_every", "train.checkpoint_seconds", "train.eval_every",
 	"train.window_every", "eval.rollout_steps", "eval.start_frame", "eval.solver_samples",
 }
 

@@ -236,7 +236,7 @@ func ChangedKeys(old, cur map[string]any) []string {
 // training is bit-identical whatever the checkpoint interval): changing
 // them neither invalidates a finished stage nor counts as a changed
 // config, so a preempted job can be rerun with checkpoints more often.
-var neutralKeys = []string{"train.checkpoint_every"}
+var neutralKeys = []string{"train.checkpoint_every", "train.checkpoint_seconds"}
 
 // Override is one -set KEY=VALUE.
 type Override struct {

@@ -117,6 +117,9 @@ func runTrainer[T tensor.Float](ctx context.Context, cfg *Config, tr *nn.Trainer
 	defer cancel()
 	l.stop = cancel
 	tr.Report = l.report
+	if tr.CheckpointPath != "" {
+		tr.CheckpointEverySeconds = cfg.Train.CheckpointSeconds
+	}
 	res, err := tr.Run(trainCtx)
 	if lerr := l.close(); lerr != nil {
 		return nil, lerr

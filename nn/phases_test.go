@@ -114,17 +114,20 @@ func TestTrainerResumesBitIdentically(t *testing.T) {
 		cancel     bool // by cancelling the context (else: a failure, as a kill)
 		every      int  // CheckpointEvery
 		everySteps int  // CheckpointEverySteps
-		wantEpoch  int  // the checkpoint the rerun starts from
+		everySecs  float64
+		wantEpoch  int // the checkpoint the rerun starts from
 		wantBatch  int
 	}{
-		{"cancel inside an Adam epoch", 6, true, 0, 0, 2, 1},
-		{"cancel at an Adam epoch boundary", 5, true, 0, 0, 2, 0},
-		{"cancel as L-BFGS begins", 13, true, 0, 0, 6, 0},
-		{"cancel inside an L-BFGS line search", 17, true, 0, 0, -1, 0},
-		{"cancel with every-epoch checkpoints", 8, true, 1, 0, 3, 1},
-		{"kill inside Adam, step checkpoints", 10, false, 0, 3, 4, 1},
-		{"kill inside L-BFGS, step checkpoints", 20, false, 0, 2, -1, 0},
-		{"kill inside L-BFGS, epoch checkpoints", 19, false, 4, 0, -1, 0},
+		{"cancel inside an Adam epoch", 6, true, 0, 0, 0, 2, 1},
+		{"cancel at an Adam epoch boundary", 5, true, 0, 0, 0, 2, 0},
+		{"cancel as L-BFGS begins", 13, true, 0, 0, 0, 6, 0},
+		{"cancel inside an L-BFGS line search", 17, true, 0, 0, 0, -1, 0},
+		{"cancel with every-epoch checkpoints", 8, true, 1, 0, 0, 3, 1},
+		{"kill inside Adam, step checkpoints", 10, false, 0, 3, 0, 4, 1},
+		{"kill inside Adam, time checkpoints (every step)", 10, false, 0, 0, 1e-9, 4, 1},
+		{"kill inside Adam, time checkpoints (none due)", 10, false, 0, 0, 3600, -2, 0},
+		{"kill inside L-BFGS, step checkpoints", 20, false, 0, 2, 0, -1, 0},
+		{"kill inside L-BFGS, epoch checkpoints", 19, false, 4, 0, 0, -1, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -142,7 +145,7 @@ func TestTrainerResumesBitIdentically(t *testing.T) {
 				}
 				return killed
 			})
-			tr.CheckpointEvery, tr.CheckpointEverySteps = c.every, c.everySteps
+			tr.CheckpointEvery, tr.CheckpointEverySteps, tr.CheckpointEverySeconds = c.every, c.everySteps, c.everySecs
 			_, err := tr.Run(ctx)
 			var in *Interrupted
 			switch {
@@ -153,6 +156,12 @@ func TestTrainerResumesBitIdentically(t *testing.T) {
 			}
 			_, probe := phaseTask(t, dir, adamEpochs, iters, nil)
 			ck, err := LoadCheckpoint(tr.CheckpointPath, probe.Params())
+			if c.wantEpoch == -2 { // no checkpoint was due before the kill
+				if err == nil {
+					t.Fatalf("a checkpoint at epoch %d batch %d; want none", ck.Epoch, ck.Batch)
+				}
+				return
+			}
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -74,8 +74,13 @@ type Trainer[T tensor.Float] struct {
 	CheckpointPath       string // "": no checkpoints
 	CheckpointEvery      int    // epochs between checkpoints; 0: none besides the last
 	CheckpointEverySteps int    // optimizer steps (L-BFGS iterations) between checkpoints; 0: none
-	ModelConfig          string
-	Seed                 uint64
+	// CheckpointEverySeconds is the wall-clock time between checkpoints,
+	// taken after the step that reaches it (mid-epoch too, like
+	// CheckpointEverySteps); 0: none. For batch jobs whose preemption
+	// warning may come late or not at all.
+	CheckpointEverySeconds float64
+	ModelConfig            string
+	Seed                   uint64
 	// RNG is the training RNG passed to Loss and Begin (nil: one seeded
 	// with Seed). Its state is checkpointed.
 	RNG *tensor.RNG
@@ -133,7 +138,7 @@ func (tr *Trainer[T]) Run(ctx context.Context) (*TrainResult, error) {
 	if err := tr.check(); err != nil {
 		return nil, err
 	}
-	r := &runner[T]{tr: tr, rng: tr.RNG, res: &TrainResult{}, lastGood: "none yet"}
+	r := &runner[T]{tr: tr, rng: tr.RNG, res: &TrainResult{}, lastGood: "none yet", lastSave: time.Now()}
 	if r.rng == nil {
 		r.rng = tensor.NewRNG(tr.Seed)
 	}
@@ -191,6 +196,7 @@ type runner[T tensor.Float] struct {
 	saved         position // what the checkpoint file holds
 	hasCheckpoint bool
 	lastGood      string
+	lastSave      time.Time // the last checkpoint, or the start of Run
 }
 
 // start returns the global index of phase p's first epoch.
@@ -270,7 +276,8 @@ func (r *runner[T]) runEpoch(ctx context.Context, ph *Phase[T], end int) error {
 		r.step += steps
 		r.epochLoss += l
 		r.mark = r.rng.State()
-		if k := r.tr.CheckpointEverySteps; k > 0 && steps > 0 && r.step%k == 0 {
+		k, secs := r.tr.CheckpointEverySteps, r.tr.CheckpointEverySeconds
+		if (k > 0 && steps > 0 && r.step%k == 0) || (secs > 0 && time.Since(r.lastSave).Seconds() >= secs) {
 			r.stepDue = true
 			if r.batch < ph.BatchesPerEpoch && !lbfgsDone(ph) {
 				if err := r.save(since, nil); err != nil {
@@ -434,7 +441,7 @@ func (r *runner[T]) save(since time.Time, metrics map[string]float64) error {
 	if err := SaveCheckpoint(r.tr.CheckpointPath, r.tr.Params, ck); err != nil {
 		return err
 	}
-	r.saved, r.hasCheckpoint, r.stepDue = pos, true, false
+	r.saved, r.hasCheckpoint, r.stepDue, r.lastSave = pos, true, false, time.Now()
 	r.lastGood = fmt.Sprintf("%s (epoch %d)", r.tr.CheckpointPath, r.epoch)
 	if r.batch > 0 {
 		r.lastGood = fmt.Sprintf("%s (epoch %d and %d batches of epoch %d)", r.tr.CheckpointPath, r.epoch, r.batch, r.epoch+1)

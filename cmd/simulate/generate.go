@@ -51,7 +51,7 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 			return usageError{fmt.Sprintf("-out %s: %v", *out, err)}
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGUSR1)
 	defer stop()
 	lo, hi := experiments.SampleRange(cfg.Data.Samples(), k, n)
 	// Resume: a generation of the same settings stopped by Ctrl-C, SIGTERM
@@ -161,7 +161,7 @@ func runMerge(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGUSR1)
 	defer stop()
 	start := time.Now()
 	path, err := experiments.MergeShards(ctx, cfg, *shards)

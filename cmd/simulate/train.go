@@ -87,7 +87,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	defer lock.Release()
 	quiet := opts.quiet
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGUSR1)
 	defer stop()
 	var log io.Writer = stdout
 	if quiet {
@@ -136,7 +136,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer unlock()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGUSR1)
 	defer stop()
 	m, err := experiments.Evaluate(ctx, cfg)
 	if err != nil {

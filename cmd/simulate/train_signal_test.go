@@ -63,7 +63,7 @@ func startChild(t *testing.T, what string, ready func() bool, stderr *syncBuffer
 	return cmd
 }
 
-// TestRunSignalDuringTrainingResumes sends SIGTERM (and SIGINT) to
+// TestRunSignalDuringTrainingResumes sends SIGTERM (and SIGINT, SIGUSR1) to
 // `simulate run` while it trains, with no periodic checkpoint before the
 // end: it exits 1 saying that the checkpoint holds its last completed step
 // and how to resume, the checkpoint is there, and a rerun ends with the
@@ -80,7 +80,7 @@ func TestRunSignalDuringTrainingResumes(t *testing.T) {
 		t.Fatalf("reference run: %s %s", out, errOut)
 	}
 	want := readMetrics(t, ref)
-	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR1} { // USR1: SLURM's --signal warning
 		t.Run(sig.String(), func(t *testing.T) {
 			runDir := filepath.Join(dir, sig.String())
 			var errOut syncBuffer
