@@ -364,14 +364,28 @@ func (g *generation) writeInOrder(ctx context.Context, cancel context.CancelFunc
 	return next, nil
 }
 
+// GenerationStopped is Generate's error when its caller's context was
+// cancelled: the Done of Total samples written so far are kept in Kept
+// (NAME.tmp) for a rerun to resume.
+type GenerationStopped struct {
+	Done, Total int
+	Kept        string
+	Err         error
+}
+
+func (e *GenerationStopped) Error() string {
+	return fmt.Sprintf("experiments: generation stopped after %d of %d samples, kept in %s for a rerun to resume: %v", e.Done, e.Total, e.Kept, e.Err)
+}
+
+func (e *GenerationStopped) Unwrap() error { return e.Err }
+
 // checkAllWritten reports a generation that stopped before sample hi:
 // cancelled by the caller (parent), the samples are kept for a rerun.
 func (g *generation) checkAllWritten(parent, ctx context.Context, next int) error {
 	done, total := next-g.lo, g.hi-g.lo
 	if err := ctx.Err(); err != nil {
 		if parent.Err() != nil {
-			return fmt.Errorf("experiments: generation stopped after %d of %d samples, kept in %s%s for a rerun to resume: %w",
-				done, total, g.path, datasets.TmpSuffix, err)
+			return &GenerationStopped{Done: done, Total: total, Kept: g.path + datasets.TmpSuffix, Err: err}
 		}
 		return fmt.Errorf("experiments: generation stopped after %d of %d samples: %w", done, total, err)
 	}

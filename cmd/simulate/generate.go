@@ -68,6 +68,9 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 	opts.Kept = func(string) { kept = true }
 	opts.Merged = func(n int) { merged = n }
 	path, err := experiments.Generate(ctx, cfg, opts)
+	if gs := (*experiments.GenerationStopped)(nil); errors.As(err, &gs) {
+		return resumableError{err}
+	}
 	if err != nil {
 		return err
 	}

@@ -97,9 +97,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	var ue usageError
+	var re resumableError
 	switch {
 	case err == nil:
 		return 0
+	case errors.As(err, &re):
+		fmt.Fprintf(stderr, "simulate %s: %v\n", args[0], err)
+		return exitResumable
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "simulate %s: %v\n", args[0], err)
 		return 2
@@ -110,6 +114,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 }
+
+// exitResumable is the exit status of a command a signal stopped after
+// keeping its state (a checkpoint, or generated samples in NAME.tmp): the
+// same command resumes. 75 is sysexits' EX_TEMPFAIL; a SLURM job script
+// can requeue on it (`[ $? -eq 75 ] && scontrol requeue $SLURM_JOB_ID`).
+const exitResumable = 75
+
+// resumableError marks a command a signal stopped after keeping its
+// state.
+type resumableError struct{ error }
+
+func (e resumableError) Unwrap() error { return e.error }
 
 // usageError marks a command line the user must fix.
 type usageError struct{ msg string }

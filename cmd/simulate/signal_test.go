@@ -37,7 +37,7 @@ func TestGenerateSIGTERMResumes(t *testing.T) {
 			cmd.Process.Signal(sig)
 			err := cmd.Wait()
 			var ee *exec.ExitError
-			if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+			if !errors.As(err, &ee) || ee.ExitCode() != exitResumable {
 				t.Fatalf("exit after %v: %v\n%s", sig, err, errOut.String())
 			}
 			msg := errOut.String()

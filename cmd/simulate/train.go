@@ -106,11 +106,15 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// stopped explains a training that a signal stopped (Ctrl-C, SIGTERM:
-// ctx was cancelled and the trainer wrote a checkpoint of its last
-// completed step): which signal, and the command that resumes. Other
-// errors pass unchanged.
+// stopped explains a training that a signal stopped (Ctrl-C, SIGTERM,
+// SIGUSR1: ctx was cancelled and the trainer wrote a checkpoint of its
+// last completed step): which signal, and the command that resumes; such
+// a stop, and a generation stopped with its samples kept, exit
+// exitResumable. Other errors pass unchanged.
 func stopped(ctx context.Context, err error, rerun string) error {
+	if gs := (*experiments.GenerationStopped)(nil); errors.As(err, &gs) {
+		return resumableError{err}
+	}
 	var in *nn.Interrupted
 	if ctx.Err() == nil || !errors.As(err, &in) {
 		return err
@@ -118,7 +122,7 @@ func stopped(ctx context.Context, err error, rerun string) error {
 	if in.Checkpoint == "" {
 		return fmt.Errorf("%w (%v before the first step: nothing to keep)", err, context.Cause(ctx))
 	}
-	return fmt.Errorf("%w (%v; `%s` resumes)", err, context.Cause(ctx), rerun)
+	return resumableError{fmt.Errorf("%w (%v; `%s` resumes)", err, context.Cause(ctx), rerun)}
 }
 
 func runEval(args []string, stdout, stderr io.Writer) error {

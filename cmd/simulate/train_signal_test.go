@@ -65,7 +65,7 @@ func startChild(t *testing.T, what string, ready func() bool, stderr *syncBuffer
 
 // TestRunSignalDuringTrainingResumes sends SIGTERM (and SIGINT, SIGUSR1) to
 // `simulate run` while it trains, with no periodic checkpoint before the
-// end: it exits 1 saying that the checkpoint holds its last completed step
+// end: it exits 75 (exitResumable) saying that the checkpoint holds its last completed step
 // and how to resume, the checkpoint is there, and a rerun ends with the
 // metrics of an uninterrupted run.
 func TestRunSignalDuringTrainingResumes(t *testing.T) {
@@ -88,7 +88,7 @@ func TestRunSignalDuringTrainingResumes(t *testing.T) {
 			cmd.Process.Signal(sig)
 			err := cmd.Wait()
 			var ee *exec.ExitError
-			if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+			if !errors.As(err, &ee) || ee.ExitCode() != exitResumable {
 				t.Fatalf("exit after %v: %v\n%s", sig, err, errOut.String())
 			}
 			msg := errOut.String()
