@@ -134,6 +134,10 @@ func (net *Net) iteratedPhases(fields []Field, opt TrainOptions, sched nn.Schedu
 		f, err := fields[r.Intn(len(fields))].Transformed(s)
 		return &iterState{field: f, c: make([]float64, l)}, err
 	}
+	var nodes *tensor.Tensor[float64] // NodeLoss: the same points every step
+	if opt.NodeLoss {
+		nodes = nodePoints(opt.Batch, net.Config.Input, lo)
+	}
 	loss := func(_ context.Context, _, _ int, r *tensor.RNG) (V, error) {
 		order := make([]int, pool)
 		for i := range order {
@@ -163,9 +167,8 @@ func (net *Net) iteratedPhases(fields []Field, opt TrainOptions, sched nn.Schedu
 		var dv *Derivs
 		var err error
 		if opt.NodeLoss {
-			n := net.Config.Input
-			xi = nodePoints(opt.Batch, n, lo)
-			dv = net.nodeDerivs(total, xi, n)
+			xi = nodes
+			dv = net.nodeDerivs(total, xi, net.Config.Input)
 		} else {
 			if xi, err = net.points(batch, lo, r); err != nil {
 				return nil, err
