@@ -17,6 +17,10 @@ import (
 // epoch and batch count from 0 within the phase. For bit-identical
 // resumption the batch must depend on (epoch, batch) alone (as
 // datasets.Sampler's do) or on draws from rng, which checkpoints save.
+//
+// In a data-parallel run (Trainer.Reduce set) the loss is this process's
+// part of the batch, and a nil loss with a nil error says that this
+// process holds no samples of the batch: its gradients count as zero.
 type LossFunc[T tensor.Float] func(ctx context.Context, epoch, batch int, rng *tensor.RNG) (*autograd.Var[T], error)
 
 // Phase is one stretch of training with one method: Epochs epochs of
@@ -87,6 +91,21 @@ type Trainer[T tensor.Float] struct {
 
 	// Report, if set, receives one report per completed epoch.
 	Report func(EpochReport)
+
+	// Reduce, if set, makes training data-parallel: every process runs
+	// the same Trainer on its part of each batch, and Reduce (see
+	// DataParallel) replaces the loss and the gradients by those of the
+	// whole batch, the same on every process, after the backward pass and
+	// before the non-finite checks, clipping and the optimizer step. So
+	// that all processes stop at the same step, a cancelled context is
+	// not acted on before the step but passed to Reduce as stopping; when
+	// any process was stopping, Reduce returns an error wrapping
+	// ErrPeerStopped and every process stops without taking the step.
+	// First-order phases only.
+	Reduce ReduceFunc[T]
+	// CheckpointReadOnly: resume from CheckpointPath but never write it
+	// (the processes of a data-parallel run other than the first).
+	CheckpointReadOnly bool
 }
 
 // EpochReport summarises one epoch.
@@ -164,6 +183,9 @@ func (tr *Trainer[T]) check() error {
 		if ph.Epochs < 1 || ph.BatchesPerEpoch < 1 || ph.Loss == nil || (ph.Optimizer == nil) == (ph.LBFGS == nil) {
 			return fmt.Errorf("nn: trainer phase %d (%q) needs Epochs >= 1 (have %d), BatchesPerEpoch >= 1 (have %d), a Loss and exactly one of Optimizer and LBFGS",
 				i, ph.Name, ph.Epochs, ph.BatchesPerEpoch)
+		}
+		if ph.LBFGS != nil && tr.Reduce != nil {
+			return fmt.Errorf("nn: trainer phase %d (%q): data-parallel training (Reduce) applies to first-order optimizers, not L-BFGS", i, ph.Name)
 		}
 		if ph.LBFGS != nil && (ph.Schedule != nil || ph.ClipNorm != 0) {
 			return fmt.Errorf("nn: trainer phase %d (%q): a schedule and gradient clipping apply to first-order optimizers, not L-BFGS", i, ph.Name)
@@ -257,7 +279,7 @@ func (r *runner[T]) runEpoch(ctx context.Context, ph *Phase[T], end int) error {
 	}
 	local := r.epoch - r.start(r.phase)
 	for r.batch < ph.BatchesPerEpoch && !lbfgsDone(ph) {
-		if err := ctx.Err(); err != nil {
+		if err := ctx.Err(); err != nil && r.tr.Reduce == nil {
 			return r.stop(err, since)
 		}
 		var l float64
@@ -295,17 +317,12 @@ func lbfgsDone[T tensor.Float](ph *Phase[T]) bool { return ph.LBFGS != nil && ph
 // optimizer's step.
 func (r *runner[T]) firstOrderStep(ctx context.Context, ph *Phase[T], local int) (float64, error) {
 	params := r.tr.Params
-	ZeroGrad(params)
-	loss, err := ph.Loss(ctx, local, r.batch, r.rng)
+	l, err := r.lossAndGrad(ctx, ph, local)
 	if err != nil {
-		return 0, fmt.Errorf("nn: epoch %d batch %d: %w", r.epoch+1, r.batch, err)
+		return 0, err
 	}
-	l := float64(loss.Value.Item())
 	if math.IsNaN(l) || math.IsInf(l, 0) {
 		return 0, fmt.Errorf("nn: epoch %d batch %d (step %d): loss is %v; last good checkpoint: %s: %w", r.epoch+1, r.batch, r.step+1, l, r.lastGood, ErrNonFinite)
-	}
-	if err := autograd.Backward(loss); err != nil {
-		return 0, fmt.Errorf("nn: epoch %d batch %d: %w", r.epoch+1, r.batch, err)
 	}
 	if name, ok := gradsFinite(params); !ok {
 		return 0, fmt.Errorf("nn: epoch %d batch %d (step %d): gradient of %q is not finite; last good checkpoint: %s: %w", r.epoch+1, r.batch, r.step+1, name, r.lastGood, ErrNonFinite)
@@ -319,6 +336,43 @@ func (r *runner[T]) firstOrderStep(ctx context.Context, ph *Phase[T], local int)
 	if ph.Schedule != nil && ph.Schedule.PerBatch() {
 		ph.Schedule.Step(l)
 		ph.Optimizer.SetLR(ph.Schedule.LR())
+	}
+	return l, nil
+}
+
+// lossAndGrad computes the batch's loss and the parameters' gradients;
+// with Reduce, those of the whole batch over the processes (the context
+// is then checked by Reduce, on every process at the same step, rather
+// than by the loss).
+func (r *runner[T]) lossAndGrad(ctx context.Context, ph *Phase[T], local int) (float64, error) {
+	params, reduce := r.tr.Params, r.tr.Reduce
+	ZeroGrad(params)
+	lossCtx := ctx
+	if reduce != nil {
+		lossCtx = context.WithoutCancel(ctx)
+	}
+	loss, err := ph.Loss(lossCtx, local, r.batch, r.rng)
+	if err != nil {
+		return 0, fmt.Errorf("nn: epoch %d batch %d: %w", r.epoch+1, r.batch, err)
+	}
+	if loss == nil && reduce == nil {
+		return 0, fmt.Errorf("nn: epoch %d batch %d: the loss function returned no loss (allowed only in data-parallel training)", r.epoch+1, r.batch)
+	}
+	var l float64
+	if loss != nil {
+		l = float64(loss.Value.Item())
+		if reduce == nil && (math.IsNaN(l) || math.IsInf(l, 0)) {
+			return l, nil // refused before the backward pass
+		}
+		if err := autograd.Backward(loss); err != nil {
+			return 0, fmt.Errorf("nn: epoch %d batch %d: %w", r.epoch+1, r.batch, err)
+		}
+	}
+	if reduce == nil {
+		return l, nil
+	}
+	if l, err = reduce(params, l, ctx.Err() != nil); err != nil {
+		return 0, fmt.Errorf("nn: epoch %d batch %d (step %d): %w", r.epoch+1, r.batch, r.step+1, err)
 	}
 	return l, nil
 }
@@ -438,8 +492,10 @@ func (r *runner[T]) save(since time.Time, metrics map[string]float64) error {
 		ck.EpochSeconds = r.epochSeconds + time.Since(since).Seconds()
 	}
 	ck.Optimizer, ck.Schedule = r.stateOf(pos.phase)
-	if err := SaveCheckpoint(r.tr.CheckpointPath, r.tr.Params, ck); err != nil {
-		return err
+	if !r.tr.CheckpointReadOnly {
+		if err := SaveCheckpoint(r.tr.CheckpointPath, r.tr.Params, ck); err != nil {
+			return err
+		}
 	}
 	r.saved, r.hasCheckpoint, r.stepDue, r.lastSave = pos, true, false, time.Now()
 	r.lastGood = fmt.Sprintf("%s (epoch %d)", r.tr.CheckpointPath, r.epoch)
@@ -454,6 +510,9 @@ func (r *runner[T]) save(since time.Time, metrics map[string]float64) error {
 func (r *runner[T]) fail(ctx context.Context, err error, since time.Time) error {
 	if cerr := ctx.Err(); cerr != nil {
 		return r.stop(cerr, since)
+	}
+	if errors.Is(err, ErrPeerStopped) {
+		return r.stop(err, since)
 	}
 	return err
 }
