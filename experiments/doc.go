@@ -31,4 +31,11 @@
 //	Run       all of them into a run directory with config.toml and run.json,
 //	          skipping finished stages (stage hashes) and refusing a changed
 //	          config (changed [eval] keys alone evaluate again)
+//	Sweep     a study over every combination of some keys' values (PlanSweep:
+//	          the cartesian product, first axis slowest), each point a Run
+//	          into <run_dir>/sweep/<key=value,...>, every point validated
+//	          before any runs, points of equal data settings sharing one
+//	          data file, sweep.json listing axes and points for compare and
+//	          job arrays (task i runs point i: Sweep.RunPoint); PlotSweep
+//	          draws the test error against a swept key
 package experiments

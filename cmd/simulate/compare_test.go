@@ -199,3 +199,97 @@ func TestCompareParticleRollouts(t *testing.T) {
 		}
 	}
 }
+
+// writeResolvedRun writes a run directory with a metrics.json of the
+// given test error (unless relL2 < 0: an unfinished run) and a resolved
+// config.toml whose run_dir and data.output are its own, with the given
+// learning rate and extra [train] lines.
+func writeResolvedRun(t *testing.T, dir, lr, extraTrain string, relL2 float64) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	config := fmt.Sprintf("name = %q\nrun_dir = %q\nseed = 1\n\n[data]\noutput = %q\nsolver = \"burgers\"\n\n[model]\nkind = \"fno\"\nwidth = 8\nmodes = [6]\n\n[train]\nlr = %s\nepochs = 3\n%s",
+		filepath.Base(dir), dir, filepath.Join(dir, "data", "data.h5"), lr, extraTrain)
+	if err := os.WriteFile(filepath.Join(dir, "config.toml"), []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if relL2 < 0 {
+		return
+	}
+	metrics := fmt.Sprintf(`{"test_rel_l2": %g, "test_rel_l2_std": 0.0002, "test_rel_l2_max": 0.004, "test_samples": 20,
+		"resolution": [32], "params": 1000, "train_seconds": 12, "inference_seconds_per_sample": 0.01,
+		"solver_seconds_per_sample": 0.1, "speedup": 10}`, relL2)
+	if err := os.WriteFile(filepath.Join(dir, "metrics.json"), []byte(metrics), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCompareColumnsForDifferingSettings: runs whose resolved configs
+// differ get those keys as columns after the run (not name, run_dir or
+// data.output, which always differ, nor keys all runs share); a key one
+// run lacks shows "-". Without rollouts, -figure draws the test error
+// against the first differing key.
+func TestCompareColumnsForDifferingSettings(t *testing.T) {
+	dir := t.TempDir()
+	a, b, c := filepath.Join(dir, "a"), filepath.Join(dir, "b"), filepath.Join(dir, "c")
+	writeResolvedRun(t, a, "0.001", "", 0.2)
+	writeResolvedRun(t, b, "0.0003", "", 0.1)
+	code, out, errOut := runCLI("compare", a, b)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"| run | train.lr | model | params |", "|---|---|---|---:|", "| " + a + " | 0.001 | fno w8 m[6] | 1000 | 0.2 |", "| " + b + " | 0.0003 | fno w8 m[6] | 1000 | 0.1 |"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	writeResolvedRun(t, c, "0.001", "clip = 1.0\n", 0.3)
+	fig := filepath.Join(dir, "figs", "lr")
+	code, out, errOut = runCLI("compare", "-figure", fig, a, b, c)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"| run | train.clip | train.lr | model |", "| " + a + " | - | 0.001 |", "| " + c + " | 1 | 0.001 |", "wrote " + fig + ".png"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	checkPNG(t, fig+".png")
+}
+
+// TestCompareUnfinishedRuns: a run without metrics.json is a row saying
+// how far it got (from run.json), the finished runs are tabulated, and
+// compare exits 1 naming the unfinished ones in one line; a sweep
+// directory's unfinished points likewise.
+func TestCompareUnfinishedRuns(t *testing.T) {
+	dir := t.TempDir()
+	done, training, fresh := filepath.Join(dir, "done"), filepath.Join(dir, "training"), filepath.Join(dir, "fresh")
+	writeResolvedRun(t, done, "0.001", "", 0.2)
+	writeResolvedRun(t, training, "0.0003", "", -1)
+	os.WriteFile(filepath.Join(training, "run.json"), []byte(`{"stages": {"generate": {"status": "done"}, "train": {"status": "running"}}}`), 0o644)
+	code, out, errOut := runCLI("compare", done, training, fresh)
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	for _, want := range []string{"| " + done + " | 0.001 | fno w8 m[6] | 1000 | 0.2 |", "| " + training + " | 0.0003 | fno w8 m[6] | - | unfinished: train running or stopped | - |",
+		"| " + fresh + " | ? | ? | - | unfinished: not started | - |"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(errOut, "2 of 3 runs have no metrics.json") || !strings.Contains(errOut, training+" (train running or stopped), "+fresh+" (not started)") ||
+		strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+		t.Errorf("stderr: %s", errOut)
+	}
+
+	// The same runs as a sweep's points: the swept key is the column.
+	manifest := `{"config": "x.toml", "axes": [{"key": "train.lr", "values": ["1e-3", "3e-4"]}],
+		"points": [{"index": 0, "dir": "done"}, {"index": 1, "dir": "training"}]}`
+	os.WriteFile(filepath.Join(dir, "sweep.json"), []byte(manifest), 0o644)
+	code, out, errOut = runCLI("compare", dir)
+	if code != 1 || !strings.Contains(out, "| run | train.lr | model |") || !strings.Contains(out, "| "+training+" | 0.0003 | fno w8 m[6] | - | unfinished: train running") ||
+		!strings.Contains(errOut, "1 of 2 runs have no metrics.json") {
+		t.Errorf("sweep: exit %d\n%s\n%s", code, out, errOut)
+	}
+}

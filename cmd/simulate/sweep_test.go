@@ -1,0 +1,204 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"image/png"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/surrogo/surrogo/experiments"
+)
+
+// sweepStudy is tinyStudy (one epoch) with its run directory under dir.
+func sweepStudy(t *testing.T, dir string) (cfg, sweepDir string) {
+	t.Helper()
+	runDir := filepath.Join(dir, "run")
+	text := strings.ReplaceAll(strings.ReplaceAll(tinyStudy, "DT", "1e-3"), "EPOCHS", "1")
+	text = strings.Replace(text, "seed = 5\n", fmt.Sprintf("seed = 5\nrun_dir = %q\n", runDir), 1)
+	cfg = filepath.Join(dir, "sweep.toml")
+	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return cfg, filepath.Join(runDir, "sweep")
+}
+
+// TestSweepEndToEnd runs a 2x2 sweep of the tiny study: every point gets
+// its own run directory whose config.toml carries its values, with
+// metrics; the points share one data file; the sweep ends with the
+// compare table (the swept keys as columns) and the figure of the test
+// error against the first key. Rerunning it runs nothing; compare of the
+// sweep directory prints the same table; -point i reruns one point;
+// -dry-run lists the points.
+func TestSweepEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	cfg, sweepDir := sweepStudy(t, dir)
+	args := []string{"sweep", "-grid", "train.lr=3e-3,1e-2", "-grid", "model.width=4,6", "-set", "eval.solver_samples=1", cfg}
+	code, out, errOut := runCLI(args...)
+	if code != 0 {
+		t.Fatalf("sweep exit %d: %s\n%s", code, errOut, out)
+	}
+	points := []struct {
+		dir, lr, width string
+	}{
+		{"train.lr=3e-3,model.width=4", "lr = 0.003", "width = 4"},
+		{"train.lr=3e-3,model.width=6", "lr = 0.003", "width = 6"},
+		{"train.lr=1e-2,model.width=4", "lr = 0.01", "width = 4"},
+		{"train.lr=1e-2,model.width=6", "lr = 0.01", "width = 6"},
+	}
+	metrics := map[string]float64{}
+	for _, p := range points {
+		run := filepath.Join(sweepDir, p.dir)
+		resolved := string(must(os.ReadFile(filepath.Join(run, "config.toml"))))
+		for _, want := range []string{p.lr, p.width, "solver_samples = 1", fmt.Sprintf("output = %q", filepath.Join(sweepDir, "data", "data.h5"))} {
+			if !strings.Contains(resolved, "\n"+want+"\n") && !strings.Contains(resolved, "  "+want+"\n") {
+				t.Errorf("%s/config.toml lacks %q:\n%s", p.dir, want, resolved)
+			}
+		}
+		metrics[p.dir] = readMetrics(t, run).TestRelL2
+		row := fmt.Sprintf("| %s (tiny) | %s | %s | fno w%s m[6] |", filepath.Join(sweepDir, p.dir), strings.TrimPrefix(p.lr, "lr = "),
+			strings.TrimPrefix(p.width, "width = "), strings.TrimPrefix(p.width, "width = "))
+		if !strings.Contains(out, row) {
+			t.Errorf("the table lacks the row starting %q:\n%s", row, out)
+		}
+	}
+	if !strings.Contains(out, "| run | train.lr | model.width | model | params | test rel L2 |") {
+		t.Errorf("the table's header lacks the swept keys:\n%s", out)
+	}
+	if strings.Count(out, "already holds these samples") != 3 {
+		t.Errorf("the points did not share one generation:\n%s", out)
+	}
+	checkPNG(t, filepath.Join(sweepDir, "test_rel_l2.png"))
+	if _, err := experiments.ReadSweepManifest(sweepDir); err != nil {
+		t.Error(err)
+	}
+
+	// Again: every stage of every point is skipped, metrics unchanged.
+	code, out, errOut = runCLI(args...)
+	if code != 0 || strings.Count(out, "done earlier, skipped") != 16 || strings.Contains(out, ": started") {
+		t.Errorf("rerun exit %d: %s\n%s", code, errOut, out)
+	}
+	for _, p := range points {
+		if m := readMetrics(t, filepath.Join(sweepDir, p.dir)).TestRelL2; m != metrics[p.dir] {
+			t.Errorf("%s: rerun changed the metrics %v -> %v", p.dir, metrics[p.dir], m)
+		}
+	}
+
+	// compare SWEEP_DIR: the points' rows, the swept keys first.
+	fig := filepath.Join(dir, "figs", "sweep")
+	code, cmp, errOut := runCLI("compare", "-figure", fig, sweepDir)
+	if code != 0 || !strings.Contains(cmp, "| run | train.lr | model.width | model |") || strings.Count(cmp, "\n") != 8 ||
+		!strings.Contains(cmp, "| "+filepath.Join(sweepDir, points[3].dir)+" (tiny) | 0.01 | 6 | fno w6 m[6] |") {
+		t.Errorf("compare exit %d: %s\n%s", code, errOut, cmp)
+	}
+	checkPNG(t, fig+".png")
+
+	// -point 2 alone: one point, its stages skipped; -dry-run lists all.
+	code, out, errOut = runCLI(append([]string{"sweep", "-point", "2"}, args[1:]...)...)
+	if code != 0 || strings.Count(out, "done earlier, skipped") != 4 || !strings.Contains(out, "sweep point 2 complete in "+filepath.Join(sweepDir, points[2].dir)) {
+		t.Errorf("-point 2 exit %d: %s\n%s", code, errOut, out)
+	}
+	code, out, _ = runCLI(append([]string{"sweep", "-dry-run"}, args[1:]...)...)
+	if code != 0 || !strings.Contains(out, "sweep of 4 points into "+sweepDir) || !strings.Contains(out, "  3  train.lr=1e-2, model.width=6  "+filepath.Join(sweepDir, points[3].dir)) ||
+		!strings.Contains(out, "data "+filepath.Join(sweepDir, "data", "data.h5")+": 4 of 4 points") {
+		t.Errorf("-dry-run exit %d:\n%s", code, out)
+	}
+}
+
+// checkPNG fails the test unless path is a PNG image.
+func checkPNG(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	defer f.Close()
+	if _, err := png.Decode(f); err != nil {
+		t.Errorf("%s: %v", path, err)
+	}
+}
+
+// TestSweepRefusedUpFront: a bad value (first met at point 1), a key the
+// config does not read, a key both swept and set and a point out of range
+// are refused before anything runs (no run directory appears), naming
+// the key, value and point; command-line mistakes exit 2.
+func TestSweepRefusedUpFront(t *testing.T) {
+	dir := t.TempDir()
+	cfg, sweepDir := sweepStudy(t, dir)
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want []string
+	}{
+		{"bad value", []string{"-grid", "model.width=4,6", "-grid", "train.lr=1e-3,abc"}, 1,
+			[]string{"sweep point 1 (model.width=4, train.lr=abc; points numbered 0..3)", "train.lr: must be a number", `"abc"`}},
+		{"unknown key", []string{"-grid", "model.depth=2,3"}, 1, []string{"sweep point 0 (model.depth=2", "model.depth: unknown key"}},
+		{"key changes nothing", []string{"-grid", "train.checkpoint_every=1,2"}, 1, []string{"resolve to the same configuration"}},
+		{"swept and set", []string{"-grid", "train.lr=1e-3,3e-4", "-set", "train.lr=1e-3"}, 2, []string{"-grid train.lr and -set train.lr=1e-3"}},
+		{"swept twice", []string{"-grid", "train.lr=1e-3", "-grid", "train.lr=3e-4"}, 2, []string{"a key may be swept once"}},
+		{"run_dir", []string{"-grid", "run_dir=a,b"}, 2, []string{"run_dir cannot be swept"}},
+		{"empty value", []string{"-grid", "train.lr=1e-3,"}, 2, []string{"value 2 of 2 is empty"}},
+		{"no grid", nil, 2, []string{"no axes"}},
+		{"point out of range", []string{"-grid", "train.lr=1e-3,3e-4", "-point", "2"}, 2, []string{"-point 2: the sweep has 2 points (expected 0..1)"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := runCLI(append(append([]string{"sweep"}, c.args...), cfg)...)
+			if code != c.code || out != "" {
+				t.Errorf("exit %d, want %d; stdout %q", code, c.code, out)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(errOut, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, errOut)
+				}
+			}
+			if _, err := os.Stat(filepath.Dir(sweepDir)); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("a refused sweep made %s", filepath.Dir(sweepDir))
+			}
+		})
+	}
+}
+
+// TestSweepSIGTERMResumes stops a sweep with SIGTERM while its first point
+// generates: it exits 75 (resumable) saying the rerun command, and the
+// rerun resumes the data and completes every point.
+func TestSweepSIGTERMResumes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("signals a child process; seconds")
+	}
+	dir := t.TempDir()
+	cfg, runDir := slowStudy(t, dir)
+	sweepDir := filepath.Join(runDir, "sweep")
+	args := []string{"sweep", "-workers", "1", "-grid", "train.lr=3e-3,1e-2", cfg}
+	var out, errOut syncBuffer
+	cmd := child(t, nil, args...)
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	waitFor(t, cmd, "two samples", func() bool { return strings.Contains(out.String(), "done=2 ") })
+	cmd.Process.Signal(syscall.SIGTERM)
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitResumable {
+		t.Fatalf("exit after SIGTERM: %v\n%s", err, errOut.String())
+	}
+	if msg := errOut.String(); !strings.Contains(msg, "sweep point 0 (train.lr=3e-3)") || !strings.Contains(msg, "kept in ") {
+		t.Errorf("stderr: %s", msg)
+	}
+	code, stdout, stderr := runCLI(args...)
+	if code != 0 || !strings.Contains(stdout, "resuming after ") {
+		t.Fatalf("rerun exit %d: %s\n%s", code, stderr, stdout)
+	}
+	for _, p := range []string{"train.lr=3e-3", "train.lr=1e-2"} {
+		readMetrics(t, filepath.Join(sweepDir, p))
+	}
+}
