@@ -18,8 +18,11 @@ setup:
 setup-test:
 	@scripts/setup.sh test
 
+# build: with OpenMPI when pkg-config finds it (-tags mpi: `mpirun -np P
+# bin/simulate train CONFIG.toml` trains data-parallel); else without, and
+# such a binary refuses to run as several MPI ranks.
 build: setup
-	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/simulate
+	$(GO) build -tags "$$(pkg-config --exists ompi 2>/dev/null && echo mpi)" -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/simulate
 
 # demo: install, build, and run the quickstart end to end (Burgers ->
 # FNO-1D -> evaluation against the solver -> figures in runs/quickstart/).
@@ -33,6 +36,10 @@ test: setup-test vet fmt-check
 	SURROGO_REQUIRE_H5PY=1 $(GO) test -count=1 -timeout 10m ./...
 	# the pure-Go GEMM fallback (no OpenBLAS) stays tested too
 	$(GO) test -count=1 -tags purego ./tensor/ ./autograd/
+	# data-parallel training over MPI: the allreduce and a tiny FNO on two
+	# ranks (mpirun --oversubscribe -np 2) against one process
+	@pkg-config --exists ompi || { echo "make test: OpenMPI not found (openmpi-bin, libopenmpi-dev): run scripts/setup.sh test"; exit 1; }
+	$(GO) test -count=1 -tags mpi -run 'TwoRanks|MPI' ./internal/mpi/ ./cmd/simulate/
 	# the config fuzz targets, briefly (go test above ran every target's saved
 	# corpus; the HDF5 targets read each input in a child process, too slow
 	# to fuzz within make test: make fuzz runs them)

@@ -109,6 +109,13 @@ func Train(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, erro
 // stored data, mini-batches of the training samples, test error every
 // eval_every epochs.
 func trainGrid(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, error) {
+	return trainGridOn(ctx, cfg, log, oneProcess{})
+}
+
+// trainGridOn is trainGrid on the processes of comm (dataparallel.go):
+// each trains on its part of every batch, and only rank 0 writes into the
+// run directory.
+func trainGridOn(ctx context.Context, cfg *Config, log io.Writer, comm Communicator) (*TrainSummary, error) {
 	// Everything that can refuse (data, model, checkpoint) is checked
 	// before anything in the run directory is written.
 	g, ck, err := loadGridTraining(cfg)
@@ -116,9 +123,13 @@ func trainGrid(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, 
 		return nil, err
 	}
 	defer g.close()
+	g.comm = comm
 	logPath := filepath.Join(cfg.RunDir(), "train_log.csv")
 	if ck != nil && ck.Epoch == cfg.Train.Epochs {
 		// Finished earlier: nothing to train, nothing to rewrite.
+		if comm.Rank() > 0 {
+			return &TrainSummary{Params: nn.CountParams(g.params), Epochs: ck.Epoch, Steps: ck.Step, ResumedFrom: ck.Epoch}, nil
+		}
 		return finishedSummary(cfg, ck, nn.CountParams(g.params), logPath)
 	}
 	if err := g.prepare(ctx); err != nil {
@@ -128,7 +139,9 @@ func trainGrid(ctx context.Context, cfg *Config, log io.Writer) (*TrainSummary, 
 	if err != nil {
 		return nil, err
 	}
-	return runTrainer(ctx, cfg, tr, g.epochLog(logPath, log), nn.CountParams(g.params))
+	l := g.epochLog(logPath, log)
+	l.rank = comm.Rank()
+	return runTrainer(ctx, cfg, tr, l, nn.CountParams(g.params))
 }
 
 // gridTraining is a grid operator being trained: the model, its stored
@@ -141,6 +154,7 @@ type gridTraining struct {
 	data      *gridData
 	norm      *normalizers // set by prepare
 	batches   *epochBatches
+	comm      Communicator // the processes of the run; set by trainGridOn
 }
 
 // loadGridTraining opens the data, checks and builds the model, and loads
@@ -171,7 +185,7 @@ func newGridTraining(cfg *Config, d *gridData) (*gridTraining, *nn.Checkpoint, e
 	if err != nil {
 		return nil, nil, fmt.Errorf("experiments: encoding the model configuration: %w", err)
 	}
-	g := &gridTraining{cfg: cfg, model: model, params: model.Params(), modelJSON: string(modelJSON), data: d}
+	g := &gridTraining{cfg: cfg, model: model, params: model.Params(), modelJSON: string(modelJSON), data: d, comm: oneProcess{}}
 	ck, err := checkResumable(cfg, g.params, g.modelJSON)
 	if err != nil {
 		return nil, nil, err
@@ -181,22 +195,27 @@ func newGridTraining(cfg *Config, d *gridData) (*gridTraining, *nn.Checkpoint, e
 
 // prepare streams once over the data, fitting the normalizers and
 // checking every sample training and testing will read, then creates the
-// checkpoint directory and writes normalizers.h5.
+// checkpoint directory and writes normalizers.h5 (rank 0: every process
+// fits the same normalizers from the same samples).
 func (g *gridTraining) prepare(ctx context.Context) error {
 	norm, err := fitNormalizers(ctx, g.cfg, g.data)
 	if err != nil {
 		return err
 	}
+	g.norm = norm
+	if g.comm.Rank() > 0 {
+		return nil
+	}
 	if err := os.MkdirAll(filepath.Join(g.cfg.RunDir(), "checkpoints"), 0o755); err != nil {
 		return fmt.Errorf("experiments: %w", err)
 	}
-	g.norm = norm
 	return norm.save(g.cfg)
 }
 
 // trainer is one first-order phase over shuffled mini-batches of the
 // training samples, with the test error every eval_every epochs and
-// checkpoints in the run directory.
+// checkpoints in the run directory; data-parallel over g.comm's processes
+// when there are several.
 func (g *gridTraining) trainer() (*nn.Trainer[float32], error) {
 	cfg, t := g.cfg, g.cfg.Train
 	sampler, err := datasets.NewSampler(g.data.trainIndices(), t.Batch, true, cfg.Seed)
@@ -204,23 +223,33 @@ func (g *gridTraining) trainer() (*nn.Trainer[float32], error) {
 		return nil, err
 	}
 	opt, sched := newOptimizer(t), newSchedule(t, sampler.Batches())
-	g.batches = &epochBatches{src: g.data.src, sampler: sampler}
-	return &nn.Trainer[float32]{
+	g.batches = &epochBatches{src: g.data.src, sampler: sampler, rank: g.comm.Rank(), size: g.comm.Size()}
+	tr := &nn.Trainer[float32]{
 		Params: g.params,
 		Phases: []nn.Phase[float32]{{
 			Name: t.Optimizer, Optimizer: opt, Schedule: sched, ClipNorm: t.ClipNorm, Epochs: t.Epochs, BatchesPerEpoch: sampler.Batches(),
 			Loss: g.batchLoss,
 		}},
 		Evaluate: func(ctx context.Context, epoch int) (map[string]float64, error) {
+			if g.comm.Size() > 1 {
+				// its sum over the processes is a collective: a stop is
+				// acted on at the next step, on every process together
+				ctx = context.WithoutCancel(ctx)
+			}
 			e, err := g.testRelL2(ctx)
 			return map[string]float64{"test_rel_l2": e}, err
 		},
-		EvalEvery:       t.EvalEvery,
-		CheckpointPath:  checkpointPath(cfg),
-		CheckpointEvery: t.CheckpointEvery,
-		ModelConfig:     g.modelJSON,
-		Seed:            cfg.Seed,
-	}, nil
+		EvalEvery:          t.EvalEvery,
+		CheckpointPath:     checkpointPath(cfg),
+		CheckpointReadOnly: g.comm.Rank() > 0,
+		CheckpointEvery:    t.CheckpointEvery,
+		ModelConfig:        g.modelJSON,
+		Seed:               cfg.Seed,
+	}
+	if g.comm.Size() > 1 {
+		tr.Reduce = nn.DataParallel(g.comm.AllreduceSumFloat32, g.lossShare)
+	}
+	return tr, nil
 }
 
 // close ends the batch stream and closes the data file.
@@ -231,11 +260,12 @@ func (g *gridTraining) close() {
 	g.data.Close()
 }
 
-// batchLoss is the phase's loss on batch b of an epoch, read from the
-// file while the previous batch trained.
+// batchLoss is the phase's loss on batch b of an epoch (this process's
+// part of it), read from the file while the previous batch trained; nil
+// when this process has no part of it.
 func (g *gridTraining) batchLoss(ctx context.Context, epoch, b int, _ *tensor.RNG) (*autograd.Var[float32], error) {
 	batch, err := g.batches.next(ctx, epoch, b)
-	if err != nil {
+	if err != nil || batch == nil {
 		return nil, err
 	}
 	if g.cfg.family().grid.callTraining {
@@ -322,30 +352,56 @@ func slideWindow(x, y *autograd.Var[float32]) *autograd.Var[float32] {
 
 // epochBatches streams the batches of an epoch in the sampler's order,
 // prefetching one; a request out of that order (a resumed run's first
-// batch) restarts the stream there.
+// batch) restarts the stream there. In a data-parallel run it streams
+// this process's part of every batch (batchPart).
 type epochBatches struct {
-	src     datasets.Source
-	sampler *datasets.Sampler
-	epoch   int
-	pending int // the batch the stream delivers next
-	stream  *datasets.Stream
+	src        datasets.Source
+	sampler    *datasets.Sampler
+	rank, size int // this process and the number of processes (size 1: whole batches)
+	epoch      int
+	pending    int // the batch the stream delivers next
+	stream     *datasets.Stream
+	wholes     []int   // the sizes of the epoch's batches
+	parts      [][]int // this process's parts of them
+
+	whole, local int // the sizes of the last batch requested and of this process's part
 }
 
+// next returns this process's part of batch b of an epoch (nil when that
+// part is empty: a last batch with fewer samples than processes).
 func (e *epochBatches) next(ctx context.Context, epoch, b int) (*datasets.Batch, error) {
 	if e.stream == nil || epoch != e.epoch || b != e.pending {
-		e.close()
-		batches := e.sampler.Epoch(epoch)
-		if b < 0 || b >= len(batches) {
-			return nil, fmt.Errorf("experiments: batch %d of epoch %d requested, an epoch has %d", b, epoch, len(batches))
+		if err := e.restart(ctx, epoch, b); err != nil {
+			return nil, err
 		}
-		e.stream, e.epoch, e.pending = datasets.NewStream(ctx, e.src, batches[b:], 1), epoch, b
 	}
-	batch, err := e.stream.Next(ctx)
-	if err != nil {
-		return nil, err
-	}
+	e.whole, e.local = e.wholes[b], len(e.parts[b])
 	e.pending++
-	return batch, nil
+	if e.local == 0 {
+		return nil, nil
+	}
+	return e.stream.Next(ctx)
+}
+
+// restart streams the parts of the epoch's batches from b on, up to the
+// first empty one (only a last batch can be).
+func (e *epochBatches) restart(ctx context.Context, epoch, b int) error {
+	e.close()
+	batches := e.sampler.Epoch(epoch)
+	if b < 0 || b >= len(batches) {
+		return fmt.Errorf("experiments: batch %d of epoch %d requested, an epoch has %d", b, epoch, len(batches))
+	}
+	e.wholes, e.parts = make([]int, len(batches)), make([][]int, len(batches))
+	for i, batch := range batches {
+		lo, hi := batchPart(len(batch), e.rank, max(e.size, 1))
+		e.wholes[i], e.parts[i] = len(batch), batch[lo:hi]
+	}
+	end := b
+	for end < len(e.parts) && len(e.parts[end]) > 0 {
+		end++
+	}
+	e.stream, e.epoch, e.pending = datasets.NewStream(ctx, e.src, e.parts[b:end], 1), epoch, b
+	return nil
 }
 
 func (e *epochBatches) close() {
@@ -390,10 +446,32 @@ func (g *gridTraining) loss(pred, truth *autograd.Var[float32], n, steps int) *a
 }
 
 // testRelL2 is the mean relative L2 over the test samples, read and
-// predicted without gradients in batches of train.batch.
+// predicted without gradients in batches of train.batch; in a
+// data-parallel run each process predicts its contiguous part of the test
+// samples and the sum of the errors is reduced over the processes.
 func (g *gridTraining) testRelL2(ctx context.Context) (float64, error) {
-	test := g.data.testIndices()
+	all := g.data.testIndices()
+	lo, hi := batchPart(len(all), g.comm.Rank(), g.comm.Size())
+	total, err := g.sumRelL2(ctx, all[lo:hi])
+	if err != nil {
+		return 0, err
+	}
+	if g.comm.Size() > 1 {
+		sum := []float64{total}
+		if err := g.comm.AllreduceSumFloat64(sum); err != nil {
+			return 0, fmt.Errorf("experiments: summing the test errors over the processes: %w", err)
+		}
+		total = sum[0]
+	}
+	return total / float64(len(all)), nil
+}
+
+// sumRelL2 is the sum of the relative L2 errors of the test samples.
+func (g *gridTraining) sumRelL2(ctx context.Context, test []int) (float64, error) {
 	var total float64
+	if len(test) == 0 {
+		return 0, nil
+	}
 	err := datasets.ScanSamples(ctx, g.data.src, test, g.cfg.Train.Batch, func(b *datasets.Batch) error {
 		var ferr error
 		autograd.NoGrad(func() {
@@ -407,7 +485,7 @@ func (g *gridTraining) testRelL2(ctx context.Context) (float64, error) {
 		})
 		return ferr
 	})
-	return total / float64(len(test)), err
+	return total, err
 }
 
 // epochLog is the CSV log and progress lines, one per epoch, with the

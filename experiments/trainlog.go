@@ -30,6 +30,7 @@ type trainLog struct {
 	every int       // progress line every this many epochs (and the first after a start)
 	scale float64   // the reported loss is divided by it (per sample and step)
 	stop  func()    // cancels training when the log cannot be written
+	rank  int       // the process's rank in a data-parallel run: only rank 0 writes files
 
 	csv         *os.File
 	err         error
@@ -43,16 +44,17 @@ func (l *trainLog) report(r nn.EpochReport) {
 	if l.err != nil {
 		return
 	}
+	if l.rank > 0 {
+		l.progress(r, formatMetric(r.Metrics, "test_rel_l2"))
+		return
+	}
 	if l.csv == nil {
 		if l.csv, l.prevSeconds, l.err = truncateLog(l.path, r.Epoch-1); l.err != nil {
 			l.stop() // its epochs could not be logged
 			return
 		}
 	}
-	test := ""
-	if v, ok := r.Metrics["test_rel_l2"]; ok {
-		test = strconv.FormatFloat(v, 'g', 6, 64)
-	}
+	test := formatMetric(r.Metrics, "test_rel_l2")
 	if _, err := fmt.Fprintf(l.csv, "%d,%d,%g,%g,%s,%.3f\n", r.Epoch, r.Step, r.LR, r.TrainLoss/l.scale, test, r.Seconds); err != nil {
 		l.err = err
 	} else if r.Checkpointed {
@@ -63,6 +65,14 @@ func (l *trainLog) report(r nn.EpochReport) {
 		return
 	}
 	l.progress(r, test)
+}
+
+// formatMetric is metric name as the log writes it ("" when absent).
+func formatMetric(m map[string]float64, name string) string {
+	if v, ok := m[name]; ok {
+		return strconv.FormatFloat(v, 'g', 6, 64)
+	}
+	return ""
 }
 
 // progress writes the progress line of an epoch: every l.every epochs, the
@@ -130,5 +140,8 @@ func runTrainer[T tensor.Float](ctx context.Context, cfg *Config, tr *nn.Trainer
 	sum := &TrainSummary{Params: params, Epochs: res.Epochs, Steps: res.Steps,
 		Seconds: l.prevSeconds + time.Since(start).Seconds(), ResumedFrom: res.ResumedFrom, TrainLoss: res.Final.TrainLoss / l.scale,
 		TestRelL2: res.Final.Metrics["test_rel_l2"]}
+	if l.rank > 0 {
+		return sum, nil
+	}
 	return sum, writeJSON(filepath.Join(cfg.RunDir(), "train.json"), sum)
 }

@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/surrogo/surrogo/experiments"
+	"github.com/surrogo/surrogo/internal/mpi"
 	"github.com/surrogo/surrogo/nn"
 )
 
@@ -71,38 +72,100 @@ func startProfile(path string) (func(), error) {
 	}, nil
 }
 
+// runTrain is `simulate train`, on the processes mpirun started when
+// built with MPI (-tags mpi): data-parallel training, in which rank 0
+// locks the run directory, merges shards, writes every output and prints
+// the progress lines; the other ranks print only their errors.
 func runTrain(args []string, stdout, stderr io.Writer) error {
 	cfg, opts, err := parseStage("train", args, stderr)
 	if err != nil {
 		return err
 	}
-	stopProfile, err := startProfile(opts.cpuProfile)
+	comm, err := mpi.Init()
+	if err != nil {
+		return err
+	}
+	err = trainOn(comm, cfg, opts, args, stdout)
+	if comm.Size() == 1 {
+		return errors.Join(err, comm.Finalize())
+	}
+	return finishRank(comm, err, stderr)
+}
+
+// finishRank ends a rank of a data-parallel training. MPI_Finalize waits
+// for every rank, so it is called when all stop together: success, or a
+// stop that the trainer agreed on across the ranks (*nn.Interrupted). Any
+// other error may have left the other ranks waiting for this one: it is
+// printed and the whole job aborted with status 1.
+func finishRank(comm *mpi.Comm, err error, stderr io.Writer) error {
+	var in *nn.Interrupted
+	if err == nil || errors.As(err, &in) {
+		return errors.Join(err, rankError(comm, comm.Finalize()))
+	}
+	fmt.Fprintf(stderr, "simulate train: %v\n", rankError(comm, err))
+	comm.Abort(1)
+	return err
+}
+
+// rankError names the rank of a data-parallel training in err.
+func rankError(comm *mpi.Comm, err error) error {
+	if err == nil || comm.Size() == 1 {
+		return err
+	}
+	return fmt.Errorf("rank %d of %d: %w", comm.Rank(), comm.Size(), err)
+}
+
+// trainOn runs the train stage on comm's processes (see runTrain).
+func trainOn(comm *mpi.Comm, cfg *experiments.Config, opts stageOptions, args []string, stdout io.Writer) error {
+	rank := comm.Rank()
+	profile := opts.cpuProfile
+	if profile != "" && rank > 0 {
+		profile = fmt.Sprintf("%s.rank%d", profile, rank)
+	}
+	stopProfile, err := startProfile(profile)
 	if err != nil {
 		return err
 	}
 	defer stopProfile()
-	lock, err := experiments.LockRunDir(cfg.RunDir(), "train "+cfg.Path())
-	if err != nil {
-		return err
-	}
-	defer lock.Release()
-	quiet := opts.quiet
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGUSR1)
 	defer stop()
 	var log io.Writer = stdout
-	if quiet {
+	if opts.quiet || rank > 0 {
 		log = nil
 	}
-	if n, merged, err := experiments.MergeIfSharded(ctx, cfg); err != nil {
+	if rank == 0 {
+		lock, err := experiments.LockRunDir(cfg.RunDir(), "train "+cfg.Path())
+		if err != nil {
+			return err
+		}
+		defer lock.Release()
+		if err := mergeShards(ctx, cfg, log); err != nil {
+			return err
+		}
+	}
+	if err := comm.Barrier(); err != nil { // the other ranks read the merged data
 		return err
-	} else if merged && !quiet {
-		fmt.Fprintf(stdout, "merged the %d shards of simulate generate -shard into %s\n", n, cfg.DataPath())
 	}
-	s, err := experiments.Train(ctx, cfg, log)
+	s, err := experiments.TrainDataParallel(ctx, cfg, log, comm)
 	if err != nil {
-		return stopped(ctx, err, "simulate train "+strings.Join(args, " "))
+		return rankError(comm, stopped(ctx, err, "simulate train "+strings.Join(args, " ")))
 	}
-	fmt.Fprintf(stdout, "trained %s: %d parameters, %d epochs in %.1fs, test rel L2 %.4g\n", cfg.Name, s.Params, s.Epochs, s.Seconds, s.TestRelL2)
+	if rank == 0 {
+		fmt.Fprintf(stdout, "trained %s: %d parameters, %d epochs in %.1fs, test rel L2 %.4g\n", cfg.Name, s.Params, s.Epochs, s.Seconds, s.TestRelL2)
+	}
+	return nil
+}
+
+// mergeShards joins the shards of `simulate generate -shard` when they are
+// all there (log: where to say so; nil: nowhere).
+func mergeShards(ctx context.Context, cfg *experiments.Config, log io.Writer) error {
+	n, merged, err := experiments.MergeIfSharded(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if merged && log != nil {
+		fmt.Fprintf(log, "merged the %d shards of simulate generate -shard into %s\n", n, cfg.DataPath())
+	}
 	return nil
 }
 
@@ -116,7 +179,15 @@ func stopped(ctx context.Context, err error, rerun string) error {
 		return resumableError{err}
 	}
 	var in *nn.Interrupted
-	if ctx.Err() == nil || !errors.As(err, &in) {
+	if !errors.As(err, &in) {
+		return err
+	}
+	if ctx.Err() == nil && errors.Is(err, nn.ErrPeerStopped) {
+		// another rank of a data-parallel training was stopped; rank 0's
+		// checkpoint holds the step where all stopped
+		return resumableError{fmt.Errorf("%w (`%s` resumes)", err, rerun)}
+	}
+	if ctx.Err() == nil {
 		return err
 	}
 	if in.Checkpoint == "" {

@@ -49,11 +49,13 @@ import (
 // Enabled reports whether this build talks to MPI (the tag mpi).
 const Enabled = true
 
-// Comm is MPI_COMM_WORLD of the processes mpirun started.
+// Comm is MPI_COMM_WORLD of the processes mpirun started, or, in a
+// process no MPI launcher started, that one process without MPI.
 type Comm struct {
 	mu         sync.Mutex // MPI_THREAD_SERIALIZED: one call at a time
 	rank, size int
 	done       bool
+	alone      bool // no launcher: MPI is not initialised
 }
 
 var initOnce struct {
@@ -63,11 +65,19 @@ var initOnce struct {
 
 // Init initialises MPI (once per process; later calls return the same
 // communicator) and locks the calling goroutine to its OS thread until
-// Finalize, which must be called from the same goroutine.
+// Finalize, which must be called from the same goroutine. A process that
+// no MPI launcher started (no OMPI_COMM_WORLD_SIZE or PMI_SIZE) is one
+// process, without MPI (no singleton MPI_Init, which starts a daemon).
 func Init() (*Comm, error) {
 	initOnce.Lock()
 	defer initOnce.Unlock()
 	if initOnce.comm != nil {
+		return initOnce.comm, nil
+	}
+	if _, name, err := launchedSize(); err != nil {
+		return nil, err
+	} else if name == "" {
+		initOnce.comm = &Comm{size: 1, alone: true}
 		return initOnce.comm, nil
 	}
 	if _, set := os.LookupEnv("OMPI_MCA_opal_signal"); !set {
@@ -136,7 +146,7 @@ func (c *Comm) BroadcastFloat64(buf []float64, root int) error {
 func (c *Comm) Barrier() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if err := c.usable("MPI_Barrier"); err != nil {
+	if err := c.usable("MPI_Barrier"); err != nil || c.alone {
 		return err
 	}
 	return check("MPI_Barrier", C.surrogo_barrier())
@@ -145,7 +155,9 @@ func (c *Comm) Barrier() error {
 // Abort ends every process of the job with code (MPI_Abort): for an error
 // on one rank, which the others would otherwise wait for forever.
 func (c *Comm) Abort(code int) {
-	C.surrogo_abort(C.int(code))
+	if !c.alone {
+		C.surrogo_abort(C.int(code))
+	}
 	os.Exit(code)
 }
 
@@ -154,7 +166,7 @@ func (c *Comm) Abort(code int) {
 func (c *Comm) Finalize() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.done {
+	if c.done || c.alone { // alone: nothing to end, and Init may be called again
 		return nil
 	}
 	c.done = true
@@ -168,7 +180,7 @@ func (c *Comm) Finalize() error {
 func chunked(c *Comm, name string, length int, call func(lo, n int) C.int) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if err := c.usable(name); err != nil {
+	if err := c.usable(name); err != nil || c.alone {
 		return err
 	}
 	for lo := 0; lo < length; lo += maxCount {

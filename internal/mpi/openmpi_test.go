@@ -15,7 +15,7 @@ const childEnv = "SURROGO_MPI_TEST_CHILD"
 // 1000), the broadcast copies rank 0's buffer and the barrier returns.
 func TestAllreduceTwoRanks(t *testing.T) {
 	if os.Getenv(childEnv) == "" {
-		cmd := Mpirun(2, os.Args[0], "-test.run=^TestAllreduceTwoRanks$", "-test.v")
+		cmd := Mpirun("-np", "2", os.Args[0], "-test.run=^TestAllreduceTwoRanks$", "-test.v")
 		cmd.Env = append(cmd.Env, childEnv+"=1")
 		out, err := cmd.CombinedOutput()
 		if err != nil {
