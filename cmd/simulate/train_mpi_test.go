@@ -40,13 +40,15 @@ width = 8
 modes = [6]
 
 [train]
-epochs = 3
+epochs = EPOCHS
 batch = 7
 lr = 3e-3
 loss = "mse"
 normalize = "gaussian-pointwise"
 clip_norm = 1.0
-schedule = "cosine"
+schedule = "step"
+step_size = 2
+gamma = 0.5
 eval_every = 1
 checkpoint_every = 1
 `
@@ -61,37 +63,35 @@ checkpoint_every = 1
 // relative: 1e-4 tells the two apart with margins of 100 and more.
 const dpTolerance = 1e-4
 
-// TestTrainMPIMatchesOneProcess trains dpStudy on one process and on two
-// ranks under `mpirun --oversubscribe -np 2` (MPMD: rank 1's config
-// differs only in its run_dir) and checks that the final parameters agree
-// to dpTolerance, that rank 0 wrote the run's outputs and that rank 1
-// wrote nothing into its run directory.
+// TestTrainMPIMatchesOneProcess trains dpStudy for 3 epochs on one
+// process and on two ranks under `mpirun --oversubscribe -np 2` (MPMD:
+// rank 1's config differs only in its run_dir) and checks that the final
+// parameters agree to dpTolerance, that rank 0 wrote the run's outputs
+// and that rank 1 wrote nothing into its run directory. Then two ranks
+// train 2 epochs and, every rank resuming from rank 0's checkpoint, a
+// third, which must end where one process does too.
 func TestTrainMPIMatchesOneProcess(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data.h5")
-	study := func(name string) string {
+	study := func(name string, epochs int) string {
 		p := filepath.Join(dir, name+".toml")
-		text := strings.NewReplacer("RUN_DIR", fmt.Sprintf("%q", filepath.Join(dir, name)), "DATA", fmt.Sprintf("%q", data)).Replace(dpStudy)
+		text := strings.NewReplacer("RUN_DIR", fmt.Sprintf("%q", filepath.Join(dir, name)), "DATA", fmt.Sprintf("%q", data),
+			"EPOCHS", fmt.Sprint(epochs)).Replace(dpStudy)
 		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return p
 	}
-	one, rank0, rank1 := study("one"), study("rank0"), study("rank1")
+	one, rank0, rank1 := study("one", 3), study("rank0", 3), study("rank1", 3)
 	if code, _, errOut := runCLI("generate", one); code != 0 {
 		t.Fatalf("generate: exit %d: %s", code, errOut)
 	}
 	if code, _, errOut := runCLI("train", "-q", one); code != 0 {
 		t.Fatalf("train on one process: exit %d: %s", code, errOut)
 	}
-	cmd := mpi.Mpirun("-np", "1", os.Args[0], "-test.run=^$", "--", "train", rank0, ":",
+	out := mpirunTrain(t, "-np", "1", os.Args[0], "-test.run=^$", "--", "train", rank0, ":",
 		"-np", "1", os.Args[0], "-test.run=^$", "--", "train", rank1)
-	cmd.Env = append(cmd.Env, "SURROGO_TEST_CHILD=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("mpirun -np 2 simulate train: %v\n%s", err, out)
-	}
-	if n := strings.Count(string(out), "epoch 3/3"); n != 1 {
+	if n := strings.Count(out, "epoch 3/3"); n != 1 {
 		t.Errorf("the progress lines of epoch 3 appear %d times, want once (rank 0 only):\n%s", n, out)
 	}
 	for _, f := range []string{"train.json", "train_log.csv", "normalizers.h5", "checkpoints/last.h5"} {
@@ -107,6 +107,30 @@ func TestTrainMPIMatchesOneProcess(t *testing.T) {
 	if d > dpTolerance {
 		t.Errorf("2 ranks end %.3g (relative) away from 1 process, want <= %g", d, dpTolerance)
 	}
+
+	mpirunTrain(t, "-np", "2", os.Args[0], "-test.run=^$", "--", "train", study("resumed", 2))
+	out = mpirunTrain(t, "-np", "2", os.Args[0], "-test.run=^$", "--", "train", study("resumed", 3))
+	if !strings.Contains(out, "epoch 3/3") || strings.Contains(out, "epoch 1/3") {
+		t.Errorf("the resumed run did not train epoch 3 alone:\n%s", out)
+	}
+	d = maxRelParamDiff(t, filepath.Join(dir, "one", "checkpoints", "last.h5"), filepath.Join(dir, "resumed", "checkpoints", "last.h5"))
+	t.Logf("largest parameter difference, 2 ranks resumed after epoch 2 vs 1 process: %.3g relative", d)
+	if d > dpTolerance {
+		t.Errorf("2 ranks resumed end %.3g (relative) away from 1 process, want <= %g", d, dpTolerance)
+	}
+}
+
+// mpirunTrain runs this test binary as simulate under mpirun with args
+// and returns its output.
+func mpirunTrain(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := mpi.Mpirun(args...)
+	cmd.Env = append(cmd.Env, "SURROGO_TEST_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("mpirun %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
 }
 
 // maxRelParamDiff is max |a - b| / max |a| over the parameters of two
