@@ -55,11 +55,11 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 // in the order of first appearance (nil when no argument is a sweep).
 func expandRunDirs(args []string) (dirs, axes []string, err error) {
 	for _, arg := range args {
-		m, err := experiments.ReadSweepManifest(arg)
-		if errors.Is(err, fs.ErrNotExist) {
-			dirs = append(dirs, arg)
+		if _, err := os.Stat(filepath.Join(arg, experiments.SweepManifestName)); err != nil {
+			dirs = append(dirs, arg) // a run directory (or a missing one: reported unfinished)
 			continue
 		}
+		m, err := experiments.ReadSweepManifest(arg)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -293,3 +293,15 @@ func TestCompareUnfinishedRuns(t *testing.T) {
 		t.Errorf("sweep: exit %d\n%s\n%s", code, out, errOut)
 	}
 }
+
+// TestCompareDamagedSweepManifest: a sweep.json that is not a manifest is
+// refused, naming the file, before any table.
+func TestCompareDamagedSweepManifest(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sweep.json")
+	os.WriteFile(path, []byte(`{"axes": []}`), 0o644)
+	code, out, errOut := runCLI("compare", dir)
+	if code != 1 || out != "" || !strings.Contains(errOut, path) || !strings.Contains(errOut, "expected a sweep manifest with axes and points, found 0 axes and 0 points") {
+		t.Errorf("exit %d, stdout %q, stderr %s", code, out, errOut)
+	}
+}

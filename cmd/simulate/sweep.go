@@ -145,6 +145,9 @@ func runSweepPoints(ctx context.Context, sw *experiments.Sweep, f *sweepFlags, s
 		if f.point >= 0 && p.Index != f.point {
 			continue
 		}
+		if ctx.Err() != nil { // stopped between points: the finished ones are kept
+			return nil, resumableError{fmt.Errorf("stopped before point %d (%s): %v; `%s` resumes", p.Index, p.Label, context.Cause(ctx), rerun)}
+		}
 		cfg := sw.PointConfig(p.Index)
 		opts := experiments.RunOptions{Workers: f.workers}
 		if !f.quiet {

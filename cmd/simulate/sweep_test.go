@@ -202,3 +202,36 @@ func TestSweepSIGTERMResumes(t *testing.T) {
 		readMetrics(t, filepath.Join(sweepDir, p))
 	}
 }
+
+// TestSweepDataThenPoints: -data generates the sweep's one shared data
+// file and runs no point (the job before a job array); -point i then
+// finds the data made. A point that fails (here: its run directory is
+// locked by another command) is reported and the others still run; the
+// sweep exits 1 naming it, its row unfinished in the table.
+func TestSweepDataThenPoints(t *testing.T) {
+	dir := t.TempDir()
+	cfg, sweepDir := sweepStudy(t, dir)
+	grid := []string{"-grid", "train.lr=3e-3,1e-2", cfg}
+	code, out, errOut := runCLI(append([]string{"sweep", "-data"}, grid...)...)
+	data := filepath.Join(sweepDir, "data", "data.h5")
+	if code != 0 || !strings.Contains(out, "sweep data "+data+" ready (point 0: train.lr=3e-3)") {
+		t.Fatalf("-data exit %d: %s\n%s", code, errOut, out)
+	}
+	if _, err := os.Stat(filepath.Join(sweepDir, "train.lr=3e-3")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("-data ran a point: %v", err)
+	}
+	code, out, errOut = runCLI(append([]string{"sweep", "-point", "1"}, grid...)...)
+	if code != 0 || !strings.Contains(out, "already holds these samples") {
+		t.Fatalf("-point 1 exit %d: %s\n%s", code, errOut, out)
+	}
+	lock, err := experiments.LockRunDir(filepath.Join(sweepDir, "train.lr=3e-3"), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Release()
+	code, out, errOut = runCLI(append([]string{"sweep"}, grid...)...)
+	if code != 1 || !strings.Contains(errOut, "1 of 2 sweep points failed") || !strings.Contains(errOut, "point 0 (train.lr=3e-3)") ||
+		!strings.Contains(out, "unfinished: not started") || !strings.Contains(out, "done earlier, skipped") {
+		t.Errorf("locked point: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
