@@ -15,21 +15,35 @@ var ErrNotBuilt = errors.New("this simulate was built without MPI (build it with
 var ErrMPI = errors.New("mpi")
 
 // launchedSize is the number of processes an MPI launcher says it started
-// (OpenMPI's OMPI_COMM_WORLD_SIZE, or PMI_SIZE of MPICH's and SLURM's
-// launchers); 1 when none did. name is the variable read ("" when none).
+// (OpenMPI's mpirun: OMPI_COMM_WORLD_SIZE; MPICH's or SLURM's PMI-2:
+// PMI_SIZE; a PMIx launcher such as `srun --mpi=pmix`: PMIX_RANK, with
+// the step's SLURM_STEP_NUM_TASKS when SLURM set it, else 1); 1 when none
+// did. name is the variable that says a launcher started this process (""
+// when none).
 func launchedSize() (size int, name string, err error) {
 	for _, name := range []string{"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"} {
-		v, ok := os.LookupEnv(name)
-		if !ok {
-			continue
+		if v, ok := os.LookupEnv(name); ok {
+			n, err := positive(name, v)
+			return n, name, err
 		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return 0, name, fmt.Errorf("mpi: %s=%q, expected a positive process count", name, v)
-		}
-		return n, name, nil
 	}
-	return 1, "", nil
+	if _, ok := os.LookupEnv("PMIX_RANK"); !ok {
+		return 1, "", nil
+	}
+	if v, ok := os.LookupEnv("SLURM_STEP_NUM_TASKS"); ok {
+		n, err := positive("SLURM_STEP_NUM_TASKS", v)
+		return n, "PMIX_RANK", err
+	}
+	return 1, "PMIX_RANK", nil
+}
+
+// positive parses the process count v of the variable name.
+func positive(name, v string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("mpi: %s=%q, expected a positive process count", name, v)
+	}
+	return n, nil
 }
 
 // checkRoot refuses a root outside the ranks 0..size-1.

@@ -74,9 +74,11 @@ func Init() (*Comm, error) {
 	if initOnce.comm != nil {
 		return initOnce.comm, nil
 	}
-	if _, name, err := launchedSize(); err != nil {
+	launched, name, err := launchedSize()
+	if err != nil {
 		return nil, err
-	} else if name == "" {
+	}
+	if name == "" {
 		initOnce.comm = &Comm{size: 1, alone: true}
 		return initOnce.comm, nil
 	}
@@ -99,6 +101,10 @@ func Init() (*Comm, error) {
 	}
 	if err := check("MPI_Comm_size", C.surrogo_size(&s)); err != nil {
 		return nil, err
+	}
+	if launched > 1 && int(s) != launched {
+		return nil, fmt.Errorf("mpi: the launcher started %d processes (%s), MPI_COMM_WORLD has %d: launch with mpirun, or srun with --mpi=pmix or pmi2: %w",
+			launched, name, int(s), ErrMPI)
 	}
 	initOnce.comm = &Comm{rank: int(r), size: int(s)}
 	return initOnce.comm, nil

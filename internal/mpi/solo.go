@@ -22,7 +22,7 @@ func Init() (*Comm, error) {
 		return nil, err
 	}
 	if n > 1 {
-		return nil, fmt.Errorf("mpi: %s=%d says an MPI launcher started %d processes, and each would train alone: %w", name, n, n, ErrNotBuilt)
+		return nil, fmt.Errorf("mpi: %s says an MPI launcher started %d processes, and each would train alone: %w", name, n, ErrNotBuilt)
 	}
 	return &Comm{}, nil
 }

@@ -18,16 +18,22 @@ func TestSolo(t *testing.T) {
 		{"no launcher", "", "", nil},
 		{"mpirun -np 1", "OMPI_COMM_WORLD_SIZE", "1", nil},
 		{"mpirun -np 2", "OMPI_COMM_WORLD_SIZE", "2", ErrNotBuilt},
-		{"srun -n 4", "PMI_SIZE", "4", ErrNotBuilt},
+		{"srun --mpi=pmi2 -n 4", "PMI_SIZE", "4", ErrNotBuilt},
+		{"srun --mpi=pmix -n 3", "PMIX_RANK", "0", ErrNotBuilt},
 		{"garbled", "OMPI_COMM_WORLD_SIZE", "two", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Setenv("OMPI_COMM_WORLD_SIZE", "")
-			t.Setenv("PMI_SIZE", "")
-			unsetenv(t, "OMPI_COMM_WORLD_SIZE", "PMI_SIZE")
+			vars := []string{"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "SLURM_STEP_NUM_TASKS"}
+			for _, v := range vars {
+				t.Setenv(v, "")
+			}
+			unsetenv(t, vars...)
 			if tc.env != "" {
 				t.Setenv(tc.env, tc.value)
+			}
+			if tc.env == "PMIX_RANK" {
+				t.Setenv("SLURM_STEP_NUM_TASKS", "3")
 			}
 			c, err := Init()
 			if tc.value == "two" {
