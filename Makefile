@@ -31,9 +31,11 @@ demo: build
 	$(BIN) run $(DEMO)
 
 # test: install what the tests need, then vet, check formatting, test.
-# SURROGO_REQUIRE_H5PY turns the h5py interop tests' skip into a failure.
+# SURROGO_REQUIRE_H5PY turns the h5py interop tests' skip into a failure,
+# SURROGO_REQUIRE_SLURM that of the tests that run jobs on a local
+# one-node SLURM cluster (scripts/slurm-local.sh, started by the tests).
 test: setup-test vet fmt-check
-	SURROGO_REQUIRE_H5PY=1 $(GO) test -count=1 -timeout 10m ./...
+	SURROGO_REQUIRE_H5PY=1 SURROGO_REQUIRE_SLURM=1 $(GO) test -count=1 -timeout 10m ./...
 	# the pure-Go GEMM fallback (no OpenBLAS) stays tested too
 	$(GO) test -count=1 -tags purego ./tensor/ ./autograd/
 	# data-parallel training over MPI: the allreduce and a tiny FNO on two

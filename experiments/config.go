@@ -27,6 +27,7 @@ type Config struct {
 	Model        ModelConfig `toml:"model"`
 	Train        TrainConfig `toml:"train"`
 	Eval         EvalConfig  `toml:"eval"`
+	Slurm        SlurmConfig `toml:"slurm"`
 
 	path string         // the file it was loaded from
 	text string         // its contents, recorded as provenance
@@ -196,6 +197,9 @@ func (c *Config) validate(md toml.MetaData, raw []byte) error {
 		return err
 	}
 	if err := c.validateModel(md, raw); err != nil {
+		return err
+	}
+	if err := c.validateSlurm(raw); err != nil {
 		return err
 	}
 	if c.hasModel {

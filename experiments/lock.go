@@ -74,7 +74,17 @@ func LockRunDir(dir, command string) (*Lock, error) {
 // waiting, and records the holder in it: pid, host, start time and
 // command, one "key: value" line each. If another process holds it, the
 // error wraps ErrLocked and names that holder.
+//
+// With SURROGO_LOCK_WAIT set to a duration (e.g. 5m), a lock held by
+// another process is waited for, up to that long, before the error: the
+// job scripts of simulate submit set it, because a requeued job can start
+// while its previous run is still saving its checkpoint.
 func AcquireLock(path, command string) (*Lock, error) {
+	wait, err := lockWait()
+	if err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(wait)
 	for attempt := 0; ; attempt++ {
 		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 		if err != nil {
@@ -83,6 +93,10 @@ func AcquireLock(path, command string) (*Lock, error) {
 		if err := flock(f, syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 			holder := readHolder(f)
 			f.Close()
+			if errors.Is(err, syscall.EWOULDBLOCK) && time.Now().Before(deadline) {
+				time.Sleep(lockPoll)
+				continue
+			}
 			if errors.Is(err, syscall.EWOULDBLOCK) {
 				return nil, fmt.Errorf("%w: held by %s; lock file %s (wait for it to finish, or stop it)", ErrLocked, holder, path)
 			}
@@ -108,6 +122,29 @@ func AcquireLock(path, command string) (*Lock, error) {
 		}
 		return l, nil
 	}
+}
+
+// LockWaitEnv names the environment variable that makes AcquireLock wait
+// for a held lock.
+const LockWaitEnv = "SURROGO_LOCK_WAIT"
+
+// lockPoll is how often a waiting AcquireLock tries again.
+const lockPoll = 200 * time.Millisecond
+
+// maxLockWait bounds SURROGO_LOCK_WAIT.
+const maxLockWait = time.Hour
+
+// lockWait reads SURROGO_LOCK_WAIT: 0 when unset.
+func lockWait() (time.Duration, error) {
+	v := os.Getenv(LockWaitEnv)
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 || d > maxLockWait {
+		return 0, fmt.Errorf("experiments: %s=%q: expected a duration from 0s to %v, e.g. 5m", LockWaitEnv, v, maxLockWait)
+	}
+	return d, nil
 }
 
 // record writes the holder's details into the (locked) file.

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/surrogo/surrogo/datasets"
 )
@@ -171,5 +172,39 @@ func TestGenerateKeepsCompleteOutput(t *testing.T) {
 	want, _ := cfg2.StageHash(StageGenerate)
 	if h, _ := f.AttrString("generate_hash"); h != want+" shard 1/1" {
 		t.Errorf("the file's generate_hash %q; want the new settings' %q", h, want+" shard 1/1")
+	}
+}
+
+// TestLockWait: with SURROGO_LOCK_WAIT a held lock is waited for and
+// taken once released; past the wait, or without it, the holder is
+// named; a value that is not a duration is refused by name.
+func TestLockWait(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.lock")
+	first, err := AcquireLock(path, "first")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(LockWaitEnv, "")
+	if _, err := AcquireLock(path, "second"); !errors.Is(err, ErrLocked) {
+		t.Fatalf("without a wait: %v, want ErrLocked at once", err)
+	}
+	t.Setenv(LockWaitEnv, "300ms")
+	start := time.Now()
+	if _, err := AcquireLock(path, "second"); !errors.Is(err, ErrLocked) || time.Since(start) < 300*time.Millisecond {
+		t.Fatalf("a lock held past the wait: %v after %v, want ErrLocked after 300ms", err, time.Since(start))
+	}
+	t.Setenv(LockWaitEnv, "1m")
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		first.Release()
+	}()
+	second, err := AcquireLock(path, "second")
+	if err != nil {
+		t.Fatalf("a lock released during the wait: %v", err)
+	}
+	second.Release()
+	t.Setenv(LockWaitEnv, "5 minutes")
+	if _, err := AcquireLock(path, "third"); err == nil || !strings.Contains(err.Error(), `SURROGO_LOCK_WAIT="5 minutes": expected a duration`) {
+		t.Errorf("a bad SURROGO_LOCK_WAIT: %v", err)
 	}
 }

@@ -41,6 +41,9 @@ func (c *Config) Resolved() (map[string]any, error) {
 		}
 		tree["data"].(map[string]any)["params"] = params
 	}
+	if slurm := c.slurmResolved(); slurm != nil {
+		tree["slurm"] = slurm
+	}
 	c.dropDataKeys(tree["data"].(map[string]any))
 	if !c.hasModel {
 		delete(tree, "model")

@@ -32,6 +32,7 @@ func Schema() []SchemaEntry {
 	out = append(out, schemaOf("model.", m)...)
 	out = append(out, schemaOf("train.", t)...)
 	out = append(out, schemaOf("eval.", e)...)
+	out = append(out, schemaOf("slurm.", SlurmConfig{Shards: 1, SignalSeconds: defaultSignalSeconds})...)
 	names := solverNames()
 	for _, name := range names {
 		for _, se := range paramSchema("data.params.", registry[name].defaults()) {

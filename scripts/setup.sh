@@ -2,7 +2,11 @@
 # setup.sh — install the system packages surrogo needs, and nothing else.
 #
 #   scripts/setup.sh build   packages to build and run surrogo (HDF5, LZF, OpenBLAS)
-#   scripts/setup.sh test    the above plus what the tests need (h5py)
+#   scripts/setup.sh test    the above plus what the tests need: h5py, OpenMPI,
+#                            and SLURM with munge (the tests start a one-node
+#                            cluster of their own; no system service is enabled)
+#   scripts/setup.sh hpc     build packages plus OpenMPI, for a binary that trains
+#                            data-parallel under mpirun (a cluster has SLURM already)
 #   scripts/setup.sh bench   build packages plus PyTorch and NumPy for bench/
 #
 # Idempotent and quiet when everything is present. Installs through apt-get
@@ -12,15 +16,17 @@ set -euo pipefail
 
 profile="${1:-build}"
 build_pkgs=(pkg-config libhdf5-dev liblzf-dev hdf5-plugin-lzf libopenblas-dev)
-test_pkgs=(python3-h5py)
+mpi_pkgs=(openmpi-bin libopenmpi-dev)
+test_pkgs=(python3-h5py "${mpi_pkgs[@]}" slurm-wlm munge)
 bench_pkgs=(python3-torch python3-numpy)
 
 case "$profile" in
 build) pkgs=("${build_pkgs[@]}") ;;
 test) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+hpc) pkgs=("${build_pkgs[@]}" "${mpi_pkgs[@]}") ;;
 bench) pkgs=("${build_pkgs[@]}" "${bench_pkgs[@]}") ;;
 *)
-	echo "usage: scripts/setup.sh [build|test|bench]" >&2
+	echo "usage: scripts/setup.sh [build|test|hpc|bench]" >&2
 	exit 2
 	;;
 esac

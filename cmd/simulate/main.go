@@ -7,7 +7,12 @@
 //	simulate config CONFIG.toml   the resolved config with -set overrides applied
 //	                              (config -schema: every key, documented)
 //	simulate plot RUN_DIR         redraw a run's figures from its saved outputs
-//	simulate compare RUN_DIR...   the runs' metrics side by side as a markdown table
+//	simulate compare RUN_DIR...   the runs' metrics side by side as a markdown table (a
+//	                              SWEEP_DIR expands to its points; differing settings as columns)
+//	simulate sweep CONFIG.toml    every combination of -grid KEY=V1,V2,... values, each a run
+//	                              into runs/<name>/sweep/<key=value,...>/, then their table
+//	simulate submit CONFIG.toml   the study as SLURM batch jobs: a generation array, training,
+//	                              evaluation, each after the one before (-dry-run prints them)
 //	simulate generate CONFIG.toml run the [data] section's solver over seeded samples
 //	                              into HDF5 (-shard k/n for one shard)
 //	simulate train CONFIG.toml    train the [model] on the generated data
@@ -50,14 +55,34 @@ commands:
                             print the resolved config, or every key documented
   plot [-formats png,svg,pdf] RUN_DIR
                             redraw a run's figures from its saved outputs
-  compare RUN_DIR...        a markdown table of the runs' metrics side by side
+  compare [-figure F] RUN_DIR|SWEEP_DIR...
+                            a markdown table of the runs' metrics side by side, the
+                            settings that differ as columns
+  sweep -grid K=V1,V2,... [-grid ...] [-set K=V ...] [-point i] [-data] [-dry-run] [-q] CONFIG.toml
+                            every combination of the -grid values (first slowest), each a run
+                            into runs/<name>/sweep/<key=value,...>/, then their compare table;
+                            -point i runs point i alone (a job array's task)
+  submit [-dry-run] [-shards n] [-partition P] [-time T] [-cpus n] [-mem M] [-account A] CONFIG.toml
+                            write the study's SLURM jobs into runs/<name>/slurm/ and sbatch
+                            them: generation (an array of n shards), training, evaluation
   train [-q] CONFIG.toml    train the [model] section's operator on the generated data
   eval CONFIG.toml          evaluate the trained model: metrics.json, predictions.h5
   help                      print this message
 `
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(runOnStdio(os.Args[1:]))
+}
+
+// runOnStdio runs one command on the process's standard output and
+// error; in a SLURM job every line says which job and task wrote it.
+func runOnStdio(args []string) int {
+	stdout, flushOut := withJobLabel(os.Stdout)
+	stderr, flushErr := withJobLabel(os.Stderr)
+	code := run(args, stdout, stderr)
+	flushOut()
+	flushErr()
+	return code
 }
 
 // run executes one command and returns the process exit code: 0 success,
@@ -89,6 +114,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runConfig(args[1:], stdout, stderr)
 	case "compare":
 		err = runCompare(args[1:], stdout, stderr)
+	case "sweep":
+		err = runSweep(args[1:], stdout, stderr)
+	case "submit":
+		err = runSubmit(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

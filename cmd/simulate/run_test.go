@@ -38,9 +38,11 @@ func TestMain(m *testing.M) {
 				break
 			}
 		}
-		os.Exit(run(args, os.Stdout, os.Stderr))
+		os.Exit(runOnStdio(args))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	stopLocalSlurm()
+	os.Exit(code)
 }
 
 // child starts this test binary as `simulate args...`.

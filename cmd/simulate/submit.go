@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"syscall"
+
+	"github.com/surrogo/surrogo/experiments"
+	"github.com/surrogo/surrogo/internal/buildinfo"
+)
+
+// submitFlags are the [slurm] keys a flag of simulate submit sets: each
+// flag is a -set slurm.KEY=VALUE, checked like the key in the file.
+var submitFlags = []struct {
+	name, key, usage string
+	number           bool
+}{
+	{"partition", "slurm.partition", "SLURM partition (sets slurm.partition)", false},
+	{"account", "slurm.account", "SLURM account (sets slurm.account)", false},
+	{"time", "slurm.time", "time limit of each job, e.g. 2:00:00 (sets slurm.time)", false},
+	{"cpus", "slurm.cpus", "CPU cores per job (sets slurm.cpus)", true},
+	{"mem", "slurm.mem", "memory per node, e.g. 8G (sets slurm.mem)", false},
+	{"shards", "slurm.shards", "generation array tasks (sets slurm.shards)", true},
+}
+
+func runSubmit(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("submit", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var sets overrides
+	fs.Var(&sets, "set", "override a config key, KEY=VALUE (repeatable)")
+	values := make([]*string, len(submitFlags))
+	for i, f := range submitFlags {
+		values[i] = fs.String(f.name, "", f.usage)
+	}
+	dryRun := fs.Bool("dry-run", false, "print the scripts and the sbatch commands; write and submit nothing")
+	simulate := fs.String("simulate", "", "the simulate binary the jobs run (default: this one)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: simulate submit [-dry-run] [-shards n] [-partition P] [-time T] [-cpus n] [-mem M] [-account A] [-set KEY=VALUE ...] CONFIG.toml")
+		fs.PrintDefaults()
+	}
+	if err := parseInterspersed(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return usageError{"expected one CONFIG.toml"}
+	}
+	for i, f := range submitFlags {
+		if *values[i] == "" {
+			continue
+		}
+		v := strconv.Quote(*values[i])
+		if f.number {
+			v = *values[i]
+		}
+		sets = append(sets, experiments.Override{Key: f.key, Value: v})
+	}
+	cfg, err := experiments.LoadWithOverrides(fs.Arg(0), sets)
+	if err != nil {
+		return err
+	}
+	opts, err := submitPlanOptions(*simulate)
+	if err != nil {
+		return err
+	}
+	plan, err := experiments.PlanSlurm(cfg, opts)
+	if err != nil {
+		return err
+	}
+	if *dryRun {
+		return plan.WriteDryRun(stdout)
+	}
+	return submitPlan(cfg, plan, stdout)
+}
+
+// submitPlanOptions finds the simulate binary and the working directory
+// the jobs use.
+func submitPlanOptions(simulate string) (experiments.SlurmPlanOptions, error) {
+	var err error
+	if simulate == "" {
+		simulate, err = os.Executable()
+		if err != nil {
+			return experiments.SlurmPlanOptions{}, fmt.Errorf("finding this simulate binary for the jobs (give -simulate PATH): %w", err)
+		}
+	}
+	if simulate, err = filepath.Abs(simulate); err != nil {
+		return experiments.SlurmPlanOptions{}, err
+	}
+	if st, err := os.Stat(simulate); err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
+		return experiments.SlurmPlanOptions{}, usageError{fmt.Sprintf("-simulate %s: expected an executable simulate binary", simulate)}
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return experiments.SlurmPlanOptions{}, err
+	}
+	return experiments.SlurmPlanOptions{Simulate: simulate, Workdir: wd, Version: buildinfo.Version()}, nil
+}
+
+// submitPlan writes the scripts into the run directory, under its lock,
+// and submits them.
+func submitPlan(cfg *experiments.Config, plan *experiments.SlurmPlan, stdout io.Writer) error {
+	sbatch, err := exec.LookPath("sbatch")
+	if err != nil {
+		return experiments.ErrNoSbatch
+	}
+	lock, err := experiments.LockRunDir(cfg.RunDir(), "submit "+cfg.Path())
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
+	if err := plan.Write(); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	jobs, err := plan.Submit(ctx, sbatch)
+	if err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		fmt.Fprintf(stdout, "submitted %s job %s (%s)\n", j.Stage, j.ID, filepath.Join(plan.Dir, j.Stage+".sbatch"))
+	}
+	fmt.Fprintf(stdout, "logs in %s; watch with: squeue -u $USER\n", filepath.Join(plan.Dir, "logs"))
+	return nil
+}

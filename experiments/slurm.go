@@ -1,0 +1,117 @@
+package experiments
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// SlurmConfig is the [slurm] section: the resources of the batch jobs
+// that `simulate submit` writes. It changes no result: no stage hash
+// reads it.
+type SlurmConfig struct {
+	Partition     string   `toml:"partition" doc:"SLURM partition (queue) of every job (default: the cluster's default partition)"`
+	Account       string   `toml:"account" doc:"SLURM account charged (default: the user's default account)"`
+	Time          string   `toml:"time" doc:"wall-clock limit of each job in SLURM's format: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS (default: the partition's limit)"`
+	CPUs          int      `toml:"cpus" doc:"CPU cores per job, and per generation task (--cpus-per-task; default: the cluster's default, usually 1)"`
+	Mem           string   `toml:"mem" doc:"memory per node, e.g. 8G (--mem; a number with an optional K, M, G or T suffix)"`
+	Shards        int      `toml:"shards" doc:"generation array tasks: generate -shard k/n for k = 1..n, merged by the training job (default 1: one generation job)"`
+	SignalSeconds int      `toml:"signal_seconds" doc:"SLURM sends USR1 this many seconds before a job's time limit (--signal=B:USR1@N); the job keeps its state, exits 75 and requeues itself (default 120)"`
+	Sbatch        []string `toml:"sbatch" doc:"further sbatch options, one per element, e.g. [\"--qos=long\", \"--constraint=avx2\"]; those submit sets itself (--array, --dependency, --chdir, --output, --job-name, --requeue, --signal) are refused"`
+}
+
+// defaultSignalSeconds is the default warning before a job's time limit:
+// enough for a checkpoint of any model surrogo trains, well under the
+// shortest time limits clusters set.
+const defaultSignalSeconds = 120
+
+// slurmTime matches SLURM's --time formats.
+var slurmTime = regexp.MustCompile(`^(\d+|\d+:\d{1,2}|\d+:\d{1,2}:\d{1,2}|\d+-\d+|\d+-\d+:\d{1,2}|\d+-\d+:\d{1,2}:\d{1,2}|UNLIMITED|INFINITE)$`)
+
+// slurmMem matches --mem values.
+var slurmMem = regexp.MustCompile(`^\d+[KMGT]?$`)
+
+// slurmName matches a partition list or an account.
+var slurmName = regexp.MustCompile(`^[A-Za-z0-9_.+-]+(,[A-Za-z0-9_.+-]+)*$`)
+
+// submitOwnedOptions are the sbatch options simulate submit sets itself.
+var submitOwnedOptions = []string{"--array", "--dependency", "--chdir", "--output", "--error",
+	"--job-name", "--requeue", "--no-requeue", "--signal", "--parsable", "--wrap", "--open-mode"}
+
+// validateSlurm checks [slurm] and fills its defaults (shards 1, the
+// signal warning 120 s).
+func (c *Config) validateSlurm(raw []byte) error {
+	s := &c.Slurm
+	switch {
+	case s.Partition != "" && !slurmName.MatchString(s.Partition):
+		return c.fail(raw, "slurm.partition", "expected a partition name or a comma-separated list of them (letters, digits, _ . + -), found %q", s.Partition)
+	case s.Account != "" && !slurmName.MatchString(s.Account):
+		return c.fail(raw, "slurm.account", "expected an account name (letters, digits, _ . + -), found %q", s.Account)
+	case s.Time != "" && !slurmTime.MatchString(s.Time):
+		return c.fail(raw, "slurm.time", "expected a SLURM time limit (minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS or UNLIMITED), found %q", s.Time)
+	case s.CPUs < 0 || s.CPUs > 1<<16:
+		return c.fail(raw, "slurm.cpus", "expected 1 to %d cores per job (0 for the cluster's default), found %d", 1<<16, s.CPUs)
+	case s.Mem != "" && !slurmMem.MatchString(s.Mem):
+		return c.fail(raw, "slurm.mem", "expected a memory size such as 8G (digits with an optional K, M, G or T), found %q", s.Mem)
+	case s.SignalSeconds < 0 || s.SignalSeconds > 65535:
+		return c.fail(raw, "slurm.signal_seconds", "expected 0 to 65535 seconds (0 for the default %d), found %d", defaultSignalSeconds, s.SignalSeconds)
+	}
+	if err := c.validateShardCount(raw); err != nil {
+		return err
+	}
+	for i, opt := range s.Sbatch {
+		if msg := checkSbatchOption(opt); msg != "" {
+			return c.fail(raw, "slurm.sbatch", "element %d, %q: %s", i+1, opt, msg)
+		}
+	}
+	if s.SignalSeconds == 0 {
+		s.SignalSeconds = defaultSignalSeconds
+	}
+	return nil
+}
+
+// validateShardCount checks slurm.shards against the samples there are
+// to generate, and fills its default, 1.
+func (c *Config) validateShardCount(raw []byte) error {
+	s := &c.Slurm
+	switch {
+	case s.Shards < 0:
+		return c.fail(raw, "slurm.shards", "expected at least 1 generation task (0 for the default 1), found %d", s.Shards)
+	case s.Shards > 1 && c.Data.File != "":
+		return c.fail(raw, "slurm.shards", "the data is read from data.file %s: there is nothing to generate in %d shards", c.Data.File, s.Shards)
+	case s.Shards > 1 && s.Shards > c.Data.Samples():
+		return c.fail(raw, "slurm.shards", "%d shards for %d samples: at most one shard per sample", s.Shards, c.Data.Samples())
+	}
+	if s.Shards == 0 {
+		s.Shards = 1
+	}
+	return nil
+}
+
+// checkSbatchOption returns what is wrong with an extra sbatch option, or
+// "".
+func checkSbatchOption(opt string) string {
+	name, _, _ := strings.Cut(opt, "=")
+	switch {
+	case !strings.HasPrefix(opt, "--") || len(opt) < 3:
+		return "expected a long option starting with --, e.g. --qos=long"
+	case strings.ContainsAny(opt, "\n\r\x00"):
+		return "must be one line"
+	case strings.ContainsAny(name, " \t"):
+		return "expected --name or --name=value without spaces in the name"
+	case slices.Contains(submitOwnedOptions, name):
+		return fmt.Sprintf("%s is set by simulate submit itself", name)
+	}
+	return ""
+}
+
+// slurmResolved is [slurm] for the resolved config: nil (left out) when
+// the file has no [slurm] section, so config.toml and the stage hashes of
+// runs without one are unchanged.
+func (c *Config) slurmResolved() map[string]any {
+	if _, ok := c.tree["slurm"]; !ok {
+		return nil
+	}
+	return fieldsOf(c.Slurm)
+}
