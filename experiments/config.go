@@ -43,7 +43,8 @@ type Config struct {
 // many, at what resolution, over which time window.
 type DataConfig struct {
 	Solver     string  `toml:"solver" doc:"registry name: burgers, convection, navierstokes, darcy, mpm"`
-	Output     string  `toml:"output" doc:"HDF5 file; default runs/<name>/data/data.h5"`
+	Output     string  `toml:"output" doc:"HDF5 file; default runs/<name>/data/data.h5, or the data store's file (data.store)"`
+	Store      string  `toml:"store" doc:"a directory of data shared between runs: the data goes to STORE/<key>/data.h5, the key a hash of the seed and the [data] settings, so every run of the same data settings (any name, model or training) generates it once and reuses it; a run finding it being generated waits for it (instead of data.output)"`
 	Train      int     `toml:"train" doc:"training samples (the first ones)"`
 	Test       int     `toml:"test" doc:"test samples (the last ones)"`
 	Resolution int     `toml:"resolution" doc:"solver grid points per axis (mpm: grid cells per axis)"`
@@ -236,6 +237,9 @@ func (c *Config) validateSolverData(md toml.MetaData, raw []byte) error {
 	if err := c.buildGenerator(spec, md, raw); err != nil {
 		return err
 	}
+	if err := c.placeInStore(raw); err != nil {
+		return err
+	}
 	return c.checkGenerateFootprint(raw)
 }
 
@@ -322,6 +326,12 @@ func (c *Config) validateFrameWindow(raw []byte) error {
 func (c *Config) validateOutput(raw []byte) error {
 	d := &c.Data
 	outputKey := "data.output"
+	if d.Store != "" {
+		if d.Output != "" {
+			return c.fail(raw, "data.store", "the data store chooses the data file: remove data.output (%s), or data.store", d.Output)
+		}
+		return nil // placeInStore chooses the file once the generator is built
+	}
 	if d.Output == "" {
 		d.Output = filepath.Join(c.RunDir(), "data", "data.h5")
 		outputKey = "run_dir" // the data goes under the run directory
@@ -346,6 +356,7 @@ func (c *Config) SetDataOutput(path string) error {
 		return err
 	}
 	c.Data.Output = path
+	c.Data.Store = "" // the file given replaces the store's
 	return nil
 }
 

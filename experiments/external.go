@@ -26,7 +26,7 @@ type externalData struct {
 
 // solverDataKeys are the [data] keys that describe a solver's data; a
 // file brings its own grid and frames.
-var solverDataKeys = []string{"solver", "output", "resolution", "subsample", "t_end", "burn_in", "snapshots", "dt", "params"}
+var solverDataKeys = []string{"solver", "output", "store", "resolution", "subsample", "t_end", "burn_in", "snapshots", "dt", "params"}
 
 // fileDataKeys are the [data] keys that choose what is read from data.file.
 var fileDataKeys = []string{"file", "input_frame", "target_frame", "frame_start", "frame_stride", "variables"}

@@ -39,7 +39,14 @@ type GenerateOptions struct {
 	// a complete file of the same settings and shard (its generate_hash)
 	// is kept, not generated again.
 	Kept func(path string)
+	// Waiting, if set, is told when the output is a data store's file
+	// that another process is writing: this one waits for it.
+	Waiting func(path string, holder LockHolder)
 }
+
+// storeLockWait bounds the wait for a data store's file that another
+// process generates (a whole generation can take that long).
+const storeLockWait = 48 * time.Hour
 
 // ShardPath returns the file a shard writes: data.h5 ->
 // data.shard-2-of-4.h5 (the path itself for an unsharded run).
@@ -99,7 +106,7 @@ func (g *generation) generateOrMerge(ctx context.Context) (string, error) {
 
 // run generates g's samples (or keeps a complete file of them).
 func (g *generation) run(ctx context.Context) (path string, err error) {
-	lock, err := g.lockOutput()
+	lock, err := g.lockOutput(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -164,11 +171,26 @@ func newGeneration(cfg *Config, opts GenerateOptions) (*generation, error) {
 }
 
 // lockOutput creates the output's directory and takes the lock NAME.lock.
-func (g *generation) lockOutput() (*Lock, error) {
+// A data store's file is shared by runs: one held by another process is
+// waited for (until ctx is done), since that process makes the same data.
+func (g *generation) lockOutput(ctx context.Context) (*Lock, error) {
 	if err := os.MkdirAll(filepath.Dir(g.path), 0o755); err != nil {
 		return nil, fmt.Errorf("experiments: output directory for %s: %w", g.path, err)
 	}
-	lock, err := AcquireLock(g.path+".lock", "generate "+g.cfg.path)
+	wait, err := lockWait()
+	if err != nil {
+		return nil, err
+	}
+	var waiting func(LockHolder)
+	if g.cfg.inStore() {
+		wait = max(wait, storeLockWait)
+		waiting = func(h LockHolder) {
+			if g.opts.Waiting != nil {
+				g.opts.Waiting(g.path, h)
+			}
+		}
+	}
+	lock, err := AcquireLockWaiting(ctx, g.path+".lock", "generate "+g.cfg.path, wait, waiting)
 	if err != nil {
 		return nil, fmt.Errorf("experiments: data file %s: %w", g.path, err)
 	}

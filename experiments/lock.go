@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -84,7 +85,15 @@ func AcquireLock(path, command string) (*Lock, error) {
 	if err != nil {
 		return nil, err
 	}
+	return AcquireLockWaiting(context.Background(), path, command, wait, nil)
+}
+
+// AcquireLockWaiting is AcquireLock waiting up to wait for a held lock (or
+// until ctx is done), telling waiting once, with the holder, when it
+// starts to wait.
+func AcquireLockWaiting(ctx context.Context, path, command string, wait time.Duration, waiting func(LockHolder)) (*Lock, error) {
 	deadline := time.Now().Add(wait)
+	told := false
 	for attempt := 0; ; attempt++ {
 		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 		if err != nil {
@@ -93,9 +102,19 @@ func AcquireLock(path, command string) (*Lock, error) {
 		if err := flock(f, syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 			holder := readHolder(f)
 			f.Close()
-			if errors.Is(err, syscall.EWOULDBLOCK) && time.Now().Before(deadline) {
-				time.Sleep(lockPoll)
+			if errors.Is(err, syscall.EWOULDBLOCK) && time.Now().Before(deadline) && ctx.Err() == nil {
+				if !told && waiting != nil {
+					waiting(holder)
+				}
+				told = true
+				select {
+				case <-ctx.Done():
+				case <-time.After(lockPoll):
+				}
 				continue
+			}
+			if errors.Is(err, syscall.EWOULDBLOCK) && ctx.Err() != nil {
+				return nil, fmt.Errorf("%w: held by %s; lock file %s: stopped waiting: %w", ErrLocked, holder, path, context.Cause(ctx))
 			}
 			if errors.Is(err, syscall.EWOULDBLOCK) {
 				return nil, fmt.Errorf("%w: held by %s; lock file %s (wait for it to finish, or stop it)", ErrLocked, holder, path)

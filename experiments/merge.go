@@ -50,7 +50,7 @@ func MergeShards(ctx context.Context, cfg *Config, shards int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	lock, err := g.lockOutput()
+	lock, err := g.lockOutput(ctx)
 	if err != nil {
 		return "", err
 	}

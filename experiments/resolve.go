@@ -45,6 +45,10 @@ func (c *Config) Resolved() (map[string]any, error) {
 		tree["slurm"] = slurm
 	}
 	c.dropDataKeys(tree["data"].(map[string]any))
+	if c.inStore() {
+		// The store chooses the file: a config with both is refused.
+		delete(tree["data"].(map[string]any), "output")
+	}
 	if !c.hasModel {
 		delete(tree, "model")
 		delete(tree, "train")

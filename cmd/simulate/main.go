@@ -34,6 +34,7 @@ import (
 
 	"github.com/surrogo/surrogo/datasets"
 	"github.com/surrogo/surrogo/internal/buildinfo"
+	"github.com/surrogo/surrogo/internal/mpi"
 	"github.com/surrogo/surrogo/tensor"
 )
 
@@ -92,6 +93,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
+	if err := checkOneProcess(args[0]); err != nil {
+		fmt.Fprintf(stderr, "simulate %s: %v\n", args[0], err)
+		return 2
+	}
 	var err error
 	switch args[0] {
 	case "version", "-version", "--version":
@@ -142,6 +147,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "simulate %s: %v\n", args[0], err)
 		return 1
 	}
+}
+
+// checkOneProcess refuses a command other than train started as several
+// MPI ranks: each rank would run the whole command into the same run
+// directory. Only train splits its work over ranks.
+func checkOneProcess(verb string) error {
+	n, variable, err := mpi.LaunchedSize()
+	if err != nil || n <= 1 || verb == "train" {
+		return err
+	}
+	return usageError{fmt.Sprintf("started as %d MPI ranks (%s): simulate %s runs as one process; only train is data-parallel (mpirun -np P simulate train CONFIG.toml, after simulate generate)", n, variable, verb)}
 }
 
 // exitResumable is the exit status of a command a signal stopped after

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -113,5 +114,22 @@ func TestUsageAndErrors(t *testing.T) {
 	code, out, _ := runCLI("version")
 	if code != 0 || !strings.HasPrefix(out, "surrogo ") || !strings.Contains(out, "HDF5 1.") {
 		t.Errorf("version: %d %q", code, out)
+	}
+}
+
+// TestOneProcessVerbsRefuseSeveralRanks: a verb other than train started
+// as several MPI ranks is refused (each rank would run the whole command
+// into one run directory), with the variable that says so.
+func TestOneProcessVerbsRefuseSeveralRanks(t *testing.T) {
+	for _, verb := range []string{"run", "generate", "sweep", "eval"} {
+		out, err := child(t, []string{"OMPI_COMM_WORLD_SIZE=2"}, verb, "nowhere.toml").CombinedOutput()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+		want := "started as 2 MPI ranks (OMPI_COMM_WORLD_SIZE): simulate " + verb + " runs as one process"
+		if code != 2 || !strings.Contains(string(out), want) {
+			t.Errorf("%s under 2 ranks: exit %d, %s; want exit 2 and %q", verb, code, out, want)
+		}
 	}
 }

@@ -37,6 +37,11 @@ func launchedSize() (size int, name string, err error) {
 	return 1, "PMIX_RANK", nil
 }
 
+// LaunchedSize is the number of processes an MPI launcher says it
+// started (1 when none did), and the variable that says so: commands
+// that run as one process refuse several.
+func LaunchedSize() (size int, variable string, err error) { return launchedSize() }
+
 // positive parses the process count v of the variable name.
 func positive(name, v string) (int, error) {
 	n, err := strconv.Atoi(v)
