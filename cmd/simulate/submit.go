@@ -39,10 +39,12 @@ func runSubmit(args []string, stdout, stderr io.Writer) error {
 	for i, f := range submitFlags {
 		values[i] = fs.String(f.name, "", f.usage)
 	}
+	var axes grid
+	fs.Var(&axes, "grid", "submit a sweep: a swept key and its values, KEY=V1,V2,... (repeatable, as simulate sweep): a data job, an array of one task per point, a finishing table")
 	dryRun := fs.Bool("dry-run", false, "print the scripts and the sbatch commands; write and submit nothing")
 	simulate := fs.String("simulate", "", "the simulate binary the jobs run (default: this one)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: simulate submit [-dry-run] [-shards n] [-partition P] [-time T] [-cpus n] [-mem M] [-account A] [-set KEY=VALUE ...] CONFIG.toml")
+		fmt.Fprintln(stderr, "usage: simulate submit [-dry-run] [-shards n] [-partition P] [-time T] [-cpus n] [-mem M] [-account A] [-set KEY=VALUE ...] [-grid KEY=V1,V2 ...] CONFIG.toml")
 		fs.PrintDefaults()
 	}
 	if err := parseInterspersed(fs, args); err != nil {
@@ -70,7 +72,7 @@ func runSubmit(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	plan, err := experiments.PlanSlurm(cfg, opts)
+	plan, err := planSubmission(cfg, fs.Arg(0), sets, axes, opts)
 	if err != nil {
 		return err
 	}
@@ -78,6 +80,22 @@ func runSubmit(args []string, stdout, stderr io.Writer) error {
 		return plan.WriteDryRun(stdout)
 	}
 	return submitPlan(cfg, plan, stdout)
+}
+
+// planSubmission plans the jobs of one study, or with -grid of a sweep
+// (every point validated first).
+func planSubmission(cfg *experiments.Config, path string, sets []experiments.Override, axes []experiments.SweepAxis, opts experiments.SlurmPlanOptions) (*experiments.SlurmPlan, error) {
+	if len(axes) == 0 {
+		return experiments.PlanSlurm(cfg, opts)
+	}
+	if err := experiments.CheckSweepAxes(sets, axes); err != nil {
+		return nil, usageError{err.Error()}
+	}
+	sw, err := experiments.PlanSweep(path, sets, axes)
+	if err != nil {
+		return nil, err
+	}
+	return experiments.PlanSlurmSweep(sw, opts)
 }
 
 // submitPlanOptions finds the simulate binary and the working directory
