@@ -39,9 +39,10 @@ test: setup-test vet fmt-check
 	# the pure-Go GEMM fallback (no OpenBLAS) stays tested too
 	$(GO) test -count=1 -tags purego ./tensor/ ./autograd/
 	# data-parallel training over MPI: the allreduce and a tiny FNO on two
-	# ranks (mpirun --oversubscribe -np 2) against one process
+	# ranks (mpirun --oversubscribe -np 2, and srun --mpi=pmix in a job of
+	# the local SLURM cluster) against one process
 	@pkg-config --exists ompi || { echo "make test: OpenMPI not found (openmpi-bin, libopenmpi-dev): run scripts/setup.sh test"; exit 1; }
-	$(GO) test -count=1 -tags mpi -run 'TwoRanks|MPI' ./internal/mpi/ ./cmd/simulate/
+	SURROGO_REQUIRE_SLURM=1 $(GO) test -count=1 -tags mpi -run 'TwoRanks|MPI' ./internal/mpi/ ./cmd/simulate/
 	# the config fuzz targets, briefly (go test above ran every target's saved
 	# corpus; the HDF5 targets read each input in a child process, too slow
 	# to fuzz within make test: make fuzz runs them)

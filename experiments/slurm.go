@@ -17,6 +17,8 @@ type SlurmConfig struct {
 	CPUs          int      `toml:"cpus" doc:"CPU cores per job, and per generation task (--cpus-per-task; default: the cluster's default, usually 1)"`
 	Mem           string   `toml:"mem" doc:"memory per node, e.g. 8G (--mem; a number with an optional K, M, G or T suffix)"`
 	Shards        int      `toml:"shards" doc:"generation array tasks: generate -shard k/n for k = 1..n, merged by the training job (default 1: one generation job)"`
+	Ranks         int      `toml:"ranks" doc:"MPI processes of the training job, data-parallel (srun --mpi=MPI simulate train on --ntasks=ranks; grid operators only; needs a simulate built with MPI: scripts/setup.sh hpc, make build); default 1"`
+	MPI           string   `toml:"mpi" doc:"srun's --mpi plugin that starts the ranks (default pmix; srun --mpi=list shows the cluster's)"`
 	SignalSeconds int      `toml:"signal_seconds" doc:"SLURM sends USR1 this many seconds before a job's time limit (--signal=B:USR1@N); the job keeps its state, exits 75 and requeues itself (default 120)"`
 	Sbatch        []string `toml:"sbatch" doc:"further sbatch options, one per element, e.g. [\"--qos=long\", \"--constraint=avx2\"]; those submit sets itself (--array, --dependency, --chdir, --output, --job-name, --requeue, --signal) are refused"`
 }
@@ -37,7 +39,7 @@ var slurmName = regexp.MustCompile(`^[A-Za-z0-9_.+-]+(,[A-Za-z0-9_.+-]+)*$`)
 
 // submitOwnedOptions are the sbatch options simulate submit sets itself.
 var submitOwnedOptions = []string{"--array", "--dependency", "--chdir", "--output", "--error",
-	"--job-name", "--requeue", "--no-requeue", "--signal", "--parsable", "--wrap", "--open-mode"}
+	"--job-name", "--requeue", "--no-requeue", "--signal", "--parsable", "--wrap", "--open-mode", "--ntasks"}
 
 // validateSlurm checks [slurm] and fills its defaults (shards 1, the
 // signal warning 120 s).
@@ -58,6 +60,9 @@ func (c *Config) validateSlurm(raw []byte) error {
 		return c.fail(raw, "slurm.signal_seconds", "expected 0 to 65535 seconds (0 for the default %d), found %d", defaultSignalSeconds, s.SignalSeconds)
 	}
 	if err := c.validateShardCount(raw); err != nil {
+		return err
+	}
+	if err := c.validateRanks(raw); err != nil {
 		return err
 	}
 	for i, opt := range s.Sbatch {
@@ -85,6 +90,32 @@ func (c *Config) validateShardCount(raw []byte) error {
 	}
 	if s.Shards == 0 {
 		s.Shards = 1
+	}
+	return nil
+}
+
+// defaultSrunMPI is srun's --mpi plugin for data-parallel training: PMIx,
+// which OpenMPI 4 and SLURM both speak.
+const defaultSrunMPI = "pmix"
+
+// validateRanks checks slurm.ranks (data-parallel training on that many
+// MPI processes) against the model, and fills the defaults (1, pmix).
+func (c *Config) validateRanks(raw []byte) error {
+	s := &c.Slurm
+	switch {
+	case s.Ranks < 0 || s.Ranks > 1<<16:
+		return c.fail(raw, "slurm.ranks", "expected 1 to %d MPI processes (0 for the default 1), found %d", 1<<16, s.Ranks)
+	case s.MPI != "" && !slurmName.MatchString(s.MPI):
+		return c.fail(raw, "slurm.mpi", "expected an srun --mpi plugin name such as pmix or pmi2, found %q", s.MPI)
+	}
+	if s.Ranks > 1 {
+		if err := checkDataParallel(c, s.Ranks); err != nil {
+			return c.fail(raw, "slurm.ranks", "%v", err)
+		}
+	}
+	s.Ranks = max(s.Ranks, 1)
+	if s.MPI == "" {
+		s.MPI = defaultSrunMPI
 	}
 	return nil
 }

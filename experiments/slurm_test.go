@@ -51,6 +51,10 @@ func TestSlurmConfigRefuses(t *testing.T) {
 		{`[slurm]` + "\n" + `sbatch = ["qos=long"]`, `slurm.sbatch: element 1, "qos=long": expected a long option starting with --`},
 		{`[slurm]` + "\n" + `sbatch = ["--qos=long\n#SBATCH --array=1"]`, `slurm.sbatch: element 1, "--qos=long\n#SBATCH --array=1": must be one line`},
 		{`[slurm]` + "\n" + `queue = "x"`, `slurm.queue: unknown key`},
+		{`[slurm]` + "\n" + `ranks = 5`, `slurm.ranks: experiments:`},
+		{`[slurm]` + "\n" + `ranks = -1`, `slurm.ranks: expected 1 to 65536 MPI processes`},
+		{`[slurm]` + "\n" + `ranks = 2` + "\n" + `mpi = "pmix v4"`, `slurm.mpi: expected an srun --mpi plugin name`},
+		{`[slurm]` + "\n" + `sbatch = ["--ntasks=4"]`, `--ntasks is set by simulate submit itself`},
 	} {
 		_, err := loadSlurmStudy(t, "", tc.slurm)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -101,6 +105,7 @@ func TestPlanSlurm(t *testing.T) {
 	}{
 		{"one generation job", "", []string{"generate", "train", "finish"}, 0,
 			[]string{"#SBATCH --requeue", "#SBATCH --signal=B:USR1@120", "resumable '/opt/surrogo bin/simulate' generate "}},
+		{"data-parallel training", "[slurm]\nranks = 2\n", []string{"generate", "train", "finish"}, 0, nil},
 		{"an array of shards", "[slurm]\nshards = 3\ntime = \"30\"\ncpus = 2\nmem = \"4G\"\npartition = \"short\"\naccount = \"pde\"\nsbatch = [\"--qos=long\"]\nsignal_seconds = 60\n",
 			[]string{"generate", "train", "finish"}, 3,
 			[]string{"#SBATCH --array=1-3", "#SBATCH --time=30", "#SBATCH --cpus-per-task=2", "#SBATCH --mem=4G", "#SBATCH --partition=short",
@@ -129,6 +134,15 @@ func TestPlanSlurm(t *testing.T) {
 				if !strings.Contains(plan.Jobs[0].Script, w) {
 					t.Errorf("generate script lacks %q:\n%s", w, plan.Jobs[0].Script)
 				}
+			}
+			if ranks := cfg.Slurm.Ranks; ranks > 1 {
+				for _, w := range []string{fmt.Sprintf("#SBATCH --ntasks=%d\n", ranks), "resumable srun --mpi=pmix '/opt/surrogo bin/simulate' train "} {
+					if !strings.Contains(plan.Jobs[1].Script, w) {
+						t.Errorf("train script lacks %q:\n%s", w, plan.Jobs[1].Script)
+					}
+				}
+			} else if strings.Contains(plan.Jobs[1].Script, "srun") || strings.Contains(plan.Jobs[1].Script, "--ntasks") {
+				t.Errorf("one-process train script starts ranks:\n%s", plan.Jobs[1].Script)
 			}
 			if !strings.Contains(plan.Jobs[2].Script, " run ") || !strings.Contains(plan.Jobs[1].Script, " train ") {
 				t.Errorf("train and finish scripts do not run train and run:\n%s\n%s", plan.Jobs[1].Script, plan.Jobs[2].Script)

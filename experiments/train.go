@@ -78,6 +78,7 @@ type TrainSummary struct {
 	ResumedFrom int     `json:"resumed_from"`
 	TrainLoss   float64 `json:"train_loss"`
 	TestRelL2   float64 `json:"test_rel_l2"`
+	Ranks       int     `json:"ranks,omitempty"` // the MPI processes of data-parallel training (absent: one)
 }
 
 // TrainGCPercent is the collector's heap growth target while training,
@@ -140,7 +141,7 @@ func trainGridOn(ctx context.Context, cfg *Config, log io.Writer, comm Communica
 		return nil, err
 	}
 	l := g.epochLog(logPath, log)
-	l.rank = comm.Rank()
+	l.rank, l.ranks = comm.Rank(), comm.Size()
 	return runTrainer(ctx, cfg, tr, l, nn.CountParams(g.params))
 }
 

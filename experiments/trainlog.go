@@ -31,6 +31,7 @@ type trainLog struct {
 	scale float64   // the reported loss is divided by it (per sample and step)
 	stop  func()    // cancels training when the log cannot be written
 	rank  int       // the process's rank in a data-parallel run: only rank 0 writes files
+	ranks int       // the processes of a data-parallel run (0: one)
 
 	csv         *os.File
 	err         error
@@ -140,6 +141,9 @@ func runTrainer[T tensor.Float](ctx context.Context, cfg *Config, tr *nn.Trainer
 	sum := &TrainSummary{Params: params, Epochs: res.Epochs, Steps: res.Steps,
 		Seconds: l.prevSeconds + time.Since(start).Seconds(), ResumedFrom: res.ResumedFrom, TrainLoss: res.Final.TrainLoss / l.scale,
 		TestRelL2: res.Final.Metrics["test_rel_l2"]}
+	if l.ranks > 1 {
+		sum.Ranks = l.ranks
+	}
 	if l.rank > 0 {
 		return sum, nil
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/surrogo/surrogo/experiments"
 	"github.com/surrogo/surrogo/internal/buildinfo"
+	"github.com/surrogo/surrogo/internal/mpi"
 )
 
 // submitFlags are the [slurm] keys a flag of simulate submit sets: each
@@ -28,6 +29,7 @@ var submitFlags = []struct {
 	{"cpus", "slurm.cpus", "CPU cores per job (sets slurm.cpus)", true},
 	{"mem", "slurm.mem", "memory per node, e.g. 8G (sets slurm.mem)", false},
 	{"shards", "slurm.shards", "generation array tasks (sets slurm.shards)", true},
+	{"ranks", "slurm.ranks", "MPI processes of the training job, data-parallel (sets slurm.ranks)", true},
 }
 
 func runSubmit(args []string, stdout, stderr io.Writer) error {
@@ -67,6 +69,9 @@ func runSubmit(args []string, stdout, stderr io.Writer) error {
 	cfg, err := experiments.LoadWithOverrides(fs.Arg(0), sets)
 	if err != nil {
 		return err
+	}
+	if cfg.Slurm.Ranks > 1 && *simulate == "" && !mpi.Enabled {
+		return fmt.Errorf("slurm.ranks = %d: this simulate was built without MPI, and its training job would refuse to start on %d ranks: build it with MPI (scripts/setup.sh hpc, then make build), or give -simulate PATH of one that is", cfg.Slurm.Ranks, cfg.Slurm.Ranks)
 	}
 	opts, err := submitPlanOptions(*simulate)
 	if err != nil {

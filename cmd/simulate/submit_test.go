@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"math"
 	"net"
 	"os"
 	"os/exec"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/surrogo/surrogo/datasets"
+	"github.com/surrogo/surrogo/internal/mpi"
 )
 
 // requireSlurmEnv turns a missing SLURM into a failure (make test sets
@@ -576,5 +578,39 @@ func TestSubmitDryRunAndRefusals(t *testing.T) {
 		if _, err := os.Stat(runDir); !os.IsNotExist(err) {
 			t.Errorf("submit %v created %s", tc.args, runDir)
 		}
+	}
+}
+
+// TestSubmitMPIUnderSlurm submits a study with slurm.ranks = 2: the
+// training job runs on two MPI processes started by srun --mpi=pmix
+// (data-parallel), records them in train.json, and ends where one process
+// does, up to the reassociation of sums. It needs the binary built with
+// -tags mpi (make test runs it so).
+func TestSubmitMPIUnderSlurm(t *testing.T) {
+	if !mpi.Enabled {
+		t.Skip("needs a simulate built with -tags mpi (make test runs this test so)")
+	}
+	env := needSlurm(t)
+	dir := t.TempDir()
+	cfg := writeStudy(t, dir, "1e-3", 4)
+	appendFile(t, cfg, "\n[slurm]\nranks = 2\n")
+	runDir := filepath.Join(dir, "runs", "tiny")
+	local := localRun(t, dir, cfg, runDir)
+	ids := submitStudy(t, env, dir, cfg)
+	waitJobs(t, env, runDir, ids)
+	var train struct {
+		Ranks     int     `json:"ranks"`
+		TestRelL2 float64 `json:"test_rel_l2"`
+	}
+	raw, err := os.ReadFile(filepath.Join(runDir, "train.json"))
+	if err == nil {
+		err = json.Unmarshal(raw, &train)
+	}
+	if err != nil || train.Ranks != 2 {
+		t.Fatalf("train.json: ranks %d (%v), want 2\n%s", train.Ranks, err, jobLogs(runDir))
+	}
+	a, b := readMetrics(t, local), readMetrics(t, runDir)
+	if diff := math.Abs(a.TestRelL2-b.TestRelL2) / a.TestRelL2; !(diff < 1e-4) {
+		t.Errorf("test rel L2 on 2 ranks %v, on one process %v: relative difference %.2g, want < 1e-4", b.TestRelL2, a.TestRelL2, diff)
 	}
 }
