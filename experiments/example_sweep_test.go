@@ -68,8 +68,8 @@ schedule = "cosine"
 		fmt.Printf("%d  %-28s  %s  (data %s)\n", p.Index, p.Label, rel, data)
 	}
 	// Output:
-	// 0  train.lr=1e-3, model.modes=[4]  run/sweep/train.lr=1e-3,model.modes=4  (data run/sweep/data/data.h5)
-	// 1  train.lr=1e-3, model.modes=[8]  run/sweep/train.lr=1e-3,model.modes=8  (data run/sweep/data/data.h5)
-	// 2  train.lr=3e-4, model.modes=[4]  run/sweep/train.lr=3e-4,model.modes=4  (data run/sweep/data/data.h5)
-	// 3  train.lr=3e-4, model.modes=[8]  run/sweep/train.lr=3e-4,model.modes=8  (data run/sweep/data/data.h5)
+	// 0  train.lr=1e-3, model.modes=[4]  run/sweep/train.lr=1e-3,model.modes=4  (data run/sweep/data/95964115724905fb9f1e/data.h5)
+	// 1  train.lr=1e-3, model.modes=[8]  run/sweep/train.lr=1e-3,model.modes=8  (data run/sweep/data/95964115724905fb9f1e/data.h5)
+	// 2  train.lr=3e-4, model.modes=[4]  run/sweep/train.lr=3e-4,model.modes=4  (data run/sweep/data/95964115724905fb9f1e/data.h5)
+	// 3  train.lr=3e-4, model.modes=[8]  run/sweep/train.lr=3e-4,model.modes=8  (data run/sweep/data/95964115724905fb9f1e/data.h5)
 }

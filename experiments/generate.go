@@ -106,6 +106,13 @@ func (g *generation) generateOrMerge(ctx context.Context) (string, error) {
 
 // run generates g's samples (or keeps a complete file of them).
 func (g *generation) run(ctx context.Context) (path string, err error) {
+	// A file appears under its final name only when complete: one of these
+	// settings is kept without taking the lock, so that runs sharing it
+	// (a data store, a sweep's points) never wait for each other once it
+	// exists.
+	if kept, err := g.keepComplete(); err != nil || kept {
+		return g.path, err
+	}
 	lock, err := g.lockOutput(ctx)
 	if err != nil {
 		return "", err

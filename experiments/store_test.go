@@ -80,8 +80,8 @@ func TestDataStoreKeys(t *testing.T) {
 
 // TestDataStoreGeneratesOnce: a run that finds the store's file locked
 // waits for the lock, then generates; a second run of the same data
-// settings keeps the file; cancelled while waiting, a run says who holds
-// the file.
+// settings keeps the file, also while another holds the lock; cancelled
+// while waiting, a run says who holds the file.
 func TestDataStoreGeneratesOnce(t *testing.T) {
 	dir := t.TempDir()
 	store := filepath.Join(dir, "store")
@@ -132,6 +132,15 @@ func TestDataStoreGeneratesOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer held.Release()
+	// A complete file is kept without the lock: nobody waits once it exists.
+	kept = ""
+	if _, err := Generate(context.Background(), b, GenerateOptions{Resume: true, Kept: func(p string) { kept = p },
+		Waiting: func(string, LockHolder) { t.Error("waited for a complete file") }}); err != nil || kept != b.Data.Output {
+		t.Errorf("a complete file under a held lock: kept %q, %v; want it kept at once", kept, err)
+	}
+	if err := os.Remove(a.Data.Output); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	_, err = Generate(ctx, b, GenerateOptions{Resume: true, Waiting: func(string, LockHolder) { cancel() }})
 	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "generate elsewhere") || !strings.Contains(err.Error(), "stopped waiting") {

@@ -135,13 +135,14 @@ type SweepPoint struct {
 	// Label names the point: "train.lr=1e-3, model.width=32".
 	Label string
 	// DataFile is the data the point trains on (data.file) or generates
-	// (data.output). Points of equal data settings share one file under
-	// <run_dir>/sweep/data, generated once; jobs running points at the
-	// same time must generate it first (Sweep.DataPoints).
+	// (data.output). Points of equal data settings share one file in the
+	// data store <run_dir>/sweep/data, generated once; a point finding it
+	// being generated waits for it, so a job array's tasks may start
+	// together (generating it first, Sweep.DataPoints, saves the wait).
 	DataFile string
 
-	data string // the data.output override ("": none)
-	cfg  *Config
+	store string // the data.store override ("": none)
+	cfg   *Config
 }
 
 // Sweep is a study run over every combination of some keys' values: the
@@ -164,10 +165,10 @@ type Sweep struct {
 // generate the same data, and a point's directory that holds a run of
 // another config is refused. A point's run directory is
 // <run_dir>/sweep/<key=value,...>, the values made safe for a file name.
-// When no axis changes the data (seed, data.*) and the config leaves
-// data.output at its default, every point shares one data file,
-// <run_dir>/sweep/data/data.h5; with data axes, points of equal data
-// values share <run_dir>/sweep/data/<key=value,...>/data.h5.
+// When the config leaves data.output at its default and sets no
+// data.store, the points' data goes to the data store <run_dir>/sweep/data
+// (data.store): points of equal data settings share one file,
+// <run_dir>/sweep/data/<key>/data.h5, generated once.
 func PlanSweep(path string, sets []Override, axes []SweepAxis) (*Sweep, error) {
 	if err := CheckSweepAxes(sets, axes); err != nil {
 		return nil, err
@@ -181,7 +182,7 @@ func PlanSweep(path string, sets []Override, axes []SweepAxis) (*Sweep, error) {
 	for i, ovs := range expandAxes(axes) {
 		p := SweepPoint{Index: i, Overrides: ovs, Label: sweepLabel(ovs, ", "), Dir: filepath.Join(s.Dir, sweepDirName(ovs))}
 		if share {
-			p.data = filepath.Join(s.Dir, "data", sweepDirName(dataOverrides(ovs)), "data.h5")
+			p.store = filepath.Join(s.Dir, "data")
 		}
 		s.Points = append(s.Points, p)
 	}
@@ -304,21 +305,16 @@ func shortHash(s string) string {
 // dataKey reports whether a key changes the generated data.
 func dataKey(k string) bool { return k == "seed" || k == "data" || strings.HasPrefix(k, "data.") }
 
-// dataOverrides are the overrides that change the generated data.
-func dataOverrides(ovs []Override) []Override {
-	return slices.DeleteFunc(slices.Clone(ovs), func(o Override) bool { return !dataKey(o.Key) })
-}
-
-// sharesData reports whether the points' data goes under the sweep
-// directory, shared by points of equal data settings: the base config
-// generates its data to the default place and no axis names the data
-// file.
+// sharesData reports whether the points' data goes to a data store in
+// the sweep directory, shared by points of equal data settings: the base
+// config generates its data to the default place (no data.output, no
+// data.store of its own) and no axis names the data file or store.
 func sharesData(base *Config, axes []SweepAxis) bool {
-	if base.Data.File != "" || base.Data.Output != filepath.Join(base.RunDir(), "data", "data.h5") {
+	if base.Data.File != "" || base.Data.Store != "" || base.Data.Output != filepath.Join(base.RunDir(), "data", "data.h5") {
 		return false
 	}
 	return !slices.ContainsFunc(axes, func(a SweepAxis) bool {
-		return overlaps(a.Key, "data.output") || overlaps(a.Key, "data.file")
+		return overlaps(a.Key, "data.output") || overlaps(a.Key, "data.file") || overlaps(a.Key, "data.store")
 	})
 }
 
@@ -342,8 +338,10 @@ func (s *Sweep) PointSets(i int) []Override {
 	p := s.Points[i]
 	sets := append(slices.Clone(s.Sets), p.Overrides...)
 	sets = append(sets, Override{Key: "run_dir", Value: tomlString(p.Dir)})
-	if p.data != "" {
-		sets = append(sets, Override{Key: "data.output", Value: tomlString(p.data)})
+	if p.store != "" {
+		// data.output at its default may be written out (a resolved
+		// config): the store replaces it.
+		sets = append(sets, Override{Key: "data.output", Value: `""`}, Override{Key: "data.store", Value: tomlString(p.store)})
 	}
 	return sets
 }

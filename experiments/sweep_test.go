@@ -183,8 +183,8 @@ func TestPlanSweepOrderAndDirs(t *testing.T) {
 		if wantLabel := fmt.Sprintf("train.lr=%s, model.modes=[%d], model.activation=%s", lr, w.mode, w.act); p.Label != wantLabel {
 			t.Errorf("point %d label %q, want %q", i, p.Label, wantLabel)
 		}
-		if p.DataFile != filepath.Join(sweepDir, "data", "data.h5") || cfg.Data.Output != p.DataFile {
-			t.Errorf("point %d data %s (config %s)", i, p.DataFile, cfg.Data.Output)
+		if filepath.Dir(filepath.Dir(p.DataFile)) != filepath.Join(sweepDir, "data") || cfg.Data.Output != p.DataFile || p.DataFile != s.Points[0].DataFile {
+			t.Errorf("point %d data %s (config %s), want the one file of the store %s/data", i, p.DataFile, cfg.Data.Output, sweepDir)
 		}
 	}
 	if got := s.DataPoints(); !slices.Equal(got, []int{0}) {
@@ -196,11 +196,14 @@ func TestPlanSweepOrderAndDirs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files := []string{"data.params.nu=0.1", "data.params.nu=0.1", "data.params.nu=0.05", "data.params.nu=0.05"}
-	for i, f := range files {
-		if want := filepath.Join(sweepDir, "data", f, "data.h5"); s.Points[i].DataFile != want {
-			t.Errorf("point %d data %s, want %s", i, s.Points[i].DataFile, want)
+	for i, same := range []int{0, 0, 2, 2} {
+		p := s.Points[i]
+		if p.DataFile != s.Points[same].DataFile || filepath.Dir(filepath.Dir(p.DataFile)) != filepath.Join(sweepDir, "data") {
+			t.Errorf("point %d data %s, want point %d's %s in the store %s/data", i, p.DataFile, same, s.Points[same].DataFile, sweepDir)
 		}
+	}
+	if s.Points[0].DataFile == s.Points[2].DataFile {
+		t.Errorf("two values of data.params.nu share the data file %s", s.Points[0].DataFile)
 	}
 	if got := s.DataPoints(); !slices.Equal(got, []int{0, 2}) {
 		t.Errorf("DataPoints %v, want [0 2]", got)

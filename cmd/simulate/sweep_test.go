@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -55,7 +56,7 @@ func TestSweepEndToEnd(t *testing.T) {
 	for _, p := range points {
 		run := filepath.Join(sweepDir, p.dir)
 		resolved := string(must(os.ReadFile(filepath.Join(run, "config.toml"))))
-		for _, want := range []string{p.lr, p.width, "solver_samples = 1", fmt.Sprintf("output = %q", filepath.Join(sweepDir, "data", "data.h5"))} {
+		for _, want := range []string{p.lr, p.width, "solver_samples = 1", fmt.Sprintf("store = %q", filepath.Join(sweepDir, "data"))} {
 			if !strings.Contains(resolved, "\n"+want+"\n") && !strings.Contains(resolved, "  "+want+"\n") {
 				t.Errorf("%s/config.toml lacks %q:\n%s", p.dir, want, resolved)
 			}
@@ -105,7 +106,7 @@ func TestSweepEndToEnd(t *testing.T) {
 	}
 	code, out, _ = runCLI(append([]string{"sweep", "-dry-run"}, args[1:]...)...)
 	if code != 0 || !strings.Contains(out, "sweep of 4 points into "+sweepDir) || !strings.Contains(out, "  3  train.lr=1e-2, model.width=6  "+filepath.Join(sweepDir, points[3].dir)) ||
-		!strings.Contains(out, "data "+filepath.Join(sweepDir, "data", "data.h5")+": 4 of 4 points") {
+		!regexp.MustCompile(`data `+regexp.QuoteMeta(filepath.Join(sweepDir, "data"))+`/[0-9a-f]{20}/data\.h5: 4 of 4 points`).MatchString(out) {
 		t.Errorf("-dry-run exit %d:\n%s", code, out)
 	}
 }
@@ -213,8 +214,8 @@ func TestSweepDataThenPoints(t *testing.T) {
 	cfg, sweepDir := sweepStudy(t, dir)
 	grid := []string{"-grid", "train.lr=3e-3,1e-2", cfg}
 	code, out, errOut := runCLI(append([]string{"sweep", "-data"}, grid...)...)
-	data := filepath.Join(sweepDir, "data", "data.h5")
-	if code != 0 || !strings.Contains(out, "sweep data "+data+" ready (point 0: train.lr=3e-3)") {
+	data := regexp.MustCompile(`sweep data (\S+) ready \(point 0: train.lr=3e-3\)`).FindStringSubmatch(out)
+	if code != 0 || data == nil || filepath.Dir(filepath.Dir(data[1])) != filepath.Join(sweepDir, "data") {
 		t.Fatalf("-data exit %d: %s\n%s", code, errOut, out)
 	}
 	if _, err := os.Stat(filepath.Join(sweepDir, "train.lr=3e-3")); !errors.Is(err, fs.ErrNotExist) {

@@ -178,6 +178,11 @@ func stopped(ctx context.Context, err error, rerun string) error {
 	if gs := (*experiments.GenerationStopped)(nil); errors.As(err, &gs) {
 		return resumableError{err}
 	}
+	if ctx.Err() != nil && errors.Is(err, experiments.ErrLocked) {
+		// stopped while waiting for a lock (a shared data file, a run
+		// directory): nothing was started, so nothing is lost
+		return resumableError{fmt.Errorf("%w (`%s` resumes)", err, rerun)}
+	}
 	var in *nn.Interrupted
 	if !errors.As(err, &in) {
 		return err
