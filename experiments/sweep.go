@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
+	"unicode"
 
 	"github.com/BurntSushi/toml"
 )
@@ -41,9 +43,10 @@ var unsweepable = map[string]string{
 // ParseSweepAxis reads KEY=V1,V2,...: a dotted key as -set takes it and at
 // least one value. Values are split at commas outside brackets, braces
 // and quotes, so arrays and strings may hold commas
-// (model.modes=[8,8],[12,12]). An empty value and two values that read
-// as the same TOML value (1e-3 and 0.001) are refused, as are keys that
-// cannot be swept (name, run_dir).
+// (model.modes=[8,8],[12,12]); a bracket or quote left open, or closed
+// without being opened, is refused naming its position. An empty value
+// and two values that read as the same TOML value (1e-3 and 0.001, 1 and
+// 1.0) are refused, as are keys that cannot be swept (name, run_dir).
 func ParseSweepAxis(s string) (SweepAxis, error) {
 	k, v, ok := strings.Cut(s, "=")
 	k = strings.TrimSpace(k)
@@ -56,7 +59,10 @@ func ParseSweepAxis(s string) (SweepAxis, error) {
 	if why, ok := unsweepable[k]; ok {
 		return SweepAxis{}, fmt.Errorf("-grid %q: %s cannot be swept: %s", s, k, why)
 	}
-	values := splitSweepValues(v)
+	values, err := splitSweepValues(v)
+	if err != nil {
+		return SweepAxis{}, fmt.Errorf("-grid %q: expected values separated by commas, with brackets and quotes closed: %w", s, err)
+	}
 	seen := map[string]int{}
 	for i, val := range values {
 		if val == "" {
@@ -82,45 +88,103 @@ func checkDottedKey(k string) error {
 	return nil
 }
 
-// splitSweepValues splits at commas outside [], {} and quotes, trimming
-// spaces.
-func splitSweepValues(s string) []string {
+// splitSweepValues splits at commas outside [], {} and quoted strings,
+// trimming spaces. A quote opens a string only where a value (or an
+// element of an array or table) starts, so o'brien.h5 is one bare word;
+// a bracket closed that was not opened, or a quote or bracket still open
+// at the end, is an error naming its position and value.
+func splitSweepValues(s string) ([]string, error) {
 	var out []string
-	depth, start := 0, 0
-	var quote rune
+	depth, start, opened := 0, 0, 0 // opened: where the open quote or outermost bracket is
+	var quote, prev rune            // prev: the last non-space rune of the value outside strings
 	escaped := false
 	for i, r := range s {
-		switch {
-		case escaped:
-			escaped = false
-		case quote != 0:
-			if r == '\\' && quote == '"' {
+		if quote != 0 {
+			switch {
+			case escaped:
+				escaped = false
+			case r == '\\' && quote == '"':
 				escaped = true
-			} else if r == quote {
-				quote = 0
+			case r == quote:
+				quote, prev = 0, r
 			}
-		case r == '"' || r == '\'':
-			quote = r
+			continue
+		}
+		switch {
+		case (r == '"' || r == '\'') && startsValue(prev):
+			quote, opened = r, i
 		case r == '[' || r == '{':
+			if depth == 0 {
+				opened = i
+			}
 			depth++
 		case r == ']' || r == '}':
-			depth--
+			if depth--; depth < 0 {
+				return nil, fmt.Errorf("%q at character %d closes a bracket that was not opened, in value %q", r, i+1, valueAround(s, start, i))
+			}
 		case r == ',' && depth == 0:
 			out = append(out, strings.TrimSpace(s[start:i]))
-			start = i + 1
+			start, prev = i+1, 0
+			continue
+		}
+		if !unicode.IsSpace(r) {
+			prev = r
 		}
 	}
-	return append(out, strings.TrimSpace(s[start:]))
+	switch {
+	case quote != 0:
+		return nil, fmt.Errorf("quote %c at character %d is not closed, in value %q", quote, opened+1, strings.TrimSpace(s[start:]))
+	case depth > 0:
+		return nil, fmt.Errorf("%q at character %d is not closed, in value %q", s[opened], opened+1, strings.TrimSpace(s[start:]))
+	}
+	return append(out, strings.TrimSpace(s[start:])), nil
+}
+
+// startsValue reports whether a quote after prev (the last non-space
+// rune before it, 0 at the start of a value) opens a string.
+func startsValue(prev rune) bool { return prev == 0 || strings.ContainsRune("[{,=", prev) }
+
+// valueAround is the comma-separated piece of s from start that holds
+// byte i, trimmed.
+func valueAround(s string, start, i int) string {
+	end := len(s)
+	if j := strings.IndexByte(s[i:], ','); j >= 0 {
+		end = i + j
+	}
+	return strings.TrimSpace(s[start:end])
 }
 
 // canonicalValue is a value as the config reads it (type and value), so
-// that 1e-3 and 0.001, or gelu and "gelu", compare equal.
+// that 1e-3 and 0.001, 1 and 1.0, or gelu and "gelu", compare equal.
 func canonicalValue(v string) string {
 	probe := map[string]any{}
 	if _, err := toml.Decode("v = "+v, &probe); err == nil {
-		return fmt.Sprintf("%T %v", probe["v"], probe["v"])
+		c := canonicalNumbers(probe["v"])
+		return fmt.Sprintf("%T %v", c, c)
 	}
 	return fmt.Sprintf("%T %v", v, v)
+}
+
+// canonicalNumbers turns the integers in a TOML value into floats, so
+// that 1 and 1.0 read alike.
+func canonicalNumbers(v any) any {
+	switch x := v.(type) {
+	case int64:
+		return float64(x)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = canonicalNumbers(e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = canonicalNumbers(e)
+		}
+		return out
+	}
+	return v
 }
 
 // SweepPoint is one combination of a sweep's values.
@@ -504,25 +568,26 @@ func (s *Sweep) RunPoint(ctx context.Context, i int, opts RunOptions) (*RunRecor
 }
 
 // SweepManifest is sweep.json: what a sweep directory holds, for compare
-// and for job arrays. Point directories are relative to the sweep
-// directory.
+// and for job arrays. Point directories, and data files inside the sweep
+// directory, are relative to the sweep directory.
 type SweepManifest struct {
-	Config string          `json:"config"`
-	Sets   []string        `json:"sets,omitempty"` // KEY=VALUE
+	Config string          `json:"config"`         // the last sweep's config file
+	Sets   []string        `json:"sets,omitempty"` // the last sweep's -set, KEY=VALUE
 	Axes   []SweepAxis     `json:"axes"`
 	Points []ManifestPoint `json:"points"`
 }
 
 // ManifestPoint is one point in sweep.json.
 type ManifestPoint struct {
-	Index     int      `json:"index"`
-	Dir       string   `json:"dir"` // relative to the sweep directory
+	Index     int      `json:"index"` // -point's index in the sweep that wrote it
+	Dir       string   `json:"dir"`   // relative to the sweep directory
 	Label     string   `json:"label"`
-	Overrides []string `json:"overrides"` // KEY=VALUE, one per axis
-	DataFile  string   `json:"data_file,omitempty"`
+	Overrides []string `json:"overrides"`           // KEY=VALUE, one per axis of its sweep
+	DataFile  string   `json:"data_file,omitempty"` // relative to the sweep directory when inside it
 }
 
-// Manifest is the sweep's sweep.json content.
+// Manifest is the sweep's own sweep.json content (before merging with
+// earlier sweeps').
 func (s *Sweep) Manifest() *SweepManifest {
 	m := &SweepManifest{Config: s.Config, Axes: s.Axes}
 	for _, o := range s.Sets {
@@ -530,6 +595,9 @@ func (s *Sweep) Manifest() *SweepManifest {
 	}
 	for _, p := range s.Points {
 		mp := ManifestPoint{Index: p.Index, Dir: filepath.Base(p.Dir), Label: p.Label, DataFile: p.DataFile}
+		if rel, err := filepath.Rel(s.Dir, p.DataFile); err == nil && filepath.IsLocal(rel) {
+			mp.DataFile = rel
+		}
 		for _, o := range p.Overrides {
 			mp.Overrides = append(mp.Overrides, o.Key+"="+o.Value)
 		}
@@ -538,33 +606,138 @@ func (s *Sweep) Manifest() *SweepManifest {
 	return m
 }
 
-// WriteManifest writes Dir/sweep.json atomically, unless it already holds
-// the same sweep (the tasks of a job array each call it). Each writer
-// goes through a temporary file of its own, so tasks writing at once
-// leave one whole file.
-func (s *Sweep) WriteManifest() error {
-	raw, err := json.MarshalIndent(s.Manifest(), "", "  ")
-	if err != nil {
-		return err
+// MergeManifests adds the points of cur (a later sweep) to old's: points
+// are keyed by directory, a point of cur replacing old's of the same
+// directory in place and the others appended in cur's order; the axes
+// are the union of keys in order of first appearance, each with the union
+// of its values; Config and Sets are cur's. Merging cur again changes
+// nothing, so tasks of one sweep that merge at once agree. old may be nil.
+func MergeManifests(old, cur *SweepManifest) *SweepManifest {
+	if old == nil {
+		old = &SweepManifest{}
 	}
-	raw = append(raw, '\n')
+	m := &SweepManifest{Config: cur.Config, Sets: slices.Clone(cur.Sets), Points: slices.Clone(old.Points)}
+	for _, a := range append(slices.Clone(old.Axes), cur.Axes...) {
+		j := slices.IndexFunc(m.Axes, func(b SweepAxis) bool { return b.Key == a.Key })
+		if j < 0 {
+			m.Axes = append(m.Axes, SweepAxis{Key: a.Key, Values: slices.Clone(a.Values)})
+			continue
+		}
+		for _, v := range a.Values {
+			if !slices.Contains(m.Axes[j].Values, v) {
+				m.Axes[j].Values = append(m.Axes[j].Values, v)
+			}
+		}
+	}
+	for _, p := range cur.Points {
+		if j := slices.IndexFunc(m.Points, func(q ManifestPoint) bool { return q.Dir == p.Dir }); j >= 0 {
+			m.Points[j] = p
+		} else {
+			m.Points = append(m.Points, p)
+		}
+	}
+	return m
+}
+
+// manifestLockWait bounds the wait for another writer of sweep.json
+// (which holds its lock for a read and a write).
+const manifestLockWait = time.Minute
+
+// manifestLockName is the lock file writers of sweep.json take.
+const manifestLockName = SweepManifestName + ".lock"
+
+// WriteManifest merges the sweep into Dir/sweep.json (MergeManifests), so
+// a later, different sweep into the same run_dir keeps the earlier
+// sweep's points; it writes nothing when the file already holds them (the
+// tasks of a job array each call it). Writers read, merge and write under
+// the lock file sweep.json.lock, so two sweeps writing at once lose no
+// points; the file is replaced atomically through a temporary file of
+// the writer's own (os.CreateTemp: unique across hosts of a shared file
+// system), fsynced with its directory.
+func (s *Sweep) WriteManifest() error {
 	path := filepath.Join(s.Dir, SweepManifestName)
-	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, raw) {
-		return nil
+	if _, same, err := s.mergedManifest(path); err != nil || same {
+		return err
 	}
 	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
 		return fmt.Errorf("experiments: sweep directory: %w", err)
 	}
-	tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
-	if err := writeSynced(tmp, raw); err != nil {
+	lock, err := AcquireLockWaiting(context.Background(), filepath.Join(s.Dir, manifestLockName), "writing "+path, manifestLockWait, nil)
+	if err != nil {
 		return fmt.Errorf("experiments: writing %s: %w", path, err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	defer lock.Release()
+	raw, same, err := s.mergedManifest(path)
+	if err != nil || same {
+		return err
+	}
+	return replaceFile(path, raw)
+}
+
+// mergedManifest is the sweep merged into the manifest at path (none:
+// the sweep's own), encoded, and whether path already holds exactly that.
+func (s *Sweep) mergedManifest(path string) (raw []byte, same bool, err error) {
+	var old *SweepManifest
+	oldRaw, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		if old, err = decodeManifest(path, oldRaw); err != nil {
+			return nil, false, fmt.Errorf("%w (remove it to start the manifest anew)", err)
+		}
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, false, fmt.Errorf("experiments: reading the sweep manifest: %w", err)
+	}
+	raw, err = json.MarshalIndent(MergeManifests(old, s.Manifest()), "", "  ")
+	if err != nil {
+		return nil, false, err
+	}
+	raw = append(raw, '\n')
+	return raw, oldRaw != nil && bytes.Equal(oldRaw, raw), nil
+}
+
+// renameFile is os.Rename (replaced in tests).
+var renameFile = os.Rename
+
+// replaceFile replaces path by raw atomically: written and fsynced into a
+// temporary file of its own in path's directory, then renamed over path.
+// A failed rename that leaves path holding raw (another writer's rename
+// of the same bytes won) is success.
+func replaceFile(path string, raw []byte) error {
+	dir := filepath.Dir(path)
+	tmp, err := writeTemp(dir, filepath.Base(path)+".*.tmp", raw)
+	if err != nil {
+		return fmt.Errorf("experiments: writing %s: %w", path, err)
+	}
+	if err := renameFile(tmp, path); err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("experiments: writing %s: %w", path, err)
+		if now, rerr := os.ReadFile(path); rerr == nil && bytes.Equal(now, raw) {
+			return nil
+		}
+		return fmt.Errorf("experiments: writing %s: expected to rename %s over it: %w", path, tmp, err)
 	}
-	syncDir(s.Dir)
+	syncDir(dir)
 	return nil
+}
+
+// writeTemp creates a new file in dir named after pattern (os.CreateTemp),
+// writes raw and fsyncs it, returning its path; on failure it removes it.
+func writeTemp(dir, pattern string, raw []byte) (string, error) {
+	f, err := os.CreateTemp(dir, pattern)
+	if err != nil {
+		return "", err
+	}
+	_, err = f.Write(raw)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
 }
 
 // ReadSweepManifest reads dir/sweep.json. Its error wraps fs.ErrNotExist
@@ -575,6 +748,11 @@ func ReadSweepManifest(dir string) (*SweepManifest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("experiments: reading the sweep manifest: %w", err)
 	}
+	return decodeManifest(path, raw)
+}
+
+// decodeManifest checks and decodes sweep.json's content, read from path.
+func decodeManifest(path string, raw []byte) (*SweepManifest, error) {
 	m := &SweepManifest{}
 	if err := json.Unmarshal(raw, m); err != nil {
 		return nil, fmt.Errorf("experiments: %s: expected a sweep manifest (JSON object with axes and points): %w", path, err)

@@ -25,7 +25,7 @@ type SweepResult struct {
 // PlotSweep draws, into base.{png,svg,...}, the test relative L2 of a
 // parameter study against the value of key, one line (with markers) per
 // Series, log y. The x axis is logarithmic when every value is a positive
-// number and they span more than a factor of 10, linear for other
+// number and they span a factor of 10 or more (logSpan), linear for other
 // numbers, and for values that are not all numbers their order of first
 // appearance (1, 2, ...), named in the axis label.
 func PlotSweep(key string, runs []SweepResult, base string, opts PlotOptions) ([]string, error) {
@@ -56,8 +56,13 @@ func PlotSweep(key string, runs []SweepResult, base string, opts PlotOptions) ([
 		XTicksAtData: true, Series: series}, opts)
 }
 
+// logSpan is the ratio of the largest to the smallest x value from which
+// the axis is logarithmic: 10, less a margin so that a span of exactly
+// 10x (1e-3..1e-2) counts whatever the rounding of the values.
+const logSpan = 9.999
+
 // sweepAxisValues places the runs' values of key on an axis: numbers as
-// they are (log when positive and spanning more than 10x), other values
+// they are (log when positive and spanning logSpan or more), other values
 // by order of first appearance.
 func sweepAxisValues(key string, runs []SweepResult) (x []float64, label string, logX bool) {
 	x = make([]float64, len(runs))
@@ -72,7 +77,7 @@ func sweepAxisValues(key string, runs []SweepResult) (x []float64, label string,
 	}
 	if numeric {
 		lo, hi := slices.Min(x), slices.Max(x)
-		return x, key, lo > 0 && hi > 10*lo
+		return x, key, lo > 0 && hi/lo >= logSpan
 	}
 	var names []string
 	for i, r := range runs {

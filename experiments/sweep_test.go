@@ -29,6 +29,14 @@ func TestParseSweepAxis(t *testing.T) {
 		{`model.activation="a,b",gelu`, "model.activation", []string{`"a,b"`, "gelu"}, nil},
 		{`data.file='x,y.h5',"q\",r"`, "data.file", []string{`'x,y.h5'`, `"q\",r"`}, nil},
 		{"eval.x={a = 1, b = 2},{a = 2}", "eval.x", []string{"{a = 1, b = 2}", "{a = 2}"}, nil},
+		{"data.file=o'brien.h5,x.h5", "data.file", []string{"o'brien.h5", "x.h5"}, nil},
+		{`model.modes=[8, 8],["a,b", 'c']`, "model.modes", []string{"[8, 8]", `["a,b", 'c']`}, nil},
+		{"k.x=a],b,c", "", nil, []string{`']' at character 2 closes a bracket that was not opened, in value "a]"`}},
+		{"k.x=1,[2],3]", "", nil, []string{`']' at character 8 closes a bracket that was not opened, in value "3]"`}},
+		{"k.x=[1,2", "", nil, []string{`'[' at character 1 is not closed, in value "[1,2"`}},
+		{"k.x=1,{a = [1, 2}", "", nil, []string{`'{' at character 3 is not closed, in value "{a = [1, 2}"`}},
+		{`k.x=a,'b,c`, "", nil, []string{`quote ' at character 3 is not closed, in value "'b,c"`}},
+		{`k.x="a\",b`, "", nil, []string{`quote " at character 1 is not closed`}},
 		{"train.lr", "", nil, []string{`-grid "train.lr"`, "expected KEY=V1,V2"}},
 		{"=1,2", "", nil, []string{"expected KEY=V1,V2"}},
 		{"train..lr=1,2", "", nil, []string{`key "train..lr" must be dotted names`}},
@@ -37,6 +45,8 @@ func TestParseSweepAxis(t *testing.T) {
 		{"train.lr=1e-3,,3e-4", "", nil, []string{"value 2 of 3 is empty"}},
 		{"train.lr=1e-3,", "", nil, []string{"value 2 of 2 is empty"}},
 		{"train.lr=1e-3,0.001", "", nil, []string{"values 1 (1e-3) and 2 (0.001) are the same value"}},
+		{"train.lr=1,1.0", "", nil, []string{"values 1 (1) and 2 (1.0) are the same value"}},
+		{"model.modes=[8, 16],[8.0, 16]", "", nil, []string{"values 1 ([8, 16]) and 2 ([8.0, 16]) are the same value"}},
 		{`model.activation=gelu,"gelu"`, "", nil, []string{"values 1 (gelu) and 2 (\"gelu\") are the same value"}},
 		{"model.modes=[8],[ 8 ]", "", nil, []string{"are the same value"}},
 		{"name=a,b", "", nil, []string{"name cannot be swept"}},
@@ -336,6 +346,9 @@ func TestSweepManifest(t *testing.T) {
 	if !slices.Equal(m.Points[3].Overrides, []string{"train.lr=3e-4", "model.width=8"}) {
 		t.Errorf("point 3 overrides %q", m.Points[3].Overrides)
 	}
+	if d := m.Points[0].DataFile; !filepath.IsLocal(d) || filepath.Join(s.Dir, d) != s.Points[0].DataFile {
+		t.Errorf("point 0 data_file %q, want %s relative to %s", d, s.Points[0].DataFile, s.Dir)
+	}
 	before, _ := os.Stat(filepath.Join(s.Dir, SweepManifestName))
 	if err := s.WriteManifest(); err != nil {
 		t.Fatal(err)
@@ -354,8 +367,160 @@ func TestSweepManifest(t *testing.T) {
 	}
 }
 
-// TestPlotSweep: a log x axis for positive numbers spanning more than
-// 10x, a linear one otherwise, categories numbered in order of first
+// TestWriteManifestMerges: a later, different sweep into the same run_dir
+// keeps the earlier sweep's points (keyed by directory) and adds its own;
+// the axes are the union of keys in order of first appearance, each with
+// the union of its values; writing a sweep again changes nothing.
+func TestWriteManifestMerges(t *testing.T) {
+	dir := t.TempDir()
+	path := sweepStudy(t, dir, "")
+	steps := []struct {
+		axes   []string
+		points []string // the manifest's point directories after the step
+		axisKV []string // its axes, as ParseSweepAxis reads them
+	}{
+		{[]string{"train.lr=1e-3,3e-4"}, []string{"train.lr=1e-3", "train.lr=3e-4"}, []string{"train.lr=1e-3,3e-4"}},
+		{[]string{"model.width=4,16"}, []string{"train.lr=1e-3", "train.lr=3e-4", "model.width=4", "model.width=16"},
+			[]string{"train.lr=1e-3,3e-4", "model.width=4,16"}},
+		{[]string{"train.lr=1e-2,1e-3", "model.width=16"}, []string{"train.lr=1e-3", "train.lr=3e-4", "model.width=4", "model.width=16",
+			"train.lr=1e-2,model.width=16", "train.lr=1e-3,model.width=16"}, []string{"train.lr=1e-3,3e-4,1e-2", "model.width=4,16"}},
+		{[]string{"model.width=4,16"}, nil, nil}, // again: unchanged
+	}
+	var last []byte
+	for i, st := range steps {
+		var axes []SweepAxis
+		for _, a := range st.axes {
+			axes = append(axes, mustAxis(t, a))
+		}
+		s, err := PlanSweep(path, nil, axes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.WriteManifest(); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+		raw := sweepMust(os.ReadFile(filepath.Join(s.Dir, SweepManifestName)))
+		if st.points == nil {
+			if string(raw) != string(last) {
+				t.Errorf("step %d: writing a sweep again changed the manifest:\n%s\nto\n%s", i, last, raw)
+			}
+			continue
+		}
+		last = raw
+		m := sweepMust(ReadSweepManifest(s.Dir))
+		var dirs, kv []string
+		for _, p := range m.Points {
+			dirs = append(dirs, p.Dir)
+		}
+		for _, a := range m.Axes {
+			kv = append(kv, a.String())
+		}
+		if !slices.Equal(dirs, st.points) || !slices.Equal(kv, st.axisKV) {
+			t.Errorf("step %d: points %q axes %q, want %q %q", i, dirs, kv, st.points, st.axisKV)
+		}
+	}
+}
+
+// TestWriteManifestConcurrent: sweeps of different points writing the
+// manifest at once (as array tasks of two sweeps on a shared file system
+// may) lose no points.
+func TestWriteManifestConcurrent(t *testing.T) {
+	dir := t.TempDir()
+	path := sweepStudy(t, dir, "")
+	lrs := []string{"1e-3,2e-3", "3e-3,4e-3", "5e-3,6e-3", "7e-3,8e-3"}
+	var sweeps []*Sweep
+	for _, lr := range lrs {
+		s, err := PlanSweep(path, nil, []SweepAxis{mustAxis(t, "train.lr="+lr)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sweeps = append(sweeps, s)
+	}
+	errs := make(chan error, len(sweeps))
+	for _, s := range sweeps {
+		go func() { errs <- s.WriteManifest() }()
+	}
+	for range sweeps {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	m := sweepMust(ReadSweepManifest(sweeps[0].Dir))
+	if len(m.Points) != 2*len(lrs) || len(m.Axes) != 1 || len(m.Axes[0].Values) != 2*len(lrs) {
+		t.Errorf("%d points, axes %v; want %d points of one axis", len(m.Points), m.Axes, 2*len(lrs))
+	}
+	if left := sweepMust(filepath.Glob(filepath.Join(sweeps[0].Dir, SweepManifestName+".*"))); len(left) != 0 {
+		t.Errorf("left behind: %q", left)
+	}
+}
+
+// TestWriteManifestTempUnique: the temporary file is the writer's own, so
+// another host's writer of the same pid (here: its temporary name taken
+// by a directory) does not clash with it.
+func TestWriteManifestTempUnique(t *testing.T) {
+	dir := t.TempDir()
+	s, err := PlanSweep(sweepStudy(t, dir, ""), nil, []SweepAxis{mustAxis(t, "train.lr=1e-3,3e-4")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	taken := filepath.Join(s.Dir, fmt.Sprintf("%s.%d.tmp", SweepManifestName, os.Getpid()))
+	if err := os.MkdirAll(taken, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.WriteManifest(); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := ReadSweepManifest(s.Dir); err != nil || len(m.Points) != 2 {
+		t.Errorf("manifest %+v, %v", m, err)
+	}
+}
+
+// TestReplaceFileRenameFails: a failed rename is success when the file
+// now holds the bytes written (another writer's rename of the same
+// content won), an error naming the file otherwise; the temporary file
+// never stays.
+func TestReplaceFileRenameFails(t *testing.T) {
+	defer func(r func(string, string) error) { renameFile = r }(renameFile)
+	renameFile = func(oldpath, newpath string) error {
+		os.Remove(oldpath)
+		return &os.LinkError{Op: "rename", Old: oldpath, New: newpath, Err: fs.ErrNotExist}
+	}
+	cases := []struct {
+		name, now string // now: the file's content when the rename fails ("": none)
+		ok        bool
+	}{
+		{"same bytes", "manifest\n", true},
+		{"other bytes", "other\n", false},
+		{"no file", "", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, SweepManifestName)
+			if c.now != "" {
+				os.WriteFile(path, []byte(c.now), 0o644)
+			}
+			err := replaceFile(path, []byte("manifest\n"))
+			if c.ok != (err == nil) || (err != nil && !strings.Contains(err.Error(), "writing "+path)) {
+				t.Errorf("error %v, want ok %v", err, c.ok)
+			}
+			if left := sweepMust(filepath.Glob(filepath.Join(dir, "*.tmp"))); len(left) != 0 {
+				t.Errorf("left behind: %q", left)
+			}
+		})
+	}
+}
+
+// sweepMust is v, panicking (failing the test) on err.
+func sweepMust[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// TestPlotSweep: a log x axis for positive numbers spanning 10x or more
+// (exactly 10x too, whatever the rounding), a linear one otherwise, categories numbered in order of first
 // appearance; the figure is a valid PNG with an SVG beside it.
 func TestPlotSweep(t *testing.T) {
 	axisCases := []struct {
@@ -365,7 +530,11 @@ func TestPlotSweep(t *testing.T) {
 		log   bool
 	}{
 		{[]string{"1e-2", "3e-4", "1e-4"}, []float64{1e-2, 3e-4, 1e-4}, "k", true},
-		{[]string{"1e-3", "1e-4"}, []float64{1e-3, 1e-4}, "k", false},
+		{[]string{"1e-3", "1e-4"}, []float64{1e-3, 1e-4}, "k", true},
+		{[]string{"1e-3", "3e-3", "1e-2"}, []float64{1e-3, 3e-3, 1e-2}, "k", true},
+		{[]string{"0.3", "0.1", "3"}, []float64{0.3, 0.1, 3}, "k", true},
+		{[]string{"1e-3", "9.99e-3"}, []float64{1e-3, 9.99e-3}, "k", false},
+		{[]string{"1e-4", "3e-4"}, []float64{1e-4, 3e-4}, "k", false},
 		{[]string{"32", "64"}, []float64{32, 64}, "k", false},
 		{[]string{"0", "1", "100"}, []float64{0, 1, 100}, "k", false},
 		{[]string{"gelu", "relu", "gelu"}, []float64{1, 2, 1}, "k (1: gelu, 2: relu)", false},
