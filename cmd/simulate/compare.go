@@ -37,7 +37,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	c, err := loadComparison(dirs, axes)
+	c, err := loadComparison(dirs, axes, stderr)
 	if err != nil {
 		return err
 	}
@@ -84,8 +84,10 @@ type comparison struct {
 
 // loadComparison reads every run's metrics and resolved config before
 // anything is printed, so a damaged metrics.json does not leave half a
-// table; a run without metrics.json is kept, to be shown unfinished.
-func loadComparison(dirs, axes []string) (*comparison, error) {
+// table; a run without metrics.json is kept, to be shown unfinished. A
+// config.toml that cannot be read is a warning on warn: the run's
+// settings show "?" and it is left off the sweep figure.
+func loadComparison(dirs, axes []string, warn io.Writer) (*comparison, error) {
 	c := &comparison{dirs: dirs, axes: axes, metrics: make([]*experiments.Metrics, len(dirs)), configs: make([]map[string]any, len(dirs))}
 	for i, dir := range dirs {
 		m, err := experiments.ReadMetrics(dir)
@@ -93,24 +95,31 @@ func loadComparison(dirs, axes []string) (*comparison, error) {
 			return nil, err
 		}
 		c.metrics[i] = m
-		c.configs[i] = readResolved(dir)
+		if c.configs[i], err = readResolved(dir); err != nil {
+			fmt.Fprintf(warn, "simulate compare: warning: %v; its settings are shown as ? and it is left off the figure's x axis\n", err)
+		}
 	}
 	c.keys = differingKeys(c.configs, axes)
 	return c, nil
 }
 
-// readResolved reads RUN_DIR/config.toml as a TOML tree (nil when it is
-// missing or does not parse: the run's settings are then unknown).
-func readResolved(dir string) map[string]any {
-	raw, err := os.ReadFile(filepath.Join(dir, "config.toml"))
+// readResolved reads RUN_DIR/config.toml as a TOML tree: nil, and no
+// error, when there is none; nil and an error naming the file when it
+// cannot be read or parsed. Either way the run's settings are unknown.
+func readResolved(dir string) (map[string]any, error) {
+	path := filepath.Join(dir, "config.toml")
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
 	if err != nil {
-		return nil
+		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
 	tree := map[string]any{}
 	if _, err := toml.Decode(string(raw), &tree); err != nil {
-		return nil
+		return nil, fmt.Errorf("%s: expected the run's resolved config (TOML): %w", path, err)
 	}
-	return tree
+	return tree, nil
 }
 
 // notCompared are settings that name where a run goes rather than what it
@@ -119,7 +128,8 @@ var notCompared = []string{"name", "run_dir", "data.output"}
 
 // differingKeys lists the dotted keys whose values differ among the
 // configs (those that are known): the swept keys first, in their order,
-// then the others sorted.
+// then the others sorted. A swept key that holds a table
+// (data.params={nu=0.1},{nu=0.2}) is replaced by its leaves that differ.
 func differingKeys(configs []map[string]any, axes []string) []string {
 	var known []map[string]any
 	for _, c := range configs {
@@ -127,17 +137,42 @@ func differingKeys(configs []map[string]any, axes []string) []string {
 			known = append(known, c)
 		}
 	}
-	keys := slices.Clone(axes)
-	var others []string
+	var changed []string
 	for _, c := range known[min(1, len(known)):] {
 		for _, k := range experiments.ChangedKeys(known[0], c) {
-			if !slices.Contains(keys, k) && !slices.Contains(others, k) && !slices.Contains(notCompared, k) {
-				others = append(others, k)
+			if !slices.Contains(changed, k) && !slices.Contains(notCompared, k) {
+				changed = append(changed, k)
 			}
 		}
 	}
-	slices.Sort(others)
-	return append(keys, others...)
+	slices.Sort(changed)
+	var keys []string
+	for _, a := range axes {
+		if !holdsTable(known, a) {
+			keys = append(keys, a)
+			continue
+		}
+		for _, k := range changed {
+			if strings.HasPrefix(k, a+".") {
+				keys = append(keys, k)
+			}
+		}
+	}
+	for _, k := range changed {
+		if !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// holdsTable reports whether key is a table in some of the configs.
+func holdsTable(configs []map[string]any, key string) bool {
+	return slices.ContainsFunc(configs, func(c map[string]any) bool {
+		v, _ := lookupKey(c, key)
+		_, ok := v.(map[string]any)
+		return ok
+	})
 }
 
 // lookupKey finds a dotted key in a TOML tree.
@@ -190,7 +225,7 @@ func formatValue(v any) string {
 // the runs are columns after the label. A run without metrics.json is a
 // row saying how far it got, and the returned error names it.
 func printCompare(w io.Writer, dirs []string) error {
-	c, err := loadComparison(dirs, nil)
+	c, err := loadComparison(dirs, nil, io.Discard) // its own run's config, just written
 	if err != nil {
 		return err
 	}
@@ -226,19 +261,26 @@ func (c *comparison) print(w io.Writer) {
 // without metrics.json its state in the test rel L2 column.
 func metricCells(m *experiments.Metrics, dir string) string {
 	if m == nil {
-		return fmt.Sprintf("- | unfinished: %s | - | - | - | - | - | -", runState(dir))
+		return fmt.Sprintf("- | unfinished: %s | - | - | - | - | - | -", strings.ReplaceAll(runState(dir), "|", `\|`))
 	}
 	return fmt.Sprintf("%d | %.4g | %.2g | %.3g | %.0f | %.3g | %.3g | %s", m.Params, m.TestRelL2, m.TestRelL2Std, m.TestRelL2Max,
 		m.TrainSeconds, m.InferenceSecondsPerSample, m.SolverSecondsPerSample, formatSpeedup(m.Speedup))
 }
 
 // runState says how far a run without metrics got, from its run.json:
-// "not started", "train running or stopped", "eval failed", or "no
+// "no such directory", "not started" (no run.json), "run.json
+// unreadable: ...", "train running or stopped", "eval failed", or "no
 // metrics.json" when every recorded stage is done.
 func runState(dir string) string {
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return "no such directory"
+	}
 	rec, err := experiments.ReadRunRecord(dir)
-	if err != nil {
+	if errors.Is(err, fs.ErrNotExist) {
 		return "not started"
+	}
+	if err != nil {
+		return "run.json unreadable: " + err.Error()
 	}
 	for _, st := range []string{experiments.StageGenerate, experiments.StageTrain, experiments.StageEval} {
 		s := rec.Stages[st]
@@ -270,8 +312,8 @@ func (c *comparison) unfinishedError() error {
 }
 
 // figure draws, for a sweep (or runs that differ in settings and have no
-// rollouts to compare), the test rel L2 against the first swept or
-// differing key; otherwise the runs' rollout errors per step.
+// rollouts to compare), the test rel L2 against figureKey; otherwise the
+// runs' rollout errors per step.
 func (c *comparison) figure(w io.Writer, base string) error {
 	var dirs []string
 	var metrics []*experiments.Metrics
@@ -285,8 +327,8 @@ func (c *comparison) figure(w io.Writer, base string) error {
 	}
 	var files []string
 	var err error
-	if len(c.axes) > 0 || (len(c.keys) > 0 && !hasRollouts(metrics)) {
-		files, err = experiments.PlotSweep(c.keys[0], c.sweepResults(), base, experiments.PlotOptions{})
+	if key := c.figureKey(); key != "" && (len(c.axes) > 0 || !hasRollouts(metrics)) {
+		files, err = experiments.PlotSweep(key, c.sweepResults(key), base, experiments.PlotOptions{})
 	} else {
 		files, err = compareFigure(dirs, metrics, base)
 	}
@@ -304,19 +346,56 @@ func hasRollouts(metrics []*experiments.Metrics) bool {
 	})
 }
 
-// sweepResults are the finished runs' test rel L2 at their value of the
-// first key, one series per combination of the other keys' values.
-func (c *comparison) sweepResults() []experiments.SweepResult {
+// figureKey is the key on the sweep figure's x axis: for a sweep its
+// first swept key; otherwise the first, in sorted order, of the differing
+// keys that hold a number in every drawn run (finished, its config
+// read), else the first differing key; "" when no key differs.
+func (c *comparison) figureKey() string {
+	if len(c.keys) == 0 {
+		return ""
+	}
+	if len(c.axes) == 0 {
+		for _, k := range slices.Sorted(slices.Values(c.keys)) {
+			if c.numericInDrawnRuns(k) {
+				return k
+			}
+		}
+	}
+	return c.keys[0]
+}
+
+// numericInDrawnRuns reports whether every drawn run (one with metrics
+// and a config read) holds a number at key, and there is such a run.
+func (c *comparison) numericInDrawnRuns(key string) bool {
+	drawn := 0
+	for i, m := range c.metrics {
+		if m == nil || c.configs[i] == nil {
+			continue
+		}
+		if _, err := strconv.ParseFloat(c.settingCell(i, key), 64); err != nil {
+			return false
+		}
+		drawn++
+	}
+	return drawn > 0
+}
+
+// sweepResults are the test rel L2 of the finished runs whose config was
+// read, at their value of key, one series per combination of the other
+// keys' values.
+func (c *comparison) sweepResults(key string) []experiments.SweepResult {
 	var out []experiments.SweepResult
 	for i, m := range c.metrics {
-		if m == nil {
+		if m == nil || c.configs[i] == nil {
 			continue
 		}
 		var series []string
-		for _, k := range c.keys[1:] {
-			series = append(series, k+"="+c.settingCell(i, k))
+		for _, k := range c.keys {
+			if k != key {
+				series = append(series, k+"="+c.settingCell(i, k))
+			}
 		}
-		out = append(out, experiments.SweepResult{X: c.settingCell(i, c.keys[0]), Series: strings.Join(series, ", "), TestRelL2: m.TestRelL2})
+		out = append(out, experiments.SweepResult{X: c.settingCell(i, key), Series: strings.Join(series, ", "), TestRelL2: m.TestRelL2})
 	}
 	return out
 }

@@ -3,8 +3,10 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -256,6 +258,142 @@ func TestCompareColumnsForDifferingSettings(t *testing.T) {
 		}
 	}
 	checkPNG(t, fig+".png")
+	cmp, err := loadComparison([]string{a, b, c}, nil, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key := cmp.figureKey(); key != "train.lr" {
+		t.Errorf("figure key %q, want train.lr (numeric in every run; train.clip is not)", key)
+	}
+}
+
+// TestCompareFigureKey: without a sweep, the figure's x axis is the first
+// (sorted) differing key that is a number in every drawn run; with none,
+// the first differing key; for a sweep, its first swept key.
+func TestCompareFigureKey(t *testing.T) {
+	cases := []struct {
+		name    string
+		configs []string // each run's config.toml ("": none)
+		axes    []string
+		want    string
+	}{
+		{"numeric in every run", []string{"[train]\nlr = 1.0\nclip = 1.0", "[train]\nlr = 2.0", "[train]\nlr = 3.0"}, nil, "train.lr"},
+		{"first sorted numeric", []string{"[train]\nlr = 1.0\nbatch = 4", "[train]\nlr = 2.0\nbatch = 8"}, nil, "train.batch"},
+		{"none numeric", []string{"[model]\nactivation = \"gelu\"", "[model]\nactivation = \"relu\""}, nil, "model.activation"},
+		{"unknown config ignored", []string{"[train]\nlr = 1.0", "[train]\nlr = 2.0", ""}, nil, "train.lr"},
+		{"sweep: first axis", []string{"[train]\nlr = 1.0\n[model]\nact = \"a\"", "[train]\nlr = 2.0\n[model]\nact = \"b\""}, []string{"model.act", "train.lr"}, "model.act"},
+		{"nothing differs", []string{"[train]\nlr = 1.0", "[train]\nlr = 1.0"}, nil, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var dirs []string
+			for i, cfg := range c.configs {
+				dir := filepath.Join(t.TempDir(), fmt.Sprint(i))
+				writeCompareRun(t, dir, "", 1)
+				if cfg != "" {
+					os.WriteFile(filepath.Join(dir, "config.toml"), []byte(cfg+"\n"), 0o644)
+				}
+				dirs = append(dirs, dir)
+			}
+			cmp, err := loadComparison(dirs, c.axes, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := cmp.figureKey(); got != c.want {
+				t.Errorf("figure key %q, want %q (keys %q)", got, c.want, cmp.keys)
+			}
+		})
+	}
+}
+
+// TestCompareDamagedConfig: a config.toml that does not parse is a
+// warning naming the file and the error; the run's settings show "?", and
+// it is left off the figure, whose numeric axis stays numeric.
+func TestCompareDamagedConfig(t *testing.T) {
+	dir := t.TempDir()
+	a, b, bad := filepath.Join(dir, "a"), filepath.Join(dir, "b"), filepath.Join(dir, "bad")
+	writeResolvedRun(t, a, "0.001", "", 0.2)
+	writeResolvedRun(t, b, "0.0003", "", 0.1)
+	writeResolvedRun(t, bad, "0.01", "", 0.3)
+	path := filepath.Join(bad, "config.toml")
+	os.WriteFile(path, []byte("[train\nlr = 0.01\n"), 0o644)
+	fig := filepath.Join(dir, "fig")
+	code, out, errOut := runCLI("compare", "-figure", fig, a, b, bad)
+	if code != 0 || !strings.Contains(out, "| "+bad+" | ? | ? | 1000 | 0.3 |") || !strings.Contains(out, "wrote "+fig+".png") {
+		t.Errorf("exit %d: %s\n%s", code, errOut, out)
+	}
+	if !strings.Contains(errOut, "warning: "+path+": expected the run's resolved config (TOML): ") || !strings.Contains(errOut, "toml: line 2") {
+		t.Errorf("stderr lacks the warning naming %s and the parse error:\n%s", path, errOut)
+	}
+	cmp, err := loadComparison([]string{a, b, bad}, nil, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var xs []string
+	for _, r := range cmp.sweepResults(cmp.figureKey()) {
+		xs = append(xs, r.X)
+	}
+	if !slices.Equal(xs, []string{"0.001", "0.0003"}) {
+		t.Errorf("figure x values %q, want the two readable runs' learning rates", xs)
+	}
+}
+
+// TestCompareDifferingKeys: the swept keys come first, in order, then the
+// other differing keys sorted; a swept key holding a table shows as its
+// differing leaves only.
+func TestCompareDifferingKeys(t *testing.T) {
+	cfg := func(nu, lr float64, act string) map[string]any {
+		return map[string]any{"name": "x", "data": map[string]any{"output": "x.h5", "params": map[string]any{"nu": nu, "k": 1.0}},
+			"train": map[string]any{"lr": lr}, "model": map[string]any{"activation": act}}
+	}
+	cases := []struct {
+		name    string
+		configs []map[string]any
+		axes    []string
+		want    []string
+	}{
+		{"table axis", []map[string]any{cfg(0.1, 1, "a"), cfg(0.2, 1, "a")}, []string{"data.params"}, []string{"data.params.nu"}},
+		{"table axis and another", []map[string]any{cfg(0.1, 1, "a"), cfg(0.2, 2, "a")}, []string{"train.lr", "data.params"}, []string{"train.lr", "data.params.nu"}},
+		{"leaf axis", []map[string]any{cfg(0.1, 1, "a"), cfg(0.2, 1, "b")}, []string{"data.params.nu"}, []string{"data.params.nu", "model.activation"}},
+		{"no axes", []map[string]any{cfg(0.1, 2, "a"), nil, cfg(0.1, 1, "b")}, nil, []string{"model.activation", "train.lr"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := differingKeys(c.configs, c.axes); !slices.Equal(got, c.want) {
+				t.Errorf("keys %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
+// TestCompareRunState: a run without metrics says how far it got: a
+// missing directory, no run.json, an unreadable run.json, a stage.
+func TestCompareRunState(t *testing.T) {
+	cases := []struct {
+		name    string
+		runJSON string // "-": no directory; "": no run.json
+		want    string
+	}{
+		{"no directory", "-", "no such directory"},
+		{"no run.json", "", "not started"},
+		{"damaged run.json", "{oops", "run.json unreadable: "},
+		{"training", `{"stages": {"generate": {"status": "done"}, "train": {"status": "running"}}}`, "train running or stopped"},
+		{"eval failed", `{"stages": {"generate": {"status": "done"}, "train": {"status": "done"}, "eval": {"status": "failed"}}}`, "eval failed"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "run")
+			if c.runJSON != "-" {
+				os.MkdirAll(dir, 0o755)
+			}
+			if c.runJSON != "-" && c.runJSON != "" {
+				os.WriteFile(filepath.Join(dir, "run.json"), []byte(c.runJSON), 0o644)
+			}
+			if got := runState(dir); !strings.HasPrefix(got, c.want) {
+				t.Errorf("state %q, want it to start %q", got, c.want)
+			}
+		})
+	}
 }
 
 // TestCompareUnfinishedRuns: a run without metrics.json is a row saying
@@ -273,12 +411,12 @@ func TestCompareUnfinishedRuns(t *testing.T) {
 		t.Errorf("exit %d, want 1", code)
 	}
 	for _, want := range []string{"| " + done + " | 0.001 | fno w8 m[6] | 1000 | 0.2 |", "| " + training + " | 0.0003 | fno w8 m[6] | - | unfinished: train running or stopped | - |",
-		"| " + fresh + " | ? | ? | - | unfinished: not started | - |"} {
+		"| " + fresh + " | ? | ? | - | unfinished: no such directory | - |"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, out)
 		}
 	}
-	if !strings.Contains(errOut, "2 of 3 runs have no metrics.json") || !strings.Contains(errOut, training+" (train running or stopped), "+fresh+" (not started)") ||
+	if !strings.Contains(errOut, "2 of 3 runs have no metrics.json") || !strings.Contains(errOut, training+" (train running or stopped), "+fresh+" (no such directory)") ||
 		strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
 		t.Errorf("stderr: %s", errOut)
 	}

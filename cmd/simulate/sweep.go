@@ -75,15 +75,36 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if f.point < 0 && sweepHasModel(sw) {
-		if err := summarizeSweep(stdout, sw, f.quiet); err != nil && len(failed) == 0 {
+		if err := summarizeSweep(stdout, stderr, sw, f.quiet); err != nil && len(failed) == 0 {
 			return err
 		}
 	}
-	if len(failed) > 0 {
-		return fmt.Errorf("%d of %d sweep points failed (the others finished; rerun `%s` to retry them): %s",
-			len(failed), len(sw.Points), rerun, strings.Join(failed, "; "))
+	return failedError(sw, f.point, failed, rerun)
+}
+
+// pointFailure is a sweep point that failed.
+type pointFailure struct {
+	index int
+	label string
+	err   error
+}
+
+// failedError reports the failed points (nil when none): with -point,
+// the one point run; otherwise how many of all failed, each named.
+func failedError(sw *experiments.Sweep, point int, failed []pointFailure, rerun string) error {
+	if len(failed) == 0 {
+		return nil
 	}
-	return nil
+	if point >= 0 {
+		p := failed[0]
+		return fmt.Errorf("sweep point %d (%s) failed (rerun `%s` to retry it): %w", p.index, p.label, rerun, p.err)
+	}
+	parts := make([]string, len(failed))
+	for i, p := range failed {
+		parts[i] = fmt.Sprintf("point %d (%s): %v", p.index, p.label, p.err)
+	}
+	return fmt.Errorf("%d of %d sweep points failed (the others finished; rerun `%s` to retry them): %s",
+		len(failed), len(sw.Points), rerun, strings.Join(parts, "; "))
 }
 
 // parseSweep reads simulate sweep's command line.
@@ -99,7 +120,7 @@ func parseSweep(args []string, stderr io.Writer) (*sweepFlags, string, error) {
 	fs.BoolVar(&f.quiet, "q", false, "no progress output and no table")
 	fs.IntVar(&f.workers, "workers", 0, "samples solved in parallel (default GOMAXPROCS)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: simulate sweep -grid KEY=V1,V2,... [-grid ...] [-set KEY=VALUE ...] [-point i] [-data] [-dry-run] [-q] CONFIG.toml")
+		fmt.Fprintln(stderr, "usage: simulate sweep -grid KEY=V1,V2,... [-grid ...] [-set KEY=VALUE ...] [-point i] [-data] [-dry-run] [-q] [-workers n] CONFIG.toml")
 		fs.PrintDefaults()
 	}
 	if err := parseInterspersed(fs, args); err != nil {
@@ -138,9 +159,9 @@ func printSweepPlan(w io.Writer, sw *experiments.Sweep) {
 // runSweepPoints runs the points (or -point's) one after another. A
 // point that fails is reported and the next one runs; a signal stops the
 // sweep, as it stops simulate run (exit status 75 when state was kept).
-// It returns the failed points, described.
-func runSweepPoints(ctx context.Context, sw *experiments.Sweep, f *sweepFlags, stdout, stderr io.Writer, rerun string) ([]string, error) {
-	var failed []string
+// It returns the failed points.
+func runSweepPoints(ctx context.Context, sw *experiments.Sweep, f *sweepFlags, stdout, stderr io.Writer, rerun string) ([]pointFailure, error) {
+	var failed []pointFailure
 	for _, p := range sw.Points {
 		if f.point >= 0 && p.Index != f.point {
 			continue
@@ -151,7 +172,7 @@ func runSweepPoints(ctx context.Context, sw *experiments.Sweep, f *sweepFlags, s
 		cfg := sw.PointConfig(p.Index)
 		opts := experiments.RunOptions{Workers: f.workers}
 		if !f.quiet {
-			fmt.Fprintf(stdout, "sweep point %d of %d: %s -> %s\n", p.Index, len(sw.Points), p.Label, p.Dir)
+			fmt.Fprintf(stdout, "sweep point %d (%d of %d): %s -> %s\n", p.Index, p.Index+1, len(sw.Points), p.Label, p.Dir)
 			opts.Log = logWriter(stdout)
 			opts.Progress = progressReporter(stdout, "generate "+cfg.Data.Solver, cfg.Data.Samples())
 		}
@@ -162,8 +183,10 @@ func runSweepPoints(ctx context.Context, sw *experiments.Sweep, f *sweepFlags, s
 		if ctx.Err() != nil {
 			return nil, stopped(ctx, fmt.Errorf("sweep point %d (%s): %w", p.Index, p.Label, err), rerun)
 		}
-		fmt.Fprintf(stderr, "simulate sweep: point %d (%s) failed: %v\n", p.Index, p.Label, err)
-		failed = append(failed, fmt.Sprintf("point %d (%s): %v", p.Index, p.Label, err))
+		if f.point < 0 { // with -point, the returned error says it
+			fmt.Fprintf(stderr, "simulate sweep: point %d (%s) failed: %v\n", p.Index, p.Label, err)
+		}
+		failed = append(failed, pointFailure{p.Index, p.Label, err})
 	}
 	if f.point >= 0 && len(failed) == 0 && !f.quiet {
 		fmt.Fprintf(stdout, "sweep point %d complete in %s\n", f.point, sw.Points[f.point].Dir)
@@ -174,7 +197,7 @@ func runSweepPoints(ctx context.Context, sw *experiments.Sweep, f *sweepFlags, s
 // summarizeSweep prints the compare table of the sweep's runs (unless
 // quiet) and draws their test error against the first swept key into
 // <sweep dir>/test_rel_l2.{png,svg}.
-func summarizeSweep(w io.Writer, sw *experiments.Sweep, quiet bool) error {
+func summarizeSweep(w, stderr io.Writer, sw *experiments.Sweep, quiet bool) error {
 	dirs := make([]string, len(sw.Points))
 	for i, p := range sw.Points {
 		dirs[i] = p.Dir
@@ -183,7 +206,7 @@ func summarizeSweep(w io.Writer, sw *experiments.Sweep, quiet bool) error {
 	for i, a := range sw.Axes {
 		axes[i] = a.Key
 	}
-	c, err := loadComparison(dirs, axes)
+	c, err := loadComparison(dirs, axes, stderr)
 	if err != nil {
 		return err
 	}

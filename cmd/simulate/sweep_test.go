@@ -71,6 +71,10 @@ func TestSweepEndToEnd(t *testing.T) {
 	if !strings.Contains(out, "| run | train.lr | model.width | model | params | test rel L2 |") {
 		t.Errorf("the table's header lacks the swept keys:\n%s", out)
 	}
+	if !strings.Contains(out, "sweep point 0 (1 of 4): train.lr=3e-3, model.width=4 -> "+filepath.Join(sweepDir, points[0].dir)+"\n") ||
+		!strings.Contains(out, "sweep point 3 (4 of 4): ") {
+		t.Errorf("progress lines lack \"sweep point i (i+1 of n): \":\n%s", out)
+	}
 	if strings.Count(out, "already holds these samples") != 3 {
 		t.Errorf("the points did not share one generation:\n%s", out)
 	}
@@ -146,6 +150,9 @@ func TestSweepRefusedUpFront(t *testing.T) {
 		{"swept twice", []string{"-grid", "train.lr=1e-3", "-grid", "train.lr=3e-4"}, 2, []string{"a key may be swept once"}},
 		{"run_dir", []string{"-grid", "run_dir=a,b"}, 2, []string{"run_dir cannot be swept"}},
 		{"empty value", []string{"-grid", "train.lr=1e-3,"}, 2, []string{"value 2 of 2 is empty"}},
+		{"bracket not opened", []string{"-grid", "model.modes=8],[6]"}, 2, []string{`-grid "model.modes=8],[6]"`, `']' at character 2 closes a bracket that was not opened, in value "8]"`}},
+		{"bracket not closed", []string{"-grid", "model.modes=[8,[6]"}, 2, []string{`'[' at character 1 is not closed, in value "[8,[6]"`}},
+		{"equal as TOML", []string{"-grid", "train.lr=1,1.0"}, 2, []string{"values 1 (1) and 2 (1.0) are the same value"}},
 		{"no grid", nil, 2, []string{"no axes"}},
 		{"point out of range", []string{"-grid", "train.lr=1e-3,3e-4", "-point", "2"}, 2, []string{"-point 2: the sweep has 2 points (expected 0..1)"}},
 	}
@@ -230,9 +237,83 @@ func TestSweepDataThenPoints(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer lock.Release()
+	code, out, errOut = runCLI(append([]string{"sweep", "-point", "0"}, grid...)...)
+	if want := "sweep point 0 (train.lr=3e-3) failed (rerun `simulate sweep -point 0 -grid train.lr=3e-3,1e-2 " + cfg + "` to retry it): "; code != 1 ||
+		!strings.Contains(errOut, want) || strings.Contains(errOut, "sweep points failed") || strings.Count(errOut, "\n") != 1 {
+		t.Errorf("-point 0 locked: exit %d, stderr lacks %q (or says more):\n%s", code, want, errOut)
+	}
 	code, out, errOut = runCLI(append([]string{"sweep"}, grid...)...)
 	if code != 1 || !strings.Contains(errOut, "1 of 2 sweep points failed") || !strings.Contains(errOut, "point 0 (train.lr=3e-3)") ||
 		!strings.Contains(out, "unfinished: not started") || !strings.Contains(out, "done earlier, skipped") {
 		t.Errorf("locked point: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
+
+// TestSweepUsage: the usage line names every flag.
+func TestSweepUsage(t *testing.T) {
+	code, _, errOut := runCLI("sweep")
+	usage, _, _ := strings.Cut(errOut, "\n")
+	for _, flag := range []string{"-grid", "-set", "-point", "-data", "-dry-run", "-q", "-workers"} {
+		if !strings.Contains(usage, "["+flag+" ") && !strings.Contains(usage, "["+flag+"]") && !strings.Contains(usage, " "+flag+" ") {
+			t.Errorf("usage line lacks %s: %s", flag, usage)
+		}
+	}
+	if code != 2 {
+		t.Errorf("exit %d, want 2", code)
+	}
+}
+
+// TestSweepPointsAtOnce starts every point of a sweep as its own process
+// at once, as a job array's tasks start without a -data job first: all
+// finish, the shared data is generated once (the other tasks wait for it
+// or find it made), and sweep.json lists every point.
+func TestSweepPointsAtOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs child processes; seconds")
+	}
+	dir := t.TempDir()
+	cfg, sweepDir := sweepStudy(t, dir)
+	text := strings.Replace(string(must(os.ReadFile(cfg))), "train = 24\ntest = 8", "train = 8\ntest = 4", 1)
+	text = strings.Replace(text, "dt = 1e-3", "dt = 1e-4", 1) // generating takes a moment: the other tasks wait
+	os.WriteFile(cfg, []byte(strings.Replace(text, "batch = 8", "batch = 4", 1)), 0o644)
+	lrs := []string{"3e-3", "1e-2", "3e-2"}
+	cmds := make([]*exec.Cmd, len(lrs))
+	outs := make([]*syncBuffer, len(lrs))
+	for i := range lrs {
+		outs[i] = &syncBuffer{}
+		cmds[i] = child(t, []string{"GOMAXPROCS=1"}, "sweep", "-point", fmt.Sprint(i), "-workers", "1", "-set", "eval.solver_samples=1",
+			"-grid", "train.lr="+strings.Join(lrs, ","), cfg)
+		cmds[i].Stdout, cmds[i].Stderr = outs[i], outs[i]
+	}
+	for _, c := range cmds {
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer c.Process.Kill()
+	}
+	kept := 0
+	for i, c := range cmds {
+		if err := c.Wait(); err != nil {
+			t.Errorf("point %d: %v\n%s", i, err, outs[i].String())
+		}
+		if strings.Contains(outs[i].String(), "already holds these samples") {
+			kept++
+		}
+	}
+	if kept != len(lrs)-1 {
+		t.Errorf("%d of %d tasks found the data made, want all but the one that generated it", kept, len(lrs))
+	}
+	if data := must(filepath.Glob(filepath.Join(sweepDir, "data", "*", "data.h5"))); len(data) != 1 {
+		t.Errorf("data files %q, want one", data)
+	}
+	m, err := experiments.ReadSweepManifest(sweepDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, lr := range lrs {
+		if i >= len(m.Points) || m.Points[i].Dir != "train.lr="+lr {
+			t.Errorf("sweep.json points %+v, want train.lr=%s at %d", m.Points, lr, i)
+		}
+		readMetrics(t, filepath.Join(sweepDir, "train.lr="+lr))
 	}
 }
