@@ -116,6 +116,9 @@ func AcquireLockWaiting(ctx context.Context, path, command string, wait time.Dur
 			if errors.Is(err, syscall.EWOULDBLOCK) && ctx.Err() != nil {
 				return nil, fmt.Errorf("%w: held by %s; lock file %s: stopped waiting: %w", ErrLocked, holder, path, context.Cause(ctx))
 			}
+			if errors.Is(err, syscall.EWOULDBLOCK) && wait > 0 {
+				return nil, fmt.Errorf("%w: held by %s for all of the %v waited; lock file %s (wait for it to finish, or stop it)", ErrLocked, holder, wait, path)
+			}
 			if errors.Is(err, syscall.EWOULDBLOCK) {
 				return nil, fmt.Errorf("%w: held by %s; lock file %s (wait for it to finish, or stop it)", ErrLocked, holder, path)
 			}

@@ -41,7 +41,11 @@ func (c *Config) Resolved() (map[string]any, error) {
 		}
 		tree["data"].(map[string]any)["params"] = params
 	}
-	if slurm := c.slurmResolved(); slurm != nil {
+	slurm, err := c.slurmResolved()
+	if err != nil {
+		return nil, err
+	}
+	if slurm != nil {
 		tree["slurm"] = slurm
 	}
 	c.dropDataKeys(tree["data"].(map[string]any))
@@ -234,7 +238,7 @@ func ChangedKeys(old, cur map[string]any) []string {
 		}
 	}
 	walk("", old, cur)
-	out = slices.DeleteFunc(out, func(k string) bool { return slices.Contains(neutralKeys, k) })
+	out = slices.DeleteFunc(out, neutralKey)
 	sort.Strings(out)
 	return out
 }
@@ -243,7 +247,17 @@ func ChangedKeys(old, cur map[string]any) []string {
 // training is bit-identical whatever the checkpoint interval): changing
 // them neither invalidates a finished stage nor counts as a changed
 // config, so a preempted job can be rerun with checkpoints more often.
-var neutralKeys = []string{"train.checkpoint_every", "train.checkpoint_seconds"}
+// data.store is one: the store's place is not part of its data (its
+// entries are keyed without it), and the data file follows from it.
+var neutralKeys = []string{"train.checkpoint_every", "train.checkpoint_seconds", "data.store"}
+
+// neutralKey reports whether a changed key leaves every result alone: a
+// neutral key, or any key of [slurm] (resources of batch jobs, so that a
+// study can be run locally, then submitted, or resubmitted with more
+// memory).
+func neutralKey(k string) bool {
+	return slices.Contains(neutralKeys, k) || k == "slurm" || strings.HasPrefix(k, "slurm.")
+}
 
 // Override is one -set KEY=VALUE.
 type Override struct {

@@ -255,6 +255,34 @@ type stage struct {
 // the old run's outputs instead. A change of keys only evaluation
 // depends on (evalOnlyKey) is accepted: the evaluate and plot stages'
 // hashes change and they run again on the kept data and model.
+// CheckRunDirSettings refuses, without changing anything, a run
+// directory that holds a run of other settings than cfg (as simulate run
+// would, changes of [eval] alone accepted): simulate submit checks it
+// before queueing jobs that would fail on it.
+func CheckRunDirSettings(cfg *Config) error {
+	raw, err := os.ReadFile(filepath.Join(cfg.RunDir(), "config.toml"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("experiments: reading the run's config.toml: %w", err)
+	}
+	old := map[string]any{}
+	if _, err := toml.Decode(string(raw), &old); err != nil {
+		return fmt.Errorf("experiments: %s: %w", filepath.Join(cfg.RunDir(), "config.toml"), err)
+	}
+	cur, err := cfg.Resolved()
+	if err != nil {
+		return err
+	}
+	changed := slices.DeleteFunc(ChangedKeys(old, cur), cfg.evalOnlyKey)
+	if len(changed) == 0 {
+		return nil
+	}
+	return fmt.Errorf("experiments: %s: %w; changed keys: %s (run it with -force to start over, or set another run_dir)",
+		cfg.RunDir(), ErrConfigChanged, strings.Join(changed, ", "))
+}
+
 func checkSameRun(cfg *Config, dir string, force bool) error {
 	raw, err := os.ReadFile(filepath.Join(dir, "config.toml"))
 	if errors.Is(err, fs.ErrNotExist) {

@@ -3,7 +3,7 @@ package experiments
 import (
 	"fmt"
 	"regexp"
-	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -73,7 +73,55 @@ func (c *Config) validateSlurm(raw []byte) error {
 	if s.SignalSeconds == 0 {
 		s.SignalSeconds = defaultSignalSeconds
 	}
-	return nil
+	return c.checkSignalTime(raw)
+}
+
+// checkSignalTime refuses a warning that takes half of the time limit or
+// more: the job would be warned, stop and requeue itself again and again
+// with little done each time.
+func (c *Config) checkSignalTime(raw []byte) error {
+	s := c.Slurm
+	limit, ok := slurmSeconds(s.Time)
+	if !ok || 2*s.SignalSeconds < limit {
+		return nil
+	}
+	key := "slurm.time"
+	if t, ok := c.tree["slurm"].(map[string]any); ok && t["signal_seconds"] != nil {
+		key = "slurm.signal_seconds"
+	}
+	return c.fail(raw, key, "%d s of warning leave less than half of the %d s time limit (slurm.time = %q, slurm.signal_seconds = %d): lower slurm.signal_seconds or raise slurm.time",
+		s.SignalSeconds, limit, s.Time, s.SignalSeconds)
+}
+
+// slurmSeconds converts a SLURM time limit to seconds; false for none
+// (unset, UNLIMITED, INFINITE).
+func slurmSeconds(t string) (int, bool) {
+	if t == "" || !slurmTime.MatchString(t) || t == "UNLIMITED" || t == "INFINITE" {
+		return 0, false
+	}
+	days, rest := 0, t
+	if d, r, ok := strings.Cut(t, "-"); ok {
+		days, _ = strconv.Atoi(d)
+		rest = r
+	}
+	parts := strings.Split(rest, ":")
+	n := make([]int, len(parts))
+	for i, p := range parts {
+		n[i], _ = strconv.Atoi(p)
+	}
+	var secs int
+	switch {
+	case days > 0 || strings.Contains(t, "-"): // D-H, D-H:M, D-H:M:S
+		n = append(n, 0, 0)
+		secs = n[0]*3600 + n[1]*60 + n[2]
+	case len(n) == 1: // minutes
+		secs = n[0] * 60
+	case len(n) == 2: // M:S
+		secs = n[0]*60 + n[1]
+	default: // H:M:S
+		secs = n[0]*3600 + n[1]*60 + n[2]
+	}
+	return days*86400 + secs, true
 }
 
 // validateShardCount checks slurm.shards against the samples there are
@@ -131,8 +179,22 @@ func checkSbatchOption(opt string) string {
 		return "must be one line"
 	case strings.ContainsAny(name, " \t"):
 		return "expected --name or --name=value without spaces in the name"
-	case slices.Contains(submitOwnedOptions, name):
-		return fmt.Sprintf("%s is set by simulate submit itself", name)
+	case ownedOption(name) != "":
+		return fmt.Sprintf("%s is set by simulate submit itself", ownedOption(name))
+	}
+	return ""
+}
+
+// ownedOption returns the option submit sets that name spells (sbatch
+// takes any unambiguous abbreviation, --dep for --dependency), or "".
+func ownedOption(name string) string {
+	if len(name) < 4 { // "--x": too short to name one option
+		return ""
+	}
+	for _, o := range submitOwnedOptions {
+		if strings.HasPrefix(o, name) {
+			return o
+		}
 	}
 	return ""
 }
@@ -140,9 +202,9 @@ func checkSbatchOption(opt string) string {
 // slurmResolved is [slurm] for the resolved config: nil (left out) when
 // the file has no [slurm] section, so config.toml and the stage hashes of
 // runs without one are unchanged.
-func (c *Config) slurmResolved() map[string]any {
+func (c *Config) slurmResolved() (map[string]any, error) {
 	if _, ok := c.tree["slurm"]; !ok {
-		return nil
+		return nil, nil
 	}
-	return fieldsOf(c.Slurm)
+	return asTree(c.Slurm) // TOML values, as the other sections have
 }

@@ -55,6 +55,9 @@ func TestSlurmConfigRefuses(t *testing.T) {
 		{`[slurm]` + "\n" + `ranks = -1`, `slurm.ranks: expected 1 to 65536 MPI processes`},
 		{`[slurm]` + "\n" + `ranks = 2` + "\n" + `mpi = "pmix v4"`, `slurm.mpi: expected an srun --mpi plugin name`},
 		{`[slurm]` + "\n" + `sbatch = ["--ntasks=4"]`, `--ntasks is set by simulate submit itself`},
+		{`[slurm]` + "\n" + `sbatch = ["--dep=afterok:1"]`, `"--dep=afterok:1": --dependency is set by simulate submit itself`},
+		{`[slurm]` + "\n" + `time = "2"`, `slurm.time: 120 s of warning leave less than half of the 120 s time limit`},
+		{`[slurm]` + "\n" + `time = "0-0:3"` + "\n" + `signal_seconds = 90`, `slurm.signal_seconds: 90 s of warning leave less than half of the 180 s time limit`},
 	} {
 		_, err := loadSlurmStudy(t, "", tc.slurm)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -91,6 +94,45 @@ func TestSlurmConfigChangesNoResult(t *testing.T) {
 	}
 	if with.Slurm.SignalSeconds != defaultSignalSeconds || plain.Slurm.Shards != 1 {
 		t.Errorf("defaults: signal_seconds %d (want %d), shards %d (want 1)", with.Slurm.SignalSeconds, defaultSignalSeconds, plain.Slurm.Shards)
+	}
+}
+
+// TestSlurmAndStoreAreNotConfigChanges: a run directory made without
+// [slurm] (or with other resources, or another data store place) accepts
+// the config with them: resources and the store's place change no result.
+func TestSlurmAndStoreAreNotConfigChanges(t *testing.T) {
+	dir := t.TempDir()
+	plain, err := loadSlurmStudy(t, dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	with, err := loadSlurmStudy(t, dir, "[slurm]\ntime = \"1:00:00\"\nmem = \"8G\"\nsbatch = [\"--qos=long\"]\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := plain.Resolved()
+	b, _ := with.Resolved()
+	if changed := ChangedKeys(a, b); len(changed) != 0 {
+		t.Errorf("[slurm] added: changed keys %v, want none", changed)
+	}
+	a["data"].(map[string]any)["store"] = "/one/place"
+	b["data"].(map[string]any)["store"] = "/another"
+	if changed := ChangedKeys(a, b); len(changed) != 0 {
+		t.Errorf("data.store moved: changed keys %v, want none", changed)
+	}
+	b["data"].(map[string]any)["train"] = int64(3)
+	if changed := ChangedKeys(a, b); len(changed) != 1 || changed[0] != "data.train" {
+		t.Errorf("data.train changed: changed keys %v, want [data.train]", changed)
+	}
+	if err := os.MkdirAll(plain.RunDir(), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	text, _ := plain.ResolvedTOML()
+	if err := os.WriteFile(filepath.Join(plain.RunDir(), "config.toml"), text, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckRunDirSettings(with); err != nil {
+		t.Errorf("CheckRunDirSettings with [slurm] added: %v", err)
 	}
 }
 
@@ -171,6 +213,21 @@ func TestPlanSlurm(t *testing.T) {
 	}
 }
 
+func TestSlurmSeconds(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int
+		ok   bool
+	}{
+		{"30", 1800, true}, {"5:30", 330, true}, {"2:00:00", 7200, true}, {"1-0", 86400, true},
+		{"1-2:30", 95400, true}, {"2-0:0:10", 172810, true}, {"UNLIMITED", 0, false}, {"", 0, false},
+	} {
+		if got, ok := slurmSeconds(tc.in); got != tc.want || ok != tc.ok {
+			t.Errorf("slurmSeconds(%q) = %d, %v; want %d, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
 func TestShellQuote(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"/usr/bin/simulate", "/usr/bin/simulate"},
@@ -185,10 +242,11 @@ func TestShellQuote(t *testing.T) {
 	}
 }
 
-// TestResumableForwardsSignals runs the job scripts' wrapper in bash: a
-// USR1 to the batch shell reaches the command, whose exit status 75 is
-// returned after the job requeues itself (scontrol stubbed), and any
-// other status passes through without a requeue.
+// TestResumableForwardsSignals runs the job scripts' wrapper in bash:
+// USR1 (the warning before the time limit) reaches the command, whose exit
+// status 75 is returned after the job requeues itself (scontrol stubbed);
+// TERM (scancel, or a requeue SLURM does itself) reaches it too, and its
+// 75 is returned without a requeue; other statuses pass through.
 func TestResumableForwardsSignals(t *testing.T) {
 	bash, err := exec.LookPath("bash")
 	if err != nil {
@@ -196,14 +254,16 @@ func TestResumableForwardsSignals(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name     string
-		signal   bool
+		signal   syscall.Signal
 		command  string
 		wantCode int
 		requeue  bool
 	}{
-		{"USR1 forwarded, exit 75 requeues", true, `trap 'exit 75' USR1; touch "$READY"; while :; do sleep 0.05; done`, 75, true},
-		{"a failure passes through", false, `touch "$READY"; exit 3`, 3, false},
-		{"success", false, `touch "$READY"; exit 0`, 0, false},
+		{"USR1 forwarded, exit 75 requeues", syscall.SIGUSR1, `trap 'exit 75' USR1; touch "$READY"; while :; do sleep 0.05; done`, 75, true},
+		{"TERM forwarded, exit 75 without a requeue", syscall.SIGTERM, `trap 'exit 75' TERM; touch "$READY"; while :; do sleep 0.05; done`, 75, false},
+		{"a command that keeps running after USR1", syscall.SIGUSR1, `trap 'sleep 0.3; exit 75' USR1; touch "$READY"; while :; do sleep 0.05; done`, 75, true},
+		{"a failure passes through", 0, `touch "$READY"; exit 3`, 3, false},
+		{"success", 0, `touch "$READY"; exit 0`, 0, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -219,10 +279,9 @@ func TestResumableForwardsSignals(t *testing.T) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			if tc.signal {
-				waitForFile(t, ready)
-				time.Sleep(50 * time.Millisecond) // the traps are set right after the command starts
-				cmd.Process.Signal(syscall.SIGUSR1)
+			if tc.signal != 0 {
+				waitForFile(t, ready) // the traps are set before the command starts
+				cmd.Process.Signal(tc.signal)
 			}
 			err := cmd.Wait()
 			code := 0

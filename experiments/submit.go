@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -107,6 +108,11 @@ func newSlurmPlan(cfg *Config, dir string, opts SlurmPlanOptions) (*SlurmPlan, e
 		return nil, err
 	}
 	p := &SlurmPlan{Dir: dir, Config: filepath.Join(dir, "config.toml"), frozen: frozen}
+	for _, v := range []struct{ what, v string }{{"study name", cfg.Name}, {"working directory", opts.Workdir}, {"run directory", absUnder(opts.Workdir, dir)}} {
+		if err := checkSbatchValue(v.what, v.v); err != nil {
+			return nil, err
+		}
+	}
 	return p, p.checkFrozen(cfg)
 }
 
@@ -164,15 +170,22 @@ func (w scriptWriter) generate() SlurmJob {
 // P MPI processes started by srun (data-parallel; srun passes the
 // signals on to them).
 func (w scriptWriter) train() SlurmJob {
-	what := "simulate train: merges the generation shards, then trains (resuming from the last checkpoint after a requeue)"
+	what := "simulate train: trains, resuming from the last checkpoint after a requeue"
 	s := w.cfg.Slurm
-	if s.Ranks <= 1 {
-		return w.job("train", what, "train")
-	}
-	j := w.job("train", fmt.Sprintf("%s, data-parallel on %d MPI processes", what, s.Ranks), "train")
-	j.Script = strings.Replace(j.Script, "#SBATCH --requeue\n", fmt.Sprintf("#SBATCH --ntasks=%d\n#SBATCH --requeue\n", s.Ranks), 1)
+	j := w.job("train", what, "train")
 	simulate := shellQuote(w.opts.Simulate)
-	j.Script = strings.Replace(j.Script, "resumable "+simulate+" train ", fmt.Sprintf("resumable srun --mpi=%s %s train ", s.MPI, simulate), 1)
+	if s.Ranks > 1 {
+		j = w.job("train", fmt.Sprintf("%s, data-parallel on %d MPI processes", what, s.Ranks), "train")
+		j.Script = strings.Replace(j.Script, "#SBATCH --requeue\n", fmt.Sprintf("#SBATCH --ntasks=%d\n#SBATCH --requeue\n", s.Ranks), 1)
+		j.Script = strings.Replace(j.Script, "resumable "+simulate+" train ", fmt.Sprintf("resumable srun --mpi=%s %s train ", s.MPI, simulate), 1)
+	}
+	if s.Shards > 1 {
+		// The shards of this count, named: shard files of another count
+		// (an earlier submission) are refused rather than passed over.
+		merge := fmt.Sprintf("resumable %s merge -shards %d %s || exit $?\n", simulate, s.Shards, shellQuote(absUnder(w.opts.Workdir, w.plan.Config)))
+		i := strings.LastIndex(j.Script, "resumable ")
+		j.Script = j.Script[:i] + merge + j.Script[i:]
+	}
 	return j
 }
 
@@ -180,27 +193,11 @@ func (w scriptWriter) train() SlurmJob {
 // CONFIG` through the signal-forwarding wrapper; args are shell words
 // already quoted.
 func (w scriptWriter) job(stage, what, verb string, args ...string) SlurmJob {
-	s := w.cfg.Slurm
 	var b strings.Builder
 	fmt.Fprintf(&b, "#!/bin/bash\n# %s: the %s job of study %s, written by simulate submit (surrogo %s).\n# %s\n",
-		filepath.Base(filepath.Join(w.plan.Dir, stage+".sbatch")), stage, w.cfg.Name, w.opts.Version, what)
-	opt := func(format string, a ...any) { fmt.Fprintf(&b, "#SBATCH "+format+"\n", a...) }
-	opt("--job-name=%s", jobName(w.cfg.Name, stage))
-	opt("--chdir=%s", w.opts.Workdir)
-	opt("--output=%s", filepath.Join(absUnder(w.opts.Workdir, w.plan.Dir), "logs", "%x-%j.out"))
-	opt("--open-mode=append")
-	opt("--requeue")
-	opt("--signal=B:USR1@%d", s.SignalSeconds)
-	for _, o := range []struct{ flag, v string }{{"partition", s.Partition}, {"account", s.Account}, {"time", s.Time}, {"mem", s.Mem}} {
-		if o.v != "" {
-			opt("--%s=%s", o.flag, o.v)
-		}
-	}
-	if s.CPUs > 0 {
-		opt("--cpus-per-task=%d", s.CPUs)
-	}
-	for _, extra := range s.Sbatch {
-		opt("%s", extra)
+		stage+".sbatch", stage, w.cfg.Name, w.opts.Version, what)
+	for _, d := range w.directives(stage) {
+		fmt.Fprintf(&b, "#SBATCH %s\n", d)
 	}
 	b.WriteString(resumableFunction)
 	words := append([]string{shellQuote(w.opts.Simulate), verb}, args...)
@@ -209,31 +206,78 @@ func (w scriptWriter) job(stage, what, verb string, args ...string) SlurmJob {
 	return SlurmJob{Stage: stage, Path: filepath.Join(w.plan.Dir, stage+".sbatch"), Script: b.String()}
 }
 
+// directives are the #SBATCH options of a stage's job. Values that may
+// hold spaces (the name, paths) are double-quoted, and a % in the log
+// path is written %% (sbatch expands %j and the like there); a dependent
+// job whose dependency failed is cancelled rather than left pending.
+func (w scriptWriter) directives(stage string) []string {
+	s := w.cfg.Slurm
+	logs := filepath.Join(absUnder(w.opts.Workdir, w.plan.Dir), "logs")
+	out := []string{
+		"--job-name=" + sbatchQuote(jobName(w.cfg.Name, stage)),
+		"--chdir=" + sbatchQuote(w.opts.Workdir),
+		"--output=" + sbatchQuote(filepath.Join(strings.ReplaceAll(logs, "%", "%%"), "%x-%j.out")),
+		"--open-mode=append",
+		"--kill-on-invalid-dep=yes",
+		"--requeue",
+		fmt.Sprintf("--signal=B:USR1@%d", s.SignalSeconds),
+	}
+	for _, o := range []struct{ flag, v string }{{"partition", s.Partition}, {"account", s.Account}, {"time", s.Time}, {"mem", s.Mem}} {
+		if o.v != "" {
+			out = append(out, "--"+o.flag+"="+o.v)
+		}
+	}
+	if s.CPUs > 0 {
+		out = append(out, fmt.Sprintf("--cpus-per-task=%d", s.CPUs))
+	}
+	return append(out, s.Sbatch...)
+}
+
+// sbatchQuote double-quotes a directive's value for sbatch.
+func sbatchQuote(v string) string { return `"` + v + `"` }
+
+// checkSbatchValue refuses what a quoted #SBATCH value cannot hold.
+func checkSbatchValue(what, v string) error {
+	if strings.ContainsAny(v, "\"\\\n\r") {
+		return fmt.Errorf("experiments: %s %q: a batch script's #SBATCH line cannot hold a double quote, a backslash or a line break", what, v)
+	}
+	return nil
+}
+
 // resumableFunction runs a command so that a signal to the batch shell
-// (SLURM's --signal=B:USR1 warning before the time limit, or TERM on
-// preemption or scontrol requeue) reaches it; the command keeps its state
-// and exits 75, and the job requeues itself, so that the same command
-// resumes when it runs again.
+// reaches it: the command keeps its state and exits 75, so that the same
+// command resumes when the job runs again. SLURM's --signal=B:USR1
+// warning before the time limit makes the job requeue itself; on TERM
+// (scontrol requeue and preemption, which requeue the job themselves, or
+// scancel, which must not) it only passes the signal on. The traps are set
+// before the command starts, so no early signal is lost; the status is
+// collected even when the command exits between a trap and the wait.
 const resumableFunction = `set -u
 # A requeued job may start while its previous run still saves its
 # checkpoint: wait for the run directory's lock instead of failing.
-export SURROGO_LOCK_WAIT=5m
+export SURROGO_LOCK_WAIT=${SURROGO_LOCK_WAIT:-5m}
+label="job=${SLURM_ARRAY_JOB_ID:+${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}}"
+[ "$label" = "job=" ] && label="job=${SLURM_JOB_ID:-}"
 resumable() {
+	local pid= rc warned=0
+	trap 'warned=1; [ -n "$pid" ] && kill -USR1 "$pid" 2>/dev/null' USR1
+	trap '[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null' TERM
 	"$@" &
-	local pid=$! rc
-	trap 'kill -USR1 "$pid" 2>/dev/null' USR1
-	trap 'kill -TERM "$pid" 2>/dev/null' TERM
+	pid=$!
 	while :; do
 		wait "$pid"
 		rc=$?
 		# wait returns above 128 when a trapped signal interrupts it:
 		# wait again until the command itself has exited.
-		if [ "$rc" -le 128 ] || ! kill -0 "$pid" 2>/dev/null; then
+		[ "$rc" -le 128 ] && break
+		if ! kill -0 "$pid" 2>/dev/null; then
+			wait "$pid" 2>/dev/null
+			rc=$?
 			break
 		fi
 	done
-	if [ "$rc" -eq 75 ]; then
-		echo "surrogo: stopped with its state kept (exit 75): requeueing job $SLURM_JOB_ID"
+	if [ "$rc" -eq 75 ] && [ "$warned" -eq 1 ]; then
+		echo "$label surrogo: stopped before the time limit with its state kept (exit 75): requeueing"
 		scontrol requeue "$SLURM_JOB_ID" || true
 	fi
 	return "$rc"
@@ -296,12 +340,50 @@ func (p *SlurmPlan) Submit(ctx context.Context, sbatch string) ([]SubmittedJob, 
 		}
 		id, err := runSbatch(ctx, sbatch, append(args, j.Path))
 		if err != nil {
-			cancelJobs(done)
-			return nil, fmt.Errorf("experiments: submitting the %s job (%s): %w", j.Stage, j.Path, err)
+			return nil, fmt.Errorf("experiments: submitting the %s job (%s): %w%s", j.Stage, j.Path, err, cancelJobs(done))
 		}
 		done = append(done, SubmittedJob{Stage: j.Stage, ID: id})
 	}
+	var rec strings.Builder
+	for _, j := range done {
+		fmt.Fprintf(&rec, "%s %s\n", j.Stage, j.ID)
+	}
+	if err := writeAtomic(filepath.Join(p.Dir, JobsFileName), []byte(rec.String())); err != nil {
+		return done, fmt.Errorf("experiments: the jobs are submitted, but their ids could not be recorded: %w", err)
+	}
 	return done, nil
+}
+
+// JobsFileName records the jobs of the last submission, "STAGE ID" per
+// line, in RUN_DIR/slurm.
+const JobsFileName = "jobs"
+
+// ActiveJobs returns the jobs of the last submission into dir (a plan's
+// Dir) that squeue still lists (pending or running), "" when none (or
+// none recorded): a new submission would replace the config they read.
+func ActiveJobs(ctx context.Context, squeue, dir string) (string, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, JobsFileName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("experiments: %w", err)
+	}
+	var ids []string
+	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+		if f := strings.Fields(line); len(f) == 2 {
+			ids = append(ids, f[1])
+		}
+	}
+	if len(ids) == 0 {
+		return "", nil
+	}
+	out, err := exec.CommandContext(ctx, squeue, "-h", "-o", "%i %j %T", "-j", strings.Join(ids, ",")).Output()
+	if err != nil {
+		// squeue refuses ids it no longer knows: then none is active.
+		return "", nil
+	}
+	return strings.TrimSpace(string(out)), nil
 }
 
 // runSbatch runs sbatch --parsable and returns the job id it prints
@@ -320,17 +402,20 @@ func runSbatch(ctx context.Context, sbatch string, args []string) (string, error
 	return id, nil
 }
 
-// cancelJobs cancels submitted jobs, best effort (it runs on a failure
-// path already being reported).
-func cancelJobs(jobs []SubmittedJob) {
+// cancelJobs cancels submitted jobs on a failure path being reported,
+// and says what it did, for the error message.
+func cancelJobs(jobs []SubmittedJob) string {
 	if len(jobs) == 0 {
-		return
+		return ""
 	}
 	ids := make([]string, len(jobs))
 	for i, j := range jobs {
 		ids[i] = j.ID
 	}
-	exec.Command("scancel", ids...).Run()
+	if out, err := exec.Command("scancel", ids...).CombinedOutput(); err != nil {
+		return fmt.Sprintf("; the jobs submitted before it (%s) could not be cancelled: %v %s: cancel them with scancel", strings.Join(ids, " "), err, strings.TrimSpace(string(out)))
+	}
+	return fmt.Sprintf("; the jobs submitted before it (%s) were cancelled", strings.Join(ids, " "))
 }
 
 // WriteDryRun prints the scripts as they would be written.

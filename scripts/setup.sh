@@ -4,7 +4,8 @@
 #   scripts/setup.sh build   packages to build and run surrogo (HDF5, LZF, OpenBLAS)
 #   scripts/setup.sh test    the above plus what the tests need: h5py, OpenMPI,
 #                            and SLURM with munge (the tests start a one-node
-#                            cluster of their own; no system service is enabled)
+#                            cluster of their own; services the install enabled
+#                            under systemd are disabled again)
 #   scripts/setup.sh hpc     build packages plus OpenMPI, for a binary that trains
 #                            data-parallel under mpirun (a cluster has SLURM already)
 #   scripts/setup.sh bench   build packages plus PyTorch and NumPy for bench/
@@ -81,4 +82,16 @@ echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The tests start a SLURM cluster and munged of their own: where systemd
+# runs, the services these packages just enabled (unconfigured here) are
+# stopped and disabled again. A SLURM or munge installed before is left alone.
+if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+	for svc in munge slurmctld slurmd; do
+		pkg=$svc
+		[ "$svc" = munge ] || pkg=slurm-wlm
+		if printf '%s\n' "${missing[@]}" | grep -qx "$pkg"; then
+			"${sudo[@]}" systemctl disable --now "$svc" >/dev/null 2>&1 || true
+		fi
+	done
+fi
 echo "setup: done"

@@ -30,6 +30,14 @@ fail() {
 }
 
 stop() {
+	# Jobs first: their steps (slurmstepd) outlive slurmd otherwise.
+	if [ -f "$dir/slurm.conf" ]; then
+		SLURM_CONF="$dir/slurm.conf" scancel --full --quiet --user="$(id -un)" 2>/dev/null || true
+		for _ in $(seq 1 50); do
+			[ -z "$(SLURM_CONF="$dir/slurm.conf" squeue -h -t running,completing 2>/dev/null)" ] && break
+			sleep 0.1
+		done
+	fi
 	for pidfile in "$dir"/slurmd.pid "$dir"/slurmctld.pid "$dir"/munged.pid; do
 		[ -f "$pidfile" ] || continue
 		pid=$(cat "$pidfile" 2>/dev/null || true)
@@ -46,6 +54,13 @@ stop() {
 	done
 	for pidfile in "$dir"/slurmd.pid "$dir"/slurmctld.pid "$dir"/munged.pid; do
 		[ -f "$pidfile" ] && kill -9 "$(cat "$pidfile" 2>/dev/null)" 2>/dev/null || true
+	done
+	# A step daemon left by a job that would not end: one with a file of
+	# this cluster's directory open is ours.
+	for pid in $(pgrep -x slurmstepd 2>/dev/null); do
+		if ls -l "/proc/$pid/fd" 2>/dev/null | grep -q -- "$dir/"; then
+			kill -9 "$pid" 2>/dev/null || true
+		fi
 	done
 }
 
@@ -97,6 +112,7 @@ MpiDefault=none
 ReturnToService=2
 JobRequeue=1
 KillWait=30
+MinJobAge=3600
 $node NodeAddr=127.0.0.1 State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:4
 CONF

@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/surrogo/surrogo/experiments"
@@ -116,6 +117,9 @@ func submitPlanOptions(simulate string) (experiments.SlurmPlanOptions, error) {
 	if simulate, err = filepath.Abs(simulate); err != nil {
 		return experiments.SlurmPlanOptions{}, err
 	}
+	if strings.Contains(simulate, string(filepath.Separator)+"go-build") {
+		return experiments.SlurmPlanOptions{}, usageError{fmt.Sprintf("this simulate is a temporary binary of go run (%s), gone when it exits: build one (make build) and submit with it, or give -simulate PATH", simulate)}
+	}
 	if st, err := os.Stat(simulate); err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
 		return experiments.SlurmPlanOptions{}, usageError{fmt.Sprintf("-simulate %s: expected an executable simulate binary", simulate)}
 	}
@@ -133,16 +137,29 @@ func submitPlan(cfg *experiments.Config, plan *experiments.SlurmPlan, stdout io.
 	if err != nil {
 		return experiments.ErrNoSbatch
 	}
+	if err := experiments.CheckRunDirSettings(cfg); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	lock, err := experiments.LockRunDir(cfg.RunDir(), "submit "+cfg.Path())
 	if err != nil {
 		return err
 	}
 	defer lock.Release()
+	if squeue, err := exec.LookPath("squeue"); err == nil {
+		active, err := experiments.ActiveJobs(ctx, squeue, plan.Dir)
+		if err != nil {
+			return err
+		}
+		if active != "" {
+			return fmt.Errorf("the jobs of an earlier submission of %s are still queued or running (squeue: %s): they read %s, which a new submission would replace; wait for them, or scancel them first",
+				cfg.RunDir(), strings.ReplaceAll(active, "\n", "; "), plan.Config)
+		}
+	}
 	if err := plan.Write(); err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	jobs, err := plan.Submit(ctx, sbatch)
 	if err != nil {
 		return err

@@ -178,27 +178,25 @@ func stopped(ctx context.Context, err error, rerun string) error {
 	if gs := (*experiments.GenerationStopped)(nil); errors.As(err, &gs) {
 		return resumableError{err}
 	}
-	if ctx.Err() != nil && errors.Is(err, experiments.ErrLocked) {
-		// stopped while waiting for a lock (a shared data file, a run
-		// directory): nothing was started, so nothing is lost
-		return resumableError{fmt.Errorf("%w (`%s` resumes)", err, rerun)}
-	}
 	var in *nn.Interrupted
-	if !errors.As(err, &in) {
-		return err
-	}
-	if ctx.Err() == nil && errors.Is(err, nn.ErrPeerStopped) {
+	interrupted := errors.As(err, &in)
+	switch {
+	case ctx.Err() == nil && interrupted && errors.Is(err, nn.ErrPeerStopped):
 		// another rank of a data-parallel training was stopped; rank 0's
 		// checkpoint holds the step where all stopped
 		return resumableError{fmt.Errorf("%w (`%s` resumes)", err, rerun)}
-	}
-	if ctx.Err() == nil {
+	case ctx.Err() == nil:
 		return err
+	case interrupted && in.Checkpoint == "":
+		return resumableError{fmt.Errorf("%w (%v before the first step: nothing to keep; `%s` starts it again)", err, context.Cause(ctx), rerun)}
+	case interrupted:
+		return resumableError{fmt.Errorf("%w (%v; `%s` resumes)", err, context.Cause(ctx), rerun)}
+	case errors.Is(err, experiments.ErrLocked), errors.Is(err, context.Canceled):
+		// stopped while waiting for a lock, or between steps (a merge, an
+		// evaluation): what was finished is kept, the rest runs again
+		return resumableError{fmt.Errorf("%w (`%s` resumes)", err, rerun)}
 	}
-	if in.Checkpoint == "" {
-		return fmt.Errorf("%w (%v before the first step: nothing to keep)", err, context.Cause(ctx))
-	}
-	return resumableError{fmt.Errorf("%w (%v; `%s` resumes)", err, context.Cause(ctx), rerun)}
+	return err
 }
 
 func runEval(args []string, stdout, stderr io.Writer) error {

@@ -17,8 +17,8 @@ var ErrMPI = errors.New("mpi")
 // launchedSize is the number of processes an MPI launcher says it started
 // (OpenMPI's mpirun: OMPI_COMM_WORLD_SIZE; MPICH's or SLURM's PMI-2:
 // PMI_SIZE; a PMIx launcher such as `srun --mpi=pmix`: PMIX_RANK, with
-// the step's SLURM_STEP_NUM_TASKS when SLURM set it, else 1); 1 when none
-// did. name is the variable that says a launcher started this process (""
+// the step's SLURM_STEP_NUM_TASKS when SLURM set it, else 1; an srun step
+// without PMI: SLURM_STEP_NUM_TASKS); 1 when none did. name is the variable that says a launcher started this process (""
 // when none).
 func launchedSize() (size int, name string, err error) {
 	for _, name := range []string{"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"} {
@@ -27,14 +27,20 @@ func launchedSize() (size int, name string, err error) {
 			return n, name, err
 		}
 	}
-	if _, ok := os.LookupEnv("PMIX_RANK"); !ok {
-		return 1, "", nil
-	}
+	_, pmix := os.LookupEnv("PMIX_RANK")
 	if v, ok := os.LookupEnv("SLURM_STEP_NUM_TASKS"); ok {
+		// An srun step: with PMIx the ranks' launcher; without any PMI
+		// (srun -n 2 alone) still that many copies of this process.
 		n, err := positive("SLURM_STEP_NUM_TASKS", v)
-		return n, "PMIX_RANK", err
+		if pmix {
+			return n, "PMIX_RANK", err
+		}
+		return n, "SLURM_STEP_NUM_TASKS", err
 	}
-	return 1, "PMIX_RANK", nil
+	if pmix {
+		return 1, "PMIX_RANK", nil
+	}
+	return 1, "", nil
 }
 
 // LaunchedSize is the number of processes an MPI launcher says it

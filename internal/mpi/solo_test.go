@@ -20,6 +20,8 @@ func TestSolo(t *testing.T) {
 		{"mpirun -np 2", "OMPI_COMM_WORLD_SIZE", "2", ErrNotBuilt},
 		{"srun --mpi=pmi2 -n 4", "PMI_SIZE", "4", ErrNotBuilt},
 		{"srun --mpi=pmix -n 3", "PMIX_RANK", "0", ErrNotBuilt},
+		{"srun -n 2 without PMI", "SLURM_STEP_NUM_TASKS", "2", ErrNotBuilt},
+		{"srun -n 1", "SLURM_STEP_NUM_TASKS", "1", nil},
 		{"garbled", "OMPI_COMM_WORLD_SIZE", "two", nil},
 	}
 	for _, tc := range tests {
