@@ -247,6 +247,20 @@ func TestSweepDataThenPoints(t *testing.T) {
 		!strings.Contains(out, "unfinished: not started") || !strings.Contains(out, "done earlier, skipped") {
 		t.Errorf("locked point: exit %d\n%s\n%s", code, out, errOut)
 	}
+
+	// Another sweep into the same run_dir: compare SWEEP_DIR shows both
+	// sweeps' points, both swept keys as columns.
+	code, out, errOut = runCLI("sweep", "-data", "-grid", "model.width=4,6", cfg)
+	if code != 0 {
+		t.Fatalf("second sweep's -data exit %d: %s\n%s", code, errOut, out)
+	}
+	_, out, _ = runCLI("compare", sweepDir)
+	for _, want := range []string{"| run | train.lr | model.width | model |", "| " + filepath.Join(sweepDir, "train.lr=1e-2") + " (tiny) | 0.01 | 8 |",
+		"| " + filepath.Join(sweepDir, "model.width=6") + " | ? | ? | ? | - | unfinished: no such directory |"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("compare of two sweeps lacks %q:\n%s", want, out)
+		}
+	}
 }
 
 // TestSweepUsage: the usage line names every flag.
