@@ -59,13 +59,15 @@ commands:
   compare [-figure F] RUN_DIR|SWEEP_DIR...
                             a markdown table of the runs' metrics side by side, the
                             settings that differ as columns
-  sweep -grid K=V1,V2,... [-grid ...] [-set K=V ...] [-point i] [-data] [-dry-run] [-q] CONFIG.toml
+  sweep -grid K=V1,V2,... [-grid ...] [-set K=V ...] [-point i] [-data] [-dry-run] [-workers n] [-q] CONFIG.toml
                             every combination of the -grid values (first slowest), each a run
                             into runs/<name>/sweep/<key=value,...>/, then their compare table;
                             -point i runs point i alone (a job array's task)
-  submit [-dry-run] [-shards n] [-partition P] [-time T] [-cpus n] [-mem M] [-account A] CONFIG.toml
+  submit [-dry-run] [-shards n] [-ranks P] [-partition P] [-time T] [-cpus n] [-mem M] [-account A]
+         [-set K=V ...] [-grid K=V1,V2 ...] CONFIG.toml
                             write the study's SLURM jobs into runs/<name>/slurm/ and sbatch
-                            them: generation (an array of n shards), training, evaluation
+                            them: generation (an array of n shards), training, evaluation;
+                            with -grid a sweep: its data, an array of points, their table
   train [-q] CONFIG.toml    train the [model] section's operator on the generated data
   eval CONFIG.toml          evaluate the trained model: metrics.json, predictions.h5
   help                      print this message
