@@ -81,6 +81,7 @@ type fftPlan struct {
 	twInv   []complex128      // conjugate twiddles (power-of-two plans)
 	rev     []int             // bit-reversal permutation (power-of-two plans)
 	stage   [][2][]complex128 // per stage (size 8, 16, ...): contiguous forward/inverse twiddles
+	fused   [][2][]complex128 // per pair of stages (sizes s, 2s = 8, 16; 32, 64; ...): W, W^2, W^3 per j, forward/inverse
 	half    *fftPlan          // length n/2, for real transforms of even n
 }
 
@@ -135,6 +136,17 @@ func planFor(n int) *fftPlan {
 			}
 			p.stage = append(p.stage, [2][]complex128{fw, iv})
 		}
+		for size := 8; 2*size <= n; size <<= 2 {
+			// The stages of sizes s and 2s done together: W = w_{2s}^j.
+			q, step := size/2, n/(2*size)
+			fw, iv := make([]complex128, 3*q), make([]complex128, 3*q)
+			for j := 0; j < q; j++ {
+				for e := 1; e <= 3; e++ {
+					fw[3*j+e-1], iv[3*j+e-1] = p.tw[(e*j*step)%n], p.twInv[(e*j*step)%n]
+				}
+			}
+			p.fused = append(p.fused, [2][]complex128{fw, iv})
+		}
 		p.rev = make([]int, n)
 		for i := range p.rev {
 			r := 0
@@ -185,7 +197,15 @@ func (p *fftPlan) radix2(out, in []complex128, inverse bool) {
 	if inverse {
 		dir = 1
 	}
-	for si, size := 0, 8; size <= n; si, size = si+1, size<<1 {
+	size := 8
+	for fi := 0; 2*size <= n; fi, size = fi+1, size<<2 {
+		p.fusedStages(out, size, p.fused[fi][dir], inverse)
+	}
+	if size <= n { // an odd number of stages after the first pass
+		si := 0
+		for s := 8; s < size; s <<= 1 {
+			si++
+		}
 		half := size >> 1
 		w := p.stage[si][dir][:half]
 		for start := 0; start < n; start += size {
@@ -196,6 +216,38 @@ func (p *fftPlan) radix2(out, in []complex128, inverse bool) {
 				b[j] = a[j] - t
 				a[j] += t
 			}
+		}
+	}
+}
+
+// fusedStages does the radix-2 stages of sizes s and 2s in one pass over
+// blocks of 2s: with W = w_{2s}^j (w^j of size s is W^2) and the points a,
+// b, c, d at j, j+s/2, j+s, j+3s/2,
+//
+//	B, C, D = W^2 b, W c, W^3 d
+//	a, c = (a + B) +- (C + D),  b, d = (a - B) +- -i (C - D)
+//
+// (+i for the inverse): three twiddle products per four points instead of
+// four, and one pass over the data instead of two.
+func (p *fftPlan) fusedStages(out []complex128, size int, w []complex128, inverse bool) {
+	q := size / 2
+	w = w[:3*q]
+	for start := 0; start < p.n; start += 2 * size {
+		a := out[start : start+q : start+q]
+		b := out[start+q : start+size : start+size]
+		c := out[start+size : start+size+q : start+size+q]
+		d := out[start+size+q : start+2*size : start+2*size]
+		for j := range a {
+			B, C, D := b[j]*w[3*j+1], c[j]*w[3*j], d[j]*w[3*j+2]
+			s0, s1 := a[j]+B, a[j]-B
+			t0, t1 := C+D, C-D
+			// -i (C - D) forward, +i (C - D) inverse
+			r := complex(imag(t1), -real(t1))
+			if inverse {
+				r = complex(-imag(t1), real(t1))
+			}
+			a[j], c[j] = s0+t0, s0-t0
+			b[j], d[j] = s1+r, s1-r
 		}
 	}
 }
@@ -213,39 +265,47 @@ func (p *fftPlan) realForward(dst []complex128, x []float64, scratch []complex12
 	}
 	p.half.transform(Z, z, false)
 	for k := 0; k <= m; k++ {
-		zk := Z[k%m]
-		zc := cmplx.Conj(Z[(m-k)%m])
-		e := (zk + zc) / 2
-		o := (zk - zc) / 2i
-		dst[k] = e + p.tw[k]*o
+		zk, zm := Z[k%m], Z[(m-k)%m]
+		// e = (Z_k + conj Z_{m-k}) / 2, o = (Z_k - conj Z_{m-k}) / 2i,
+		// in real arithmetic (Go divides complex numbers in full).
+		er, ei := 0.5*(real(zk)+real(zm)), 0.5*(imag(zk)-imag(zm))
+		or, oi := 0.5*(imag(zk)+imag(zm)), -0.5*(real(zk)-real(zm))
+		wr, wi := real(p.tw[k]), imag(p.tw[k])
+		dst[k] = complex(er+wr*or-wi*oi, ei+wr*oi+wi*or)
 	}
 }
 
 // realInverse writes x = irfft(X) for even n, scaled by 1/n, ignoring the
 // imaginary parts of the zero and Nyquist coefficients.
 func (p *fftPlan) realInverse(x []float64, X []complex128, scratch []complex128) {
+	p.realInverseScaled(x, X, scratch, 1/float64(p.n/2))
+}
+
+// realInverseScaled is realInverse with the result multiplied by s
+// instead of 1/(n/2) (so that a caller's own scaling costs no pass).
+func (p *fftPlan) realInverseScaled(x []float64, X []complex128, scratch []complex128, s float64) {
 	m := p.n / 2
 	Z := scratch[:m]
 	z := scratch[m : 2*m]
 	for k := 0; k < m; k++ {
-		a, b := X[k], X[m-k]
+		ar, ai, br, bi := real(X[k]), imag(X[k]), real(X[m-k]), imag(X[m-k])
 		if k == 0 {
-			a, b = complex(real(X[0]), 0), complex(real(X[m]), 0)
+			ai, bi = 0, 0
 		}
-		e := (a + cmplx.Conj(b)) / 2
-		o := (a - cmplx.Conj(b)) / 2 * p.twInvAt(k)
-		Z[k] = e + 1i*o
+		// e = (a + conj b) / 2, o = (a - conj b) / 2 * e^{+2 pi i k/n},
+		// Z_k = e + i o, in real arithmetic.
+		er, ei := 0.5*(ar+br), 0.5*(ai-bi)
+		dr, di := 0.5*(ar-br), 0.5*(ai+bi)
+		wr, wi := real(p.tw[k]), -imag(p.tw[k])
+		or, oi := dr*wr-di*wi, dr*wi+di*wr
+		Z[k] = complex(er-oi, ei+or)
 	}
 	p.half.transform(z, Z, true)
-	s := 1 / float64(m)
 	for j := 0; j < m; j++ {
 		x[2*j] = real(z[j]) * s
 		x[2*j+1] = imag(z[j]) * s
 	}
 }
-
-// twInvAt returns e^{+2 pi i k / n}.
-func (p *fftPlan) twInvAt(k int) complex128 { return cmplx.Conj(p.tw[k]) }
 
 // transform computes out = DFT(in) (inverse: with e^{+i}, unscaled).
 func (p *fftPlan) transform(out, in []complex128, inverse bool) {
@@ -601,10 +661,7 @@ func (f *RealFFT2) Inverse(x []float64, X []complex128) {
 		for r := lo; r < hi; r++ {
 			z := X[r*h : (r+1)*h]
 			if f.rows.half != nil {
-				f.rows.realInverse(x[r*n2:(r+1)*n2], z, full)
-				for j := r * n2; j < (r+1)*n2; j++ {
-					x[j] *= s * float64(n2)
-				}
+				f.rows.realInverseScaled(x[r*n2:(r+1)*n2], z, full, s*2)
 				continue
 			}
 			full[0] = complex(real(z[0]), 0)

@@ -331,7 +331,7 @@ func naiveDFT(x []complex128, inverse bool) []complex128 {
 
 func TestFFTMatchesNaiveDFT(t *testing.T) {
 	r := NewRNG(7)
-	for _, n := range []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 16, 17, 30, 49, 64, 97, 121, 128, 210, 256} {
+	for _, n := range []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 16, 17, 30, 32, 49, 64, 97, 121, 128, 210, 256, 512, 1024, 2048} {
 		x := make([]complex128, n)
 		for i := range x {
 			x[i] = complex(r.Normal(), r.Normal())
@@ -529,7 +529,7 @@ func TestRNGStreamsDiffer(t *testing.T) {
 
 func TestRealAndComplexFFTHelpers(t *testing.T) {
 	r := NewRNG(21)
-	for _, n := range []int{1, 6, 9, 16} {
+	for _, n := range []int{1, 6, 9, 16, 32, 64, 256, 1024} {
 		x := RandN[float64](r, n)
 		want := RFFTN(x, 1)
 		f := NewRealFFT(n)
@@ -569,7 +569,7 @@ func TestRealAndComplexFFTHelpers(t *testing.T) {
 
 func TestRealFFT2(t *testing.T) {
 	r := NewRNG(22)
-	for _, s := range [][2]int{{8, 8}, {6, 10}, {16, 7}} {
+	for _, s := range [][2]int{{8, 8}, {6, 10}, {16, 7}, {32, 32}, {64, 16}, {128, 64}} {
 		x := RandN[float64](r, s[0], s[1])
 		want := RFFTN(x, 2)
 		f := NewRealFFT2(s[0], s[1])
