@@ -615,14 +615,24 @@ func (f *ComplexFFT) Transform(dst, x []complex128, inverse bool) {
 // spectra [n1][n2/2+1] and back, splitting rows and columns over
 // goroutines. Safe for concurrent use only through separate values.
 type RealFFT2 struct {
-	n1, n2 int
-	rows   *fftPlan
-	cols   *fftPlan
+	n1, n2  int
+	rows    *fftPlan
+	cols    *fftPlan
+	scratch sync.Pool // *[]complex128 of scratchLen: a worker's buffers, reused across calls
 }
+
+// columnBlock is how many columns are gathered and transformed together.
+const columnBlock = 8
 
 // NewRealFFT2 prepares transforms of n1 x n2 fields.
 func NewRealFFT2(n1, n2 int) *RealFFT2 {
-	return &RealFFT2{n1: n1, n2: n2, rows: planFor(n2), cols: planFor(n1)}
+	f := &RealFFT2{n1: n1, n2: n2, rows: planFor(n2), cols: planFor(n1)}
+	size := max(2*n2, (columnBlock+1)*n1)
+	f.scratch.New = func() any {
+		b := make([]complex128, size)
+		return &b
+	}
+	return f
 }
 
 // Forward writes X[k1][k2] = sum_{j1,j2} x e^{-2 pi i (j1 k1/n1 + j2 k2/n2)}
@@ -631,8 +641,9 @@ func (f *RealFFT2) Forward(dst []complex128, x []float64) {
 	n1, n2, h := f.n1, f.n2, f.n2/2+1
 	cost := 5 * n2 * int(math.Log2(float64(n2))+1)
 	parallel.For(n1, cost, func(lo, hi int) {
-		src := make([]complex128, n2)
-		out := make([]complex128, n2)
+		buf := f.scratch.Get().(*[]complex128)
+		defer f.scratch.Put(buf)
+		src, out := (*buf)[:n2], (*buf)[n2:2*n2]
 		for r := lo; r < hi; r++ {
 			if f.rows.half != nil {
 				f.rows.realForward(dst[r*h:(r+1)*h], x[r*n2:(r+1)*n2], src)
@@ -656,8 +667,9 @@ func (f *RealFFT2) Inverse(x []float64, X []complex128) {
 	s := 1 / float64(n1*n2)
 	cost := 5 * n2 * int(math.Log2(float64(n2))+1)
 	parallel.For(n1, cost, func(lo, hi int) {
-		full := make([]complex128, n2)
-		out := make([]complex128, n2)
+		buf := f.scratch.Get().(*[]complex128)
+		defer f.scratch.Put(buf)
+		full, out := (*buf)[:n2], (*buf)[n2:2*n2]
 		for r := lo; r < hi; r++ {
 			z := X[r*h : (r+1)*h]
 			if f.rows.half != nil {
@@ -685,12 +697,13 @@ func (f *RealFFT2) Inverse(x []float64, X []complex128) {
 // gathering blocks of columns so that rows are read contiguously.
 func (f *RealFFT2) columns(X []complex128, inverse bool) {
 	n1, h := f.n1, f.n2/2+1
-	const block = 8
+	const block = columnBlock
 	nb := (h + block - 1) / block
 	cost := block * 5 * n1 * int(math.Log2(float64(n1))+1)
 	parallel.For(nb, cost, func(lo, hi int) {
-		buf := make([]complex128, block*n1)
-		out := make([]complex128, n1)
+		scratch := f.scratch.Get().(*[]complex128)
+		defer f.scratch.Put(scratch)
+		buf, out := (*scratch)[:block*n1], (*scratch)[block*n1:(block+1)*n1]
 		for bi := lo; bi < hi; bi++ {
 			c0 := bi * block
 			w := min(block, h-c0)
@@ -702,6 +715,10 @@ func (f *RealFFT2) columns(X []complex128, inverse bool) {
 			}
 			for c := 0; c < w; c++ {
 				col := buf[c*n1 : (c+1)*n1]
+				if f.cols.rev != nil { // radix-2 transforms in place
+					f.cols.transform(col, col, inverse)
+					continue
+				}
 				f.cols.transform(out, col, inverse)
 				copy(col, out)
 			}

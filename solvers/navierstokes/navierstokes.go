@@ -184,6 +184,7 @@ type Solver struct {
 	kx, ky []float64 // wavenumber of each half-spectrum entry
 	dx, dy []float64 // derivative wavenumbers (zero on the Nyquist row/column)
 	k2     []float64 // |k|^2 (1 at k = 0 for the Poisson solve)
+	invK2  []float64 // 1/|k|^2, 0 at k = 0 (the stream function has no mean)
 	lin    []float64 // -nu |k|^2 - alpha
 	mask   []bool
 	force  []complex128
@@ -204,7 +205,7 @@ func New(p Params) (*Solver, error) {
 	h := n/2 + 1
 	m := n * h
 	s := &Solver{p: p, n: n, h: h, fft: tensor.NewRealFFT2(n, n),
-		kx: make([]float64, m), ky: make([]float64, m), dx: make([]float64, m), dy: make([]float64, m), k2: make([]float64, m), lin: make([]float64, m), mask: make([]bool, m)}
+		kx: make([]float64, m), ky: make([]float64, m), dx: make([]float64, m), dy: make([]float64, m), k2: make([]float64, m), invK2: make([]float64, m), lin: make([]float64, m), mask: make([]bool, m)}
 	for i := 0; i < n; i++ {
 		ki := i
 		if i > n/2 {
@@ -227,6 +228,9 @@ func New(p Params) (*Solver, error) {
 				k2 = 1
 			}
 			s.k2[e] = k2
+			if s.kx[e] != 0 || s.ky[e] != 0 {
+				s.invK2[e] = 1 / k2
+			}
 			ai, aj := ki, j
 			if ai < 0 {
 				ai = -ai
@@ -249,22 +253,18 @@ func New(p Params) (*Solver, error) {
 // Params returns the solver's parameters.
 func (s *Solver) Params() Params { return s.p }
 
-// velocity fills u = psi_y, v = -psi_x from the vorticity spectrum w.
+// velocity fills u = psi_y, v = -psi_x from the vorticity spectrum w,
+// psi = w / |k|^2 (in real arithmetic: Go divides complex numbers in
+// full, and i d z is (-d Im z, d Re z)).
 func (s *Solver) velocity(w []complex128) {
-	for e := range w {
-		psi := w[e] / complex(s.k2[e], 0)
-		if s.kx[e] == 0 && s.ky[e] == 0 {
-			psi = 0
-		}
-		s.tmp[e] = psi * complex(0, s.dy[e])
+	for e, z := range w {
+		f := s.invK2[e] * s.dy[e]
+		s.tmp[e] = complex(-imag(z)*f, real(z)*f)
 	}
 	s.fft.Inverse(s.u, s.tmp)
-	for e := range w {
-		psi := w[e] / complex(s.k2[e], 0)
-		if s.kx[e] == 0 && s.ky[e] == 0 {
-			psi = 0
-		}
-		s.tmp[e] = -psi * complex(0, s.dx[e])
+	for e, z := range w {
+		f := -s.invK2[e] * s.dx[e]
+		s.tmp[e] = complex(-imag(z)*f, real(z)*f)
 	}
 	s.fft.Inverse(s.v, s.tmp)
 }
@@ -272,12 +272,14 @@ func (s *Solver) velocity(w []complex128) {
 // advection writes dst = P FFT(u w_x + v w_y), P the 2/3 truncation.
 func (s *Solver) advection(dst, w []complex128) {
 	s.velocity(w)
-	for e := range w {
-		s.tmp[e] = w[e] * complex(0, s.dx[e])
+	for e, z := range w {
+		d := s.dx[e]
+		s.tmp[e] = complex(-imag(z)*d, real(z)*d)
 	}
 	s.fft.Inverse(s.wx, s.tmp)
-	for e := range w {
-		s.tmp[e] = w[e] * complex(0, s.dy[e])
+	for e, z := range w {
+		d := s.dy[e]
+		s.tmp[e] = complex(-imag(z)*d, real(z)*d)
 	}
 	s.fft.Inverse(s.wy, s.tmp)
 	for j := range s.q {
@@ -307,7 +309,9 @@ func (s *Solver) step(w []complex128, dt float64) {
 		s.rhs(s.nv, w)
 		for e := range w {
 			l := -s.lin[e] // nu |k|^2 + alpha
-			w[e] = (complex(dt, 0)*s.nv[e] + complex(1-0.5*dt*l, 0)*w[e]) / complex(1+0.5*dt*l, 0)
+			a, b := dt/(1+0.5*dt*l), (1-0.5*dt*l)/(1+0.5*dt*l)
+			z, nz := w[e], s.nv[e]
+			w[e] = complex(a*real(nz)+b*real(z), a*imag(nz)+b*imag(z))
 		}
 		return
 	}

@@ -55,7 +55,9 @@ func For(n int, cost int, body func(lo, hi int)) {
 	}
 	var wg sync.WaitGroup
 	chunk := (n + w - 1) / w
-	for lo := 0; lo < n; lo += chunk {
+	// The first chunk runs on the calling goroutine, which would
+	// otherwise only wait: one goroutine fewer to start and wake.
+	for lo := chunk; lo < n; lo += chunk {
 		hi := min(lo+chunk, n)
 		wg.Add(1)
 		go func(lo, hi int) {
@@ -63,5 +65,6 @@ func For(n int, cost int, body func(lo, hi int)) {
 			body(lo, hi)
 		}(lo, hi)
 	}
+	body(0, min(chunk, n))
 	wg.Wait()
 }
