@@ -50,3 +50,29 @@ func BenchmarkIRFFT2Float32(b *testing.B) {
 		IRFFTN(X, 2, 64)
 	}
 }
+
+// BenchmarkRealFFT2 is the solvers' 2-D transform pair (forward and
+// inverse) at 256^2.
+func BenchmarkRealFFT2(b *testing.B) {
+	const n = 256
+	f := NewRealFFT2(n, n)
+	x := RandN[float64](NewRNG(1), n, n).Data()
+	X := make([]complex128, n*(n/2+1))
+	for i := 0; i < b.N; i++ {
+		f.Forward(X, x)
+		f.Inverse(x, X)
+	}
+}
+
+// BenchmarkComplexFFT1024 is one complex transform of length 1024.
+func BenchmarkComplexFFT1024(b *testing.B) {
+	p := planFor(1024)
+	x := make([]complex128, 1024)
+	out := make([]complex128, 1024)
+	for i := range x {
+		x[i] = complex(float64(i%7), float64(i%5))
+	}
+	for i := 0; i < b.N; i++ {
+		p.transform(out, x, false)
+	}
+}

@@ -81,7 +81,7 @@ type fftPlan struct {
 	twInv   []complex128      // conjugate twiddles (power-of-two plans)
 	rev     []int             // bit-reversal permutation (power-of-two plans)
 	stage   [][2][]complex128 // per stage (size 8, 16, ...): contiguous forward/inverse twiddles
-	fused   [][2][]complex128 // per pair of stages (sizes s, 2s = 8, 16; 32, 64; ...): W, W^2, W^3 per j, forward/inverse
+	fused   [][2][]complex128 // per pair of stages (sizes s, 2s = 8, 16; 32, 64; ...): W, W^2, W^3 (blocks of s/2), forward/inverse
 	half    *fftPlan          // length n/2, for real transforms of even n
 }
 
@@ -141,8 +141,8 @@ func planFor(n int) *fftPlan {
 			q, step := size/2, n/(2*size)
 			fw, iv := make([]complex128, 3*q), make([]complex128, 3*q)
 			for j := 0; j < q; j++ {
-				for e := 1; e <= 3; e++ {
-					fw[3*j+e-1], iv[3*j+e-1] = p.tw[(e*j*step)%n], p.twInv[(e*j*step)%n]
+				for e := 1; e <= 3; e++ { // W^e in block e-1
+					fw[(e-1)*q+j], iv[(e-1)*q+j] = p.tw[(e*j*step)%n], p.twInv[(e*j*step)%n]
 				}
 			}
 			p.fused = append(p.fused, [2][]complex128{fw, iv})
@@ -169,27 +169,30 @@ func planFor(n int) *fftPlan {
 // bit-reversed copy, then log2 n stages of butterflies with table twiddles.
 func (p *fftPlan) radix2(out, in []complex128, inverse bool) {
 	n := p.n
-	if &out[0] == &in[0] {
+	out = out[:n]
+	inPlace := &out[0] == &in[0]
+	if inPlace {
 		for i, r := range p.rev {
 			if i < r {
 				out[i], out[r] = out[r], out[i]
 			}
 		}
-	} else {
-		for i, r := range p.rev {
-			out[r] = in[i]
-		}
 	}
-	out = out[:n]
-	// Sizes 2 and 4 in one radix-4 pass: twiddles 1 and -i (or +i).
-	j4 := complex(0, -1)
-	if inverse {
-		j4 = complex(0, 1)
-	}
+	// Sizes 2 and 4 in one radix-4 pass (twiddles 1 and -i, or +i),
+	// reading the input in bit-reversed order when it is another slice.
+	rev := p.rev[:n]
 	for start := 0; start+4 <= n; start += 4 {
 		x := out[start : start+4 : start+4]
-		a0, a1 := x[0]+x[1], x[0]-x[1]
-		a2, a3 := x[2]+x[3], (x[2]-x[3])*j4
+		x0, x1, x2, x3 := x[0], x[1], x[2], x[3]
+		if !inPlace {
+			x0, x1, x2, x3 = in[rev[start]], in[rev[start+1]], in[rev[start+2]], in[rev[start+3]]
+		}
+		a0, a1 := x0+x1, x0-x1
+		a2, d := x2+x3, x2-x3
+		a3 := complex(imag(d), -real(d)) // -i d
+		if inverse {
+			a3 = -a3
+		}
 		x[0], x[2] = a0+a2, a0-a2
 		x[1], x[3] = a1+a3, a1-a3
 	}
@@ -231,24 +234,46 @@ func (p *fftPlan) radix2(out, in []complex128, inverse bool) {
 // four, and one pass over the data instead of two.
 func (p *fftPlan) fusedStages(out []complex128, size int, w []complex128, inverse bool) {
 	q := size / 2
-	w = w[:3*q]
+	w1, w2, w3 := w[:q:q], w[q:2*q:2*q], w[2*q:3*q:3*q]
 	for start := 0; start < p.n; start += 2 * size {
 		a := out[start : start+q : start+q]
 		b := out[start+q : start+size : start+size]
 		c := out[start+size : start+size+q : start+size+q]
 		d := out[start+size+q : start+2*size : start+2*size]
-		for j := range a {
-			B, C, D := b[j]*w[3*j+1], c[j]*w[3*j], d[j]*w[3*j+2]
-			s0, s1 := a[j]+B, a[j]-B
-			t0, t1 := C+D, C-D
-			// -i (C - D) forward, +i (C - D) inverse
-			r := complex(imag(t1), -real(t1))
-			if inverse {
-				r = complex(-imag(t1), real(t1))
-			}
-			a[j], c[j] = s0+t0, s0-t0
-			b[j], d[j] = s1+r, s1-r
+		if inverse {
+			radix4Inverse(a, b, c, d, w1, w2, w3)
+		} else {
+			radix4Forward(a, b, c, d, w1, w2, w3)
 		}
+	}
+}
+
+// radix4Forward is fusedStages' butterfly over one block, forward:
+// r = -i (C - D).
+func radix4Forward(a, b, c, d, w1, w2, w3 []complex128) {
+	n := len(a)
+	b, c, d, w1, w2, w3 = b[:n], c[:n], d[:n], w1[:n], w2[:n], w3[:n]
+	for j := range a {
+		B, C, D := b[j]*w2[j], c[j]*w1[j], d[j]*w3[j]
+		s0, s1 := a[j]+B, a[j]-B
+		t0, t1 := C+D, C-D
+		r := complex(imag(t1), -real(t1))
+		a[j], c[j] = s0+t0, s0-t0
+		b[j], d[j] = s1+r, s1-r
+	}
+}
+
+// radix4Inverse is radix4Forward with r = +i (C - D).
+func radix4Inverse(a, b, c, d, w1, w2, w3 []complex128) {
+	n := len(a)
+	b, c, d, w1, w2, w3 = b[:n], c[:n], d[:n], w1[:n], w2[:n], w3[:n]
+	for j := range a {
+		B, C, D := b[j]*w2[j], c[j]*w1[j], d[j]*w3[j]
+		s0, s1 := a[j]+B, a[j]-B
+		t0, t1 := C+D, C-D
+		r := complex(-imag(t1), real(t1))
+		a[j], c[j] = s0+t0, s0-t0
+		b[j], d[j] = s1+r, s1-r
 	}
 }
 

@@ -128,7 +128,9 @@ func (s *Solver) nonlinear(dst, v []complex128) {
 			dst[j] = 0
 			continue
 		}
-		dst[j] *= complex(0, -0.5*s.k[j])
+		// times -i k / 2, in real arithmetic
+		f, z := -0.5*s.k[j], dst[j]
+		dst[j] = complex(-imag(z)*f, real(z)*f)
 	}
 }
 

@@ -75,22 +75,25 @@ func NewStepper(n int) *Stepper {
 func (s *Stepper) Step(c *Coef, v []complex128, rhs func(dst, w []complex128)) {
 	rhs(s.nv, v)
 	for j := range v {
-		s.a[j] = complex(c.E2[j], 0)*v[j] + complex(c.Q[j], 0)*s.nv[j]
+		s.a[j] = scale(c.E2[j], v[j]) + scale(c.Q[j], s.nv[j])
 	}
 	rhs(s.na, s.a)
 	for j := range v {
-		s.b[j] = complex(c.E2[j], 0)*v[j] + complex(c.Q[j], 0)*s.na[j]
+		s.b[j] = scale(c.E2[j], v[j]) + scale(c.Q[j], s.na[j])
 	}
 	rhs(s.nb, s.b)
 	for j := range v {
-		s.c[j] = complex(c.E2[j], 0)*s.a[j] + complex(c.Q[j], 0)*(2*s.nb[j]-s.nv[j])
+		s.c[j] = scale(c.E2[j], s.a[j]) + scale(c.Q[j], 2*s.nb[j]-s.nv[j])
 	}
 	rhs(s.nc, s.c)
 	for j := range v {
-		v[j] = complex(c.E[j], 0)*v[j] + s.nv[j]*complex(c.F1[j], 0) +
-			2*(s.na[j]+s.nb[j])*complex(c.F2[j], 0) + s.nc[j]*complex(c.F3[j], 0)
+		v[j] = scale(c.E[j], v[j]) + scale(c.F1[j], s.nv[j]) + scale(2*c.F2[j], s.na[j]+s.nb[j]) + scale(c.F3[j], s.nc[j])
 	}
 }
+
+// scale is r z for real r: two products, where Go's complex product with
+// complex(r, 0) takes four.
+func scale(r float64, z complex128) complex128 { return complex(r*real(z), r*imag(z)) }
 
 // Cache holds the coefficients of one linear operator for each step size
 // used, built on first use: a solver's steps take few distinct sizes (the
