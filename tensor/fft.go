@@ -277,6 +277,85 @@ func radix4Inverse(a, b, c, d, w1, w2, w3 []complex128) {
 	}
 }
 
+// rowColumns transforms columns lo..hi-1 of the [n][h] row-major array X
+// (power-of-two n) in place, as radix2 does one sequence, with whole row
+// segments in place of single values: every butterfly is a loop over
+// contiguous columns with one twiddle, and nothing is transposed.
+func (p *fftPlan) rowColumns(X []complex128, h, lo, hi int, inverse bool) {
+	n := p.n
+	row := func(i int) []complex128 { return X[i*h+lo : i*h+hi : i*h+hi] }
+	for i, r := range p.rev {
+		if i < r {
+			a, b := row(i), row(r)
+			for c := range a {
+				a[c], b[c] = b[c], a[c]
+			}
+		}
+	}
+	sign := -1.0 // the first pass's -i (+i inverse)
+	if inverse {
+		sign = 1
+	}
+	for start := 0; start+4 <= n; start += 4 {
+		x0, x1, x2, x3 := row(start), row(start+1), row(start+2), row(start+3)
+		for c := range x0 {
+			a0, a1 := x0[c]+x1[c], x0[c]-x1[c]
+			a2, d := x2[c]+x3[c], x2[c]-x3[c]
+			a3 := complex(-sign*imag(d), sign*real(d))
+			x0[c], x2[c] = a0+a2, a0-a2
+			x1[c], x3[c] = a1+a3, a1-a3
+		}
+	}
+	dir := 0
+	if inverse {
+		dir = 1
+	}
+	size := 8
+	for fi := 0; 2*size <= n; fi, size = fi+1, size<<2 {
+		q := size / 2
+		w := p.fused[fi][dir]
+		for start := 0; start < n; start += 2 * size {
+			for j := 0; j < q; j++ {
+				radix4Rows(row(start+j), row(start+q+j), row(start+size+j), row(start+size+q+j), w[q+j], w[j], w[2*q+j], sign)
+			}
+		}
+	}
+	if size <= n {
+		si := 0
+		for s := 8; s < size; s <<= 1 {
+			si++
+		}
+		half := size >> 1
+		w := p.stage[si][dir][:half]
+		for start := 0; start < n; start += size {
+			for j, wj := range w {
+				a, b := row(start+j), row(start+half+j)
+				for c := range a {
+					t := b[c] * wj
+					b[c] = a[c] - t
+					a[c] += t
+				}
+			}
+		}
+	}
+}
+
+// radix4Rows is the fused radix-4 butterfly (fusedStages) applied to row
+// segments a, b, c, d with the scalar twiddles W^2, W, W^3; sign is -1
+// forward (r = -i (C - D)) and +1 inverse.
+func radix4Rows(a, b, c, d []complex128, w2, w1, w3 complex128, sign float64) {
+	n := len(a)
+	b, c, d = b[:n], c[:n], d[:n]
+	for k := range a {
+		B, C, D := b[k]*w2, c[k]*w1, d[k]*w3
+		s0, s1 := a[k]+B, a[k]-B
+		t0, t1 := C+D, C-D
+		r := complex(-sign*imag(t1), sign*real(t1))
+		a[k], c[k] = s0+t0, s0-t0
+		b[k], d[k] = s1+r, s1-r
+	}
+}
+
 // realForward writes the n/2+1 coefficients of the real sequence x (even
 // n) using one complex transform of length n/2: z_j = x_2j + i x_2j+1,
 // E_k = (Z_k + conj Z_{m-k}) / 2, O_k = (Z_k - conj Z_{m-k}) / 2i,
@@ -718,10 +797,16 @@ func (f *RealFFT2) Inverse(x []float64, X []complex128) {
 	})
 }
 
-// columns transforms every column of the [n1][h] half spectrum in place,
-// gathering blocks of columns so that rows are read contiguously.
+// columns transforms every column of the [n1][h] half spectrum in place:
+// for a power-of-two n1 row-wise (rowColumns), else gathering blocks of
+// columns so that rows are read contiguously.
 func (f *RealFFT2) columns(X []complex128, inverse bool) {
 	n1, h := f.n1, f.n2/2+1
+	if f.cols.rev != nil {
+		cost := 5 * n1 * int(math.Log2(float64(n1))+1)
+		parallel.For(h, cost, func(lo, hi int) { f.cols.rowColumns(X, h, lo, hi, inverse) })
+		return
+	}
 	const block = columnBlock
 	nb := (h + block - 1) / block
 	cost := block * 5 * n1 * int(math.Log2(float64(n1))+1)
