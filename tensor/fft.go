@@ -368,14 +368,21 @@ func (p *fftPlan) realForward(dst []complex128, x []float64, scratch []complex12
 		z[j] = complex(x[2*j], x[2*j+1])
 	}
 	p.half.transform(Z, z, false)
-	for k := 0; k <= m; k++ {
-		zk, zm := Z[k%m], Z[(m-k)%m]
+	// X_0 and X_m from Z_0; then k and m-k together: with e, o of k,
+	// X_{m-k} = conj(e - w_k o).
+	z0 := Z[0]
+	dst[0], dst[m] = complex(real(z0)+imag(z0), 0), complex(real(z0)-imag(z0), 0)
+	tw := p.tw[:m]
+	for k := 1; 2*k <= m; k++ {
+		zk, zm := Z[k], Z[m-k]
 		// e = (Z_k + conj Z_{m-k}) / 2, o = (Z_k - conj Z_{m-k}) / 2i,
 		// in real arithmetic (Go divides complex numbers in full).
 		er, ei := 0.5*(real(zk)+real(zm)), 0.5*(imag(zk)-imag(zm))
 		or, oi := 0.5*(imag(zk)+imag(zm)), -0.5*(real(zk)-real(zm))
-		wr, wi := real(p.tw[k]), imag(p.tw[k])
-		dst[k] = complex(er+wr*or-wi*oi, ei+wr*oi+wi*or)
+		wr, wi := real(tw[k]), imag(tw[k])
+		pr, pi := wr*or-wi*oi, wr*oi+wi*or
+		dst[k] = complex(er+pr, ei+pi)
+		dst[m-k] = complex(er-pr, pi-ei)
 	}
 }
 
@@ -391,18 +398,21 @@ func (p *fftPlan) realInverseScaled(x []float64, X []complex128, scratch []compl
 	m := p.n / 2
 	Z := scratch[:m]
 	z := scratch[m : 2*m]
-	for k := 0; k < m; k++ {
+	// k = 0 (imaginary parts of X_0 and X_m ignored), then k and m-k
+	// together: with e, o of k, Z_{m-k} = conj(e) + i conj(o).
+	x0, xm := real(X[0]), real(X[m])
+	Z[0] = complex(0.5*(x0+xm), 0.5*(x0-xm))
+	tw := p.tw[:m]
+	for k := 1; 2*k <= m; k++ {
 		ar, ai, br, bi := real(X[k]), imag(X[k]), real(X[m-k]), imag(X[m-k])
-		if k == 0 {
-			ai, bi = 0, 0
-		}
 		// e = (a + conj b) / 2, o = (a - conj b) / 2 * e^{+2 pi i k/n},
 		// Z_k = e + i o, in real arithmetic.
 		er, ei := 0.5*(ar+br), 0.5*(ai-bi)
 		dr, di := 0.5*(ar-br), 0.5*(ai+bi)
-		wr, wi := real(p.tw[k]), -imag(p.tw[k])
+		wr, wi := real(tw[k]), -imag(tw[k])
 		or, oi := dr*wr-di*wi, dr*wi+di*wr
 		Z[k] = complex(er-oi, ei+or)
+		Z[m-k] = complex(er+oi, or-ei)
 	}
 	p.half.transform(z, Z, true)
 	for j := 0; j < m; j++ {
