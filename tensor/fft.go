@@ -776,18 +776,27 @@ func (f *RealFFT2) Forward(dst []complex128, x []float64) {
 // Inverse writes the real field of the half spectrum X (scaled by
 // 1/(n1 n2)); X is overwritten.
 func (f *RealFFT2) Inverse(x []float64, X []complex128) {
+	f.InverseBatch([][]float64{x}, [][]complex128{X})
+}
+
+// InverseBatch is Inverse of several spectra (X[i] into x[i]), their
+// columns in one parallel pass and their rows in another: one hand-off
+// to the workers per pass, not per field (for small fields most of the
+// cost).
+func (f *RealFFT2) InverseBatch(x [][]float64, X [][]complex128) {
 	n1, n2, h := f.n1, f.n2, f.n2/2+1
-	f.columns(X, true)
+	f.columnsBatch(X, true)
 	s := 1 / float64(n1*n2)
 	cost := 5 * n2 * int(math.Log2(float64(n2))+1)
-	parallel.For(n1, cost, func(lo, hi int) {
+	parallel.For(len(X)*n1, cost, func(lo, hi int) {
 		buf := f.scratch.Get().(*[]complex128)
 		defer f.scratch.Put(buf)
 		full, out := (*buf)[:n2], (*buf)[n2:2*n2]
-		for r := lo; r < hi; r++ {
-			z := X[r*h : (r+1)*h]
+		for i := lo; i < hi; i++ {
+			b, r := i/n1, i%n1
+			z, xr := X[b][r*h:(r+1)*h], x[b][r*n2:(r+1)*n2]
 			if f.rows.half != nil {
-				f.rows.realInverseScaled(x[r*n2:(r+1)*n2], z, full, s*2)
+				f.rows.realInverseScaled(xr, z, full, s*2)
 				continue
 			}
 			full[0] = complex(real(z[0]), 0)
@@ -801,7 +810,7 @@ func (f *RealFFT2) Inverse(x []float64, X []complex128) {
 			}
 			f.rows.transform(out, full, true)
 			for j := 0; j < n2; j++ {
-				x[r*n2+j] = real(out[j]) * s
+				xr[j] = real(out[j]) * s
 			}
 		}
 	})
@@ -811,12 +820,30 @@ func (f *RealFFT2) Inverse(x []float64, X []complex128) {
 // for a power-of-two n1 row-wise (rowColumns), else gathering blocks of
 // columns so that rows are read contiguously.
 func (f *RealFFT2) columns(X []complex128, inverse bool) {
+	f.columnsBatch([][]complex128{X}, inverse)
+}
+
+// columnsBatch is columns of several half spectra in one parallel pass.
+func (f *RealFFT2) columnsBatch(Xs [][]complex128, inverse bool) {
 	n1, h := f.n1, f.n2/2+1
 	if f.cols.rev != nil {
 		cost := 5 * n1 * int(math.Log2(float64(n1))+1)
-		parallel.For(h, cost, func(lo, hi int) { f.cols.rowColumns(X, h, lo, hi, inverse) })
+		parallel.For(len(Xs)*h, cost, func(lo, hi int) {
+			for b := lo / h; b*h < hi; b++ {
+				f.cols.rowColumns(Xs[b], h, max(lo-b*h, 0), min(hi-b*h, h), inverse)
+			}
+		})
 		return
 	}
+	for _, X := range Xs {
+		f.gatheredColumns(X, inverse)
+	}
+}
+
+// gatheredColumns transforms the columns of X in blocks gathered into
+// contiguous buffers (any n1).
+func (f *RealFFT2) gatheredColumns(X []complex128, inverse bool) {
+	n1, h := f.n1, f.n2/2+1
 	const block = columnBlock
 	nb := (h + block - 1) / block
 	cost := block * 5 * n1 * int(math.Log2(float64(n1))+1)

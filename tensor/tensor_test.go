@@ -3,6 +3,7 @@ package tensor
 import (
 	"math"
 	"math/cmplx"
+	"slices"
 	"testing"
 
 	"github.com/surrogo/surrogo/tensor/parallel"
@@ -581,9 +582,22 @@ func TestRealFFT2(t *testing.T) {
 			}
 		}
 		back := make([]float64, s[0]*s[1])
+		X2 := slices.Clone(X)
 		f.Inverse(back, X)
 		if d := maxDiff(FromSlice(back, s[0], s[1]), x); d > 1e-12 {
 			t.Fatalf("%v round trip %g", s, d)
+		}
+		// A batch: the same field and its double, each as Inverse gives it.
+		X3 := make([]complex128, len(X2))
+		for k, v := range X2 {
+			X3[k] = 2 * v
+		}
+		b1, b2 := make([]float64, len(back)), make([]float64, len(back))
+		f.InverseBatch([][]float64{b1, b2}, [][]complex128{X2, X3})
+		for j := range back {
+			if b1[j] != back[j] || b2[j] != 2*back[j] {
+				t.Fatalf("%v batch point %d: %v, %v; want %v, %v", s, j, b1[j], b2[j], back[j], 2*back[j])
+			}
 		}
 	}
 }

@@ -193,6 +193,7 @@ type Solver struct {
 	// work buffers
 	u, v, wx, wy, q []float64
 	tmp, nv, wh     []complex128
+	spec            [4][]complex128 // the spectra of u, v, w_x, w_y
 	stepper         *etd.Stepper
 }
 
@@ -241,7 +242,7 @@ func New(p Params) (*Solver, error) {
 	for _, b := range []*[]float64{&s.u, &s.v, &s.wx, &s.wy, &s.q} {
 		*b = make([]float64, n*n)
 	}
-	for _, b := range []*[]complex128{&s.tmp, &s.nv, &s.wh} {
+	for _, b := range []*[]complex128{&s.tmp, &s.nv, &s.wh, &s.spec[0], &s.spec[1], &s.spec[2], &s.spec[3]} {
 		*b = make([]complex128, m)
 	}
 	s.stepper = etd.NewStepper(m)
@@ -253,35 +254,35 @@ func New(p Params) (*Solver, error) {
 // Params returns the solver's parameters.
 func (s *Solver) Params() Params { return s.p }
 
-// velocity fills u = psi_y, v = -psi_x from the vorticity spectrum w,
-// psi = w / |k|^2 (in real arithmetic: Go divides complex numbers in
-// full, and i d z is (-d Im z, d Re z)).
+// velocity fills u = psi_y, v = -psi_x from the vorticity spectrum w.
 func (s *Solver) velocity(w []complex128) {
+	su, sv := s.spec[0], s.spec[1]
 	for e, z := range w {
-		f := s.invK2[e] * s.dy[e]
-		s.tmp[e] = complex(-imag(z)*f, real(z)*f)
+		re, im := real(z), imag(z)
+		fu, fv := s.invK2[e]*s.dy[e], -s.invK2[e]*s.dx[e]
+		su[e] = complex(-im*fu, re*fu)
+		sv[e] = complex(-im*fv, re*fv)
 	}
-	s.fft.Inverse(s.u, s.tmp)
-	for e, z := range w {
-		f := -s.invK2[e] * s.dx[e]
-		s.tmp[e] = complex(-imag(z)*f, real(z)*f)
-	}
-	s.fft.Inverse(s.v, s.tmp)
+	s.fft.InverseBatch([][]float64{s.u, s.v}, s.spec[:2])
 }
 
-// advection writes dst = P FFT(u w_x + v w_y), P the 2/3 truncation.
+// advection writes dst = P FFT(u w_x + v w_y), P the 2/3 truncation, the
+// velocity u = psi_y, v = -psi_x from psi = w / |k|^2. The four fields
+// are transformed back in one batch; the spectra are formed in real
+// arithmetic (Go divides complex numbers in full, and i d z is
+// (-d Im z, d Re z)).
 func (s *Solver) advection(dst, w []complex128) {
-	s.velocity(w)
+	su, sv, swx, swy := s.spec[0], s.spec[1], s.spec[2], s.spec[3]
 	for e, z := range w {
-		d := s.dx[e]
-		s.tmp[e] = complex(-imag(z)*d, real(z)*d)
+		re, im := real(z), imag(z)
+		fu, fv := s.invK2[e]*s.dy[e], -s.invK2[e]*s.dx[e]
+		dx, dy := s.dx[e], s.dy[e]
+		su[e] = complex(-im*fu, re*fu)
+		sv[e] = complex(-im*fv, re*fv)
+		swx[e] = complex(-im*dx, re*dx)
+		swy[e] = complex(-im*dy, re*dy)
 	}
-	s.fft.Inverse(s.wx, s.tmp)
-	for e, z := range w {
-		d := s.dy[e]
-		s.tmp[e] = complex(-imag(z)*d, real(z)*d)
-	}
-	s.fft.Inverse(s.wy, s.tmp)
+	s.fft.InverseBatch([][]float64{s.u, s.v, s.wx, s.wy}, s.spec[:])
 	for j := range s.q {
 		s.q[j] = s.u[j]*s.wx[j] + s.v[j]*s.wy[j]
 	}
