@@ -421,7 +421,8 @@ func (p *fftPlan) realInverseScaled(x []float64, X []complex128, scratch []compl
 	}
 }
 
-// transform computes out = DFT(in) (inverse: with e^{+i}, unscaled).
+// transform computes out = DFT(in) (inverse: with e^{+i}, unscaled); out
+// and in are disjoint, or for a power-of-two n also the same slice.
 func (p *fftPlan) transform(out, in []complex128, inverse bool) {
 	if p.n == 1 {
 		out[0] = in[0]
@@ -732,7 +733,7 @@ type RealFFT2 struct {
 	n1, n2  int
 	rows    *fftPlan
 	cols    *fftPlan
-	scratch sync.Pool // *[]complex128 of scratchLen: a worker's buffers, reused across calls
+	scratch sync.Pool // *[]complex128 of max(2 n2, (columnBlock+1) n1): a worker's buffers, reused across calls
 }
 
 // columnBlock is how many columns are gathered and transformed together.
@@ -783,8 +784,13 @@ func (f *RealFFT2) Inverse(x []float64, X []complex128) {
 // columns in one parallel pass and their rows in another: one hand-off
 // to the workers per pass, not per field (for small fields most of the
 // cost).
+//
+// x and X have one entry per field; the spectra must be distinct slices.
 func (f *RealFFT2) InverseBatch(x [][]float64, X [][]complex128) {
 	n1, n2, h := f.n1, f.n2, f.n2/2+1
+	if len(x) != len(X) {
+		panic(fmt.Sprintf("tensor: InverseBatch of %d spectra into %d fields", len(X), len(x)))
+	}
 	f.columnsBatch(X, true)
 	s := 1 / float64(n1*n2)
 	cost := 5 * n2 * int(math.Log2(float64(n2))+1)

@@ -338,12 +338,17 @@ func TestFFTMatchesNaiveDFT(t *testing.T) {
 			x[i] = complex(r.Normal(), r.Normal())
 		}
 		for _, inv := range []bool{false, true} {
+			want := naiveDFT(x, inv)
 			got := make([]complex128, n)
 			planFor(n).transform(got, x, inv)
-			want := naiveDFT(x, inv)
+			inPlace := slices.Clone(want) // in place for powers of two only
+			if n >= 4 && n&(n-1) == 0 {
+				inPlace = slices.Clone(x)
+				planFor(n).transform(inPlace, inPlace, inv)
+			}
 			for k := range got {
-				if cmplx.Abs(got[k]-want[k]) > 1e-10*math.Sqrt(float64(n)) {
-					t.Fatalf("n %d inverse %v bin %d: %v, want %v", n, inv, k, got[k], want[k])
+				if cmplx.Abs(got[k]-want[k]) > 1e-10*math.Sqrt(float64(n)) || cmplx.Abs(inPlace[k]-want[k]) > 1e-10*math.Sqrt(float64(n)) {
+					t.Fatalf("n %d inverse %v bin %d: %v (in place %v), want %v", n, inv, k, got[k], inPlace[k], want[k])
 				}
 			}
 		}
@@ -570,7 +575,7 @@ func TestRealAndComplexFFTHelpers(t *testing.T) {
 
 func TestRealFFT2(t *testing.T) {
 	r := NewRNG(22)
-	for _, s := range [][2]int{{8, 8}, {6, 10}, {16, 7}, {32, 32}, {64, 16}, {128, 64}} {
+	for _, s := range [][2]int{{4, 6}, {8, 8}, {6, 10}, {16, 7}, {32, 32}, {64, 16}, {128, 64}} {
 		x := RandN[float64](r, s[0], s[1])
 		want := RFFTN(x, 2)
 		f := NewRealFFT2(s[0], s[1])
@@ -592,11 +597,16 @@ func TestRealFFT2(t *testing.T) {
 		for k, v := range X2 {
 			X3[k] = 2 * v
 		}
-		b1, b2 := make([]float64, len(back)), make([]float64, len(back))
-		f.InverseBatch([][]float64{b1, b2}, [][]complex128{X2, X3})
-		for j := range back {
-			if b1[j] != back[j] || b2[j] != 2*back[j] {
-				t.Fatalf("%v batch point %d: %v, %v; want %v, %v", s, j, b1[j], b2[j], back[j], 2*back[j])
+		// Worker counts whose chunks span two spectra.
+		for _, workers := range []int{1, 2, 3, 5} {
+			prev := parallel.SetWorkers(workers)
+			b1, b2 := make([]float64, len(back)), make([]float64, len(back))
+			f.InverseBatch([][]float64{b1, b2}, [][]complex128{slices.Clone(X2), slices.Clone(X3)})
+			parallel.SetWorkers(prev)
+			for j := range back {
+				if b1[j] != back[j] || b2[j] != 2*back[j] {
+					t.Fatalf("%v batch, %d workers, point %d: %v, %v; want %v, %v", s, workers, j, b1[j], b2[j], back[j], 2*back[j])
+				}
 			}
 		}
 	}

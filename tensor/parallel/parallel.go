@@ -65,6 +65,8 @@ func For(n int, cost int, body func(lo, hi int)) {
 			body(lo, hi)
 		}(lo, hi)
 	}
+	// Waiting is deferred so that a panic in this chunk, recovered by a
+	// caller, still returns only after the other chunks are done.
+	defer wg.Wait()
 	body(0, min(chunk, n))
-	wg.Wait()
 }

@@ -3,6 +3,7 @@ package parallel
 import (
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestForCoversEveryIndexOnce(t *testing.T) {
@@ -37,5 +38,26 @@ func TestSmallWorkStaysSerial(t *testing.T) {
 	For(100, 1, func(lo, hi int) { calls.Add(1) })
 	if calls.Load() != 1 {
 		t.Fatalf("%d ranges for 100 cheap indices, want 1", calls.Load())
+	}
+}
+
+// TestForWaitsAfterAPanic: a panic in the chunk the caller runs, once
+// recovered, returns only after the other chunks have finished.
+func TestForWaitsAfterAPanic(t *testing.T) {
+	prev := SetWorkers(2)
+	defer SetWorkers(prev)
+	var done atomic.Int32
+	func() {
+		defer func() { recover() }()
+		For(2, 1<<20, func(lo, hi int) {
+			if lo == 0 {
+				panic("chunk 0")
+			}
+			time.Sleep(50 * time.Millisecond)
+			done.Add(1)
+		})
+	}()
+	if done.Load() != 1 {
+		t.Errorf("For returned from a panic before the other chunk finished (finished %d)", done.Load())
 	}
 }
