@@ -312,12 +312,9 @@ func (p *fftPlan) rowColumns(X []complex128, h, lo, hi int, inverse bool) {
 	}
 	size := 8
 	for fi := 0; 2*size <= n; fi, size = fi+1, size<<2 {
-		q := size / 2
 		w := p.fused[fi][dir]
 		for start := 0; start < n; start += 2 * size {
-			for j := 0; j < q; j++ {
-				radix4Rows(row(start+j), row(start+q+j), row(start+size+j), row(start+size+q+j), w[q+j], w[j], w[2*q+j], sign)
-			}
+			radix4RowsBlock(X, h, lo, hi, start, size, w, sign)
 		}
 	}
 	if size <= n {
@@ -337,6 +334,16 @@ func (p *fftPlan) rowColumns(X []complex128, h, lo, hi int, inverse bool) {
 				}
 			}
 		}
+	}
+}
+
+// radix4RowsBlockGo is radix4RowsBlock in Go: radix4Rows for every j of
+// the block.
+func radix4RowsBlockGo(X []complex128, h, lo, hi, start, size int, w []complex128, sign float64) {
+	q := size / 2
+	row := func(i int) []complex128 { return X[i*h+lo : i*h+hi : i*h+hi] }
+	for j := 0; j < q; j++ {
+		radix4Rows(row(start+j), row(start+q+j), row(start+size+j), row(start+size+q+j), w[q+j], w[j], w[2*q+j], sign)
 	}
 }
 
