@@ -260,22 +260,11 @@ type stage struct {
 // would, changes of [eval] alone accepted): simulate submit checks it
 // before queueing jobs that would fail on it.
 func CheckRunDirSettings(cfg *Config) error {
-	raw, err := os.ReadFile(filepath.Join(cfg.RunDir(), "config.toml"))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("experiments: reading the run's config.toml: %w", err)
-	}
-	old := map[string]any{}
-	if _, err := toml.Decode(string(raw), &old); err != nil {
-		return fmt.Errorf("experiments: %s: %w", filepath.Join(cfg.RunDir(), "config.toml"), err)
-	}
-	cur, err := cfg.Resolved()
+	_, changed, err := runDirChanges(cfg, cfg.RunDir())
 	if err != nil {
 		return err
 	}
-	changed := slices.DeleteFunc(ChangedKeys(old, cur), cfg.evalOnlyKey)
+	changed = slices.DeleteFunc(changed, cfg.evalOnlyKey)
 	if len(changed) == 0 {
 		return nil
 	}
@@ -283,25 +272,32 @@ func CheckRunDirSettings(cfg *Config) error {
 		cfg.RunDir(), ErrConfigChanged, strings.Join(changed, ", "))
 }
 
-func checkSameRun(cfg *Config, dir string, force bool) error {
+// runDirChanges reads the resolved config a run directory holds and
+// returns it with the keys cfg changes (none when the directory holds no
+// config.toml).
+func runDirChanges(cfg *Config, dir string) (old map[string]any, changed []string, err error) {
 	raw, err := os.ReadFile(filepath.Join(dir, "config.toml"))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return fmt.Errorf("experiments: reading the run's config.toml: %w", err)
+		return nil, nil, fmt.Errorf("experiments: reading the run's config.toml: %w", err)
 	}
-	old := map[string]any{}
+	old = map[string]any{}
 	if _, err := toml.Decode(string(raw), &old); err != nil {
-		return fmt.Errorf("experiments: %s: %w", filepath.Join(dir, "config.toml"), err)
+		return nil, nil, fmt.Errorf("experiments: %s: %w", filepath.Join(dir, "config.toml"), err)
 	}
 	cur, err := cfg.Resolved()
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	changed := ChangedKeys(old, cur)
-	if len(changed) == 0 {
-		return nil
+	return old, ChangedKeys(old, cur), nil
+}
+
+func checkSameRun(cfg *Config, dir string, force bool) error {
+	old, changed, err := runDirChanges(cfg, dir)
+	if err != nil || len(changed) == 0 {
+		return err
 	}
 	if !slices.ContainsFunc(changed, func(k string) bool { return !cfg.evalOnlyKey(k) }) {
 		// The evaluation's outputs described the old settings.
