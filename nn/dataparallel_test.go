@@ -16,7 +16,16 @@ import (
 // group is an allreduce among goroutines standing for the processes of a
 // data-parallel run: each call blocks until all n have called, then every
 // caller gets the elementwise sum.
+//
+// The goroutines also take turns computing: autograd's recording switch
+// is process-wide (a first-order backward pass turns recording off for
+// its duration), so one goroutine's forward pass must not overlap
+// another's backward pass, as the processes of a real run never do. A
+// goroutine takes compute in its loss function and gives it back when it
+// reaches the allreduce, which every step calls once after the backward
+// pass.
 type group struct {
+	compute  sync.Mutex
 	mu       sync.Mutex
 	cond     *sync.Cond
 	n        int
@@ -32,6 +41,7 @@ func newGroup(n int) *group {
 }
 
 func (g *group) sum(buf []float64) error {
+	g.compute.Unlock() // taken by this goroutine's loss function
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.arrived == 0 {
@@ -69,7 +79,7 @@ const dpSamples = 11
 // dpPart is rank's contiguous part [lo, hi) of a batch of n samples.
 func dpPart(n, rank, size int) (lo, hi int) { return rank * n / size, (rank + 1) * n / size }
 
-func (k dpTask) trainer(t *testing.T, rank, size int, sum func([]float64) error, ckpt string, cancel func()) *Trainer[float64] {
+func (k dpTask) trainer(t *testing.T, rank, size int, g *group, ckpt string, cancel func()) *Trainer[float64] {
 	t.Helper()
 	m, err := NewMLP[float64](tensor.NewRNG(5), []int{3, 5, 2}, Tanh)
 	if err != nil {
@@ -86,6 +96,9 @@ func (k dpTask) trainer(t *testing.T, rank, size int, sum func([]float64) error,
 	batches := (dpSamples + k.batch - 1) / k.batch
 	var local, whole, calls int
 	loss := func(_ context.Context, epoch, b int, _ *tensor.RNG) (*autograd.Var[float64], error) {
+		if size > 1 {
+			g.compute.Lock() // given back in g.sum, after the backward pass
+		}
 		if calls++; calls == k.stopAtLoss {
 			cancel()
 		}
@@ -115,7 +128,7 @@ func (k dpTask) trainer(t *testing.T, rank, size int, sum func([]float64) error,
 		CheckpointPath: ckpt, CheckpointReadOnly: rank > 0, Seed: 3,
 	}
 	if size > 1 {
-		tr.Reduce = DataParallel(sum, weight)
+		tr.Reduce = DataParallel(g.sum, weight)
 	}
 	return tr
 }
@@ -138,7 +151,7 @@ func runGroup(t *testing.T, k dpTask, size int, dirs []string) ([][]float64, []e
 		if r != size-1 {
 			task.stopAtLoss = 0 // only the last process is signalled
 		}
-		tr := task.trainer(t, r, size, g.sum, ckpt, cancel)
+		tr := task.trainer(t, r, size, g, ckpt, cancel)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
