@@ -47,7 +47,7 @@ func runSubmit(args []string, stdout, stderr io.Writer) error {
 	dryRun := fs.Bool("dry-run", false, "print the scripts and the sbatch commands; write and submit nothing")
 	simulate := fs.String("simulate", "", "the simulate binary the jobs run (default: this one)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: simulate submit [-dry-run] [-shards n] [-partition P] [-time T] [-cpus n] [-mem M] [-account A] [-set KEY=VALUE ...] [-grid KEY=V1,V2 ...] CONFIG.toml")
+		fmt.Fprintln(stderr, "usage: simulate submit [-dry-run] [-shards n] [-ranks P] [-partition P] [-time T] [-cpus n] [-mem M] [-account A] [-set KEY=VALUE ...] [-grid KEY=V1,V2 ...] CONFIG.toml")
 		fs.PrintDefaults()
 	}
 	if err := parseInterspersed(fs, args); err != nil {
