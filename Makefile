@@ -38,6 +38,10 @@ test: setup-test vet fmt-check
 	SURROGO_REQUIRE_H5PY=1 SURROGO_REQUIRE_SLURM=1 $(GO) test -count=1 -timeout 10m ./...
 	# the pure-Go GEMM fallback (no OpenBLAS) stays tested too
 	$(GO) test -count=1 -tags purego ./tensor/ ./autograd/
+	# buffer recycling, poisoned: fresh and recycled buffers filled with NaN,
+	# so a kernel that reads what it did not write, or code that reads a
+	# recycled tensor, fails the engine's and the operators' tests
+	SURROGO_POISON=1 $(GO) test -count=1 ./tensor/ ./autograd/ ./nn/ ./operators/... ./pinn/
 	# data-parallel training over MPI: the allreduce and a tiny FNO on two
 	# ranks (mpirun --oversubscribe -np 2, and srun --mpi=pmix in a job of
 	# the local SLURM cluster) against one process

@@ -38,4 +38,16 @@
 //
 // NoGrad(fn) evaluates without recording (inference); the switch is
 // process-wide.
+//
+// Buffers (recycle.go): Backward recycles the intermediate gradients as
+// each is consumed, counting the references pending gradients hold (Add's
+// backward hands one gradient to both inputs; Reshape's is a view).
+// BackwardAndRelease also consumes the graph, as PyTorch's backward does
+// without retain_graph: an op's value and the buffers it saved are
+// recycled once the pass has run the op's backward function (its
+// consumers ran before it), leaves are never recycled, and the emptied
+// Vars panic if used again. Release does the same after a plain Backward.
+// Training steps (nn.Trainer) use BackwardAndRelease, so a training step
+// reuses the previous step's buffers instead of allocating and clearing
+// new ones.
 package autograd

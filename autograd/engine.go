@@ -66,7 +66,7 @@ func Grad[T tensor.Float](outputs, inputs, gradOutputs []*Var[T], createGraph bo
 			return nil, fmt.Errorf("output %d (shape %v): %w", i, out.Shape(), ErrNoGraph)
 		}
 	}
-	grads, err := backprop(outputs, gradOutputs, inputs, createGraph)
+	grads, err := backprop(outputs, gradOutputs, inputs, createGraph, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -82,33 +82,104 @@ func Grad[T tensor.Float](outputs, inputs, gradOutputs []*Var[T], createGraph bo
 }
 
 // Backward computes the gradient of loss (nil seed: ones) with respect to
-// every leaf that requires gradients and adds it to the leaf's Grad.
-func Backward[T tensor.Float](loss *Var[T]) error {
+// every leaf that requires gradients and adds it to the leaf's Grad. The
+// intermediate gradients, which nothing outside sees, are recycled.
+func Backward[T tensor.Float](loss *Var[T]) error { return backward(loss, false) }
+
+// BackwardAndRelease is Backward that consumes the graph, as PyTorch's
+// backward does without retain_graph: each op's value (and the buffers it
+// saved for its backward pass) is recycled as soon as the pass has gone
+// past it, so the pass needs no more memory than the forward one, and the
+// emptied Vars panic if used again. Leaves and loss's value are kept.
+// Training steps use it; keep no Var the loss was computed from.
+func BackwardAndRelease[T tensor.Float](loss *Var[T]) error { return backward(loss, true) }
+
+func backward[T tensor.Float](loss *Var[T], release bool) error {
 	if !loss.requiresGrad {
 		return fmt.Errorf("loss (shape %v): %w", loss.Shape(), ErrNoGraph)
 	}
-	grads, err := backprop([]*Var[T]{loss}, nil, nil, false)
-	if err != nil {
-		return err
+	rec := tensor.NewRecycler[T]()
+	inner := trackGraph(rec, loss, release)
+	grads, err := backprop([]*Var[T]{loss}, nil, nil, false, &recycling[T]{rec: rec, release: release})
+	if err == nil {
+		for v, g := range grads {
+			if v.node != nil {
+				continue
+			}
+			if v.Grad == nil {
+				v.Grad = g.Value.Clone()
+			} else {
+				tensor.AddInPlace(v.Grad, g.Value)
+			}
+		}
 	}
-	for v, g := range grads {
-		if v.node != nil {
+	if release {
+		releaseVars(loss, inner)
+	}
+	rec.Flush()
+	return err
+}
+
+// recycling is what backprop does with buffers it is done with: the
+// gradients' buffers once consumed, and with release the graph's values.
+type recycling[T tensor.Float] struct {
+	rec     *tensor.Recycler[T]
+	release bool
+}
+
+// trackGraph tells rec about the graph behind root and returns its
+// recorded Vars other than root. Leaves (their values and gradients) and
+// root's value are kept; the recorded values, and the buffers their ops
+// saved, are kept too, or with release held once each, for backprop to
+// drop as it passes them. Either way a gradient that shares a forward
+// buffer is not recycled while the forward value lives.
+func trackGraph[T tensor.Float](rec *tensor.Recycler[T], root *Var[T], release bool) []*Var[T] {
+	rec.Keep(root.Value)
+	var inner []*Var[T]
+	seen := map[*Var[T]]bool{root: true}
+	stack := []*Var[T]{root}
+	for len(stack) > 0 {
+		v := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if v.node == nil {
+			rec.Keep(v.Value)
+			rec.Keep(v.Grad)
 			continue
 		}
-		if v.Grad == nil {
-			v.Grad = g.Value.Clone()
-		} else {
-			tensor.AddInPlace(v.Grad, g.Value)
+		if v != root {
+			inner = append(inner, v)
+		}
+		for _, t := range append([]*tensor.Tensor[T]{v.Value}, v.node.saved...) {
+			if release {
+				rec.Hold(t)
+			} else {
+				rec.Keep(t)
+			}
+		}
+		for _, in := range v.node.inputs {
+			if !seen[in] {
+				seen[in] = true
+				stack = append(stack, in)
+			}
 		}
 	}
-	return nil
+	return inner
 }
 
 // backprop propagates the seeds back from outputs. With targets (Grad's
 // inputs), only the Vars on a path to a target get gradients: the others
 // (weights, when only d/dx is asked for) are skipped, and ops with a masked
-// backward skip their products.
-func backprop[T tensor.Float](outputs, gradOutputs, targets []*Var[T], createGraph bool) (map[*Var[T]]*Var[T], error) {
+// backward skip their products. With cyc, its Recycler counts the
+// references the pending gradients hold to their buffers: a gradient's
+// buffer is recycled once consumed, unless another pending gradient
+// shares it or it is kept; the gradients returned are still held. With
+// cyc.release, each op's value and saved buffers are dropped once its
+// backward function has run (its consumers ran before it).
+func backprop[T tensor.Float](outputs, gradOutputs, targets []*Var[T], createGraph bool, cyc *recycling[T]) (map[*Var[T]]*Var[T], error) {
+	var rec *tensor.Recycler[T]
+	if cyc != nil {
+		rec = cyc.rec
+	}
 	order := topoOrder(outputs)
 	var needed map[*Var[T]]bool // nil: every Var that requires gradients
 	if targets != nil {
@@ -135,10 +206,19 @@ func backprop[T tensor.Float](outputs, gradOutputs, targets []*Var[T], createGra
 	wants := func(v *Var[T]) bool { return v.requiresGrad && (needed == nil || needed[v]) }
 	grads := make(map[*Var[T]]*Var[T], len(order))
 	accumulate := func(v, g *Var[T]) {
-		if prev, ok := grads[v]; ok {
-			grads[v] = Add(prev, g)
-		} else {
+		prev, ok := grads[v]
+		if !ok {
 			grads[v] = g
+			if rec != nil {
+				rec.Hold(g.Value)
+			}
+			return
+		}
+		grads[v] = Add(prev, g)
+		if rec != nil {
+			rec.Hold(grads[v].Value)
+			rec.Drop(prev.Value)
+			rec.Consider(g.Value)
 		}
 	}
 	run := func() error {
@@ -191,6 +271,20 @@ func backprop[T tensor.Float](outputs, gradOutputs, targets []*Var[T], createGra
 						panic(fmt.Sprintf("autograd: %s backward gave gradient %v for input %d of shape %v", v.node.op, ins[j].Shape(), j, in.Shape()))
 					}
 					accumulate(in, ins[j])
+				}
+			}
+			if rec != nil {
+				for j, in := range v.node.inputs {
+					if j < len(ins) && ins[j] != nil && !wants(in) {
+						rec.Consider(ins[j].Value)
+					}
+				}
+				rec.Drop(g.Value)
+				if cyc.release {
+					rec.Drop(v.Value)
+					for _, t := range v.node.saved {
+						rec.Drop(t)
+					}
 				}
 			}
 		}

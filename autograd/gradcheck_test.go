@@ -316,7 +316,7 @@ func TestGradSkipsUnrequestedInputs(t *testing.T) {
 	x := Param(tensor.RandN[float64](r, 5, 4))
 	w, b := Param(tensor.RandN[float64](r, 3, 4)), Param(tensor.RandN[float64](r, 3))
 	y := Sum(Tanh(Linear(x, w, b)))
-	pruned, err := backprop([]*Var[float64]{y}, nil, []*Var[float64]{x}, true)
+	pruned, err := backprop([]*Var[float64]{y}, nil, []*Var[float64]{x}, true, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,7 +325,7 @@ func TestGradSkipsUnrequestedInputs(t *testing.T) {
 			t.Errorf("the %s got a gradient though only x was asked for", name)
 		}
 	}
-	full, err := backprop([]*Var[float64]{y}, nil, nil, false)
+	full, err := backprop([]*Var[float64]{y}, nil, nil, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -435,7 +435,9 @@ func Linear[T tensor.Float](x, w, b *Var[T]) *Var[T] {
 	y := tensor.MatMul(x2, w.Value, false, true)
 	inputs := vars(x, w)
 	if b != nil {
-		y = tensor.Add(y, b.Value)
+		yb := tensor.Add(y, b.Value)
+		tensor.Recycle(y)
+		y = yb
 		inputs = append(inputs, b)
 	}
 	shape := append(append([]int{}, xs[:len(xs)-1]...), outF)

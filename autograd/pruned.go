@@ -117,11 +117,25 @@ func cachedDFT[T tensor.Float](key dftKey, build func() [2]*tensor.Tensor[T]) [2
 	return v
 }
 
+// spectrum is a complex array stored interleaved in an owned real buffer
+// (so that a stage's buffer can be recycled once the next has read it).
+type spectrum[T tensor.Float] struct {
+	buf   *tensor.Tensor[T] // 2 Size(shape) values: re, im, re, im, ...
+	shape []int             // complex shape
+}
+
+func newSpectrum[T tensor.Float](shape []int) spectrum[T] {
+	return spectrum[T]{buf: tensor.Empty[T](2 * tensor.Size(shape)), shape: shape}
+}
+
+func (s spectrum[T]) data() []T { return s.buf.Data() }
+
 // complexAlongAxis applies the complex matrix (re, im) [K, n] along axis
-// of the complex array c (interleaved, complex shape cs): out[.., k, ..] =
-// sum_j M[k, j] c[.., j, ..]. With conj, M is conjugated; with trans, the
-// matrix is used transposed ([n, K] stored, applied as its transpose).
-func complexAlongAxis[T tensor.Float](c []T, cs []int, axis int, m [2]*tensor.Tensor[T], trans bool) ([]T, []int) {
+// of the spectrum c: out[.., k, ..] = sum_j M[k, j] c[.., j, ..]. With
+// trans, the matrix is used transposed ([n, K] stored, applied as its
+// transpose).
+func complexAlongAxis[T tensor.Float](c spectrum[T], axis int, m [2]*tensor.Tensor[T], trans bool) spectrum[T] {
+	cs := c.shape
 	outer, n, inner := 1, cs[axis], 1
 	for a := 0; a < axis; a++ {
 		outer *= cs[a]
@@ -133,18 +147,35 @@ func complexAlongAxis[T tensor.Float](c []T, cs []int, axis int, m [2]*tensor.Te
 	if trans {
 		k = m[0].Dim(1)
 	}
-	view := tensor.FromSlice(c, outer, n, 2*inner)
+	view := tensor.FromSlice(c.data(), outer, n, 2*inner)
 	p := tensor.MatMul(m[0], view, trans, false) // [outer, k, 2 inner]
 	q := tensor.MatMul(m[1], view, trans, false)
-	pd, qd := p.Data(), q.Data()
-	out := make([]T, len(pd))
-	for i := 0; i < len(out); i += 2 {
-		out[i] = pd[i] - qd[i+1]
-		out[i+1] = pd[i+1] + qd[i]
-	}
 	shape := append([]int{}, cs...)
 	shape[axis] = k
-	return out, shape
+	out := newSpectrum[T](shape)
+	pd, qd, od := p.Data(), q.Data(), out.data()
+	for i := 0; i < len(od); i += 2 {
+		od[i] = pd[i] - qd[i+1]
+		od[i+1] = pd[i+1] + qd[i]
+	}
+	tensor.Recycle(p)
+	tensor.Recycle(q)
+	return out
+}
+
+// alongAxes applies complexAlongAxis on the full axes in the given order
+// (matrix(a) for axis 2+a), recycling each intermediate stage; c itself
+// is left to its owner.
+func alongAxes[T tensor.Float](c spectrum[T], axes []int, matrix func(a int) [2]*tensor.Tensor[T], trans bool) spectrum[T] {
+	cur := c
+	for _, a := range axes {
+		next := complexAlongAxis(cur, 2+a, matrix(a), trans)
+		if cur.buf != c.buf {
+			tensor.Recycle(cur.buf)
+		}
+		cur = next
+	}
+	return cur
 }
 
 // conjugate returns the matrix pair of the conjugate.
@@ -152,63 +183,76 @@ func conjugate[T tensor.Float](m [2]*tensor.Tensor[T]) [2]*tensor.Tensor[T] {
 	return [2]*tensor.Tensor[T]{m[0], tensor.Neg(m[1])}
 }
 
+// fullAxes lists the full (not half-spectrum) axes 0..d-2, forward or
+// reversed.
+func fullAxes(d int, reversed bool) []int {
+	axes := make([]int, d-1)
+	for a := range axes {
+		axes[a] = a
+		if reversed {
+			axes[a] = d - 2 - a
+		}
+	}
+	return axes
+}
+
 // analyze returns the compact spectrum of x [B, C, n...] for the modes.
-func analyze[T tensor.Float](x *tensor.Tensor[T], modes []int) *tensor.CTensor[T] {
+func analyze[T tensor.Float](x *tensor.Tensor[T], modes []int) spectrum[T] {
 	s := x.Shape()
 	d := len(modes)
 	n := s[2:]
 	rows := x.Len() / n[d-1]
 	last := tensor.MatMul(x.Reshape(rows, n[d-1]), realAnalysis[T](n[d-1], modes[d-1]), false, false)
-	data := last.Data()
-	cs := append(append([]int{}, s[:d+1]...), modes[d-1]) // complex shape
-	for a := d - 2; a >= 0; a-- {
-		data, cs = complexAlongAxis(data, cs, 2+a, fullAnalysis[T](n[a], modes[a]), false)
+	c := spectrum[T]{buf: last, shape: append(append([]int{}, s[:d+1]...), modes[d-1])}
+	out := alongAxes(c, fullAxes(d, true), func(a int) [2]*tensor.Tensor[T] { return fullAnalysis[T](n[a], modes[a]) }, false)
+	if out.buf != c.buf {
+		tensor.Recycle(c.buf)
 	}
-	return tensor.CFromSlice(data, cs...)
+	return out
 }
 
 // analyzeAdjoint maps a compact spectrum gradient back to the grid n: the
 // transpose of analyze.
-func analyzeAdjoint[T tensor.Float](g *tensor.CTensor[T], n, modes []int) *tensor.Tensor[T] {
+func analyzeAdjoint[T tensor.Float](g spectrum[T], n, modes []int) *tensor.Tensor[T] {
 	d := len(modes)
-	data, cs := g.Data(), append([]int{}, g.Shape()...)
-	for a := 0; a < d-1; a++ {
-		// The real transpose of a complex map is its conjugate transpose.
-		data, cs = complexAlongAxis(data, cs, 2+a, conjugate(fullAnalysis[T](n[a], modes[a])), true)
+	// The real transpose of a complex map is its conjugate transpose.
+	c := alongAxes(g, fullAxes(d, false), func(a int) [2]*tensor.Tensor[T] { return conjugate(fullAnalysis[T](n[a], modes[a])) }, true)
+	rows := c.buf.Len() / (2 * modes[d-1])
+	gx := tensor.MatMul(c.buf.Reshape(rows, 2*modes[d-1]), realAnalysis[T](n[d-1], modes[d-1]), false, true)
+	if c.buf != g.buf {
+		tensor.Recycle(c.buf)
 	}
-	rows := len(data) / (2 * modes[d-1])
-	gx := tensor.MatMul(tensor.FromSlice(data, rows, 2*modes[d-1]), realAnalysis[T](n[d-1], modes[d-1]), false, true)
-	shape := append(append([]int{}, cs[:len(cs)-1]...), n[d-1])
+	shape := append(append([]int{}, c.shape[:len(c.shape)-1]...), n[d-1])
 	return gx.Reshape(shape...)
 }
 
 // synthesize returns irfftn of the compact spectrum onto the grid n.
-func synthesize[T tensor.Float](c *tensor.CTensor[T], n, modes []int) *tensor.Tensor[T] {
+func synthesize[T tensor.Float](c spectrum[T], n, modes []int) *tensor.Tensor[T] {
 	d := len(modes)
-	data, cs := c.Data(), append([]int{}, c.Shape()...)
-	for a := 0; a < d-1; a++ {
-		data, cs = complexAlongAxis(data, cs, 2+a, fullSynthesis[T](n[a], modes[a]), false)
+	s := alongAxes(c, fullAxes(d, false), func(a int) [2]*tensor.Tensor[T] { return fullSynthesis[T](n[a], modes[a]) }, false)
+	rows := s.buf.Len() / (2 * modes[d-1])
+	y := tensor.MatMul(s.buf.Reshape(rows, 2*modes[d-1]), realSynthesis[T](n[d-1], modes[d-1]), false, false)
+	if s.buf != c.buf {
+		tensor.Recycle(s.buf)
 	}
-	rows := len(data) / (2 * modes[d-1])
-	y := tensor.MatMul(tensor.FromSlice(data, rows, 2*modes[d-1]), realSynthesis[T](n[d-1], modes[d-1]), false, false)
-	shape := append(append([]int{}, cs[:len(cs)-1]...), n[d-1])
+	shape := append(append([]int{}, s.shape[:len(s.shape)-1]...), n[d-1])
 	return y.Reshape(shape...)
 }
 
 // synthesizeAdjoint is the transpose of synthesize: grid gradient ->
 // compact spectrum gradient.
-func synthesizeAdjoint[T tensor.Float](g *tensor.Tensor[T], modes []int) *tensor.CTensor[T] {
+func synthesizeAdjoint[T tensor.Float](g *tensor.Tensor[T], modes []int) spectrum[T] {
 	s := g.Shape()
 	d := len(modes)
 	n := s[2:]
 	rows := g.Len() / n[d-1]
 	last := tensor.MatMul(g.Reshape(rows, n[d-1]), realSynthesis[T](n[d-1], modes[d-1]), false, true)
-	data := last.Data()
-	cs := append(append([]int{}, s[:d+1]...), modes[d-1])
-	for a := d - 2; a >= 0; a-- {
-		data, cs = complexAlongAxis(data, cs, 2+a, conjugate(fullSynthesis[T](n[a], modes[a])), true)
+	c := spectrum[T]{buf: last, shape: append(append([]int{}, s[:d+1]...), modes[d-1])}
+	out := alongAxes(c, fullAxes(d, true), func(a int) [2]*tensor.Tensor[T] { return conjugate(fullSynthesis[T](n[a], modes[a])) }, true)
+	if out.buf != c.buf {
+		tensor.Recycle(c.buf)
 	}
-	return tensor.CFromSlice(data, cs...)
+	return out
 }
 
 // newCompactModes maps every kept mode to its offset in one channel's

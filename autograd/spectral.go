@@ -68,23 +68,28 @@ func SpectralConv[T tensor.Float](x, w *Var[T], modes []int) *Var[T] {
 	}
 	sm := newCompactModes(modes)
 	X := analyze(x.Value, modes) // compact spectrum [B, Cin, K...]
-	Y := tensor.NewC[T](append([]int{bsz, cout}, X.Shape()[2:]...)...)
-	mixModes(Y.Data(), X.Data(), w.Value.Data(), sm, bsz, cin, cout, false)
+	Y := newSpectrum[T](append([]int{bsz, cout}, X.shape[2:]...))
+	mixModes(Y.data(), X.data(), w.Value.Data(), sm, bsz, cin, cout, false)
 	y := synthesize(Y, n, modes)
+	tensor.Recycle(Y.buf)
 
-	return recordFirstOrder(y, "spectral_conv", vars(x, w), func(g *Var[T]) []*Var[T] {
+	out := recordFirstOrder(y, "spectral_conv", vars(x, w), func(g *Var[T]) []*Var[T] {
 		G := synthesizeAdjoint(g.Value, modes)
 		var gx, gw *Var[T]
 		if x.requiresGrad {
-			GX := tensor.NewC[T](X.Shape()...)
-			mixModes(GX.Data(), G.Data(), w.Value.Data(), sm, bsz, cout, cin, true)
+			GX := newSpectrum[T](X.shape)
+			mixModes(GX.data(), G.data(), w.Value.Data(), sm, bsz, cout, cin, true)
 			gx = Const(analyzeAdjoint(GX, n, modes))
+			tensor.Recycle(GX.buf)
 		}
 		if w.requiresGrad {
-			gw = Const(weightGrad(X.Data(), G.Data(), sm, bsz, cin, cout, ws))
+			gw = Const(weightGrad(X.data(), G.data(), sm, bsz, cin, cout, ws))
 		}
+		tensor.Recycle(G.buf)
 		return vars(gx, gw)
 	})
+	saveForRelease(out, X.buf) // the backward pass reads X: Release recycles it
+	return out
 }
 
 // mixModes computes dst[b, o, k] = sum_i src[b, i, k] W[i, o, k] on the
@@ -138,7 +143,7 @@ func mixModes[T tensor.Float](dst, src, w []T, sm spectralModes, bsz, cin, cout 
 // weightGrad returns dL/dW[blk, i, o, k] = sum_b conj(X[b, i, k]) G[b, o, k],
 // per mode the product of the gathered conj(X)^T [cin, bsz] and G [bsz, cout].
 func weightGrad[T tensor.Float](X, G []T, sm spectralModes, bsz, cin, cout int, shape []int) *tensor.Tensor[T] {
-	out := tensor.New[T](shape...)
+	out := tensor.Empty[T](shape...) // every kept mode of every channel pair is written
 	gw := out.Data()
 	parallel.For(len(sm.offsets), 8*bsz*cin*cout, func(lo, hi int) {
 		xr, xi := make([]float64, bsz*cin), make([]float64, bsz*cin)

@@ -30,6 +30,9 @@ type node[T tensor.Float] struct {
 	// (need[j]); it may leave the others nil and skip their work. Grad
 	// uses it to skip, say, weight gradients when only d/dx is asked for.
 	masked func(g *Var[T], need []bool) []*Var[T]
+	// saved lists buffers the op allocated for its backward pass beyond
+	// its inputs and output; Release recycles them with the graph.
+	saved []*tensor.Tensor[T]
 }
 
 // Param returns a leaf that requires gradients (a trainable parameter or

@@ -82,12 +82,14 @@ type TrainSummary struct {
 }
 
 // TrainGCPercent is the collector's heap growth target while training,
-// unless GOGC is set. Training keeps every activation of a step alive, and
-// Go's default (100: the heap may grow to twice the live data) measured
-// 25-35% more peak memory than 50 for 1-3% more time; inference and the
-// solvers, whose live data is small, keep the default, which there is
-// faster (FNO-2D inference at 64^2: 62 ms at 100, 74 ms at 50).
-const TrainGCPercent = 50
+// unless GOGC is set. Training keeps every activation of a step alive;
+// since training steps recycle their graphs' buffers
+// (autograd.BackwardAndRelease), little garbage is left to collect, and 20
+// measured both faster and smaller than 50 on every training workload of
+// docs/PERFORMANCE.md (FNO-2D at 64^2: 122 ms and 255 MiB at 20, 125 ms and
+// 286 MiB at 50). Inference and the solvers, whose live data is small,
+// keep Go's default.
+const TrainGCPercent = 20
 
 // Train runs the train stage: reads the generated data, trains the
 // configured model with checkpoints in run_dir/checkpoints (resuming from

@@ -21,6 +21,10 @@ import (
 // In a data-parallel run (Trainer.Reduce set) the loss is this process's
 // part of the batch, and a nil loss with a nil error says that this
 // process holds no samples of the batch: its gradients count as zero.
+//
+// The trainer differentiates the loss with autograd.BackwardAndRelease,
+// which recycles the graph's buffers: a LossFunc must not keep a Var it
+// computed (copy a value it wants to keep).
 type LossFunc[T tensor.Float] func(ctx context.Context, epoch, batch int, rng *tensor.RNG) (*autograd.Var[T], error)
 
 // Phase is one stretch of training with one method: Epochs epochs of
@@ -364,7 +368,7 @@ func (r *runner[T]) lossAndGrad(ctx context.Context, ph *Phase[T], local int) (f
 		if reduce == nil && (math.IsNaN(l) || math.IsInf(l, 0)) {
 			return l, nil // refused before the backward pass
 		}
-		if err := autograd.Backward(loss); err != nil {
+		if err := autograd.BackwardAndRelease(loss); err != nil {
 			return 0, fmt.Errorf("nn: epoch %d batch %d: %w", r.epoch+1, r.batch, err)
 		}
 	}
@@ -390,7 +394,7 @@ func (r *runner[T]) lbfgsStep(ctx context.Context, ph *Phase[T], local int) (flo
 		if err != nil {
 			return 0, err
 		}
-		if err := autograd.Backward(loss); err != nil {
+		if err := autograd.BackwardAndRelease(loss); err != nil {
 			return 0, err
 		}
 		return float64(loss.Value.Item()), nil

@@ -40,6 +40,16 @@
 //     over fixed batch groups summed in order (worker-independent).
 //   - RealFFT, RealFFT2, ComplexFFT: the same FFT on plain []float64 and
 //     []complex128 slices, without tensors, for the solvers' inner loops.
+//   - Buffer recycling (pool.go): Recycle hands a tensor's buffer back
+//     once nothing reads it, Empty takes one of the same length without
+//     clearing it (for kernels that write every element), and a Recycler
+//     counts references to buffers shared by views so each is recycled
+//     once, after its last holder is done. Free buffers are pooled by
+//     element type and length, at most 1 GiB, and dropped after 4 idle
+//     generations (a Recycler's Flush starts one). SURROGO_POISON=1 fills
+//     every Empty and recycled buffer with NaN, which the tests use to
+//     catch a kernel that reads what it did not write and a read after
+//     recycling.
 //   - RNG: xoshiro256** seeded by SplitMix64, normal by Box-Muller; the
 //     stream depends only on the seed (NewRNGStream: on seed and stream
 //     number), and RNGState saves and restores it for checkpoints.

@@ -184,7 +184,7 @@ func scalarOp[T Float](op binop, a, b T) T {
 // binary computes op(a, b) with broadcasting.
 func binary[T Float](op binop, a, b *Tensor[T]) *Tensor[T] {
 	if SameShape(a.shape, b.shape) {
-		out := New[T](a.shape...)
+		out := Empty[T](a.shape...)
 		n := len(out.data)
 		parallel.For(n, 1, func(lo, hi int) {
 			binaryRun(op, out.data[lo:hi], a.data[lo:hi], b.data[lo:hi], 1, 1, hi-lo)
@@ -192,7 +192,7 @@ func binary[T Float](op binop, a, b *Tensor[T]) *Tensor[T] {
 		return out
 	}
 	shape := mustBroadcast(a.shape, b.shape)
-	out := New[T](shape...)
+	out := Empty[T](shape...)
 	if len(out.data) == 0 {
 		return out
 	}
@@ -294,7 +294,7 @@ func Axpy[T Float](alpha T, x, y *Tensor[T]) {
 
 // Map applies f to every element.
 func Map[T Float](t *Tensor[T], f func(T) T) *Tensor[T] {
-	out := New[T](t.shape...)
+	out := Empty[T](t.shape...)
 	parallel.For(len(t.data), 8, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			out.data[i] = f(t.data[i])
@@ -309,7 +309,7 @@ func map64[T Float](t *Tensor[T], f func(float64) float64) *Tensor[T] {
 
 // Scale returns s * t.
 func Scale[T Float](t *Tensor[T], s T) *Tensor[T] {
-	out := New[T](t.shape...)
+	out := Empty[T](t.shape...)
 	parallel.For(len(t.data), 1, func(lo, hi int) {
 		for i, v := range t.data[lo:hi] {
 			out.data[lo+i] = s * v
@@ -320,7 +320,7 @@ func Scale[T Float](t *Tensor[T], s T) *Tensor[T] {
 
 // AddScalar returns t + s.
 func AddScalar[T Float](t *Tensor[T], s T) *Tensor[T] {
-	out := New[T](t.shape...)
+	out := Empty[T](t.shape...)
 	parallel.For(len(t.data), 1, func(lo, hi int) {
 		for i, v := range t.data[lo:hi] {
 			out.data[lo+i] = v + s
@@ -353,7 +353,7 @@ func TanhBackward[T Float](y, g *Tensor[T]) *Tensor[T] {
 	if len(y.data) != len(g.data) {
 		panic(fmt.Sprintf("tensor: TanhBackward shapes %v and %v", y.shape, g.shape))
 	}
-	out := New[T](y.shape...)
+	out := Empty[T](y.shape...)
 	parallel.For(len(y.data), 2, func(lo, hi int) {
 		ys, gs := y.data[lo:hi], g.data[lo:hi]
 		for i, v := range ys {
@@ -369,7 +369,7 @@ func Product3[T Float](a, b, c *Tensor[T], s T) *Tensor[T] {
 	if len(a.data) != len(b.data) || len(a.data) != len(c.data) {
 		panic(fmt.Sprintf("tensor: Product3 shapes %v, %v, %v", a.shape, b.shape, c.shape))
 	}
-	out := New[T](a.shape...)
+	out := Empty[T](a.shape...)
 	parallel.For(len(a.data), 3, func(lo, hi int) {
 		as, bs, cs := a.data[lo:hi], b.data[lo:hi], c.data[lo:hi]
 		for i, v := range as {
@@ -442,7 +442,7 @@ func Erf[T Float](t *Tensor[T]) *Tensor[T] { return map64(t, math.Erf) }
 // float64).
 func GELU[T Float](t *Tensor[T]) *Tensor[T] {
 	if src, ok := any(t.data).([]float32); ok {
-		out := New[T](t.shape...)
+		out := Empty[T](t.shape...)
 		dst := any(out.data).([]float32)
 		parallel.For(len(src), 8, func(lo, hi int) { gelu32Kernel(dst[lo:hi], src[lo:hi]) })
 		return out
@@ -526,7 +526,7 @@ func GELUBackward[T Float](x, g *Tensor[T]) *Tensor[T] {
 	if len(x.data) != len(g.data) {
 		panic(fmt.Sprintf("tensor: GELUBackward shapes %v and %v", x.shape, g.shape))
 	}
-	out := New[T](x.shape...)
+	out := Empty[T](x.shape...)
 	if xs, ok := any(x.data).([]float32); ok {
 		gs, dst := any(g.data).([]float32), any(out.data).([]float32)
 		parallel.For(len(xs), 8, func(lo, hi int) { geluBackward32Kernel(dst[lo:hi], xs[lo:hi], gs[lo:hi]) })
@@ -572,7 +572,7 @@ func Where[T Float](cond, a, b *Tensor[T]) *Tensor[T] {
 	if len(cond.data) != len(a.data) || len(a.data) != len(b.data) {
 		panic(fmt.Sprintf("tensor: Where %v %v %v", cond.shape, a.shape, b.shape))
 	}
-	out := New[T](a.shape...)
+	out := Empty[T](a.shape...)
 	for i, c := range cond.data {
 		if c > 0 {
 			out.data[i] = a.data[i]

@@ -80,10 +80,10 @@ func MatMul[T Float](a, b *Tensor[T], transA, transB bool) *Tensor[T] {
 		panic(fmt.Sprintf("tensor: MatMul batch axes %v and %v differ", ba, bb))
 	}
 	shape := append(cloneInts(batch), m, n)
-	out := New[T](shape...)
 	if m*n*k == 0 {
-		return out // empty, or an empty inner sum: zeros
+		return New[T](shape...) // empty, or an empty inner sum: zeros
 	}
+	out := Empty[T](shape...) // beta = 0: every element is written, none read
 	nb := Size(batch)
 	sa, sb := a.shape[ra-2]*a.shape[ra-1], b.shape[rb-2]*b.shape[rb-1]
 	if len(ba) == 0 {

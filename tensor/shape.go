@@ -23,7 +23,7 @@ func Permute[T Float](t *Tensor[T], perm ...int) *Tensor[T] {
 		seen[p] = true
 		shape[i] = t.shape[p]
 	}
-	out := New[T](shape...)
+	out := Empty[T](shape...)
 	if len(out.data) == 0 {
 		return out
 	}
@@ -104,7 +104,7 @@ func Slice[T Float](t *Tensor[T], axis, start, end int) *Tensor[T] {
 	outer, n, inner := splitAt(t.shape, axis)
 	shape := cloneInts(t.shape)
 	shape[axis] = end - start
-	out := New[T](shape...)
+	out := Empty[T](shape...)
 	m := end - start
 	for o := 0; o < outer; o++ {
 		copy(out.data[o*m*inner:(o+1)*m*inner], t.data[(o*n+start)*inner:(o*n+end)*inner])
@@ -201,7 +201,7 @@ func Gather[T Float](t *Tensor[T], axis int, idx []int) *Tensor[T] {
 	}
 	shape := cloneInts(t.shape)
 	shape[axis] = len(idx)
-	out := New[T](shape...)
+	out := Empty[T](shape...)
 	m := len(idx)
 	parallel.For(outer*m, inner, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
@@ -248,7 +248,7 @@ func ScatterAdd[T Float](t *Tensor[T], axis int, idx []int, size int) *Tensor[T]
 func Softmax[T Float](t *Tensor[T], axis int) *Tensor[T] {
 	axis = normAxis(axis, len(t.shape))
 	outer, n, inner := splitAt(t.shape, axis)
-	out := New[T](t.shape...)
+	out := Empty[T](t.shape...)
 	parallel.For(outer, n*inner*4, func(lo, hi int) {
 		for o := lo; o < hi; o++ {
 			for i := 0; i < inner; i++ {

@@ -17,11 +17,12 @@ type Float interface{ float32 | float64 }
 type Tensor[T Float] struct {
 	shape []int
 	data  []T
+	owned bool // data was allocated for this tensor (New, Empty, Clone): Recycle may reuse it
 }
 
 // New returns a zero tensor of the given shape.
 func New[T Float](shape ...int) *Tensor[T] {
-	return &Tensor[T]{shape: cloneInts(shape), data: make([]T, checkedSize(shape))}
+	return &Tensor[T]{shape: cloneInts(shape), data: make([]T, checkedSize(shape)), owned: true}
 }
 
 // FromSlice wraps data (not copied) as a tensor of the given shape; it
@@ -118,11 +119,14 @@ func (t *Tensor[T]) offset(idx []int) int {
 
 // Clone returns a deep copy.
 func (t *Tensor[T]) Clone() *Tensor[T] {
-	return &Tensor[T]{shape: cloneInts(t.shape), data: append([]T(nil), t.data...)}
+	c := Empty[T](t.shape...)
+	copy(c.data, t.data)
+	return c
 }
 
 // Reshape returns a tensor sharing t's data with a new shape; one
-// dimension may be -1 and is inferred.
+// dimension may be -1 and is inferred. A view of a tensor that owns its
+// buffer shares the ownership: recycling either recycles the buffer.
 func (t *Tensor[T]) Reshape(shape ...int) *Tensor[T] {
 	shape = cloneInts(shape)
 	infer := -1
@@ -146,7 +150,7 @@ func (t *Tensor[T]) Reshape(shape ...int) *Tensor[T] {
 	if checkedSize(shape) != len(t.data) {
 		panic(fmt.Sprintf("tensor: cannot reshape %v (%d values) into %v", t.shape, len(t.data), shape))
 	}
-	return &Tensor[T]{shape: shape, data: t.data}
+	return &Tensor[T]{shape: shape, data: t.data, owned: t.owned}
 }
 
 // CopyFrom copies src's values into t (shapes must have the same size).

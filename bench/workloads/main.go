@@ -76,7 +76,7 @@ func adamStep[T tensor.Float](forward func(*autograd.Var[T]) (*autograd.Var[T], 
 		if err != nil {
 			return err
 		}
-		if err := autograd.Backward(nn.RelL2(out, y)); err != nil {
+		if err := autograd.BackwardAndRelease(nn.RelL2(out, y)); err != nil {
 			return err
 		}
 		return opt.Step(params)
@@ -287,7 +287,7 @@ func main() {
 		parallel.SetWorkers(*threads)
 	}
 	if os.Getenv("GOGC") == "" && !strings.Contains(*name, "infer") {
-		debug.SetGCPercent(50) // as experiments.TrainGCPercent while training
+		debug.SetGCPercent(20) // as experiments.TrainGCPercent while training
 	}
 	before := peakRSS()
 	step, err := w(tensor.NewRNG(1))

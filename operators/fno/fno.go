@@ -174,19 +174,28 @@ func (m *FNO[T]) Forward(a *autograd.Var[T]) (*autograd.Var[T], error) {
 	if err := cfg.CheckGrid(spatial); err != nil {
 		return nil, err
 	}
+	// Under NoGrad (inference) each intermediate is recycled as soon as the
+	// next one is computed from it: no graph refers to it.
+	recycle := !autograd.GradEnabled()
+	next := func(prev, v *autograd.Var[T]) *autograd.Var[T] {
+		if recycle && prev != a && (v == nil || !tensor.SameBuffer(prev.Value, v.Value)) {
+			tensor.Recycle(prev.Value)
+		}
+		return v
+	}
 	x := autograd.Concat(-1, a, autograd.Const(m.coords.Get(b, spatial)))
-	x = m.Lift.Forward(x) // [B, s..., W]
+	x = next(x, m.Lift.Forward(x)) // [B, s..., W]
 	// Channels first for the Fourier layers: [B, W, s...].
 	perm := []int{0, cfg.Dim + 1}
 	for i := 1; i <= cfg.Dim; i++ {
 		perm = append(perm, i)
 	}
-	x = autograd.Permute(x, perm...)
+	x = next(x, autograd.Permute(x, perm...))
 	padded := make([]int, cfg.Dim)
 	for i, n := range spatial {
 		padded[i] = cfg.padded(n)
 		if padded[i] > n {
-			x = autograd.Pad(x, 2+i, 0, padded[i]-n, 0)
+			x = next(x, autograd.Pad(x, 2+i, 0, padded[i]-n, 0))
 		}
 	}
 	npts := tensor.Size(padded)
@@ -195,19 +204,21 @@ func (m *FNO[T]) Forward(a *autograd.Var[T]) (*autograd.Var[T], error) {
 		// x = K x + W x + b: the pointwise layer added to the spectral branch.
 		flat := autograd.Reshape(x, b, cfg.Width, npts)
 		sum := autograd.ChannelLinear(flat, m.Pointwise[l].W, m.Pointwise[l].B, autograd.Reshape(k, b, cfg.Width, npts))
-		x = autograd.Reshape(sum, append([]int{b, cfg.Width}, padded...)...)
+		next(k, nil)
+		x = next(x, autograd.Reshape(sum, append([]int{b, cfg.Width}, padded...)...))
 		if l+1 < cfg.Layers {
-			x = nn.Apply(m.act, x)
+			x = next(x, nn.Apply(m.act, x))
 		}
 	}
 	for i, n := range spatial {
 		if padded[i] > n {
-			x = autograd.Slice(x, 2+i, 0, n)
+			x = next(x, autograd.Slice(x, 2+i, 0, n))
 		}
 	}
-	x = autograd.Permute(x, tensor.InversePermutation(perm)...) // [B, s..., W]
-	x = nn.Apply(m.act, m.Proj1.Forward(x))
-	return m.Proj2.Forward(x), nil
+	x = next(x, autograd.Permute(x, tensor.InversePermutation(perm)...)) // [B, s..., W]
+	x = next(x, m.Proj1.Forward(x))
+	x = next(x, nn.Apply(m.act, x))
+	return next(x, m.Proj2.Forward(x)), nil
 }
 
 // ParamCount is the number of parameters New builds for c (after

@@ -102,3 +102,71 @@ func TestParamCountMatchesBuiltModels(t *testing.T) {
 		t.Errorf("huge config: ParamCount %v", n)
 	}
 }
+
+// Buffer recycling changes no number: training steps that release their
+// graphs (the buffers reused step after step) give the parameters of steps
+// that keep them, and inference, which recycles each layer's input as it
+// goes, gives the recorded forward pass's output and leaves its input be.
+func TestRecyclingChangesNoNumber(t *testing.T) {
+	cfg := Config{Dim: 2, InChannels: 1, Width: 8, Modes: []int{4, 4}, Layers: 3, PadFraction: 0.25}
+	r := tensor.NewRNG(5)
+	x := tensor.RandN[float32](r, 4, 24, 20, 1)
+	y := tensor.RandN[float32](r, 4, 24, 20, 1)
+	train := func(backward func(*autograd.Var[float32]) error) []nn.Param[float32] {
+		m, err := New[float32](cfg, tensor.NewRNG(9))
+		if err != nil {
+			t.Fatal(err)
+		}
+		params, opt := m.Params(), nn.NewAdam[float32](1e-2, 0)
+		for step := 0; step < 3; step++ {
+			nn.ZeroGrad(params)
+			out, err := m.Forward(autograd.Const(x))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := backward(nn.RelL2(out, autograd.Const(y))); err != nil {
+				t.Fatal(err)
+			}
+			if err := opt.Step(params); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return params
+	}
+	kept, released := train(autograd.Backward[float32]), train(autograd.BackwardAndRelease[float32])
+	for i := range kept {
+		a, b := kept[i].Var.Value.Data(), released[i].Var.Value.Data()
+		for j := range a {
+			if a[j] != b[j] {
+				t.Fatalf("parameter %s[%d]: %v after released steps, %v after kept ones", kept[i].Name, j, b[j], a[j])
+			}
+		}
+	}
+
+	m, err := New[float32](cfg, tensor.NewRNG(9))
+	if err != nil {
+		t.Fatal(err)
+	}
+	input := x.Clone()
+	recorded, err := m.Forward(autograd.Param(input))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for round := 0; round < 2; round++ { // the second reuses the first's buffers
+		var out *autograd.Var[float32]
+		autograd.NoGrad(func() { out, err = m.Forward(autograd.Const(input)) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j, v := range recorded.Value.Data() {
+			if out.Value.Data()[j] != v {
+				t.Fatalf("round %d: inference output[%d] = %v, the recorded pass gives %v", round, j, out.Value.Data()[j], v)
+			}
+		}
+	}
+	for j, v := range x.Data() {
+		if input.Data()[j] != v {
+			t.Fatalf("inference changed its input at %d", j)
+		}
+	}
+}
