@@ -61,3 +61,82 @@ func TestForWaitsAfterAPanic(t *testing.T) {
 		t.Errorf("For returned from a panic before the other chunk finished (finished %d)", done.Load())
 	}
 }
+
+// covered runs For over n indices and reports whether each was visited
+// exactly once.
+func covered(n, cost int, body func()) bool {
+	hits := make([]int32, n)
+	For(n, cost, func(lo, hi int) {
+		if body != nil {
+			body()
+		}
+		for i := lo; i < hi; i++ {
+			atomic.AddInt32(&hits[i], 1)
+		}
+	})
+	for _, h := range hits {
+		if h != 1 {
+			return false
+		}
+	}
+	return true
+}
+
+// The team's workers are shared: Fors nested in chunks, Fors from many
+// goroutines at once, and Fors after the workers went to sleep all
+// complete and cover every index once.
+func TestTeamUnderContention(t *testing.T) {
+	cases := []struct {
+		name string
+		run  func() bool
+	}{
+		{"nested", func() bool {
+			var inner atomic.Int32
+			ok := covered(8, 1<<20, func() {
+				if covered(1000, 1<<10, nil) {
+					inner.Add(1)
+				}
+			})
+			return ok && inner.Load() > 0
+		}},
+		{"concurrent callers", func() bool {
+			var bad atomic.Int32
+			done := make(chan struct{})
+			for g := 0; g < 8; g++ {
+				go func() {
+					defer func() { done <- struct{}{} }()
+					for i := 0; i < 200; i++ {
+						if !covered(64, 1<<12, nil) {
+							bad.Add(1)
+						}
+					}
+				}()
+			}
+			for g := 0; g < 8; g++ {
+				<-done
+			}
+			return bad.Load() == 0
+		}},
+		{"after sleeping", func() bool {
+			ok := covered(100, 1<<12, nil)
+			time.Sleep(2 * spinFor)
+			return ok && covered(100, 1<<12, nil)
+		}},
+	}
+	for _, w := range []int{2, 3, 5} {
+		prev := SetWorkers(w)
+		for _, c := range cases {
+			finished := make(chan bool, 1)
+			go func() { finished <- c.run() }()
+			select {
+			case ok := <-finished:
+				if !ok {
+					t.Errorf("workers %d, %s: an index was missed or visited twice", w, c.name)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatalf("workers %d, %s: For did not return (deadlock)", w, c.name)
+			}
+		}
+		SetWorkers(prev)
+	}
+}
