@@ -42,6 +42,7 @@ test: setup-test vet fmt-check
 	# so a kernel that reads what it did not write, or code that reads a
 	# recycled tensor, fails the engine's and the operators' tests
 	SURROGO_POISON=1 $(GO) test -count=1 ./tensor/ ./autograd/ ./nn/ ./operators/... ./pinn/
+	SURROGO_POISON=1 $(GO) test -count=1 -short ./mesh/...
 	# data-parallel training over MPI: the allreduce and a tiny FNO on two
 	# ranks (mpirun --oversubscribe -np 2, and srun --mpi=pmix in a job of
 	# the local SLURM cluster) against one process

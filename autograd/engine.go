@@ -100,24 +100,29 @@ func backward[T tensor.Float](loss *Var[T], release bool) error {
 	}
 	rec := tensor.NewRecycler[T]()
 	inner := trackGraph(rec, loss, release)
+	// Even when a backward function panics, the graph's Vars are emptied
+	// (their buffers may be recycled already) and the rest recycled.
+	defer func() {
+		if release {
+			releaseVars(loss, inner)
+		}
+		rec.Flush()
+	}()
 	grads, err := backprop([]*Var[T]{loss}, nil, nil, false, &recycling[T]{rec: rec, release: release})
-	if err == nil {
-		for v, g := range grads {
-			if v.node != nil {
-				continue
-			}
-			if v.Grad == nil {
-				v.Grad = g.Value.Clone()
-			} else {
-				tensor.AddInPlace(v.Grad, g.Value)
-			}
+	if err != nil {
+		return err
+	}
+	for v, g := range grads {
+		if v.node != nil {
+			continue
+		}
+		if v.Grad == nil {
+			v.Grad = g.Value.Clone()
+		} else {
+			tensor.AddInPlace(v.Grad, g.Value)
 		}
 	}
-	if release {
-		releaseVars(loss, inner)
-	}
-	rec.Flush()
-	return err
+	return nil
 }
 
 // recycling is what backprop does with buffers it is done with: the

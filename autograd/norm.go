@@ -70,6 +70,7 @@ func invSigma[T tensor.Float](x, y *Var[T], inv []float64, l *normLayout, d floa
 	r = record(value, "normalize_inv_sigma", vars(x), func(g *Var[T]) []*Var[T] {
 		return vars(Mul(y, Scale(Mul(Mul(r, r), g), T(-1/d))))
 	})
+	readsInBackward(r, y.Value)
 	return r
 }
 

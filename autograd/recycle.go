@@ -55,3 +55,12 @@ func saveForRelease[T tensor.Float](v *Var[T], ts ...*tensor.Tensor[T]) {
 		tensor.Recycle(t)
 	}
 }
+
+// readsInBackward records that v's backward function reads buffers of
+// Vars other than v and its inputs, so that BackwardAndRelease does not
+// recycle them before v's backward has run.
+func readsInBackward[T tensor.Float](v *Var[T], ts ...*tensor.Tensor[T]) {
+	if v.node != nil {
+		v.node.saved = append(v.node.saved, ts...)
+	}
+}

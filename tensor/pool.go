@@ -4,6 +4,7 @@ import (
 	"math"
 	"os"
 	"sync"
+	"time"
 	"unsafe"
 )
 
@@ -16,7 +17,9 @@ import (
 // it.
 //
 // Only buffers a tensor owns are recycled: those New, Empty and Clone
-// allocated, not views (Reshape) or wrapped slices (FromSlice).
+// allocated, through the tensor or a Reshape view of it (they share one
+// ownership record, so the buffer is recycled once), not wrapped slices
+// (FromSlice).
 
 // minRecycled is the smallest buffer worth pooling; smaller ones are
 // cheap to allocate and clear.
@@ -41,21 +44,24 @@ type pooled struct {
 }
 
 // The pool: free buffers by element size and length. It holds at most
-// poolLimit bytes, and a Recycler's Flush (the end of a step's backward
-// pass or graph) starts a new generation and drops buffers not reused for
-// poolMaxAge generations, so a shape that stops recurring does not hold
-// memory for long. (A sync.Pool does not fit: the collector empties it
+// poolLimit bytes. A Recycler's Flush (the end of a step's backward pass
+// or graph) starts a new generation, as does a Recycle poolAgeEvery after
+// the last (inference recycles without Flush), and buffers not reused for
+// poolMaxAge generations are dropped, so a shape that stops recurring does
+// not hold memory for long. (A sync.Pool does not fit: the collector empties it
 // every second cycle, several times per training step.)
 var pool = struct {
 	sync.Mutex
 	free  map[poolKey][]pooled
 	bytes int
 	gen   uint64
+	aged  time.Time // when the last generation began
 }{free: map[poolKey][]pooled{}}
 
 const (
-	poolLimit  = 1 << 30
-	poolMaxAge = 4
+	poolLimit    = 1 << 30
+	poolMaxAge   = 4
+	poolAgeEvery = 30 * time.Second
 )
 
 func takeBuffer[T Float](n int) []T {
@@ -80,6 +86,9 @@ func giveBuffer[T Float](b []T) {
 	size := len(b) * int(key.elemSize)
 	pool.Lock()
 	defer pool.Unlock()
+	if time.Since(pool.aged) > poolAgeEvery {
+		agePoolLocked()
+	}
 	if pool.bytes+size > poolLimit {
 		return // left to the collector
 	}
@@ -92,7 +101,12 @@ func giveBuffer[T Float](b []T) {
 func agePool() {
 	pool.Lock()
 	defer pool.Unlock()
+	agePoolLocked()
+}
+
+func agePoolLocked() {
 	pool.gen++
+	pool.aged = time.Now()
 	for key, list := range pool.free {
 		kept := list[:0]
 		for _, p := range list {
@@ -116,7 +130,7 @@ func agePool() {
 // reading any.
 func Empty[T Float](shape ...int) *Tensor[T] {
 	n := checkedSize(shape)
-	t := &Tensor[T]{shape: cloneInts(shape), owned: true}
+	t := &Tensor[T]{shape: cloneInts(shape), own: owner(n)}
 	if n >= minRecycled {
 		t.data = takeBuffer[T](n)
 	}
@@ -134,14 +148,14 @@ func EmptyLike[T Float](t *Tensor[T]) *Tensor[T] { return Empty[T](t.shape...) }
 
 // Recycle hands t's buffer back for reuse by Empty. The caller promises
 // that nothing reads or writes t, or any tensor sharing its data, from now
-// on. Tensors that do not own their buffer (views, wrapped slices) and
-// small ones are left to the collector.
+// on. Wrapped slices, small buffers and buffers already recycled (through
+// t or a view of it) are left alone.
 func Recycle[T Float](t *Tensor[T]) {
-	if t == nil || !t.owned || len(t.data) < minRecycled || len(t.data) != cap(t.data) {
+	if t == nil || t.own == nil || t.own.recycled || len(t.data) < minRecycled || len(t.data) != cap(t.data) {
 		return
 	}
 	b := t.data
-	t.data, t.owned = nil, false
+	t.data, t.own.recycled = nil, true
 	if poison {
 		fillNaN(b)
 	}
@@ -251,7 +265,7 @@ func (r *Recycler[T]) note(t *Tensor[T]) unsafe.Pointer {
 		return nil
 	}
 	k := bufferKey(t.data)
-	if t.owned {
+	if t.own != nil {
 		r.owner[k] = t
 	}
 	return k

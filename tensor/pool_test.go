@@ -54,6 +54,40 @@ func TestRecycleRefusesWhatItDoesNotOwn(t *testing.T) {
 	}
 }
 
+// A tensor and its Reshape view share one ownership record: recycling
+// both hands the buffer out once.
+func TestRecycleOwnerAndViewOnce(t *testing.T) {
+	const n = 3006
+	x := New[float32](n)
+	v := x.Reshape(2, n/2)
+	Recycle(v)
+	Recycle(x)
+	a, b := Empty[float32](n), Empty[float32](n)
+	if sameArray(a.Data(), b.Data()) {
+		t.Fatalf("one buffer was handed to two tensors")
+	}
+	r := NewRecycler[float32]()
+	y := New[float32](n)
+	r.Hold(y.Reshape(1, n))
+	r.Flush()
+	Recycle(y)
+	c, d := Empty[float32](n), Empty[float32](n)
+	if sameArray(c.Data(), d.Data()) {
+		t.Fatalf("a Recycler and Recycle both pooled one buffer")
+	}
+}
+
+func TestCloneOfRecycledTensorPanics(t *testing.T) {
+	x := New[float64](3007)
+	Recycle(x)
+	defer func() {
+		if recover() == nil {
+			t.Fatalf("Clone of a recycled tensor returned")
+		}
+	}()
+	x.Clone()
+}
+
 func TestRecyclerCountsReferences(t *testing.T) {
 	const n = 3003
 	type step struct {

@@ -17,12 +17,24 @@ type Float interface{ float32 | float64 }
 type Tensor[T Float] struct {
 	shape []int
 	data  []T
-	owned bool // data was allocated for this tensor (New, Empty, Clone): Recycle may reuse it
+	own   *ownership // set when data was allocated for this tensor (New, Empty, Clone); shared by its Reshape views
+}
+
+// ownership marks an allocated buffer; once it is recycled, neither the
+// tensor nor any view of it can recycle the buffer again.
+type ownership struct{ recycled bool }
+
+func owner(n int) *ownership {
+	if n < minRecycled {
+		return nil // too small to pool
+	}
+	return &ownership{}
 }
 
 // New returns a zero tensor of the given shape.
 func New[T Float](shape ...int) *Tensor[T] {
-	return &Tensor[T]{shape: cloneInts(shape), data: make([]T, checkedSize(shape)), owned: true}
+	n := checkedSize(shape)
+	return &Tensor[T]{shape: cloneInts(shape), data: make([]T, n), own: owner(n)}
 }
 
 // FromSlice wraps data (not copied) as a tensor of the given shape; it
@@ -119,6 +131,9 @@ func (t *Tensor[T]) offset(idx []int) int {
 
 // Clone returns a deep copy.
 func (t *Tensor[T]) Clone() *Tensor[T] {
+	if len(t.data) != Size(t.shape) {
+		panic(fmt.Sprintf("tensor: Clone of a recycled tensor of shape %v", t.shape))
+	}
 	c := Empty[T](t.shape...)
 	copy(c.data, t.data)
 	return c
@@ -150,7 +165,7 @@ func (t *Tensor[T]) Reshape(shape ...int) *Tensor[T] {
 	if checkedSize(shape) != len(t.data) {
 		panic(fmt.Sprintf("tensor: cannot reshape %v (%d values) into %v", t.shape, len(t.data), shape))
 	}
-	return &Tensor[T]{shape: shape, data: t.data, owned: t.owned}
+	return &Tensor[T]{shape: shape, data: t.data, own: t.own}
 }
 
 // CopyFrom copies src's values into t (shapes must have the same size).

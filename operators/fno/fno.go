@@ -178,7 +178,7 @@ func (m *FNO[T]) Forward(a *autograd.Var[T]) (*autograd.Var[T], error) {
 	// next one is computed from it: no graph refers to it.
 	recycle := !autograd.GradEnabled()
 	next := func(prev, v *autograd.Var[T]) *autograd.Var[T] {
-		if recycle && prev != a && (v == nil || !tensor.SameBuffer(prev.Value, v.Value)) {
+		if recycle && (v == nil || !tensor.SameBuffer(prev.Value, v.Value)) {
 			tensor.Recycle(prev.Value)
 		}
 		return v
