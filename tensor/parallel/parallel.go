@@ -84,7 +84,7 @@ func For(n int, cost int, body func(lo, hi int)) {
 // nothing. Spinning workers take a job within a microsecond, as OpenMP's
 // do (PyTorch's parallel loops); a worker idle for spinFor sleeps until
 // the next job wakes it.
-const spinFor = 200 * time.Microsecond
+const spinFor = 100 * time.Microsecond
 
 type job struct {
 	body    func(lo, hi int)
@@ -155,13 +155,15 @@ func (w *worker) take(j *job) bool {
 func (w *worker) run() {
 	idleSince := time.Now()
 	for spins := 0; ; spins++ {
-		if j := w.job.Swap(nil); j != nil {
+		if w.job.Load() != nil { // read-only while spinning: no cache-line traffic
+			j := w.job.Swap(nil)
 			j.body(j.lo, j.hi)
 			w.busy.Store(false)
 			j.pending.Add(-1)
 			idleSince, spins = time.Now(), 0
 			continue
 		}
+		pause()
 		if spins%64 != 63 {
 			continue
 		}
@@ -181,6 +183,7 @@ func (w *worker) run() {
 // waitFor returns when every job of a For has finished.
 func waitFor(pending *atomic.Int32) {
 	for spins := 0; pending.Load() > 0; spins++ {
+		pause()
 		if spins%64 == 63 {
 			runtime.Gosched()
 		}
