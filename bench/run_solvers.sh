@@ -26,7 +26,7 @@ names = {"Step/fno-cn/64": "ns_fno_cn_64", "Step/etdrk4/64": "ns_etdrk4_64", "St
 go, npy, tor = {}, {}, {}
 for r in range(1, rounds + 1):
     for line in open(f"{tmp}/go.{r}"):
-        m = re.match(r"Benchmark(\S+?)-\d+\s+\d+\s+(\d+) ns/op", line)
+        m = re.match(r"Benchmark(\S+?)(?:-\d+)?\s+\d+\s+(\d+) ns/op", line)
         if m and m.group(1) in names:
             go.setdefault(names[m.group(1)], []).append(int(m.group(2)) / 1e6)
     for d, f in ((npy, "numpy"), (tor, "torch")):
@@ -34,9 +34,9 @@ for r in range(1, rounds + 1):
             d.setdefault(k, []).append(v)
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
 print(f"Machine: {cpu}, {os.cpu_count()} cores; threads {threads}; medians of {rounds} rounds (ms per step)\n")
-print("| workload | surrogo | NumPy | PyTorch | surrogo / PyTorch |")
-print("|---|---|---|---|---|")
+print("| workload | surrogo | NumPy | PyTorch | surrogo / PyTorch | surrogo / NumPy |")
+print("|---|---|---|---|---|---|")
 for k in names.values():
     g, n, t = (statistics.median(d[k]) for d in (go, npy, tor))
-    print(f"| {k} | {g:.3f} | {n:.3f} | {t:.3f} | {g / t:.2f} |")
+    print(f"| {k} | {g:.3f} | {n:.3f} | {t:.3f} | {g / t:.2f} | {g / n:.2f} |")
 PY

@@ -518,6 +518,10 @@ def check():
     # The FactFormer modules: parameter counts equal surrogo's ParamCount
     # for the two workload models, and outputs and gradients equal the
     # PyTorch goldens of section 12 (float32; surrogo matches those to 2e-5).
+    # The goldens were written by PyTorch on an Intel machine; PyTorch's own
+    # float32 kernels on another CPU (AMD EPYC, 2026-12-02) reproduce the
+    # blocks to 3.5e-6 but the 3-step model only to 6.2e-5, so the model
+    # is held to 1e-4.
     counts = {"factformer": (FACTFORMER_KF, 412385), "ifactformer-m": (IFACTFORMER_M, 138401)}
     for name, (cfg, want) in counts.items():
         got = sum(p.numel() for p in FactFormer2D(**cfg).parameters() if p.requires_grad)
@@ -525,7 +529,7 @@ def check():
         ok = ok and got == want
     errs = factformer_goldens()
     report.update(errs)
-    ok = ok and all(e <= 2e-5 for e in errs.values() if isinstance(e, float))
+    ok = ok and all(e <= (1e-4 if k == "factformer_model" else 2e-5) for k, e in errs.items() if isinstance(e, float))
     print(json.dumps(report))
     if not ok:
         sys.exit(1)

@@ -37,6 +37,7 @@ import (
 	"github.com/surrogo/surrogo/solvers/internal/march"
 	"github.com/surrogo/surrogo/solvers/param"
 	"github.com/surrogo/surrogo/tensor"
+	"github.com/surrogo/surrogo/tensor/parallel"
 )
 
 // Scheme names a time integrator.
@@ -273,33 +274,41 @@ func (s *Solver) velocity(w []complex128) {
 // (-d Im z, d Re z)).
 func (s *Solver) advection(dst, w []complex128) {
 	su, sv, swx, swy := s.spec[0], s.spec[1], s.spec[2], s.spec[3]
-	for e, z := range w {
-		re, im := real(z), imag(z)
-		fu, fv := s.invK2[e]*s.dy[e], -s.invK2[e]*s.dx[e]
-		dx, dy := s.dx[e], s.dy[e]
-		su[e] = complex(-im*fu, re*fu)
-		sv[e] = complex(-im*fv, re*fv)
-		swx[e] = complex(-im*dx, re*dx)
-		swy[e] = complex(-im*dy, re*dy)
-	}
-	s.fft.InverseBatch([][]float64{s.u, s.v, s.wx, s.wy}, s.spec[:])
-	for j := range s.q {
-		s.q[j] = s.u[j]*s.wx[j] + s.v[j]*s.wy[j]
-	}
-	s.fft.Forward(dst, s.q)
-	for e := range dst {
-		if !s.mask[e] {
-			dst[e] = 0
+	parallel.For(len(w), 8, func(lo, hi int) {
+		for e := lo; e < hi; e++ {
+			re, im := real(w[e]), imag(w[e])
+			fu, fv := s.invK2[e]*s.dy[e], -s.invK2[e]*s.dx[e]
+			dx, dy := s.dx[e], s.dy[e]
+			su[e] = complex(-im*fu, re*fu)
+			sv[e] = complex(-im*fv, re*fv)
+			swx[e] = complex(-im*dx, re*dx)
+			swy[e] = complex(-im*dy, re*dy)
 		}
-	}
+	})
+	s.fft.InverseBatch([][]float64{s.u, s.v, s.wx, s.wy}, s.spec[:])
+	parallel.For(len(s.q), 4, func(lo, hi int) {
+		for j := lo; j < hi; j++ {
+			s.q[j] = s.u[j]*s.wx[j] + s.v[j]*s.wy[j]
+		}
+	})
+	s.fft.Forward(dst, s.q)
+	parallel.For(len(dst), 2, func(lo, hi int) {
+		for e := lo; e < hi; e++ {
+			if !s.mask[e] {
+				dst[e] = 0
+			}
+		}
+	})
 }
 
 // rhs writes N(w) = f - P(u . grad w).
 func (s *Solver) rhs(dst, w []complex128) {
 	s.advection(dst, w)
-	for e := range dst {
-		dst[e] = s.force[e] - dst[e]
-	}
+	parallel.For(len(dst), 2, func(lo, hi int) {
+		for e := lo; e < hi; e++ {
+			dst[e] = s.force[e] - dst[e]
+		}
+	})
 }
 
 func (s *Solver) coef(dt float64) *etd.Coef { return s.coefs.For(s.lin, dt) }

@@ -14,6 +14,8 @@ package etd
 import (
 	"math"
 	"math/cmplx"
+
+	"github.com/surrogo/surrogo/tensor/parallel"
 )
 
 // Coef holds the per-mode coefficients of one step size.
@@ -74,21 +76,29 @@ func NewStepper(n int) *Stepper {
 // rhs writes the nonlinear term N(w) into dst.
 func (s *Stepper) Step(c *Coef, v []complex128, rhs func(dst, w []complex128)) {
 	rhs(s.nv, v)
-	for j := range v {
-		s.a[j] = scale(c.E2[j], v[j]) + scale(c.Q[j], s.nv[j])
-	}
+	parallel.For(len(v), 8, func(lo, hi int) {
+		for j := lo; j < hi; j++ {
+			s.a[j] = scale(c.E2[j], v[j]) + scale(c.Q[j], s.nv[j])
+		}
+	})
 	rhs(s.na, s.a)
-	for j := range v {
-		s.b[j] = scale(c.E2[j], v[j]) + scale(c.Q[j], s.na[j])
-	}
+	parallel.For(len(v), 8, func(lo, hi int) {
+		for j := lo; j < hi; j++ {
+			s.b[j] = scale(c.E2[j], v[j]) + scale(c.Q[j], s.na[j])
+		}
+	})
 	rhs(s.nb, s.b)
-	for j := range v {
-		s.c[j] = scale(c.E2[j], s.a[j]) + scale(c.Q[j], 2*s.nb[j]-s.nv[j])
-	}
+	parallel.For(len(v), 8, func(lo, hi int) {
+		for j := lo; j < hi; j++ {
+			s.c[j] = scale(c.E2[j], s.a[j]) + scale(c.Q[j], 2*s.nb[j]-s.nv[j])
+		}
+	})
 	rhs(s.nc, s.c)
-	for j := range v {
-		v[j] = scale(c.E[j], v[j]) + scale(c.F1[j], s.nv[j]) + scale(2*c.F2[j], s.na[j]+s.nb[j]) + scale(c.F3[j], s.nc[j])
-	}
+	parallel.For(len(v), 8, func(lo, hi int) {
+		for j := lo; j < hi; j++ {
+			v[j] = scale(c.E[j], v[j]) + scale(c.F1[j], s.nv[j]) + scale(2*c.F2[j], s.na[j]+s.nb[j]) + scale(c.F3[j], s.nc[j])
+		}
+	})
 }
 
 // scale is r z for real r: two products, where Go's complex product with
