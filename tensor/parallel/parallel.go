@@ -59,25 +59,41 @@ func For(n int, cost int, body func(lo, hi int)) {
 		return
 	}
 	chunk := (n + w - 1) / w
-	var pending atomic.Int32
+	g := &group{}
+	g.pending.Store(1) // this goroutine's hold until every job is handed out
 	// The first chunk runs on the calling goroutine, which would otherwise
 	// only wait; the others go to idle team workers, or run here too when
 	// none is idle (a For nested in another's chunk).
 	var inline [][2]int
 	for lo := chunk; lo < n; lo += chunk {
 		hi := min(lo+chunk, n)
-		pending.Add(1)
-		if !give(&job{body: body, lo: lo, hi: hi, pending: &pending}) {
-			pending.Add(-1)
+		g.pending.Add(1)
+		if !give(&job{body: body, lo: lo, hi: hi, group: g}) {
+			g.pending.Add(-1)
 			inline = append(inline, [2]int{lo, hi})
 		}
 	}
-	// Waiting is deferred so that a panic in this goroutine's chunks,
-	// recovered by a caller, still returns only after the others are done.
-	defer waitFor(&pending)
+	g.finish()
+	// Deferred, so that after a panic in one of this goroutine's chunks,
+	// recovered by a caller, the other chunks still run and have finished
+	// when For returns.
+	ran := 0
+	defer func() {
+		for _, r := range inline[ran:] {
+			ran++
+			body(r[0], r[1])
+		}
+		g.wait()
+	}()
 	body(0, min(chunk, n))
-	for _, r := range inline {
+	for ran < len(inline) {
+		r := inline[ran]
+		ran++
 		body(r[0], r[1])
+	}
+	g.wait()
+	if p := g.panicked.Load(); p != nil {
+		panic(p.value)
 	}
 }
 
@@ -87,13 +103,58 @@ func For(n int, cost int, body func(lo, hi int)) {
 // took tens of microseconds: a 2-way split of 90 us of work gained
 // nothing. Spinning workers take a job within a microsecond, as OpenMP's
 // do (PyTorch's parallel loops); a worker idle for spinFor sleeps until
-// the next job wakes it.
+// the next job wakes it. The caller waits the same way: spinning up to
+// spinFor, then parked.
 const spinFor = 100 * time.Microsecond
 
+// group is one For's jobs given to workers: how many are still running,
+// the channel of a caller that stopped spinning and parked (closed by the
+// job that finishes last), and the first panic one of them raised (For
+// raises it again in the caller).
+type group struct {
+	pending  atomic.Int32
+	parked   atomic.Pointer[chan struct{}]
+	panicked atomic.Pointer[panicValue]
+}
+
+type panicValue struct{ value any }
+
+// finished marks a group whose last job finished before anyone parked.
+var finished = new(chan struct{})
+
+// finish counts one job of the group done; the last wakes a parked caller.
+func (g *group) finish() {
+	if g.pending.Add(-1) == 0 {
+		if ch := g.parked.Swap(finished); ch != nil {
+			close(*ch)
+		}
+	}
+}
+
+// wait returns when every job of the group has finished: it spins for up
+// to spinFor, then parks until the last job closes its channel.
+func (g *group) wait() {
+	start := time.Now()
+	for spins := 0; g.pending.Load() > 0; spins++ {
+		pause()
+		if spins%64 != 63 || time.Since(start) < spinFor {
+			continue
+		}
+		ch := make(chan struct{})
+		if !g.parked.CompareAndSwap(nil, &ch) {
+			return // the last job finished (and swapped in finished)
+		}
+		if g.pending.Load() > 0 {
+			<-ch
+		}
+		return
+	}
+}
+
 type job struct {
-	body    func(lo, hi int)
-	lo, hi  int
-	pending *atomic.Int32
+	body   func(lo, hi int)
+	lo, hi int
+	group  *group
 }
 
 type worker struct {
@@ -110,14 +171,21 @@ var team struct {
 	workers atomic.Pointer[[]*worker]
 }
 
-// give hands j to an idle worker, starting workers up to Workers()-1,
-// and reports whether one took it.
+// give hands j to an idle worker among the first Workers()-1, starting
+// workers up to that many, and reports whether one took it.
 func give(j *job) bool {
+	limit := Workers() - 1
 	if p := team.workers.Load(); p != nil {
-		for _, w := range *p {
+		for i, w := range *p {
+			if i >= limit {
+				break
+			}
 			if w.take(j) {
 				return true
 			}
+		}
+		if len(*p) >= limit {
+			return false
 		}
 	}
 	team.mu.Lock()
@@ -126,7 +194,7 @@ func give(j *job) bool {
 	if p := team.workers.Load(); p != nil {
 		ws = *p
 	}
-	if len(ws) >= Workers()-1 {
+	if len(ws) >= limit {
 		return false
 	}
 	w := &worker{wake: make(chan struct{}, 1)}
@@ -153,17 +221,17 @@ func (w *worker) take(j *job) bool {
 }
 
 // run is a worker's loop: run jobs as they come, spin for spinFor after
-// each, then sleep until woken. (A job stored while the worker decides
-// to sleep is seen: it announces sleeping before its last look, and take
-// stores the job before checking.)
+// each (not when GOMAXPROCS is 1: there is no other processor to spin
+// for), then sleep until woken. A job stored while the worker decides to
+// sleep is seen: it announces sleeping before its last look, and take
+// stores the job before checking.
 func (w *worker) run() {
 	idleSince := time.Now()
 	for spins := 0; ; spins++ {
 		if w.job.Load() != nil { // read-only while spinning: no cache-line traffic
-			j := w.job.Swap(nil)
-			j.body(j.lo, j.hi)
-			w.busy.Store(false)
-			j.pending.Add(-1)
+			if !w.do(w.job.Swap(nil)) {
+				return // the job called runtime.Goexit; do started a new loop
+			}
 			idleSince, spins = time.Now(), 0
 			continue
 		}
@@ -171,7 +239,7 @@ func (w *worker) run() {
 		if spins%64 != 63 {
 			continue
 		}
-		if time.Since(idleSince) < spinFor {
+		if time.Since(idleSince) < spinFor && runtime.GOMAXPROCS(0) > 1 {
 			runtime.Gosched()
 			continue
 		}
@@ -180,16 +248,30 @@ func (w *worker) run() {
 			<-w.wake
 		}
 		w.sleeping.Store(false)
+		select { // a token sent while the worker saw its job anyway
+		case <-w.wake:
+		default:
+		}
 		idleSince = time.Now()
 	}
 }
 
-// waitFor returns when every job of a For has finished.
-func waitFor(pending *atomic.Int32) {
-	for spins := 0; pending.Load() > 0; spins++ {
-		pause()
-		if spins%64 == 63 {
-			runtime.Gosched()
+// do runs j. A panic is recovered and handed to the caller, which raises
+// it again; if the job calls runtime.Goexit (t.FailNow in a test) the job
+// still counts as finished, and a new loop replaces this goroutine.
+func (w *worker) do(j *job) (returned bool) {
+	defer func() {
+		if !returned {
+			if r := recover(); r != nil {
+				j.group.panicked.CompareAndSwap(nil, &panicValue{r})
+				returned = true
+			} else {
+				go w.run()
+			}
 		}
-	}
+		w.busy.Store(false)
+		j.group.finish()
+	}()
+	j.body(j.lo, j.hi)
+	return true
 }

@@ -1,6 +1,7 @@
 package parallel
 
 import (
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -138,5 +139,77 @@ func TestTeamUnderContention(t *testing.T) {
 			}
 		}
 		SetWorkers(prev)
+	}
+}
+
+// With two workers the second chunk runs on a team worker while the first
+// runs on the caller: the first waits for the second to start.
+func TestChunksRunConcurrently(t *testing.T) {
+	prev := SetWorkers(2)
+	defer SetWorkers(prev)
+	for round := 0; round < 20; round++ {
+		started := make(chan struct{})
+		var timedOut atomic.Bool
+		For(2, 1<<20, func(lo, hi int) {
+			if lo > 0 {
+				close(started)
+				return
+			}
+			select {
+			case <-started:
+			case <-time.After(5 * time.Second):
+				timedOut.Store(true)
+			}
+		})
+		if timedOut.Load() {
+			t.Fatalf("round %d: the second chunk did not start while the first ran", round)
+		}
+	}
+}
+
+// A panic in a chunk a worker runs is raised again in the caller, after
+// the other chunks finished; runtime.Goexit in one (t.FailNow) does not
+// hang For, and the team keeps working afterwards.
+func TestWorkerPanicsAndExits(t *testing.T) {
+	prev := SetWorkers(2)
+	defer SetWorkers(prev)
+	cases := []struct {
+		name      string
+		chunk     func()
+		wantPanic bool
+	}{
+		{"panic", func() { panic("chunk 1") }, true},
+		{"goexit", func() { runtime.Goexit() }, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var first atomic.Int32
+			result := make(chan any, 1)
+			go func() {
+				defer func() { result <- recover() }()
+				For(2, 1<<20, func(lo, hi int) {
+					if lo > 0 {
+						c.chunk()
+						return
+					}
+					time.Sleep(20 * time.Millisecond)
+					first.Add(1)
+				})
+			}()
+			select {
+			case got := <-result:
+				if (got != nil) != c.wantPanic {
+					t.Fatalf("recovered %v, want a panic: %v", got, c.wantPanic)
+				}
+				if first.Load() != 1 {
+					t.Fatalf("For returned before the caller's chunk finished")
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("For did not return")
+			}
+			if !covered(1000, 1<<10, nil) {
+				t.Fatalf("the team lost an index after the %s", c.name)
+			}
+		})
 	}
 }
