@@ -25,3 +25,23 @@ func ExampleRFFTN() {
 	fmt.Println()
 	// Output: 0.0 4.0 0.0 0.0 0.0
 }
+
+// A Recycler hands a buffer back once its last holder drops it: here a
+// tensor and its Reshape view both hold one buffer, so it is recycled on
+// the second Drop, and the next Empty of that length reuses it.
+func ExampleRecycler() {
+	x := tensor.New[float32](4096)
+	view := x.Reshape(64, 64)
+	r := tensor.NewRecycler[float32]()
+	r.Hold(x)
+	r.Hold(view)
+	r.Drop(x)
+	a := tensor.Empty[float32](4096) // a fresh buffer: x's is still held
+	fmt.Println("reused after the first drop:", tensor.SameBuffer(a, view))
+	r.Drop(view)
+	b := tensor.Empty[float32](64, 64) // x's buffer, not cleared
+	fmt.Println("reused after the second drop:", tensor.SameBuffer(b, x))
+	// Output:
+	// reused after the first drop: false
+	// reused after the second drop: true
+}
