@@ -21,7 +21,7 @@ import (
 
 type dftKey struct {
 	n, m int
-	kind byte // 'f' last-axis analysis, 'g' last-axis synthesis, 'a' full-axis analysis, 's' full-axis synthesis
+	kind byte // 'f' last-axis analysis, 'g' last-axis synthesis, 'a' full-axis analysis, 's' full-axis synthesis, 'A' and 'S' their conjugates
 	f32  bool
 }
 
@@ -178,9 +178,17 @@ func alongAxes[T tensor.Float](c spectrum[T], axes []int, matrix func(a int) [2]
 	return cur
 }
 
-// conjugate returns the matrix pair of the conjugate.
-func conjugate[T tensor.Float](m [2]*tensor.Tensor[T]) [2]*tensor.Tensor[T] {
-	return [2]*tensor.Tensor[T]{m[0], tensor.Neg(m[1])}
+// conjugate returns the matrix pair of the conjugate of the cached
+// full-axis matrix of kind ('a' or 's'), cached too: the backward passes
+// use it every step.
+func conjugate[T tensor.Float](n, m int, kind byte) [2]*tensor.Tensor[T] {
+	return cachedDFT[T](dftKey{n: n, m: m, kind: kind - 'a' + 'A'}, func() [2]*tensor.Tensor[T] {
+		full := fullAnalysis[T](n, m)
+		if kind == 's' {
+			full = fullSynthesis[T](n, m)
+		}
+		return [2]*tensor.Tensor[T]{full[0], tensor.Neg(full[1])}
+	})
 }
 
 // fullAxes lists the full (not half-spectrum) axes 0..d-2, forward or
@@ -216,7 +224,7 @@ func analyze[T tensor.Float](x *tensor.Tensor[T], modes []int) spectrum[T] {
 func analyzeAdjoint[T tensor.Float](g spectrum[T], n, modes []int) *tensor.Tensor[T] {
 	d := len(modes)
 	// The real transpose of a complex map is its conjugate transpose.
-	c := alongAxes(g, fullAxes(d, false), func(a int) [2]*tensor.Tensor[T] { return conjugate(fullAnalysis[T](n[a], modes[a])) }, true)
+	c := alongAxes(g, fullAxes(d, false), func(a int) [2]*tensor.Tensor[T] { return conjugate[T](n[a], modes[a], 'a') }, true)
 	rows := c.buf.Len() / (2 * modes[d-1])
 	gx := tensor.MatMul(c.buf.Reshape(rows, 2*modes[d-1]), realAnalysis[T](n[d-1], modes[d-1]), false, true)
 	if c.buf != g.buf {
@@ -248,7 +256,7 @@ func synthesizeAdjoint[T tensor.Float](g *tensor.Tensor[T], modes []int) spectru
 	rows := g.Len() / n[d-1]
 	last := tensor.MatMul(g.Reshape(rows, n[d-1]), realSynthesis[T](n[d-1], modes[d-1]), false, true)
 	c := spectrum[T]{buf: last, shape: append(append([]int{}, s[:d+1]...), modes[d-1])}
-	out := alongAxes(c, fullAxes(d, true), func(a int) [2]*tensor.Tensor[T] { return conjugate(fullSynthesis[T](n[a], modes[a])) }, true)
+	out := alongAxes(c, fullAxes(d, true), func(a int) [2]*tensor.Tensor[T] { return conjugate[T](n[a], modes[a], 's') }, true)
 	if out.buf != c.buf {
 		tensor.Recycle(c.buf)
 	}
